@@ -1,0 +1,84 @@
+"""The two ports of the core: where responses come from, and the CRM they go to.
+
+Pipeline stages depend on these protocols only; connectors implement them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from syncd.errors import SyncdError
+from syncd.model import (
+    Contact,
+    ContactUpdate,
+    Owner,
+    SourcePage,
+    TaskChangePage,
+    TaskSpec,
+    TaskUpdate,
+)
+
+#: Per-item outcome of a batch call, keyed by the item's ``key``: the CRM id on success, or the
+#: error that item got. Errors for the whole batch are raised instead.
+BatchOutcome = Mapping[str, "str | SyncdError"]
+
+
+class SurveySource(Protocol):
+    """A survey tool that lists responses changed within a time window.
+
+    Listing is at-least-once: a response may appear in several windows or twice in one. The poll
+    stage dedupes; the source only has to be complete for ``[since, until]``.
+    """
+
+    name: str
+
+    #: Longest window one ``fetch`` should cover; the poll stage slices longer spans.
+    max_window: timedelta
+
+    def fetch(self, since: datetime, until: datetime) -> Iterator[SourcePage]:
+        """Yield every response created or updated in ``[since, until]`` (both inclusive)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Crm(Protocol):
+    """A CRM that holds contacts, owners and tasks.
+
+    Batch methods take at most ``batch_limit`` items. They raise a ``Transient`` or ``Terminal``
+    error when the whole call failed, and report per-item failures in their ``BatchOutcome``.
+    """
+
+    name: str
+    batch_limit: int
+
+    def find_contacts(self, emails: Sequence[str]) -> Mapping[str, Contact]:
+        """Contacts by lower-cased email; emails the CRM does not have are absent."""
+        ...
+
+    def update_contacts(self, updates: Sequence[ContactUpdate]) -> BatchOutcome:
+        """Write NPS fields onto existing contacts (never creates one)."""
+        ...
+
+    def create_tasks(self, tasks: Sequence[TaskSpec]) -> BatchOutcome:
+        """Create tasks associated with their contact; returns the task id per key.
+
+        No retries inside: a create whose outcome is unknown raises ``CrmOutcomeUnknown``.
+        """
+        ...
+
+    def find_tasks(self, contact_id: str, markers: Sequence[str]) -> Mapping[str, str]:
+        """Task ids by marker among the contact's tasks, read consistently (not a search index)."""
+        ...
+
+    def update_tasks(self, updates: Sequence[TaskUpdate]) -> BatchOutcome: ...
+
+    def task_changes(self, since: datetime) -> Iterator[TaskChangePage]:
+        """Tasks modified at or after ``since``, oldest first."""
+        ...
+
+    def list_owners(self) -> Sequence[Owner]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,193 @@
+"""The domain model: frozen value objects that travel between the pipeline stages.
+
+Vendor JSON never reaches this module; connectors translate at their edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class NpsCategory(StrEnum):
+    """The three NPS bands of a 0-10 answer."""
+
+    PROMOTER = "promoter"
+    PASSIVE = "passive"
+    DETRACTOR = "detractor"
+
+    @classmethod
+    def from_score(cls, score: int) -> NpsCategory:
+        if not 0 <= score <= 10:
+            raise ValueError(f"NPS score must be 0-10, got {score}")
+        if score >= 9:
+            return cls.PROMOTER
+        if score >= 7:
+            return cls.PASSIVE
+        return cls.DETRACTOR
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class TaskState(StrEnum):
+    """A CRM task's state as syncd understands it, whatever the vendor calls it."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseKey:
+    """Identity of a response across versions: the source instance and its response id."""
+
+    source: str
+    response_id: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.response_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyResponse:
+    """One NPS answer, normalised at the connector edge.
+
+    ``version`` grows whenever the response changes at the source (a comment added later, a
+    changed score); syncd keeps the highest version it has seen and treats a higher one as an
+    update of the same response, never as a new one.
+    """
+
+    source: str
+    response_id: str
+    version: int
+    score: int
+    submitted_at: datetime
+    updated_at: datetime
+    email: str | None = None
+    external_id: str | None = None
+    comment: str | None = None
+    survey: str | None = None
+    link: str | None = None
+    properties: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> ResponseKey:
+        return ResponseKey(self.source, self.response_id)
+
+    @property
+    def category(self) -> NpsCategory:
+        return NpsCategory.from_score(self.score)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """An item a source returned that cannot become a ``SurveyResponse``; it goes to quarantine."""
+
+    source: str
+    response_id: str | None
+    reason: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePage:
+    """One page of a source listing: what parsed, and what did not."""
+
+    responses: Sequence[SurveyResponse]
+    rejected: Sequence[Rejected] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A CRM contact as routing needs it."""
+
+    id: str
+    email: str
+    owner_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """A CRM user who can own tasks, with the teams they belong to."""
+
+    id: str
+    email: str
+    name: str
+    teams: frozenset[str] = frozenset()
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class NpsFields:
+    """The NPS facts written onto a contact; each CRM maps them to its own field names."""
+
+    score: int
+    category: NpsCategory
+    responded_at: datetime
+    comment: str | None = None
+    link: str | None = None
+    survey: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactUpdate:
+    """Write ``fields`` onto contact ``contact_id``; ``key`` identifies the outbox action."""
+
+    key: str
+    contact_id: str
+    fields: NpsFields
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec:
+    """A follow-up task to create on a contact.
+
+    ``marker`` is written into the task so that a create whose outcome is unknown can be found
+    again in the CRM instead of being repeated.
+    """
+
+    key: str
+    marker: str
+    contact_id: str
+    owner_id: str | None
+    subject: str
+    body: str
+    priority: Priority
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TaskUpdate:
+    """New subject/body/priority for a task syncd created earlier."""
+
+    key: str
+    task_id: str
+    subject: str
+    body: str
+    priority: Priority
+
+
+@dataclass(frozen=True, slots=True)
+class TaskChange:
+    """What the CRM says about a task now; the track stage turns it into loop timestamps."""
+
+    task_id: str
+    state: TaskState
+    modified_at: datetime
+    owner_id: str | None = None
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskChangePage:
+    """A page of task changes and the modification time everything before it is complete to."""
+
+    changes: Sequence[TaskChange]
+    watermark: datetime | None = None
