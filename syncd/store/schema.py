@@ -1,0 +1,147 @@
+"""The durable store's tables (SQLAlchemy Core), shared by SQLite and PostgreSQL.
+
+Times are integer milliseconds since the epoch (UTC): portable, sortable and free of the
+timezone handling differences between the two databases.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+#: Every response version a source gave us; ``planned_version`` trails ``version`` until the
+#: plan stage has turned the newest version into outbox actions.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(100), nullable=False),
+    Column("response_id", String(200), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("planned_version", BigInteger),
+    Column("score", Integer, nullable=False),
+    Column("category", String(20), nullable=False),
+    Column("email", String(320)),
+    Column("submitted_ms", BigInteger, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("received_ms", BigInteger, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    UniqueConstraint("source", "response_id", name="uq_inbox_response"),
+)
+Index("ix_inbox_unplanned", inbox.c.planned_version, inbox.c.version)
+
+#: One row per cursor: a source's listing watermark or a CRM's task-change watermark.
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("watermark_ms", BigInteger, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)
+
+#: Actions waiting for, or done by, the deliver stage. ``key`` is the idempotency key
+#: ``source:response_id:kind``; a later version of the response rewrites the payload of the same
+#: row instead of adding one.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(400), nullable=False, unique=True),
+    Column("crm", String(100), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("response_id", String(200), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("depends_on", String(400)),
+    Column("payload", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_ms", BigInteger, nullable=False),
+    Column("needs_reconcile", Boolean, nullable=False, default=False),
+    Column("claimed_by", String(100)),
+    Column("lease_until_ms", BigInteger),
+    Column("last_error", Text),
+    Column("result", String(200)),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)
+Index("ix_outbox_due", outbox.c.crm, outbox.c.kind, outbox.c.status, outbox.c.next_attempt_ms)
+
+#: One closed-loop record per response: when it was answered, when its task was created, first
+#: touched and closed, and who owns it. The report is computed from this table alone.
+loops = Table(
+    "loops",
+    metadata,
+    Column("source", String(100), primary_key=True),
+    Column("response_id", String(200), primary_key=True),
+    Column("crm", String(100), nullable=False),
+    Column("category", String(20), nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("rule", String(100)),
+    Column("team", String(100)),
+    Column("priority", String(20)),
+    Column("email", String(320)),
+    Column("contact_id", String(100)),
+    Column("contact_owner_id", String(100)),
+    Column("owner_id", String(100)),
+    Column("owner_via", String(40)),
+    Column("task_id", String(100)),
+    Column("task_state", String(20)),
+    Column("response_ms", BigInteger, nullable=False),
+    Column("due_ms", BigInteger),
+    Column("task_created_ms", BigInteger),
+    Column("first_touch_ms", BigInteger),
+    Column("closed_ms", BigInteger),
+    Column("updated_ms", BigInteger, nullable=False),
+)
+Index("ix_loops_task", loops.c.crm, loops.c.task_id)
+Index("ix_loops_owner_open", loops.c.owner_id, loops.c.closed_ms)
+
+#: Input that could not be processed, with a reason an admin can read, list and replay.
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(100), nullable=False),
+    Column("response_id", String(200)),
+    Column("stage", String(20), nullable=False),
+    Column("reason_code", String(40), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("resolved_ms", BigInteger),
+)
+
+#: Time-limited ownership of per-source / per-CRM work when several replicas share a database.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("holder", String(100), nullable=False),
+    Column("expires_ms", BigInteger, nullable=False),
+)
+
+#: The CRM's owners as last listed, so routing and the report can name people and teams.
+owners = Table(
+    "owners",
+    metadata,
+    Column("crm", String(100), primary_key=True),
+    Column("id", String(100), primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("teams", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)
