@@ -99,6 +99,7 @@ loops = Table(
     Column("owner_via", String(40)),
     Column("task_id", String(100)),
     Column("task_state", String(20)),
+    Column("task_modified_ms", BigInteger),
     Column("response_ms", BigInteger, nullable=False),
     Column("due_ms", BigInteger),
     Column("task_created_ms", BigInteger),

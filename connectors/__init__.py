@@ -1,0 +1,1 @@
+"""Connectors: vendor adapters that implement the ports in ``syncd.contracts``."""

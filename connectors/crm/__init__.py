@@ -1,0 +1,1 @@
+"""CRM connectors (``syncd.contracts.Crm`` implementations)."""

@@ -1,0 +1,71 @@
+"""Batch helpers: chunking, and bisecting a batch that HubSpot rejected as a whole.
+
+One bad input makes HubSpot answer 400 for the whole batch and process nothing, so halving the
+batch until the 400s are down to single items isolates the bad ones and lets the rest through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TypeVar
+
+from connectors.crm.hubspot.errors import HubSpotRejected
+from syncd.errors import CrmError, SyncdError
+
+T = TypeVar("T")
+Outcome = dict[str, "str | SyncdError"]
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def is_whole_batch_rejection(error: BaseException) -> bool:
+    return isinstance(error, HubSpotRejected) and error.status == 400
+
+
+def bisect(
+    items: Sequence[T],
+    send: Callable[[Sequence[T]], Mapping[str, str | SyncdError]],
+    key: Callable[[T], str],
+) -> Outcome:
+    """Send ``items``; on a whole-batch 400, send each half on its own, recursively.
+
+    Errors of the first, full-size call are raised as they are. Once the batch has been split,
+    some items may already have been processed, so a failure of one part is reported for that
+    part's items instead of being raised for the whole batch.
+    """
+    try:
+        return dict(send(items))
+    except CrmError as error:
+        if not is_whole_batch_rejection(error):
+            raise
+        return _split(items, send, key, error)
+
+
+def _split(
+    items: Sequence[T],
+    send: Callable[[Sequence[T]], Mapping[str, str | SyncdError]],
+    key: Callable[[T], str],
+    error: CrmError,
+) -> Outcome:
+    if len(items) == 1:
+        return {key(items[0]): error}
+    middle = len(items) // 2
+    outcome = _send_part(items[:middle], send, key)
+    outcome.update(_send_part(items[middle:], send, key))
+    return outcome
+
+
+def _send_part(
+    items: Sequence[T],
+    send: Callable[[Sequence[T]], Mapping[str, str | SyncdError]],
+    key: Callable[[T], str],
+) -> Outcome:
+    try:
+        return dict(send(items))
+    except CrmError as error:
+        if is_whole_batch_rejection(error):
+            return _split(items, send, key, error)
+        return {key(item): error for item in items}

@@ -1,0 +1,174 @@
+"""Translate what the HubSpot SDK and urllib3 raise into syncd's error tree.
+
+Every API package of ``hubspot-api-client`` defines its own ``ApiException`` classes, and a 429
+is a plain ``ApiException``, so HTTP errors are recognised by shape (``status``, ``body``,
+``headers``), never by class. The rule that matters most: anything HubSpot may have processed
+(5xx other than 503, a read timeout, a dropped connection) is ``CrmOutcomeUnknown``, because a
+repeated ``batch/create`` would duplicate tasks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from urllib3 import exceptions as urllib3_errors
+
+from syncd.errors import (
+    CrmAuthError,
+    CrmError,
+    CrmOutcomeUnknown,
+    CrmRateLimited,
+    CrmRejected,
+    CrmUnavailable,
+)
+
+#: HubSpot's lock on records under heavy writes lasts 2 s.
+LOCKED_WAIT_SECONDS = 2.0
+#: The HubSpot SDKs wait 10 s after a 10-second-window 429 and 1 s after a per-second one.
+TEN_SECONDLY_WAIT_SECONDS = 10.0
+SECONDLY_WAIT_SECONDS = 1.0
+#: 477 "migration in progress" comes with a Retry-After; this is the fallback.
+MIGRATION_WAIT_SECONDS = 60.0
+
+#: Refused before processing: 503 and Cloudflare's "origin down/unreachable/timed out".
+_NOT_PROCESSED = frozenset({503, 521, 522, 523})
+_MAX_MESSAGE = 500
+
+
+class HubSpotRejected(CrmRejected):
+    """A 4xx that retrying cannot fix; ``status`` tells a whole-batch 400 (worth bisecting)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorBody:
+    """The optional fields of HubSpot's error JSON that matter to us."""
+
+    message: str = ""
+    category: str = ""
+    correlation_id: str = ""
+    policy_name: str = ""
+
+    @classmethod
+    def parse(cls, body: object) -> ErrorBody:
+        data = _json_object(body)
+        if data is None:
+            text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
+            return cls(message=text.strip()[:_MAX_MESSAGE])
+        return cls(
+            message=str(data.get("message") or "")[:_MAX_MESSAGE],
+            category=str(data.get("category") or data.get("errorType") or ""),
+            correlation_id=str(data.get("correlationId") or ""),
+            policy_name=str(data.get("policyName") or ""),
+        )
+
+    def describe(self, status: int) -> str:
+        parts = [f"HubSpot {status}"]
+        if self.category:
+            parts.append(self.category)
+        text = " ".join(parts) + (f": {self.message}" if self.message else "")
+        return text + (f" (correlationId {self.correlation_id})" if self.correlation_id else "")
+
+
+def is_http_error(error: BaseException) -> bool:
+    """True for any SDK ``ApiException``, whichever API package raised it."""
+    return all(hasattr(error, name) for name in ("status", "body", "headers"))
+
+
+def translate(error: BaseException) -> CrmError:
+    """The syncd error for an SDK ``ApiException``-like or a urllib3/socket failure."""
+    if isinstance(error, CrmError):
+        return error
+    if is_http_error(error):
+        return translate_status(
+            int(getattr(error, "status", 0) or 0),
+            getattr(error, "body", None),
+            getattr(error, "headers", None),
+        )
+    return _translate_transport(error)
+
+
+def translate_status(status: int, body: object, headers: object) -> CrmError:
+    """The syncd error for an HTTP error response (``status`` 0: the SDK's wrapped SSL error)."""
+    info = ErrorBody.parse(body)
+    message = info.describe(status)
+    retry_after = _retry_after(headers)
+    if status in (401, 403):
+        return CrmAuthError(message)
+    if status == 429:
+        return CrmRateLimited(message, retry_after or rate_limit_wait(info.policy_name))
+    if status == 423:
+        return CrmRateLimited(message, retry_after or LOCKED_WAIT_SECONDS)
+    if status == 477:
+        return CrmUnavailable(message, retry_after or MIGRATION_WAIT_SECONDS)
+    if status in _NOT_PROCESSED:
+        return CrmUnavailable(message, retry_after)
+    if 400 <= status < 500:
+        return HubSpotRejected(message, status)
+    # 500, 502, 504, 524, ...: HubSpot may have done the work before failing to answer.
+    return CrmOutcomeUnknown(message)
+
+
+def rate_limit_wait(policy_name: str) -> float:
+    """How long to back off after a 429 that named no ``Retry-After``."""
+    if policy_name.upper() == "SECONDLY":
+        return SECONDLY_WAIT_SECONDS
+    return TEN_SECONDLY_WAIT_SECONDS
+
+
+def _translate_transport(error: BaseException) -> CrmError:
+    if isinstance(error, urllib3_errors.MaxRetryError) and error.reason is not None:
+        return _translate_transport(error.reason)
+    detail = f"{type(error).__name__}: {error}"
+    # Connection refused, DNS failure or connect timeout: the request never left this machine.
+    if isinstance(error, urllib3_errors.ConnectTimeoutError | ConnectionRefusedError):
+        return CrmUnavailable(f"HubSpot unreachable ({detail})")
+    # Read timeout, reset or half-read response: the request may have been processed.
+    return CrmOutcomeUnknown(f"HubSpot outcome unknown ({detail})")
+
+
+def _json_object(body: object) -> Mapping[str, Any] | None:
+    if isinstance(body, bytes | str) and body:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+    return body if isinstance(body, dict) else None
+
+
+def _retry_after(headers: object) -> float | None:
+    value = _header(headers, "retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _header(headers: object, name: str) -> str | None:
+    items: Iterable[tuple[object, object]]
+    if isinstance(headers, Mapping):
+        items = headers.items()
+    elif headers is None:
+        return None
+    else:
+        items = getattr(headers, "items", lambda: [])()
+    for key, value in items:
+        if str(key).lower() == name:
+            return str(value)
+    return None

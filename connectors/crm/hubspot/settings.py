@@ -1,0 +1,43 @@
+"""Configuration of one HubSpot portal (a private app's access token and our traffic shape)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+
+class HubSpotFieldNames(BaseModel):
+    """Contact property names syncd writes; an empty name disables that field."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    score: str = "nps_score"
+    category: str = "nps_category"
+    comment: str = "nps_comment"
+    responded_at: str = "nps_last_response_at"
+    link: str = "nps_response_link"
+    survey: str = "nps_survey"
+    source: str = "nps_source"
+
+
+class HubSpotSettings(BaseModel):
+    """Settings for ``HubSpotCrm``; unknown keys are an error so typos surface at startup."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: str = "https://api.hubapi.com"
+    access_token: SecretStr = Field(min_length=1)
+    fields: HubSpotFieldNames = HubSpotFieldNames()
+    #: About 80% of the 190 per rolling 10 s of Professional/Enterprise private apps.
+    ten_second_limit: int = Field(default=150, ge=1)
+    #: Search has its own limit of 5 requests/s per account.
+    search_per_second: float = Field(default=4, gt=0)
+    timeout_seconds: float = Field(default=30, gt=0)
+    #: Inline retries for calls that are safe to repeat (reads, search, updates) and for 429s.
+    read_retries: int = Field(default=3, ge=0, le=10)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL such as https://api.hubapi.com")
+        return value.rstrip("/")

@@ -1,0 +1,1 @@
+"""Survey source connectors (``syncd.contracts.SurveySource`` implementations)."""

@@ -1,0 +1,162 @@
+"""Routing: which rule a response matches, the task it asks for, and who should own it.
+
+Pure functions over settings and model values, so every decision can be unit-tested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from syncd.model import Owner, Priority, SurveyResponse
+from syncd.settings import RoutingRule, RoutingSettings
+
+
+@dataclass(frozen=True, slots=True)
+class TaskPlan:
+    """The task a rule asks for; the owner is picked at delivery, when the contact is known."""
+
+    rule: str
+    team: str | None
+    owner_chain: tuple[str, ...]
+    priority: Priority
+    due_at: datetime
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingDecision:
+    rule: str | None
+    team: str | None
+    task: TaskPlan | None
+
+
+def route(response: SurveyResponse, settings: RoutingSettings, tz: ZoneInfo) -> RoutingDecision:
+    """Apply the first matching rule; no match means fields only, no task."""
+    rule = next((r for r in settings.rules if matches(r, response)), None)
+    if rule is None:
+        return RoutingDecision(None, None, None)
+    if not rule.create_task:
+        return RoutingDecision(rule.name, rule.team, None)
+    due = add_business_days(response.submitted_at, rule.due_business_days, settings, tz)
+    fields = template_fields(response, rule, due)
+    plan = TaskPlan(
+        rule=rule.name,
+        team=rule.team,
+        owner_chain=rule.owner,
+        priority=rule.priority,
+        due_at=due,
+        subject=rule.subject.format_map(fields)[:250],
+        body=rule.body.format_map(fields),
+    )
+    return RoutingDecision(rule.name, rule.team, plan)
+
+
+def matches(rule: RoutingRule, response: SurveyResponse) -> bool:
+    comment = (response.comment or "").casefold()
+    return (
+        response.category in rule.categories
+        and rule.score_min <= response.score <= rule.score_max
+        and (not rule.sources or response.source in rule.sources)
+        and (not rule.surveys or response.survey in rule.surveys)
+        and (
+            not rule.comment_contains or any(w.casefold() in comment for w in rule.comment_contains)
+        )
+        and all(response.properties.get(k) == v for k, v in rule.properties.items())
+    )
+
+
+def template_fields(response: SurveyResponse, rule: RoutingRule, due: datetime) -> dict[str, str]:
+    return {
+        "score": str(response.score),
+        "category": response.category.value,
+        "comment": response.comment or "(no comment)",
+        "email": response.email or response.external_id or "(unknown respondent)",
+        "link": response.link or "",
+        "survey": response.survey or "",
+        "source": response.source,
+        "response_id": response.response_id,
+        "submitted_at": response.submitted_at.isoformat(timespec="minutes"),
+        "due_at": due.isoformat(timespec="minutes"),
+        "rule": rule.name,
+        "team": rule.team or "",
+    }
+
+
+def add_business_days(
+    start: datetime, days: float, calendar: RoutingSettings, tz: ZoneInfo
+) -> datetime:
+    """``start`` plus ``days`` working days in ``tz``, keeping the time of day.
+
+    Weekends (non-``workdays``) and ``holidays`` are skipped; a fractional part is added as
+    hours after the last whole working day.
+    """
+    local = start.astimezone(tz)
+    whole = int(days)
+    while whole > 0:
+        local += timedelta(days=1)
+        if _is_workday(local.date(), calendar):
+            whole -= 1
+    return (local + timedelta(days=days - int(days))).astimezone(start.tzinfo)
+
+
+def _is_workday(day: date, calendar: RoutingSettings) -> bool:
+    return day.weekday() in calendar.workdays and day not in calendar.holidays
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerChoice:
+    owner_id: str | None
+    via: str
+
+
+def choose_owner(
+    chain: Sequence[str],
+    team: str | None,
+    contact_owner_id: str | None,
+    owners: Sequence[Owner],
+    open_loops: Mapping[str, int],
+    fallback: str | None,
+) -> OwnerChoice:
+    """Walk the rule's owner strategies in order; then the fallback; else unassigned."""
+    active = [owner for owner in owners if owner.active]
+    for strategy in chain:
+        owner = _apply(strategy, team, contact_owner_id, active, open_loops)
+        if owner is not None:
+            return OwnerChoice(owner.id, strategy.split(":")[0])
+    if fallback is not None and (owner := _find(active, fallback)) is not None:
+        return OwnerChoice(owner.id, "fallback")
+    return OwnerChoice(None, "unassigned")
+
+
+def _apply(
+    strategy: str,
+    team: str | None,
+    contact_owner_id: str | None,
+    active: Sequence[Owner],
+    open_loops: Mapping[str, int],
+) -> Owner | None:
+    members = [o for o in active if team is not None and _in_team(o, team)]
+    if strategy == "contact_owner":
+        return _find(active, contact_owner_id)
+    if strategy == "team_contact_owner":
+        return _find(members, contact_owner_id)
+    if strategy == "least_open":
+        return min(members, key=lambda o: (open_loops.get(o.id, 0), o.id), default=None)
+    if strategy.startswith("user:"):
+        return _find(active, strategy[5:])
+    return None
+
+
+def _in_team(owner: Owner, team: str) -> bool:
+    return team.casefold() in {name.casefold() for name in owner.teams}
+
+
+def _find(owners: Sequence[Owner], id_or_email: str | None) -> Owner | None:
+    if not id_or_email:
+        return None
+    wanted = id_or_email.casefold()
+    return next((o for o in owners if wanted in (o.id, o.email.casefold())), None)

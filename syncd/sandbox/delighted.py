@@ -1,0 +1,285 @@
+"""A faithful fake of Delighted's survey responses listing (``GET /v1/survey_responses.json``).
+
+Semantics follow §1 of the survey API facts: Basic auth with the key as user, page-number paging,
+inclusive Unix-second filters on ``created_at`` and ``updated_at``, the ``order`` variants and
+``expand[]=person``. Where the facts are unconfirmed the fake takes the pessimistic reading: a
+never-updated response has ``"updated_at": null`` and is *not* matched by ``updated_since``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import calendar
+import copy
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any
+
+from syncd.sandbox.http import Request, Response
+
+LIST_PATH = "/v1/survey_responses"
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+ORDERS = ("asc", "desc", "asc:updated_at", "desc:updated_at")
+_TIME_FILTERS = ("since", "until", "updated_since", "updated_until")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _unix(moment: datetime) -> int:
+    """Unix seconds; a naive datetime is taken as UTC (timegm ignores tzinfo after utctimetuple)."""
+    return calendar.timegm(moment.utctimetuple())
+
+
+def _error(status: int, message: str | None = None, **headers: str) -> Response:
+    text = message or HTTPStatus(status).phrase
+    return Response(status, {"status": status, "message": text}, dict(headers))
+
+
+class _BadParam(ValueError):
+    """A query parameter Delighted would answer with 422."""
+
+
+@dataclass(slots=True)
+class _Entry:
+    """A stored response plus the times the fake filters on.
+
+    Filters use these recorded times, not the served JSON, so a test can seed a malformed
+    ``created_at`` through ``overrides`` and still have the item listed in its window.
+    """
+
+    seq: int
+    created: int
+    updated: int | None
+    record: dict[str, Any]
+
+    def order_time(self, by_updated: bool) -> int:
+        # Null updated_at sorts as its created_at.
+        return (self.updated or self.created) if by_updated else self.created
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    per_page: int
+    page: int
+    order: str
+    bounds: Mapping[str, int]
+    expand_person: bool
+
+
+class DelightedFake:
+    """The Delighted API as a ``LoopbackServer`` app; seed it with ``add_response``.
+
+    ``requests`` holds the query parameters of every list request received, including those
+    answered with an injected failure or a 401, in arrival order.
+    """
+
+    def __init__(
+        self, api_key: str = "sandbox-key", *, clock: Callable[[], datetime] = _utc_now
+    ) -> None:
+        self.api_key = api_key
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: dict[str, _Entry] = {}
+        self._people: dict[str, dict[str, Any]] = {}
+        self._failures: deque[Response] = deque()
+        self.requests: list[dict[str, list[str]]] = []
+
+    # -- seeding ---------------------------------------------------------------------------
+
+    def add_response(
+        self,
+        *,
+        email: str | None,
+        score: object,
+        comment: str | None = None,
+        created_at: datetime | None = None,
+        name: str | None = None,
+        person_properties: Mapping[str, str] | None = None,
+        survey_type: str = "nps",
+        overrides: Mapping[str, object] | None = None,
+    ) -> str:
+        """Store a response and return its id; ``overrides`` replace keys of the stored JSON."""
+        created = _unix(created_at or self._clock())
+        with self._lock:
+            response_id = str(len(self._entries) + 1)
+            record: dict[str, Any] = {
+                "id": response_id,
+                "person": self._person(email, name, created),
+                "survey_type": survey_type,
+                "score": score,
+                "comment": comment,
+                "permalink": f"https://app.delighted.com/r/sandbox{response_id}",
+                "created_at": created,
+                "updated_at": None,
+                "person_properties": dict(person_properties or {}),
+                "notes": [],
+                "tags": [],
+                "additional_answers": [],
+            }
+            record.update(copy.deepcopy(dict(overrides or {})))
+            self._entries[response_id] = _Entry(len(self._entries) + 1, created, None, record)
+        return response_id
+
+    def update_response(
+        self,
+        response_id: str,
+        *,
+        comment: str | None = None,
+        score: int | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Change a response as Delighted does when a comment arrives after the score.
+
+        ``updated_at`` always moves strictly forward (an ``at`` not after the previous time is
+        bumped by one second) so each update is a new version. ``None`` leaves a field as is.
+        """
+        wanted = _unix(at or self._clock())
+        with self._lock:
+            entry = self._entries[response_id]
+            entry.updated = max(wanted, (entry.updated or entry.created) + 1)
+            entry.record["updated_at"] = entry.updated
+            if comment is not None:
+                entry.record["comment"] = comment
+            if score is not None:
+                entry.record["score"] = score
+
+    def responses(self) -> list[dict[str, Any]]:
+        """Deep copies of the stored JSON (``person`` expanded), in creation order."""
+        with self._lock:
+            return [copy.deepcopy(entry.record) for entry in self._entries.values()]
+
+    def inject(self, status: int, *, times: int = 1, retry_after: float | None = None) -> None:
+        """Answer the next ``times`` list requests with ``status`` (429 carries Retry-After)."""
+        headers = {} if retry_after is None else {"Retry-After": _format_seconds(retry_after)}
+        message = "Too Many Requests" if status == 429 else None
+        with self._lock:
+            self._failures.extend(_error(status, message, **headers) for _ in range(times))
+
+    def _person(self, email: str | None, name: str | None, created: int) -> dict[str, Any]:
+        # One person per email, as in Delighted; respondents without email get their own person.
+        key = email if email is not None else f"#anonymous-{len(self._people)}"
+        if key not in self._people:
+            self._people[key] = {
+                "id": str(len(self._people) + 1),
+                "email": email,
+                "name": name,
+                "created_at": created,
+                "phone_number": None,
+            }
+        return copy.deepcopy(self._people[key])
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    def __call__(self, request: Request) -> Response:
+        path = request.path.removesuffix(".json")
+        if path != LIST_PATH:
+            return _error(404, "Not Found")
+        if request.method != "GET":
+            return _error(405, "Method Not Allowed")
+        # Delighted speaks only JSON: a .json suffix or an Accept header must say so.
+        accept = request.headers.get("accept", "")
+        if not request.path.endswith(".json") and "application/json" not in accept:
+            return _error(406, "Not Acceptable: this API only responds with JSON")
+        with self._lock:
+            self.requests.append({name: list(values) for name, values in request.query.items()})
+            return self._list(request)
+
+    def _list(self, request: Request) -> Response:
+        if self._failures:
+            return self._failures.popleft()
+        if not self._authorised(request.headers.get("authorization")):
+            return _error(401, "Invalid API key")
+        try:
+            query = _parse_query(request)
+        except _BadParam as exc:
+            return _error(422, str(exc))
+        return Response(200, self._page(query))
+
+    def _authorised(self, header: str | None) -> bool:
+        scheme, _, token = (header or "").partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            decoded = base64.b64decode(token, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return decoded == f"{self.api_key}:"
+
+    def _page(self, query: _Query) -> list[dict[str, Any]]:
+        matching = [entry for entry in self._entries.values() if _matches(entry, query.bounds)]
+        by_updated = query.order.endswith(":updated_at")
+        matching.sort(key=lambda entry: (entry.order_time(by_updated), entry.created, entry.seq))
+        if query.order.startswith("desc"):
+            matching.reverse()
+        start = (query.page - 1) * query.per_page
+        chosen = matching[start : start + query.per_page]
+        return [_render(entry.record, query.expand_person) for entry in chosen]
+
+
+def _format_seconds(seconds: float) -> str:
+    return str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+
+
+def _int_param(request: Request, name: str, default: int | None = None) -> int | None:
+    raw = request.param(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise _BadParam(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _positive(request: Request, name: str, default: int) -> int:
+    value = _int_param(request, name, default)
+    if value is None or value < 1:
+        raise _BadParam(f"{name} must be a positive integer")
+    return value
+
+
+def _parse_query(request: Request) -> _Query:
+    order = request.param("order") or "asc"
+    if order not in ORDERS:
+        raise _BadParam(f"order must be one of {', '.join(ORDERS)}")
+    values = {name: _int_param(request, name) for name in _TIME_FILTERS}
+    bounds = {name: value for name, value in values.items() if value is not None}
+    return _Query(
+        per_page=min(_positive(request, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE),
+        page=_positive(request, "page", 1),
+        order=order,
+        bounds=bounds,
+        expand_person="person" in request.query.get("expand[]", []),
+    )
+
+
+def _matches(entry: _Entry, bounds: Mapping[str, int]) -> bool:
+    if "since" in bounds and entry.created < bounds["since"]:
+        return False
+    if "until" in bounds and entry.created > bounds["until"]:
+        return False
+    if not ("updated_since" in bounds or "updated_until" in bounds):
+        return True
+    # Pessimistic reading: a never-updated response is invisible to the updated_* filters.
+    if entry.updated is None:
+        return False
+    return (
+        bounds.get("updated_since", entry.updated)
+        <= entry.updated
+        <= bounds.get("updated_until", entry.updated)
+    )
+
+
+def _render(record: dict[str, Any], expand_person: bool) -> dict[str, Any]:
+    served = copy.deepcopy(record)
+    person = served.get("person")
+    if not expand_person and isinstance(person, dict) and "id" in person:
+        served["person"] = person["id"]
+    return served

@@ -1,0 +1,214 @@
+"""Typed configuration models. Loading (TOML, env overrides, secrets) lives in ``config_loader``."""
+
+from __future__ import annotations
+
+import string
+from datetime import date
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from syncd.model import NpsCategory, Priority
+
+#: Fields a task subject/body template may use.
+TEMPLATE_FIELDS = frozenset(
+    {
+        "score",
+        "category",
+        "comment",
+        "email",
+        "link",
+        "survey",
+        "source",
+        "response_id",
+        "submitted_at",
+        "due_at",
+        "rule",
+        "team",
+    }
+)
+OWNER_STRATEGIES = ("contact_owner", "team_contact_owner", "least_open")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DaemonSettings(_Strict):
+    """``[daemon]``: where state lives and how often the loop runs."""
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    interval_seconds: float = Field(60.0, gt=0)
+    instance_id: str | None = None
+    timezone: str = "UTC"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'syncd.db'}"
+
+
+class SourceSettings(BaseModel):
+    """``[sources.<name>]``: core polling options; every other key belongs to the connector."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    kind: str
+    enabled: bool = True
+    lag_seconds: float = Field(60.0, ge=0)
+    overlap_seconds: float = Field(300.0, ge=0)
+    initial_lookback_days: float = Field(30.0, gt=0)
+
+
+class CrmSettings(BaseModel):
+    """``[crm]``: which CRM; every other key belongs to the connector."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    kind: str
+    name: str = "crm"
+
+
+class DeliverySettings(_Strict):
+    """``[delivery]``: batching, retries and leases of the deliver stage."""
+
+    batch_size: int = Field(100, ge=1, le=1000)
+    max_attempts: int = Field(8, ge=1)
+    backoff_base_seconds: float = Field(5.0, gt=0)
+    backoff_max_seconds: float = Field(900.0, gt=0)
+    lease_seconds: float = Field(120.0, gt=0)
+
+
+class TrackingSettings(_Strict):
+    """``[tracking]``: how task changes are read back from the CRM."""
+
+    enabled: bool = True
+    overlap_seconds: float = Field(300.0, ge=0)
+    initial_lookback_days: float = Field(30.0, gt=0)
+
+
+class RoutingRule(_Strict):
+    """One ``[[routing.rules]]`` entry. Rules are tried in order; the first match wins."""
+
+    name: str = Field(min_length=1)
+    categories: tuple[NpsCategory, ...] = tuple(NpsCategory)
+    score_min: int = Field(0, ge=0, le=10)
+    score_max: int = Field(10, ge=0, le=10)
+    sources: tuple[str, ...] = ()
+    surveys: tuple[str, ...] = ()
+    comment_contains: tuple[str, ...] = ()
+    properties: dict[str, str] = Field(default_factory=dict)
+    create_task: bool = True
+    team: str | None = None
+    owner: tuple[str, ...] = ("team_contact_owner", "least_open")
+    priority: Priority = Priority.MEDIUM
+    due_business_days: float = Field(3.0, gt=0)
+    subject: str = "NPS {score} ({category}) from {email}"
+    body: str = "Score: {score}\nComment: {comment}\nResponse: {link}\nSubmitted: {submitted_at}"
+
+    @field_validator("owner")
+    @classmethod
+    def _known_strategies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for strategy in value:
+            if strategy not in OWNER_STRATEGIES and not strategy.startswith("user:"):
+                known = ", ".join((*OWNER_STRATEGIES, "user:<email or id>"))
+                raise ValueError(f"unknown owner strategy {strategy!r}; use one of {known}")
+        return value
+
+    @field_validator("subject", "body")
+    @classmethod
+    def _known_fields(cls, value: str) -> str:
+        for _, name, _, _ in string.Formatter().parse(value):
+            if name is not None and name not in TEMPLATE_FIELDS:
+                known = ", ".join(sorted(TEMPLATE_FIELDS))
+                raise ValueError(f"unknown template field {{{name}}}; use {known}")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> RoutingRule:
+        if self.score_min > self.score_max:
+            raise ValueError("score_min is greater than score_max")
+        if (
+            self.create_task
+            and self.team is None
+            and any(s in ("team_contact_owner", "least_open") for s in self.owner)
+        ):
+            raise ValueError("owner strategies team_contact_owner/least_open need a team")
+        return self
+
+
+def default_rules() -> tuple[RoutingRule, ...]:
+    """Common practice: detractors to support fast, passives to CS, promoters to marketing."""
+    return (
+        RoutingRule(
+            name="detractors-to-support",
+            categories=(NpsCategory.DETRACTOR,),
+            team="Support",
+            priority=Priority.HIGH,
+            due_business_days=1,
+            subject="Detractor follow-up: NPS {score} from {email}",
+        ),
+        RoutingRule(
+            name="passives-to-csm",
+            categories=(NpsCategory.PASSIVE,),
+            team="Customer Success",
+            priority=Priority.MEDIUM,
+            due_business_days=3,
+            subject="Passive check-in: NPS {score} from {email}",
+        ),
+        RoutingRule(
+            name="promoters-to-marketing",
+            categories=(NpsCategory.PROMOTER,),
+            team="Customer Marketing",
+            priority=Priority.LOW,
+            due_business_days=5,
+            subject="Promoter: ask {email} for a referral or review (NPS {score})",
+        ),
+    )
+
+
+class RoutingSettings(_Strict):
+    """``[routing]``: rules plus the business calendar used for due dates."""
+
+    rules: tuple[RoutingRule, ...] = Field(default_factory=default_rules)
+    workdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+    holidays: tuple[date, ...] = ()
+    fallback_owner: str | None = None
+
+    @field_validator("workdays")
+    @classmethod
+    def _weekdays(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or any(not 0 <= day <= 6 for day in value):
+            raise ValueError("workdays must be a non-empty list of 0 (Monday) .. 6 (Sunday)")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> RoutingSettings:
+        names = [rule.name for rule in self.rules]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"rule names must be unique; repeated: {', '.join(duplicates)}")
+        return self
+
+
+class Settings(_Strict):
+    """The whole configuration file."""
+
+    daemon: DaemonSettings = DaemonSettings()
+    sources: dict[str, SourceSettings] = Field(min_length=1)
+    crm: CrmSettings
+    delivery: DeliverySettings = DeliverySettings()
+    tracking: TrackingSettings = TrackingSettings()
+    routing: RoutingSettings = RoutingSettings()

@@ -1,0 +1,46 @@
+"""JSON encoding of domain values kept in the store's payload columns."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from syncd.model import SurveyResponse
+
+
+def response_to_json(response: SurveyResponse) -> str:
+    return json.dumps(
+        {
+            "source": response.source,
+            "response_id": response.response_id,
+            "version": response.version,
+            "score": response.score,
+            "submitted_at": response.submitted_at.isoformat(),
+            "updated_at": response.updated_at.isoformat(),
+            "email": response.email,
+            "external_id": response.external_id,
+            "comment": response.comment,
+            "survey": response.survey,
+            "link": response.link,
+            "properties": dict(response.properties),
+        },
+        sort_keys=True,
+    )
+
+
+def response_from_json(text: str) -> SurveyResponse:
+    data = json.loads(text)
+    return SurveyResponse(
+        source=data["source"],
+        response_id=data["response_id"],
+        version=int(data["version"]),
+        score=int(data["score"]),
+        submitted_at=datetime.fromisoformat(data["submitted_at"]),
+        updated_at=datetime.fromisoformat(data["updated_at"]),
+        email=data["email"],
+        external_id=data["external_id"],
+        comment=data["comment"],
+        survey=data["survey"],
+        link=data["link"],
+        properties=data["properties"],
+    )

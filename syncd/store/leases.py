@@ -1,0 +1,25 @@
+"""Leases: one replica at a time polls a source or tracks a CRM; a dead one's lease expires."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, delete, or_, update
+
+from syncd.store.schema import leases
+from syncd.store.upsert import insert_ignore
+
+
+def acquire(conn: Connection, name: str, holder: str, ttl_ms: int, now_ms: int) -> bool:
+    """Take or renew ``name`` for ``ttl_ms``; False while another live holder has it."""
+    expires = now_ms + ttl_ms
+    if insert_ignore(conn, leases, {"name": name, "holder": holder, "expires_ms": expires}):
+        return True
+    renewed = conn.execute(
+        update(leases)
+        .where(leases.c.name == name, or_(leases.c.holder == holder, leases.c.expires_ms < now_ms))
+        .values(holder=holder, expires_ms=expires)
+    )
+    return renewed.rowcount == 1
+
+
+def release(conn: Connection, holder: str) -> None:
+    conn.execute(delete(leases).where(leases.c.holder == holder))

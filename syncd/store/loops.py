@@ -1,0 +1,147 @@
+"""Loop records: one per response, stamped by plan, deliver and track."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Connection, RowMapping, and_, func, select, update
+
+from syncd.clock import to_ms
+from syncd.model import ResponseKey, TaskChange, TaskState
+from syncd.store.schema import loops
+from syncd.store.upsert import insert_ignore
+
+
+@dataclass(frozen=True, slots=True)
+class LoopStart:
+    key: ResponseKey
+    crm: str
+    category: str
+    score: int
+    email: str | None
+    response_ms: int
+    rule: str | None
+    team: str | None
+    priority: str | None
+    due_ms: int | None
+
+
+def _is(key: ResponseKey) -> ColumnElement[bool]:
+    return and_(loops.c.source == key.source, loops.c.response_id == key.response_id)
+
+
+def open_loop(conn: Connection, start: LoopStart, now_ms: int) -> None:
+    """Create the loop record; a later version only refreshes score and category.
+
+    The SLA clock (``due_ms``) and the routing stay those of the first answer: a comment added
+    later must not move the deadline.
+    """
+    row = {
+        "source": start.key.source,
+        "response_id": start.key.response_id,
+        "crm": start.crm,
+        "category": start.category,
+        "score": start.score,
+        "email": start.email,
+        "response_ms": start.response_ms,
+        "rule": start.rule,
+        "team": start.team,
+        "priority": start.priority,
+        "due_ms": start.due_ms,
+        "updated_ms": now_ms,
+    }
+    if not insert_ignore(conn, loops, row):
+        conn.execute(
+            update(loops)
+            .where(_is(start.key))
+            .values(category=start.category, score=start.score, updated_ms=now_ms)
+        )
+
+
+def set_contact(
+    conn: Connection, key: ResponseKey, contact_id: str, owner_id: str | None, now_ms: int
+) -> None:
+    conn.execute(
+        update(loops)
+        .where(_is(key))
+        .values(contact_id=contact_id, contact_owner_id=owner_id, updated_ms=now_ms)
+    )
+
+
+def contact_of(conn: Connection, key: ResponseKey) -> tuple[str | None, str | None]:
+    row = conn.execute(select(loops.c.contact_id, loops.c.contact_owner_id).where(_is(key))).first()
+    return (row.contact_id, row.contact_owner_id) if row else (None, None)
+
+
+def set_task(
+    conn: Connection, key: ResponseKey, task_id: str, owner_id: str | None, via: str, now_ms: int
+) -> None:
+    conn.execute(
+        update(loops)
+        .where(_is(key), loops.c.task_id.is_(None))
+        .values(
+            task_id=task_id,
+            owner_id=owner_id,
+            owner_via=via,
+            task_created_ms=now_ms,
+            task_state=TaskState.OPEN.value,
+            updated_ms=now_ms,
+        )
+    )
+
+
+def open_counts(conn: Connection, crm: str) -> Mapping[str, int]:
+    """Open loops per owner: the load ``least_open`` routing balances."""
+    query = (
+        select(loops.c.owner_id, func.count())
+        .where(
+            loops.c.crm == crm,
+            loops.c.task_id.is_not(None),
+            loops.c.closed_ms.is_(None),
+            loops.c.owner_id.is_not(None),
+        )
+        .group_by(loops.c.owner_id)
+    )
+    return {owner: count for owner, count in conn.execute(query).tuples()}
+
+
+def apply_change(conn: Connection, crm: str, change: TaskChange, now_ms: int) -> bool:
+    """Stamp first touch / close / reopen / reassignment; False if the task is not syncd's."""
+    row = conn.execute(
+        select(
+            loops.c.source,
+            loops.c.response_id,
+            loops.c.first_touch_ms,
+            loops.c.task_state,
+            loops.c.owner_id,
+            loops.c.closed_ms,
+        ).where(loops.c.crm == crm, loops.c.task_id == change.task_id)
+    ).first()
+    if row is None:
+        return False
+    if (row.task_modified_ms or 0) > to_ms(change.modified_at):
+        return True  # an older view of the task (lagging search index): keep what we know
+    values = _stamps(row._mapping, change)
+    if values:
+        key = ResponseKey(row.source, row.response_id)
+        conn.execute(update(loops).where(_is(key)).values(**values, updated_ms=now_ms))
+    return True
+
+
+def _stamps(current: RowMapping, change: TaskChange) -> dict[str, object]:
+    values: dict[str, object] = {}
+    modified = to_ms(change.modified_at)
+    if change.state is not TaskState.OPEN and current["first_touch_ms"] is None:
+        values["first_touch_ms"] = modified
+    if change.state is TaskState.COMPLETED and current["closed_ms"] is None:
+        values["closed_ms"] = to_ms(change.completed_at or change.modified_at)
+    if change.state is not TaskState.COMPLETED and current["closed_ms"] is not None:
+        values["closed_ms"] = None  # reopened: the loop is open again
+    if modified != current["task_modified_ms"]:
+        values["task_modified_ms"] = modified
+    if change.state.value != current["task_state"]:
+        values["task_state"] = change.state.value
+    if change.owner_id and change.owner_id != current["owner_id"]:
+        values.update(owner_id=change.owner_id, owner_via="reassigned")
+    return values

@@ -1,0 +1,308 @@
+"""The outbox: CRM actions with idempotency keys, attempts, backoff and leases.
+
+A row's ``key`` is ``source:response_id:kind``. A newer version of a response rewrites the row
+instead of adding one (updates are upserts), except that a task create that has been attempted is
+never rewritten: its content goes out as an ``update_task`` that waits for the create.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, Select, and_, case, exists, or_, select, update
+from sqlalchemy.orm import aliased
+
+from syncd.store.schema import outbox
+from syncd.store.upsert import insert_ignore
+
+
+class ActionKind(StrEnum):
+    SYNC_CONTACT = "sync_contact"
+    CREATE_TASK = "create_task"
+    UPDATE_TASK = "update_task"
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    DONE = "done"
+    DEAD = "dead"
+    QUARANTINED = "quarantined"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class NewAction:
+    key: str
+    crm: str
+    kind: ActionKind
+    source: str
+    response_id: str
+    version: int
+    payload: Mapping[str, Any]
+    depends_on: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A claimed outbox row. ``needs_reconcile``: an earlier attempt's outcome is unknown."""
+
+    id: int
+    key: str
+    kind: ActionKind
+    source: str
+    response_id: str
+    version: int
+    payload: Mapping[str, Any]
+    attempts: int
+    needs_reconcile: bool
+
+
+def key_for(source: str, response_id: str, kind: ActionKind) -> str:
+    return f"{source}:{response_id}:{kind.value}"
+
+
+def enqueue(conn: Connection, action: NewAction, now_ms: int) -> bool:
+    """Insert the action, or rewrite an older version of it; False if it could not be rewritten."""
+    payload = json.dumps(action.payload, sort_keys=True)
+    values = {
+        "key": action.key,
+        "crm": action.crm,
+        "kind": action.kind.value,
+        "source": action.source,
+        "response_id": action.response_id,
+        "version": action.version,
+        "depends_on": action.depends_on,
+        "payload": payload,
+        "status": Status.PENDING.value,
+        "attempts": 0,
+        "next_attempt_ms": now_ms,
+        "needs_reconcile": False,
+        "created_ms": now_ms,
+        "updated_ms": now_ms,
+    }
+    if insert_ignore(conn, outbox, values):
+        return True
+    return _rewrite(conn, action, payload, now_ms)
+
+
+def _rewrite(conn: Connection, action: NewAction, payload: str, now_ms: int) -> bool:
+    where = [outbox.c.key == action.key, outbox.c.version < action.version]
+    if action.kind is ActionKind.CREATE_TASK:
+        # Once a create has been tried its content is frozen: it may exist in the CRM already.
+        where += [outbox.c.status == Status.PENDING.value, outbox.c.attempts == 0]
+    still_in_flight = outbox.c.status == Status.IN_FLIGHT.value
+    statement = (
+        update(outbox)
+        .where(*where)
+        .values(
+            payload=payload,
+            version=action.version,
+            status=case((still_in_flight, Status.IN_FLIGHT.value), else_=Status.PENDING.value),
+            attempts=case((still_in_flight, outbox.c.attempts), else_=0),
+            next_attempt_ms=now_ms,
+            last_error=None,
+            updated_ms=now_ms,
+        )
+    )
+    return conn.execute(statement).rowcount == 1
+
+
+def claim(
+    conn: Connection,
+    crm: str,
+    kind: ActionKind,
+    holder: str,
+    limit: int,
+    now_ms: int,
+    lease_ms: int,
+) -> Sequence[Action]:
+    """Lease up to ``limit`` due actions whose dependency is done (``SKIP LOCKED`` on PostgreSQL).
+
+    Rows whose lease expired (a crashed replica) are due again; a create among them keeps
+    ``needs_reconcile`` so the CRM is searched before anything is sent.
+    """
+    ids = conn.execute(_due(crm, kind, now_ms, limit)).scalars().all()
+    if not ids:
+        return []
+    rows = conn.execute(select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id)).all()
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id.in_(ids))
+        .values(
+            status=Status.IN_FLIGHT.value,
+            claimed_by=holder,
+            lease_until_ms=now_ms + lease_ms,
+            attempts=outbox.c.attempts + 1,
+            needs_reconcile=outbox.c.needs_reconcile | (outbox.c.kind == ActionKind.CREATE_TASK),
+            updated_ms=now_ms,
+        )
+    )
+    return [_action(row._mapping) for row in rows]
+
+
+def _due(crm: str, kind: ActionKind, now_ms: int, limit: int) -> Select[tuple[int]]:
+    dependency = aliased(outbox)
+    dependency_done = or_(
+        outbox.c.depends_on.is_(None),
+        exists().where(
+            and_(dependency.c.key == outbox.c.depends_on, dependency.c.status == Status.DONE.value)
+        ),
+    )
+    due = or_(
+        and_(outbox.c.status == Status.PENDING.value, outbox.c.next_attempt_ms <= now_ms),
+        and_(outbox.c.status == Status.IN_FLIGHT.value, outbox.c.lease_until_ms < now_ms),
+    )
+    return (
+        select(outbox.c.id)
+        .where(outbox.c.crm == crm, outbox.c.kind == kind.value, due, dependency_done)
+        .order_by(outbox.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def _action(row: RowMapping) -> Action:
+    return Action(
+        id=row["id"],
+        key=row["key"],
+        kind=ActionKind(row["kind"]),
+        source=row["source"],
+        response_id=row["response_id"],
+        version=row["version"],
+        payload=json.loads(row["payload"]),
+        attempts=row["attempts"] + 1,
+        needs_reconcile=bool(row["needs_reconcile"]),
+    )
+
+
+def complete(conn: Connection, action: Action, result: str | None, now_ms: int) -> None:
+    """Mark done, unless a newer version arrived while in flight: then it is due again."""
+    done = conn.execute(
+        update(outbox)
+        .where(outbox.c.id == action.id, outbox.c.version == action.version)
+        .values(
+            status=Status.DONE.value,
+            result=result,
+            needs_reconcile=False,
+            claimed_by=None,
+            lease_until_ms=None,
+            last_error=None,
+            updated_ms=now_ms,
+        )
+    ).rowcount
+    if not done:
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id == action.id)
+            .values(
+                status=Status.PENDING.value,
+                result=result,
+                needs_reconcile=False,
+                claimed_by=None,
+                lease_until_ms=None,
+                next_attempt_ms=now_ms,
+                updated_ms=now_ms,
+            )
+        )
+
+
+def retry_later(
+    conn: Connection,
+    action: Action,
+    error: str,
+    next_attempt_ms: int,
+    *,
+    reconcile: bool,
+    now_ms: int,
+) -> None:
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id == action.id)
+        .values(
+            status=Status.PENDING.value,
+            next_attempt_ms=next_attempt_ms,
+            needs_reconcile=reconcile,
+            last_error=error[:2000],
+            claimed_by=None,
+            lease_until_ms=None,
+            updated_ms=now_ms,
+        )
+    )
+
+
+def settle(conn: Connection, action: Action, status: Status, error: str, now_ms: int) -> None:
+    """End an action without success (dead, quarantined) and skip everything waiting on it."""
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id == action.id)
+        .values(
+            status=status.value,
+            last_error=error[:2000],
+            claimed_by=None,
+            lease_until_ms=None,
+            needs_reconcile=False,
+            updated_ms=now_ms,
+        )
+    )
+    _skip_dependents(conn, action.key, f"{action.key} ended {status.value}: {error}", now_ms)
+
+
+def _skip_dependents(conn: Connection, key: str, reason: str, now_ms: int) -> None:
+    waiting = (
+        conn.execute(
+            select(outbox.c.key).where(
+                outbox.c.depends_on == key, outbox.c.status == Status.PENDING.value
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for dependent in waiting:
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.key == dependent)
+            .values(status=Status.SKIPPED.value, last_error=reason[:2000], updated_ms=now_ms)
+        )
+        _skip_dependents(conn, dependent, reason, now_ms)
+
+
+def release(conn: Connection, holder: str, now_ms: int) -> int:
+    """Hand back what ``holder`` has claimed (clean shutdown); creates keep reconcile marks."""
+    return conn.execute(
+        update(outbox)
+        .where(outbox.c.claimed_by == holder, outbox.c.status == Status.IN_FLIGHT.value)
+        .values(
+            status=Status.PENDING.value,
+            claimed_by=None,
+            lease_until_ms=None,
+            next_attempt_ms=now_ms,
+            updated_ms=now_ms,
+        )
+    ).rowcount
+
+
+def release_all(conn: Connection, now_ms: int) -> int:
+    """Single-instance (SQLite) startup: whatever is in flight belonged to a dead process."""
+    return conn.execute(
+        update(outbox)
+        .where(outbox.c.status == Status.IN_FLIGHT.value)
+        .values(
+            status=Status.PENDING.value,
+            claimed_by=None,
+            lease_until_ms=None,
+            next_attempt_ms=now_ms,
+            updated_ms=now_ms,
+        )
+    ).rowcount
+
+
+def result_of(conn: Connection, key: str) -> str | None:
+    """The CRM id recorded by a done action (the task id of a create)."""
+    return conn.execute(
+        select(outbox.c.result).where(outbox.c.key == key, outbox.c.status == Status.DONE.value)
+    ).scalar()

@@ -1,0 +1,81 @@
+"""Quarantine: input syncd could not process, with a reason an admin can read and replay."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select, update
+
+from syncd.store.schema import quarantine
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantinedItem:
+    id: int
+    source: str
+    response_id: str | None
+    stage: str
+    reason_code: str
+    reason: str
+    payload: str
+    created_ms: int
+
+
+def add(
+    conn: Connection,
+    *,
+    source: str,
+    response_id: str | None,
+    stage: str,
+    reason_code: str,
+    reason: str,
+    payload: str,
+    now_ms: int,
+) -> None:
+    """Record an item; a response already quarantined for the same reason is not repeated."""
+    existing = select(quarantine.c.id).where(
+        quarantine.c.source == source,
+        quarantine.c.response_id == response_id,
+        quarantine.c.reason_code == reason_code,
+        quarantine.c.resolved_ms.is_(None),
+    )
+    if response_id is not None and conn.execute(existing).first() is not None:
+        return
+    conn.execute(
+        quarantine.insert().values(
+            source=source,
+            response_id=response_id,
+            stage=stage,
+            reason_code=reason_code,
+            reason=reason,
+            payload=payload,
+            created_ms=now_ms,
+        )
+    )
+
+
+def unresolved(conn: Connection, limit: int = 1000) -> Sequence[QuarantinedItem]:
+    rows = conn.execute(
+        select(quarantine)
+        .where(quarantine.c.resolved_ms.is_(None))
+        .order_by(quarantine.c.id)
+        .limit(limit)
+    )
+    return [
+        QuarantinedItem(
+            id=r.id,
+            source=r.source,
+            response_id=r.response_id,
+            stage=r.stage,
+            reason_code=r.reason_code,
+            reason=r.reason,
+            payload=r.payload,
+            created_ms=r.created_ms,
+        )
+        for r in rows
+    ]
+
+
+def resolve(conn: Connection, item_id: int, now_ms: int) -> None:
+    conn.execute(update(quarantine).where(quarantine.c.id == item_id).values(resolved_ms=now_ms))
