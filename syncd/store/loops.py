@@ -145,3 +145,15 @@ def _stamps(current: RowMapping, change: TaskChange) -> dict[str, object]:
     if change.owner_id and change.owner_id != current["owner_id"]:
         values.update(owner_id=change.owner_id, owner_via="reassigned")
     return values
+
+
+def newer_response_synced(conn: Connection, email: str, response_ms: int) -> bool:
+    """True when a later answer from the same person already reached the contact.
+
+    Backfills and retries deliver out of order; the contact must end up showing the latest
+    answer, so an older one only links its loop to the contact and leaves the fields alone.
+    """
+    query = select(loops.c.response_id).where(
+        loops.c.email == email, loops.c.response_ms > response_ms, loops.c.contact_id.is_not(None)
+    )
+    return conn.execute(query.limit(1)).first() is not None

@@ -35,6 +35,15 @@ class Status(StrEnum):
     SKIPPED = "skipped"
 
 
+class Enqueued(StrEnum):
+    INSERTED = "inserted"
+    REWRITTEN = "rewritten"
+    #: The stored version is the same or newer: nothing to do.
+    UNCHANGED = "unchanged"
+    #: A newer version for a create that was already attempted: send an update instead.
+    FROZEN = "frozen"
+
+
 @dataclass(frozen=True, slots=True)
 class NewAction:
     key: str
@@ -66,8 +75,8 @@ def key_for(source: str, response_id: str, kind: ActionKind) -> str:
     return f"{source}:{response_id}:{kind.value}"
 
 
-def enqueue(conn: Connection, action: NewAction, now_ms: int) -> bool:
-    """Insert the action, or rewrite an older version of it; False if it could not be rewritten."""
+def enqueue(conn: Connection, action: NewAction, now_ms: int) -> Enqueued:
+    """Insert the action, or rewrite an older stored version of it."""
     payload = json.dumps(action.payload, sort_keys=True)
     values = {
         "key": action.key,
@@ -86,8 +95,11 @@ def enqueue(conn: Connection, action: NewAction, now_ms: int) -> bool:
         "updated_ms": now_ms,
     }
     if insert_ignore(conn, outbox, values):
-        return True
-    return _rewrite(conn, action, payload, now_ms)
+        return Enqueued.INSERTED
+    if _rewrite(conn, action, payload, now_ms):
+        return Enqueued.REWRITTEN
+    stored = conn.execute(select(outbox.c.version).where(outbox.c.key == action.key)).scalar()
+    return Enqueued.FROZEN if (stored or 0) < action.version else Enqueued.UNCHANGED
 
 
 def _rewrite(conn: Connection, action: NewAction, payload: str, now_ms: int) -> bool:

@@ -56,8 +56,12 @@ def _timestamp(value: object, info: ValidationInfo) -> datetime | None:
 def _person(value: object) -> object:
     if value is None:
         return {}
+    if isinstance(value, dict):
+        return value
     # Without expand[]=person Delighted sends only the person id.
-    return {"id": value} if isinstance(value, str | int) else value
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return {"id": value}
+    raise ValueError(f"person {value!r} is neither an object nor an id")
 
 
 def _email(value: object) -> str | None:

@@ -40,7 +40,11 @@ class PropertyProblem:
         return {"isValid": False, "message": self.message, "error": self.code, "name": self.name}
 
     def detail(self) -> Body:
-        return {"message": self.message, "code": self.code, "context": {"propertyName": [self.name]}}
+        return {
+            "message": self.message,
+            "code": self.code,
+            "context": {"propertyName": [self.name]},
+        }
 
 
 def correlation_id() -> str:

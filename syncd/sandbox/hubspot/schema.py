@@ -11,7 +11,9 @@ from syncd.sandbox.hubspot.timefmt import iso, parse_instant
 
 CONTACTS = "contacts"
 TASKS = "tasks"
-PROPERTY_TYPES = frozenset({"bool", "date", "datetime", "enumeration", "number", "phone_number", "string"})
+PROPERTY_TYPES = frozenset(
+    {"bool", "date", "datetime", "enumeration", "number", "phone_number", "string"}
+)
 TASK_STATUSES = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "COMPLETED", "DEFERRED")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
@@ -91,7 +93,10 @@ def _defaults() -> dict[str, list[PropertyDef]]:
             _select("nps_category", info, "promoter", "passive", "detractor"),
             PropertyDef("nps_comment", "string", "textarea", info, hubspot_defined=False),
             _datetime("nps_last_response_at", info),
-            *(PropertyDef(f"nps_{name}", hubspot_defined=False) for name in ("response_link", "survey", "source")),
+            *(
+                PropertyDef(f"nps_{name}", hubspot_defined=False)
+                for name in ("response_link", "survey", "source")
+            ),
         ],
         TASKS: [
             _datetime("hs_timestamp", task),
@@ -165,10 +170,14 @@ def check_properties(
     return clean, problems
 
 
-def check_value(prop: PropertyDef, value: object, owner_ok: Callable[[str], bool]) -> str | PropertyProblem:
+def check_value(
+    prop: PropertyDef, value: object, owner_ok: Callable[[str], bool]
+) -> str | PropertyProblem:
     if not isinstance(value, str):
         kind = "null" if value is None else type(value).__name__
-        return _problem(prop.name, "INVALID_PROPERTY_VALUE", f"{prop.name} must be a string, got {kind}")
+        return _problem(
+            prop.name, "INVALID_PROPERTY_VALUE", f"{prop.name} must be a string, got {kind}"
+        )
     if prop.read_only:
         message = f'"{prop.name}" is a read only property; its value cannot be set.'
         return _problem(prop.name, "READ_ONLY_VALUE", message)
@@ -181,32 +190,48 @@ def _problem(name: str, code: str, message: str) -> PropertyProblem:
     return PropertyProblem(name, code, message)
 
 
-def _check_string(prop: PropertyDef, value: str, owner_ok: Callable[[str], bool]) -> str | PropertyProblem:
+def _check_string(
+    prop: PropertyDef, value: str, owner_ok: Callable[[str], bool]
+) -> str | PropertyProblem:
     return value
 
 
-def _check_number(prop: PropertyDef, value: str, owner_ok: Callable[[str], bool]) -> str | PropertyProblem:
+def _check_number(
+    prop: PropertyDef, value: str, owner_ok: Callable[[str], bool]
+) -> str | PropertyProblem:
     if _NUMBER.fullmatch(value.strip()):
         return value.strip()
     return _problem(prop.name, "INVALID_INTEGER", f"{value} was not a valid number.")
 
 
-def _check_datetime(prop: PropertyDef, value: str, owner_ok: Callable[[str], bool]) -> str | PropertyProblem:
+def _check_datetime(
+    prop: PropertyDef, value: str, owner_ok: Callable[[str], bool]
+) -> str | PropertyProblem:
     moment = parse_instant(value)
     if moment is not None:
         return iso(moment)
-    return _problem(prop.name, "INVALID_DATE", f"{value} was not a valid date (epoch milliseconds or ISO-8601).")
+    return _problem(
+        prop.name, "INVALID_DATE", f"{value} was not a valid date (epoch milliseconds or ISO-8601)."
+    )
 
 
-def _check_bool(prop: PropertyDef, value: str, owner_ok: Callable[[str], bool]) -> str | PropertyProblem:
+def _check_bool(
+    prop: PropertyDef, value: str, owner_ok: Callable[[str], bool]
+) -> str | PropertyProblem:
     if value.lower() in ("true", "false"):
         return value.lower()
     return _problem(prop.name, "INVALID_BOOLEAN", f"{value} was not a valid boolean.")
 
 
-def _check_option(prop: PropertyDef, value: str, owner_ok: Callable[[str], bool]) -> str | PropertyProblem:
+def _check_option(
+    prop: PropertyDef, value: str, owner_ok: Callable[[str], bool]
+) -> str | PropertyProblem:
     if prop.owner:
-        return value if owner_ok(value) else _problem(prop.name, "INVALID_OWNER_ID", f"{value} is not a valid owner id")
+        return (
+            value
+            if owner_ok(value)
+            else _problem(prop.name, "INVALID_OWNER_ID", f"{value} is not a valid owner id")
+        )
     allowed = [option for option, _ in prop.options]
     if value in allowed:
         return value
@@ -214,7 +239,9 @@ def _check_option(prop: PropertyDef, value: str, owner_ok: Callable[[str], bool]
     return _problem(prop.name, "INVALID_OPTION", message)
 
 
-_TYPE_CHECKS: dict[str, Callable[[PropertyDef, str, Callable[[str], bool]], str | PropertyProblem]] = {
+_TYPE_CHECKS: dict[
+    str, Callable[[PropertyDef, str, Callable[[str], bool]], str | PropertyProblem]
+] = {
     "number": _check_number,
     "datetime": _check_datetime,
     "date": _check_datetime,

@@ -1,0 +1,242 @@
+"""A small typed layer over the untyped ``hubspot-api-client``: SDK models stay in this module.
+
+The SDK's discovery properties (``client.crm.contacts.batch_api``) build a new ApiClient and
+urllib3 pool on every access, so each API object is built once here and its pool closed in
+``close``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import hubspot.crm.contacts.models as contact_models
+import hubspot.crm.objects.tasks.models as task_models
+from hubspot import HubSpot
+
+from connectors.crm.hubspot.mapping import TASK_TO_CONTACT
+from connectors.crm.hubspot.settings import HubSpotSettings
+from connectors.crm.hubspot.transport import Transport
+
+ASSOCIATION_PAGE = 500
+OWNER_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A HubSpot object: id, the requested properties, and its own modification time."""
+
+    id: str
+    properties: Mapping[str, str | None]
+    updated_at: datetime | None = None
+    trace_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemError:
+    """One entry of a 207's ``errors``.
+
+    ``refs`` are the record ids and ``objectWriteTraceId``s it is about, when HubSpot says.
+    """
+
+    category: str
+    message: str
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TaskInput:
+    """A task to create; ``trace_id`` comes back on its result (HubSpot's objectWriteTraceId)."""
+
+    properties: Mapping[str, str]
+    contact_id: str
+    trace_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    results: tuple[Record, ...]
+    errors: tuple[ItemError, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a listing, and the cursor of the next one (None on the last page)."""
+
+    items: tuple[Any, ...]
+    after: str | None
+
+
+class HubSpotApi:
+    """The HubSpot calls syncd makes, each through the ``Transport``."""
+
+    def __init__(self, settings: HubSpotSettings, transport: Transport) -> None:
+        # retry=False: the daemon's outbox owns retries, and urllib3 must never repeat a POST.
+        client = HubSpot(
+            access_token=settings.access_token.get_secret_value(),
+            host=settings.base_url,
+            retry=False,
+        )
+        crm = client.crm
+        self._contacts = crm.contacts.batch_api
+        self._tasks = crm.objects.tasks.batch_api
+        self._task_search = crm.objects.tasks.search_api
+        self._associations = crm.associations.v4.basic_api
+        self._owners = crm.owners.owners_api
+        self._transport = transport
+
+    def read_contacts_by_email(self, emails: Sequence[str], properties: Sequence[str]) -> BatchResult:
+        request = contact_models.BatchReadInputSimplePublicObjectId(
+            id_property="email",
+            inputs=[contact_models.SimplePublicObjectId(id=email) for email in emails],
+            properties=list(properties),
+            properties_with_history=[],
+        )
+        return self._batch(lambda t: self._contacts.read(request, _request_timeout=t), True)
+
+    def update_contacts(self, inputs: Sequence[tuple[str, Mapping[str, str]]]) -> BatchResult:
+        request = contact_models.BatchInputSimplePublicObjectBatchInput(
+            inputs=[
+                contact_models.SimplePublicObjectBatchInput(id=record_id, properties=dict(props))
+                for record_id, props in inputs
+            ]
+        )
+        return self._batch(lambda t: self._contacts.update(request, _request_timeout=t), True)
+
+    def create_tasks(self, inputs: Sequence[TaskInput]) -> BatchResult:
+        """Create tasks, each associated with its contact and labelled with its trace id."""
+        request = task_models.BatchInputSimplePublicObjectBatchInputForCreate(
+            inputs=[
+                task_models.SimplePublicObjectBatchInputForCreate(
+                    properties=dict(item.properties),
+                    associations=[_contact_association(item.contact_id)],
+                    object_write_trace_id=item.trace_id,
+                )
+                for item in inputs
+            ]
+        )
+        return self._batch(lambda t: self._tasks.create(request, _request_timeout=t), False)
+
+    def read_tasks(self, ids: Sequence[str], properties: Sequence[str]) -> BatchResult:
+        request = task_models.BatchReadInputSimplePublicObjectId(
+            inputs=[task_models.SimplePublicObjectId(id=task_id) for task_id in ids],
+            properties=list(properties),
+            properties_with_history=[],
+        )
+        return self._batch(lambda t: self._tasks.read(request, _request_timeout=t), True)
+
+    def update_tasks(self, inputs: Sequence[tuple[str, Mapping[str, str]]]) -> BatchResult:
+        request = task_models.BatchInputSimplePublicObjectBatchInput(
+            inputs=[
+                task_models.SimplePublicObjectBatchInput(id=task_id, properties=dict(props))
+                for task_id, props in inputs
+            ]
+        )
+        return self._batch(lambda t: self._tasks.update(request, _request_timeout=t), True)
+
+    def contact_task_ids(self, contact_id: str, after: str | None) -> Page:
+        """One page of the ids of the tasks associated with a contact (v4, read consistently)."""
+        response = self._transport.call(
+            lambda t: self._associations.get_page(
+                "contacts", contact_id, "tasks", limit=ASSOCIATION_PAGE, after=after,
+                _request_timeout=t,
+            ),
+            idempotent=True,
+        )
+        ids = tuple(str(item.to_object_id) for item in _list(response, "results"))
+        return Page(ids, _next_after(response))
+
+    def search_tasks_modified_since(
+        self, since_ms: int, properties: Sequence[str], limit: int, after: str | None
+    ) -> Page:
+        """Tasks with ``hs_lastmodifieddate >= since_ms``, oldest first, as ``Record``s."""
+        request = task_models.PublicObjectSearchRequest(
+            filter_groups=[
+                task_models.FilterGroup(
+                    filters=[
+                        task_models.Filter(
+                            property_name="hs_lastmodifieddate", operator="GTE", value=str(since_ms)
+                        )
+                    ]
+                )
+            ],
+            sorts=[{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}],
+            properties=list(properties),
+            limit=limit,
+            after=after,
+        )
+        response = self._transport.call(
+            lambda t: self._task_search.do_search(request, _request_timeout=t),
+            idempotent=True,
+            search=True,
+        )
+        return Page(tuple(_record(item) for item in _list(response, "results")), _next_after(response))
+
+    def owners(self, after: str | None) -> Page:
+        """One page of active owners, as the SDK's ``PublicOwner`` objects."""
+        response = self._transport.call(
+            lambda t: self._owners.get_page(
+                limit=OWNER_PAGE, after=after, archived=False, _request_timeout=t
+            ),
+            idempotent=True,
+        )
+        return Page(tuple(_list(response, "results")), _next_after(response))
+
+    def close(self) -> None:
+        for api in (self._contacts, self._tasks, self._task_search, self._associations, self._owners):
+            api.api_client.rest_client.pool_manager.clear()
+            api.api_client.close()
+
+    def _batch(self, operation: Any, idempotent: bool) -> BatchResult:
+        response = self._transport.call(operation, idempotent=idempotent)
+        return BatchResult(
+            results=tuple(_record(item) for item in _list(response, "results")),
+            errors=tuple(_item_error(item) for item in _list(response, "errors")),
+        )
+
+
+def _contact_association(contact_id: str) -> Any:
+    return task_models.PublicAssociationsForObject(
+        to=task_models.PublicObjectId(id=contact_id),
+        types=[
+            task_models.AssociationSpec(
+                association_category="HUBSPOT_DEFINED", association_type_id=TASK_TO_CONTACT
+            )
+        ],
+    )
+
+
+def _list(response: Any, name: str) -> list[Any]:
+    """A list attribute of a response model; a missing body or attribute is an empty list."""
+    return list(getattr(response, name, None) or [])
+
+
+def _next_after(response: Any) -> str | None:
+    following = getattr(getattr(response, "paging", None), "next", None)
+    after = getattr(following, "after", None)
+    return str(after) if after else None
+
+
+def _record(item: Any) -> Record:
+    properties = {str(k): (None if v is None else str(v)) for k, v in (item.properties or {}).items()}
+    updated = getattr(item, "updated_at", None)
+    trace = getattr(item, "object_write_trace_id", None)
+    return Record(
+        id=str(item.id),
+        properties=properties,
+        updated_at=updated if isinstance(updated, datetime) else None,
+        trace_id=str(trace) if trace else None,
+    )
+
+
+def _item_error(item: Any) -> ItemError:
+    context = getattr(item, "context", None)
+    context = context if isinstance(context, dict) else {}
+    refs = [*context.get("ids", []), *context.get("objectWriteTraceId", [])]
+    return ItemError(
+        category=str(getattr(item, "category", None) or ""),
+        message=str(getattr(item, "message", None) or ""),
+        refs=tuple(str(ref) for ref in refs),
+    )

@@ -1,0 +1,121 @@
+"""What every deliver handler needs, and how per-action outcomes are recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import structlog
+from sqlalchemy import Connection, Engine
+
+from syncd.clock import to_ms
+from syncd.contracts import Crm
+from syncd.errors import CrmAuthError, CrmRateLimited, Skippable, SyncdError, Transient
+from syncd.retry import RetryPolicy
+from syncd.settings import DeliverySettings, RoutingSettings
+from syncd.store import outbox, quarantine
+from syncd.store.outbox import Action, Status
+
+log = structlog.get_logger(__name__)
+
+#: Called inside the recording transaction for each action that succeeded.
+OnSuccess = Callable[[Connection, Action, str], None]
+
+
+@dataclass(slots=True)
+class DeliverResult:
+    contacts_updated: int = 0
+    contacts_superseded: int = 0
+    tasks_created: int = 0
+    tasks_reconciled: int = 0
+    tasks_updated: int = 0
+    retried: int = 0
+    dead: int = 0
+    quarantined: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class DeliverContext:
+    engine: Engine
+    crm: Crm
+    delivery: DeliverySettings
+    routing: RoutingSettings
+    policy: RetryPolicy
+    holder: str
+    clock: Callable[[], datetime]
+    result: DeliverResult = field(default_factory=DeliverResult)
+
+    def now_ms(self) -> int:
+        return to_ms(self.clock())
+
+
+def record(
+    ctx: DeliverContext,
+    actions: Sequence[Action],
+    outcomes: Mapping[str, str | SyncdError],
+    on_success: OnSuccess,
+) -> None:
+    """Apply each action's outcome in one transaction; an action without one is retried."""
+    now_ms = ctx.now_ms()
+    with ctx.engine.begin() as conn:
+        for action in actions:
+            outcome = outcomes.get(action.key)
+            if outcome is None:
+                outcome = Transient(f"the CRM returned no result for {action.key}")
+            if isinstance(outcome, str):
+                on_success(conn, action, outcome)
+                outbox.complete(conn, action, outcome, now_ms)
+            else:
+                dispose(ctx, conn, action, outcome, now_ms)
+
+
+def dispose(
+    ctx: DeliverContext,
+    conn: Connection,
+    action: Action,
+    error: SyncdError,
+    now_ms: int,
+    *,
+    reconcile: bool = False,
+) -> None:
+    """Quarantine bad input, retry transient failures with backoff, dead-letter the rest."""
+    log.warning("action failed", key=action.key, attempt=action.attempts, error=str(error))
+    if isinstance(error, Skippable):
+        ctx.result.quarantined += 1
+        quarantine.add(
+            conn,
+            source=action.source,
+            response_id=action.response_id,
+            stage="deliver",
+            reason_code=error.reason_code,
+            reason=str(error),
+            payload=action.key,
+            now_ms=now_ms,
+        )
+        outbox.settle(conn, action, Status.QUARANTINED, str(error), now_ms)
+    elif isinstance(error, Transient) and _may_retry(ctx, action, error):
+        ctx.result.retried += 1
+        delay = ctx.policy.delay(action.attempts, error.retry_after)
+        outbox.retry_later(
+            conn, action, str(error), now_ms + int(delay * 1000), reconcile=reconcile, now_ms=now_ms
+        )
+    else:
+        ctx.result.dead += 1
+        outbox.settle(conn, action, Status.DEAD, str(error), now_ms)
+
+
+def _may_retry(ctx: DeliverContext, action: Action, error: Transient) -> bool:
+    # Throttling and credentials are about the account, not this item: never give up on them.
+    systemic = isinstance(error, (CrmRateLimited, CrmAuthError))
+    return systemic or not ctx.policy.exhausted(action.attempts)
+
+
+def fail_all(
+    ctx: DeliverContext, actions: Sequence[Action], error: SyncdError, *, reconcile: bool = False
+) -> None:
+    now_ms = ctx.now_ms()
+    with ctx.engine.begin() as conn:
+        for action in actions:
+            dispose(ctx, conn, action, error, now_ms, reconcile=reconcile)

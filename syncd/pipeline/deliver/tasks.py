@@ -1,0 +1,162 @@
+"""Deliver ``create_task`` and ``update_task``.
+
+A create that may already have happened (``needs_reconcile``) is first looked up in the CRM by
+its marker; only if it is not there is it sent again. HubSpot has no idempotency key, so this
+lookup is the only safe way to retry a create.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import structlog
+from sqlalchemy import Connection
+
+from syncd.errors import CrmOutcomeUnknown, CrmRejected, SyncdError
+from syncd.model import Owner, Priority, ResponseKey, TaskSpec, TaskUpdate
+from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, fail_all, record
+from syncd.routing import OwnerChoice, choose_owner
+from syncd.store import loops, outbox
+from syncd.store import owners as owner_store
+from syncd.store.outbox import Action, ActionKind, key_for
+
+log = structlog.get_logger(__name__)
+
+
+def deliver_creates(ctx: DeliverContext, actions: Sequence[Action]) -> None:
+    specs, choices, outcomes = _specs(ctx, actions)
+    _reconcile(ctx, [a for a in actions if a.needs_reconcile and a.key in specs], specs, outcomes)
+    to_send = [spec for key, spec in specs.items() if key not in outcomes]
+    sent = [a for a in actions if a.key in {s.key for s in to_send}]
+    try:
+        outcomes.update(ctx.crm.create_tasks(to_send) if to_send else {})
+    except CrmOutcomeUnknown as error:
+        fail_all(ctx, sent, error, reconcile=True)
+        actions = [a for a in actions if a not in sent]
+    except SyncdError as error:
+        fail_all(ctx, sent, error)
+        actions = [a for a in actions if a not in sent]
+    record(ctx, actions, outcomes, _on_created(ctx, choices))
+
+
+def _specs(
+    ctx: DeliverContext, actions: Sequence[Action]
+) -> tuple[dict[str, TaskSpec], dict[str, OwnerChoice], dict[str, str | SyncdError]]:
+    specs: dict[str, TaskSpec] = {}
+    choices: dict[str, OwnerChoice] = {}
+    outcomes: dict[str, str | SyncdError] = {}
+    with ctx.engine.connect() as conn:
+        owners = owner_store.load(conn, ctx.crm.name)
+        open_loops = dict(loops.open_counts(conn, ctx.crm.name))
+        for action in actions:
+            contact_id, contact_owner = loops.contact_of(conn, _response(action))
+            if contact_id is None:
+                outcomes[action.key] = CrmRejected("the contact of this response is not known")
+                continue
+            choice = _choose(ctx, action, contact_owner, owners, open_loops)
+            choices[action.key] = choice
+            specs[action.key] = _spec(action, contact_id, choice.owner_id)
+    return specs, choices, outcomes
+
+
+def _choose(
+    ctx: DeliverContext,
+    action: Action,
+    contact_owner: str | None,
+    owners: Sequence[Owner],
+    open_loops: dict[str, int],
+) -> OwnerChoice:
+    p = action.payload
+    choice = choose_owner(
+        p["owner_chain"], p["team"], contact_owner, owners, open_loops, ctx.routing.fallback_owner
+    )
+    if choice.owner_id is not None:
+        # Count it now so the rest of this batch is balanced too.
+        open_loops[choice.owner_id] = open_loops.get(choice.owner_id, 0) + 1
+    else:
+        log.warning("no owner found; task left unassigned", key=action.key, team=p["team"])
+    return choice
+
+
+def _spec(action: Action, contact_id: str, owner_id: str | None) -> TaskSpec:
+    p = action.payload
+    return TaskSpec(
+        key=action.key,
+        marker=action.key,
+        contact_id=contact_id,
+        owner_id=owner_id,
+        subject=p["subject"],
+        body=p["body"],
+        priority=Priority(p["priority"]),
+        due_at=datetime.fromisoformat(p["due_at"]),
+    )
+
+
+def _reconcile(
+    ctx: DeliverContext,
+    actions: Sequence[Action],
+    specs: Mapping[str, TaskSpec],
+    outcomes: dict[str, str | SyncdError],
+) -> None:
+    for action in actions:
+        spec = specs[action.key]
+        try:
+            found = ctx.crm.find_tasks(spec.contact_id, [spec.marker])
+        except SyncdError as error:
+            outcomes[action.key] = error
+            continue
+        if spec.marker in found:
+            log.info("create reconciled: task already exists", key=action.key)
+            ctx.result.tasks_reconciled += 1
+            outcomes[action.key] = found[spec.marker]
+
+
+def _on_created(ctx: DeliverContext, choices: Mapping[str, OwnerChoice]) -> OnSuccess:
+    def link_task(conn: Connection, action: Action, task_id: str) -> None:
+        choice = choices[action.key]
+        loops.set_task(conn, _response(action), task_id, choice.owner_id, choice.via, ctx.now_ms())
+        ctx.result.tasks_created += 1
+
+    return link_task
+
+
+def deliver_updates(ctx: DeliverContext, actions: Sequence[Action]) -> None:
+    updates: list[TaskUpdate] = []
+    by_marker: dict[str, str] = {}
+    with ctx.engine.connect() as conn:
+        for action in actions:
+            create_key = key_for(action.source, action.response_id, ActionKind.CREATE_TASK)
+            task_id = outbox.result_of(conn, create_key)
+            if task_id is not None:
+                updates.append(_update(action, create_key, task_id))
+                by_marker[create_key] = action.key
+    try:
+        results = ctx.crm.update_tasks(updates) if updates else {}
+    except SyncdError as error:
+        fail_all(ctx, actions, error)
+        return
+    outcomes = {by_marker[marker]: value for marker, value in results.items()}
+    record(ctx, actions, outcomes, _on_updated(ctx))
+
+
+def _update(action: Action, marker: str, task_id: str) -> TaskUpdate:
+    p = action.payload
+    return TaskUpdate(
+        key=marker,
+        task_id=task_id,
+        subject=p["subject"],
+        body=p["body"],
+        priority=Priority(p["priority"]),
+    )
+
+
+def _on_updated(ctx: DeliverContext) -> OnSuccess:
+    def count(_conn: Connection, _action: Action, _value: str) -> None:
+        ctx.result.tasks_updated += 1
+
+    return count
+
+
+def _response(action: Action) -> ResponseKey:
+    return ResponseKey(action.source, action.response_id)

@@ -1,0 +1,171 @@
+"""Plan: turn the newest version of each inbox response into outbox actions and a loop record.
+
+Each response yields ``sync_contact``, and (when a rule asks) ``create_task`` waiting on it. A
+later version rewrites those actions; once a create has been attempted, the new content goes out
+as ``update_task`` instead, so a late comment never creates a second task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy import Connection, Engine
+
+from syncd.clock import to_ms
+from syncd.model import SurveyResponse
+from syncd.routing import RoutingDecision, TaskPlan, route
+from syncd.settings import RoutingSettings
+from syncd.store import inbox, loops, quarantine
+from syncd.store.codec import response_to_json
+from syncd.store.outbox import ActionKind, Enqueued, NewAction, enqueue, key_for
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(slots=True)
+class PlanResult:
+    planned: int = 0
+    tasks: int = 0
+    task_updates: int = 0
+    unmatchable: int = 0
+
+
+def plan_pending(
+    engine: Engine,
+    crm: str,
+    routing: RoutingSettings,
+    tz: ZoneInfo,
+    *,
+    now_ms: int,
+    batch_size: int = 500,
+) -> PlanResult:
+    """Plan every unplanned response, a batch per transaction."""
+    result = PlanResult()
+    while True:
+        with engine.begin() as conn:
+            responses = inbox.unplanned(conn, batch_size)
+            for response in responses:
+                _plan_one(conn, crm, response, routing, tz, now_ms, result)
+                inbox.mark_planned(conn, response)
+        if len(responses) < batch_size:
+            return result
+
+
+def _plan_one(
+    conn: Connection,
+    crm: str,
+    response: SurveyResponse,
+    routing: RoutingSettings,
+    tz: ZoneInfo,
+    now_ms: int,
+    result: PlanResult,
+) -> None:
+    result.planned += 1
+    if not response.email:
+        result.unmatchable += 1
+        quarantine.add(
+            conn,
+            source=response.source,
+            response_id=response.response_id,
+            stage="plan",
+            reason_code="unmatchable",
+            reason="respondent has no email, and the CRM is matched by email",
+            payload=response_to_json(response),
+            now_ms=now_ms,
+        )
+        return
+    decision = route(response, routing, tz)
+    loops.open_loop(conn, _loop_start(crm, response, decision), now_ms)
+    sync_key = _enqueue(
+        conn, crm, response, ActionKind.SYNC_CONTACT, _contact_payload(response), None, now_ms
+    )[0]
+    if decision.task is not None:
+        _plan_task(conn, crm, response, decision.task, sync_key, now_ms, result)
+
+
+def _plan_task(
+    conn: Connection,
+    crm: str,
+    response: SurveyResponse,
+    task: TaskPlan,
+    sync_key: str,
+    now_ms: int,
+    result: PlanResult,
+) -> None:
+    create_key, outcome = _enqueue(
+        conn, crm, response, ActionKind.CREATE_TASK, _task_payload(task), sync_key, now_ms
+    )
+    if outcome is Enqueued.INSERTED:
+        result.tasks += 1
+    elif outcome is Enqueued.FROZEN:
+        result.task_updates += 1
+        _enqueue(
+            conn, crm, response, ActionKind.UPDATE_TASK, _task_payload(task), create_key, now_ms
+        )
+
+
+def _enqueue(
+    conn: Connection,
+    crm: str,
+    response: SurveyResponse,
+    kind: ActionKind,
+    payload: dict[str, Any],
+    depends_on: str | None,
+    now_ms: int,
+) -> tuple[str, Enqueued]:
+    key = key_for(response.source, response.response_id, kind)
+    action = NewAction(
+        key=key,
+        crm=crm,
+        kind=kind,
+        source=response.source,
+        response_id=response.response_id,
+        version=response.version,
+        payload=payload,
+        depends_on=depends_on,
+    )
+    return key, enqueue(conn, action, now_ms)
+
+
+def _loop_start(crm: str, response: SurveyResponse, decision: RoutingDecision) -> loops.LoopStart:
+    task = decision.task
+    return loops.LoopStart(
+        key=response.key,
+        crm=crm,
+        category=response.category.value,
+        score=response.score,
+        email=response.email,
+        response_ms=to_ms(response.submitted_at),
+        rule=decision.rule,
+        team=decision.team,
+        priority=task.priority.value if task else None,
+        due_ms=to_ms(task.due_at) if task else None,
+    )
+
+
+def _contact_payload(response: SurveyResponse) -> dict[str, Any]:
+    return {
+        "email": response.email,
+        "score": response.score,
+        "category": response.category.value,
+        "comment": response.comment,
+        "responded_at": response.submitted_at.isoformat(),
+        "link": response.link,
+        "survey": response.survey,
+        "source": response.source,
+    }
+
+
+def _task_payload(task: TaskPlan) -> dict[str, Any]:
+    return {
+        "rule": task.rule,
+        "team": task.team,
+        "owner_chain": list(task.owner_chain),
+        "priority": task.priority.value,
+        "due_at": task.due_at.isoformat(),
+        "subject": task.subject,
+        "body": task.body,
+    }

@@ -1,0 +1,57 @@
+"""Track: read back changes to the tasks syncd created and stamp their loop records.
+
+The task-change cursor re-reads an overlap window because the CRM's search index lags; changes
+older than what a loop already knows are ignored, so a stale read never reopens a closed loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+
+from syncd.clock import from_ms, to_ms
+from syncd.contracts import Crm
+from syncd.settings import TrackingSettings
+from syncd.store import cursors, loops
+
+
+@dataclass(slots=True)
+class TrackResult:
+    seen: int = 0
+    matched: int = 0
+
+
+def cursor_name(crm: str) -> str:
+    return f"crm:{crm}:tasks"
+
+
+def track_tasks(
+    engine: Engine,
+    crm: Crm,
+    settings: TrackingSettings,
+    *,
+    now: datetime,
+    stop: threading.Event | None = None,
+) -> TrackResult:
+    result = TrackResult()
+    with engine.begin() as conn:
+        watermark = cursors.get_watermark(conn, cursor_name(crm.name))
+    since = (
+        from_ms(watermark) - timedelta(seconds=settings.overlap_seconds)
+        if watermark is not None
+        else now - timedelta(days=settings.initial_lookback_days)
+    )
+    for page in crm.task_changes(since):
+        with engine.begin() as conn:
+            for change in page.changes:
+                result.seen += 1
+                result.matched += loops.apply_change(conn, crm.name, change, to_ms(now))
+            if page.watermark is not None:
+                mark = min(page.watermark, now)
+                cursors.advance(conn, cursor_name(crm.name), to_ms(mark), to_ms(now))
+        if stop is not None and stop.is_set():
+            break
+    return result

@@ -1,0 +1,185 @@
+"""The CRM object endpoints: batch read/update/create, single create and get.
+
+Writes are all-or-nothing on validation, as in HubSpot: every input of a batch is checked
+first, and one invalid input (an unknown property, a bad option, an unknown owner, a bad
+association) fails the whole batch with 400 before anything is written. Inputs whose record
+does not exist are different: the others are applied and the answer is 207.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from syncd.sandbox.http import Request, Response
+from syncd.sandbox.hubspot import payload
+from syncd.sandbox.hubspot.errors import PropertyProblem, bad_request, invalid_properties, not_found
+from syncd.sandbox.hubspot.schema import CONTACTS, TASKS, check_properties
+from syncd.sandbox.hubspot.state import Record, Store
+from syncd.sandbox.hubspot.timefmt import iso
+from syncd.sandbox.hubspot.views import ALWAYS, batch_response, render, with_history
+
+TASK_TO_CONTACT = 204
+_ID_PROPERTIES = {CONTACTS: ("hs_object_id", "email"), TASKS: ("hs_object_id",)}
+
+
+def batch_read(store: Store, request: Request, params: Mapping[str, str]) -> Response:
+    kind = payload.object_type(params["type"])
+    body = payload.read_body(request)
+    inputs = payload.batch_inputs(body)
+    requested = payload.string_list(body, "properties", required=True)
+    history = payload.string_list(body, "propertiesWithHistory", required=False) or []
+    id_property = _id_property(kind, body.get("idProperty"))
+    started = iso(store.now())
+    results, missing = [], []
+    for key in dict.fromkeys(payload.input_id(item) for item in inputs):
+        record = _lookup(store, kind, id_property, key)
+        if record is None:
+            missing.append(key)
+            continue
+        result = render(store.schema, kind, record.id, record.properties, requested)
+        results.append(with_history(result, record.properties, history) if history else result)
+    return batch_response(kind, results, missing, started, iso(store.now()), 200)
+
+
+def batch_update(store: Store, request: Request, params: Mapping[str, str]) -> Response:
+    kind = payload.object_type(params["type"])
+    inputs = payload.batch_inputs(payload.read_body(request))
+    changes = [_update_input(store, kind, item) for item in inputs]
+    duplicates = sorted({i for i, _ in changes if [j for j, _ in changes].count(i) > 1})
+    if duplicates:
+        raise bad_request(f"Duplicate IDs found in batch input: {duplicates}. IDs must be unique")
+    _raise_problems([p for _, (_, problems) in changes for p in problems])
+    started = iso(store.now())
+    results, missing = [], []
+    for record_id, (clean, _) in changes:
+        record = store.get(kind, record_id)
+        if record is None:
+            missing.append(record_id)
+            continue
+        store.change(record, clean)
+        results.append(
+            render(store.schema, kind, record.id, record.properties, [*clean, *ALWAYS[kind]])
+        )
+    return batch_response(kind, results, missing, started, iso(store.now()), 200)
+
+
+def batch_create(store: Store, request: Request, params: Mapping[str, str]) -> Response:
+    """Create up to 100 tasks, each with its inline 204 associations; 201 or a 400 for all."""
+    inputs = payload.batch_inputs(payload.read_body(request))
+    plans = [_task_plan(store, item) for item in inputs]
+    _raise_problems([p for plan in plans for p in plan.problems])
+    started = iso(store.now())
+    results = [_create_task(store, plan) for plan in plans]
+    return batch_response(TASKS, results, [], started, iso(store.now()), 201)
+
+
+def create_one(store: Store, request: Request, params: Mapping[str, str]) -> Response:
+    plan = _task_plan(store, payload.read_body(request))
+    _raise_problems(plan.problems)
+    return Response(201, _create_task(store, plan))
+
+
+def get_one(store: Store, request: Request, params: Mapping[str, str]) -> Response:
+    kind = payload.object_type(params["type"])
+    key = params["id"]
+    record = _lookup(store, kind, _id_property(kind, request.param("idProperty")), key)
+    if record is None:
+        raise not_found("Object not found.  objectId are usually numeric.", id=[key])
+    requested = payload.query_list(request, "properties")
+    result = render(store.schema, kind, record.id, record.properties, requested)
+    wanted = {
+        payload.object_type(name) for name in payload.query_list(request, "associations") or []
+    }
+    if kind == TASKS and CONTACTS in wanted:
+        links = [{"id": c, "type": "task_to_contact"} for c in store.contacts_of(record.id)]
+        result["associations"] = {CONTACTS: {"results": links}}
+    if kind == CONTACTS and TASKS in wanted:
+        links = [{"id": t, "type": "contact_to_task"} for t in store.tasks_of(record.id)]
+        result["associations"] = {TASKS: {"results": links}}
+    return Response(200, result)
+
+
+def _id_property(kind: str, raw: object) -> str:
+    id_property = raw or "hs_object_id"
+    if id_property not in _ID_PROPERTIES[kind]:
+        raise bad_request(f"{id_property} is not a unique property of {kind}; use a record id.")
+    return str(id_property)
+
+
+def _lookup(store: Store, kind: str, id_property: str, key: str) -> Record | None:
+    if id_property == "email":
+        return store.contact_by_email(key)
+    return store.get(kind, key)
+
+
+def _update_input(
+    store: Store, kind: str, item: dict[str, Any]
+) -> tuple[str, tuple[dict[str, str], list[PropertyProblem]]]:
+    # Batch update takes record ids only (HubSpot's guide says so; idProperty here is unconfirmed).
+    if item.get("idProperty") not in (None, "hs_object_id"):
+        raise bad_request(
+            "Batch update identifies records by record id; idProperty is not supported."
+        )
+    record_id = payload.input_id(item)
+    raw = payload.input_properties(item)
+    return record_id, check_properties(store.schema, kind, raw, store.owner_ok)
+
+
+def _raise_problems(problems: list[PropertyProblem]) -> None:
+    if problems:
+        raise invalid_properties(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class _TaskPlan:
+    properties: dict[str, str]
+    contact_ids: list[str]
+    problems: list[PropertyProblem]
+
+
+def _task_plan(store: Store, item: dict[str, Any]) -> _TaskPlan:
+    raw = payload.input_properties(item)
+    clean, problems = check_properties(store.schema, TASKS, raw, store.owner_ok)
+    if not clean.get("hs_timestamp") and "hs_timestamp" not in {p.name for p in problems}:
+        problems.append(
+            PropertyProblem("hs_timestamp", "REQUIRED", 'Property "hs_timestamp" is required')
+        )
+    return _TaskPlan(clean, _association_targets(store, item.get("associations")), problems)
+
+
+def _association_targets(store: Store, raw: object) -> list[str]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise bad_request("Invalid input JSON: `associations` must be a list")
+    return [_association_target(store, association) for association in raw]
+
+
+def _association_target(store: Store, association: object) -> str:
+    to = association.get("to") if isinstance(association, dict) else None
+    target = to.get("id") if isinstance(to, dict) else None
+    types = association.get("types") if isinstance(association, dict) else None
+    if not isinstance(target, str) or not isinstance(types, list) or not types:
+        raise bad_request("Invalid input JSON: an association needs `to.id` and `types`")
+    for spec in types:
+        category = spec.get("associationCategory") if isinstance(spec, dict) else None
+        type_id = spec.get("associationTypeId") if isinstance(spec, dict) else None
+        if category != "HUBSPOT_DEFINED" or type_id != TASK_TO_CONTACT or isinstance(type_id, bool):
+            raise bad_request(
+                f"One or more associations are invalid: {category}/{type_id!r} is not a valid "
+                f"association type from TASK to CONTACT (use HUBSPOT_DEFINED/{TASK_TO_CONTACT})."
+            )
+    if store.get(CONTACTS, target) is None:
+        raise bad_request(
+            f"One or more associations are invalid: no CONTACT with id {target} exists."
+        )
+    return target
+
+
+def _create_task(store: Store, plan: _TaskPlan) -> dict[str, Any]:
+    record = store.create(TASKS, plan.properties)
+    for contact_id in plan.contact_ids:
+        store.link(record.id, contact_id)
+    return render(store.schema, TASKS, record.id, record.properties, None)

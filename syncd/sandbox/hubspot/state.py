@@ -1,0 +1,200 @@
+"""The fake portal's records, owners and associations, plus the lagging search index."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from syncd.sandbox.hubspot.errors import Body
+from syncd.sandbox.hubspot.schema import CONTACTS, TASKS, Schema
+from syncd.sandbox.hubspot.timefmt import as_utc, iso
+
+CREATED = {CONTACTS: "createdate", TASKS: "hs_createdate"}
+MODIFIED = {CONTACTS: "lastmodifieddate", TASKS: "hs_lastmodifieddate"}
+COMPLETED = "COMPLETED"
+
+
+@dataclass(slots=True)
+class Record:
+    """A contact or a task. ``properties`` holds only set values, all strings, datetimes in ISO.
+
+    ``versions`` is what the search index has seen: (change time, properties after the change).
+    Search serves the newest version older than the index lag, so a fresh change is invisible
+    to search for a while, exactly as in HubSpot.
+    """
+
+    id: str
+    object_type: str
+    properties: dict[str, str]
+    versions: list[tuple[datetime, dict[str, str]]] = field(default_factory=list)
+
+    def indexed(self, cutoff: datetime) -> dict[str, str] | None:
+        # Append order, not time order: a change back-dated with ``at=`` is still the newest.
+        seen = [props for at, props in self.versions if at <= cutoff]
+        return seen[-1] if seen else None
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    id: str
+    name: str
+    primary: bool
+
+
+@dataclass(slots=True)
+class Owner:
+    """A HubSpot user who can own records. ``id`` (not ``userId``) goes into hubspot_owner_id."""
+
+    id: str
+    email: str
+    first_name: str
+    last_name: str
+    user_id: int
+    teams: tuple[Team, ...]
+    archived: bool
+    created_at: str
+
+    def to_json(self) -> Body:
+        return {
+            "id": self.id,
+            "email": self.email,
+            "firstName": self.first_name,
+            "lastName": self.last_name,
+            # Deactivated users keep only userIdIncludingInactive, as in HubSpot.
+            "userId": None if self.archived else self.user_id,
+            "userIdIncludingInactive": self.user_id,
+            "type": "PERSON",
+            "createdAt": self.created_at,
+            "updatedAt": self.created_at,
+            "archived": self.archived,
+            "teams": [{"id": t.id, "name": t.name, "primary": t.primary} for t in self.teams],
+        }
+
+
+class Store:
+    """All state of the fake portal. Not thread-safe: the app holds its lock around every use."""
+
+    def __init__(self, clock: Callable[[], datetime], search_lag_seconds: float) -> None:
+        self._clock = clock
+        self._lag = timedelta(seconds=search_lag_seconds)
+        self.schema = Schema(iso(self.now()))
+        self._records: dict[str, dict[str, Record]] = {CONTACTS: {}, TASKS: {}}
+        self._links: dict[str, list[str]] = {}  # task id -> contact ids
+        self.owners: dict[str, Owner] = {}
+        self._teams: dict[str, str] = {}  # team name -> id
+        self._ids = {CONTACTS: itertools.count(101), TASKS: itertools.count(9001)}
+        self._owner_ids = itertools.count(5001)
+        self._user_ids = itertools.count(7001)
+        self._team_ids = itertools.count(301)
+
+    def now(self) -> datetime:
+        return as_utc(self._clock())
+
+    # records
+
+    def create(
+        self, object_type: str, properties: Mapping[str, str], at: datetime | None = None
+    ) -> Record:
+        moment = self.now() if at is None else as_utc(at)
+        record = Record(str(next(self._ids[object_type])), object_type, {})
+        stamp = iso(moment)
+        record.properties = {"hs_object_id": record.id, CREATED[object_type]: stamp}
+        if object_type == TASKS:
+            properties = {"hs_task_status": "NOT_STARTED", **properties}
+        self._records[object_type][record.id] = record
+        self.change(record, properties, moment)
+        return record
+
+    def change(
+        self, record: Record, changes: Mapping[str, str], at: datetime | None = None
+    ) -> None:
+        """Apply ``changes`` ("" clears a value), bump the modification date, index a version."""
+        moment = self.now() if at is None else as_utc(at)
+        updates = dict(changes)
+        if record.object_type == TASKS:
+            _completion_rule(record.properties, updates, moment)
+        for name, value in updates.items():
+            if value == "":
+                record.properties.pop(name, None)
+            else:
+                record.properties[name] = value
+        record.properties[MODIFIED[record.object_type]] = iso(moment)
+        record.versions.append((moment, dict(record.properties)))
+        self._prune(record)
+
+    def _prune(self, record: Record) -> None:
+        # Keep the newest version the index already serves, and everything after it.
+        cutoff = self.now() - self._lag
+        served = [i for i, (at, _) in enumerate(record.versions) if at <= cutoff]
+        if served:
+            del record.versions[: served[-1]]
+
+    def get(self, object_type: str, record_id: str) -> Record | None:
+        return self._records[object_type].get(record_id)
+
+    def records(self, object_type: str) -> list[Record]:
+        return list(self._records[object_type].values())
+
+    def contact_by_email(self, email: str) -> Record | None:
+        wanted = email.strip().lower()
+        matches = (
+            c for c in self.records(CONTACTS) if c.properties.get("email", "").lower() == wanted
+        )
+        return next(matches, None)
+
+    def indexed(self, object_type: str) -> Iterator[tuple[str, dict[str, str]]]:
+        """What search sees now: each record as of ``search_lag_seconds`` ago, if it existed."""
+        cutoff = self.now() - self._lag
+        for record in self.records(object_type):
+            snapshot = record.indexed(cutoff)
+            if snapshot is not None:
+                yield record.id, snapshot
+
+    # associations (task -> contact is type 204, contact -> task is 203)
+
+    def link(self, task_id: str, contact_id: str) -> None:
+        contacts = self._links.setdefault(task_id, [])
+        if contact_id not in contacts:
+            contacts.append(contact_id)
+
+    def contacts_of(self, task_id: str) -> list[str]:
+        return list(self._links.get(task_id, []))
+
+    def tasks_of(self, contact_id: str) -> list[str]:
+        return [task for task, contacts in self._links.items() if contact_id in contacts]
+
+    # owners
+
+    def add_owner(
+        self, email: str, first: str, last: str, teams: Sequence[str], *, archived: bool
+    ) -> Owner:
+        owner = Owner(
+            id=str(next(self._owner_ids)),
+            email=email,
+            first_name=first,
+            last_name=last,
+            user_id=next(self._user_ids),
+            teams=tuple(Team(self._team_id(name), name, i == 0) for i, name in enumerate(teams)),
+            archived=archived,
+            created_at=iso(self.now()),
+        )
+        self.owners[owner.id] = owner
+        return owner
+
+    def _team_id(self, name: str) -> str:
+        return self._teams.setdefault(name, str(next(self._team_ids)))
+
+    def owner_ok(self, owner_id: str) -> bool:
+        """Tasks and contacts may only be assigned to existing, active owners."""
+        owner = self.owners.get(owner_id)
+        return owner is not None and not owner.archived
+
+
+def _completion_rule(before: Mapping[str, str], updates: dict[str, str], at: datetime) -> None:
+    """HubSpot stamps hs_task_completion_date when a task becomes COMPLETED, clears it on re-open."""
+    status = updates.get("hs_task_status")
+    if status is None or status == before.get("hs_task_status"):
+        return
+    updates.setdefault("hs_task_completion_date", iso(at) if status == COMPLETED else "")
