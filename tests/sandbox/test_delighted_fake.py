@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from syncd.sandbox.delighted import DelightedFake
-from syncd.sandbox.http import LoopbackServer
+from syncd.sandbox.http import Handler, LoopbackServer, Request, Response
 
 KEY = "fake-key"
 T0 = datetime(2024, 6, 1, tzinfo=UTC)
@@ -39,10 +39,31 @@ def fake() -> DelightedFake:
     return DelightedFake(KEY, clock=lambda: T0)
 
 
+class _Switch:
+    """Routes to the current test's fake, so one server serves the module.
+
+    Stopping a ``LoopbackServer`` takes half a second (``serve_forever``'s poll interval).
+    """
+
+    def __init__(self) -> None:
+        self.app: Handler = lambda request: Response(503)
+
+    def __call__(self, request: Request) -> Response:
+        return self.app(request)
+
+
+@pytest.fixture(scope="module")
+def shared() -> Iterator[tuple[_Switch, LoopbackServer]]:
+    switch = _Switch()
+    with LoopbackServer(switch) as server:
+        yield switch, server
+
+
 @pytest.fixture
-def server(fake: DelightedFake) -> Iterator[LoopbackServer]:
-    with LoopbackServer(fake) as server:
-        yield server
+def server(fake: DelightedFake, shared: tuple[_Switch, LoopbackServer]) -> LoopbackServer:
+    switch, server = shared
+    switch.app = fake
+    return server
 
 
 @pytest.fixture

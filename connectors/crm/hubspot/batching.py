@@ -69,3 +69,41 @@ def _send_part(
         if is_whole_batch_rejection(error):
             return _split(items, send, key, error)
         return {key(item): error for item in items}
+
+
+def distinct_rounds(items: Sequence[T], identity: Callable[[T], str]) -> list[list[T]]:
+    """Split ``items`` so no round holds two items for the same record.
+
+    HubSpot rejects a batch that names one record twice; later items go in later rounds so they
+    still win, as they would have one at a time.
+    """
+    rounds: list[list[T]] = []
+    seen: dict[str, int] = {}
+    for item in items:
+        index = seen.get(identity(item), -1) + 1
+        seen[identity(item)] = index
+        if index == len(rounds):
+            rounds.append([])
+        rounds[index].append(item)
+    return rounds
+
+
+def send_groups(
+    groups: Sequence[Sequence[T]],
+    send: Callable[[Sequence[T]], Mapping[str, str | SyncdError]],
+    key: Callable[[T], str],
+) -> Outcome:
+    """Send each group (bisecting on a 400); only the first group's failure is raised.
+
+    After one group went through, raising would tell the caller that nothing happened, so a
+    later group's failure is reported for its own items.
+    """
+    outcome: Outcome = {}
+    for index, group in enumerate(groups):
+        try:
+            outcome.update(bisect(group, send, key))
+        except CrmError as error:
+            if index == 0:
+                raise
+            outcome.update({key(item): error for item in group})
+    return outcome

@@ -1,4 +1,4 @@
-"""A small typed layer over the untyped ``hubspot-api-client``: SDK models stay in this module.
+"""A small typed layer over the untyped ``hubspot-api-client``; SDK models stop here.
 
 The SDK's discovery properties (``client.crm.contacts.batch_api``) build a new ApiClient and
 urllib3 pool on every access, so each API object is built once here and its pool closed in
@@ -8,8 +8,6 @@ urllib3 pool on every access, so each API object is built once here and its pool
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import hubspot.crm.contacts.models as contact_models
@@ -17,56 +15,23 @@ import hubspot.crm.objects.tasks.models as task_models
 from hubspot import HubSpot
 
 from connectors.crm.hubspot.mapping import TASK_TO_CONTACT
+from connectors.crm.hubspot.records import (
+    BatchResult,
+    Page,
+    Record,
+    TaskInput,
+    item_error_from,
+    list_of,
+    next_after,
+    owner_from,
+    record_from,
+)
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Transport
+from syncd.model import Owner
 
 ASSOCIATION_PAGE = 500
 OWNER_PAGE = 100
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    """A HubSpot object: id, the requested properties, and its own modification time."""
-
-    id: str
-    properties: Mapping[str, str | None]
-    updated_at: datetime | None = None
-    trace_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ItemError:
-    """One entry of a 207's ``errors``.
-
-    ``refs`` are the record ids and ``objectWriteTraceId``s it is about, when HubSpot says.
-    """
-
-    category: str
-    message: str
-    refs: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class TaskInput:
-    """A task to create; ``trace_id`` comes back on its result (HubSpot's objectWriteTraceId)."""
-
-    properties: Mapping[str, str]
-    contact_id: str
-    trace_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class BatchResult:
-    results: tuple[Record, ...]
-    errors: tuple[ItemError, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One page of a listing, and the cursor of the next one (None on the last page)."""
-
-    items: tuple[Any, ...]
-    after: str | None
 
 
 class HubSpotApi:
@@ -87,7 +52,9 @@ class HubSpotApi:
         self._owners = crm.owners.owners_api
         self._transport = transport
 
-    def read_contacts_by_email(self, emails: Sequence[str], properties: Sequence[str]) -> BatchResult:
+    def read_contacts_by_email(
+        self, emails: Sequence[str], properties: Sequence[str]
+    ) -> BatchResult:
         request = contact_models.BatchReadInputSimplePublicObjectId(
             id_property="email",
             inputs=[contact_models.SimplePublicObjectId(id=email) for email in emails],
@@ -136,21 +103,25 @@ class HubSpotApi:
         )
         return self._batch(lambda t: self._tasks.update(request, _request_timeout=t), True)
 
-    def contact_task_ids(self, contact_id: str, after: str | None) -> Page:
+    def contact_task_ids(self, contact_id: str, after: str | None) -> Page[str]:
         """One page of the ids of the tasks associated with a contact (v4, read consistently)."""
         response = self._transport.call(
             lambda t: self._associations.get_page(
-                "contacts", contact_id, "tasks", limit=ASSOCIATION_PAGE, after=after,
+                "contacts",
+                contact_id,
+                "tasks",
+                limit=ASSOCIATION_PAGE,
+                after=after,
                 _request_timeout=t,
             ),
             idempotent=True,
         )
-        ids = tuple(str(item.to_object_id) for item in _list(response, "results"))
-        return Page(ids, _next_after(response))
+        ids = tuple(str(item.to_object_id) for item in list_of(response, "results"))
+        return Page(ids, next_after(response))
 
     def search_tasks_modified_since(
         self, since_ms: int, properties: Sequence[str], limit: int, after: str | None
-    ) -> Page:
+    ) -> Page[Record]:
         """Tasks with ``hs_lastmodifieddate >= since_ms``, oldest first, as ``Record``s."""
         request = task_models.PublicObjectSearchRequest(
             filter_groups=[
@@ -172,28 +143,38 @@ class HubSpotApi:
             idempotent=True,
             search=True,
         )
-        return Page(tuple(_record(item) for item in _list(response, "results")), _next_after(response))
+        return Page(
+            tuple(record_from(item) for item in list_of(response, "results")), next_after(response)
+        )
 
-    def owners(self, after: str | None) -> Page:
-        """One page of active owners, as the SDK's ``PublicOwner`` objects."""
+    def owners(self, after: str | None) -> Page[Owner]:
+        """One page of active (not archived) owners."""
         response = self._transport.call(
             lambda t: self._owners.get_page(
                 limit=OWNER_PAGE, after=after, archived=False, _request_timeout=t
             ),
             idempotent=True,
         )
-        return Page(tuple(_list(response, "results")), _next_after(response))
+        return Page(
+            tuple(owner_from(item) for item in list_of(response, "results")), next_after(response)
+        )
 
     def close(self) -> None:
-        for api in (self._contacts, self._tasks, self._task_search, self._associations, self._owners):
+        for api in (
+            self._contacts,
+            self._tasks,
+            self._task_search,
+            self._associations,
+            self._owners,
+        ):
             api.api_client.rest_client.pool_manager.clear()
             api.api_client.close()
 
     def _batch(self, operation: Any, idempotent: bool) -> BatchResult:
         response = self._transport.call(operation, idempotent=idempotent)
         return BatchResult(
-            results=tuple(_record(item) for item in _list(response, "results")),
-            errors=tuple(_item_error(item) for item in _list(response, "errors")),
+            results=tuple(record_from(item) for item in list_of(response, "results")),
+            errors=tuple(item_error_from(item) for item in list_of(response, "errors")),
         )
 
 
@@ -205,38 +186,4 @@ def _contact_association(contact_id: str) -> Any:
                 association_category="HUBSPOT_DEFINED", association_type_id=TASK_TO_CONTACT
             )
         ],
-    )
-
-
-def _list(response: Any, name: str) -> list[Any]:
-    """A list attribute of a response model; a missing body or attribute is an empty list."""
-    return list(getattr(response, name, None) or [])
-
-
-def _next_after(response: Any) -> str | None:
-    following = getattr(getattr(response, "paging", None), "next", None)
-    after = getattr(following, "after", None)
-    return str(after) if after else None
-
-
-def _record(item: Any) -> Record:
-    properties = {str(k): (None if v is None else str(v)) for k, v in (item.properties or {}).items()}
-    updated = getattr(item, "updated_at", None)
-    trace = getattr(item, "object_write_trace_id", None)
-    return Record(
-        id=str(item.id),
-        properties=properties,
-        updated_at=updated if isinstance(updated, datetime) else None,
-        trace_id=str(trace) if trace else None,
-    )
-
-
-def _item_error(item: Any) -> ItemError:
-    context = getattr(item, "context", None)
-    context = context if isinstance(context, dict) else {}
-    refs = [*context.get("ids", []), *context.get("objectWriteTraceId", [])]
-    return ItemError(
-        category=str(getattr(item, "category", None) or ""),
-        message=str(getattr(item, "message", None) or ""),
-        refs=tuple(str(ref) for ref in refs),
     )

@@ -100,21 +100,27 @@ def translate_status(status: int, body: object, headers: object) -> CrmError:
     """The syncd error for an HTTP error response (``status`` 0: the SDK's wrapped SSL error)."""
     info = ErrorBody.parse(body)
     message = info.describe(status)
-    retry_after = _retry_after(headers)
     if status in (401, 403):
         return CrmAuthError(message)
+    if status in _NOT_PROCESSED or status in (423, 429, 477):
+        return _not_processed(status, info, message, _retry_after(headers))
+    if 400 <= status < 500:
+        return HubSpotRejected(message, status)
+    # 500, 502, 504, 524, ...: HubSpot may have done the work before failing to answer.
+    return CrmOutcomeUnknown(message)
+
+
+def _not_processed(
+    status: int, info: ErrorBody, message: str, retry_after: float | None
+) -> CrmError:
+    """Errors for requests HubSpot refused without processing: safe to send again later."""
     if status == 429:
         return CrmRateLimited(message, retry_after or rate_limit_wait(info.policy_name))
     if status == 423:
         return CrmRateLimited(message, retry_after or LOCKED_WAIT_SECONDS)
     if status == 477:
         return CrmUnavailable(message, retry_after or MIGRATION_WAIT_SECONDS)
-    if status in _NOT_PROCESSED:
-        return CrmUnavailable(message, retry_after)
-    if 400 <= status < 500:
-        return HubSpotRejected(message, status)
-    # 500, 502, 504, 524, ...: HubSpot may have done the work before failing to answer.
-    return CrmOutcomeUnknown(message)
+    return CrmUnavailable(message, retry_after)
 
 
 def rate_limit_wait(policy_name: str) -> float:

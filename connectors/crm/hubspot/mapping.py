@@ -132,6 +132,7 @@ def task_change(task_id: str, properties: Properties, updated_at: datetime | Non
 
 
 def owner(
+    *,
     owner_id: str,
     email: str | None,
     first_name: str | None,

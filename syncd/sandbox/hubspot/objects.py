@@ -8,6 +8,7 @@ does not exist are different: the others are applied and the answer is 207.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -40,14 +41,17 @@ def batch_read(store: Store, request: Request, params: Mapping[str, str]) -> Res
             continue
         result = render(store.schema, kind, record.id, record.properties, requested)
         results.append(with_history(result, record.properties, history) if history else result)
-    return batch_response(kind, results, missing, started, iso(store.now()), 200)
+    return batch_response(
+        kind, results, missing, started=started, finished=iso(store.now()), status=200
+    )
 
 
 def batch_update(store: Store, request: Request, params: Mapping[str, str]) -> Response:
     kind = payload.object_type(params["type"])
     inputs = payload.batch_inputs(payload.read_body(request))
     changes = [_update_input(store, kind, item) for item in inputs]
-    duplicates = sorted({i for i, _ in changes if [j for j, _ in changes].count(i) > 1})
+    counts = Counter(record_id for record_id, _ in changes)
+    duplicates = sorted(record_id for record_id, n in counts.items() if n > 1)
     if duplicates:
         raise bad_request(f"Duplicate IDs found in batch input: {duplicates}. IDs must be unique")
     _raise_problems([p for _, (_, problems) in changes for p in problems])
@@ -62,7 +66,9 @@ def batch_update(store: Store, request: Request, params: Mapping[str, str]) -> R
         results.append(
             render(store.schema, kind, record.id, record.properties, [*clean, *ALWAYS[kind]])
         )
-    return batch_response(kind, results, missing, started, iso(store.now()), 200)
+    return batch_response(
+        kind, results, missing, started=started, finished=iso(store.now()), status=200
+    )
 
 
 def batch_create(store: Store, request: Request, params: Mapping[str, str]) -> Response:
@@ -72,7 +78,9 @@ def batch_create(store: Store, request: Request, params: Mapping[str, str]) -> R
     _raise_problems([p for plan in plans for p in plan.problems])
     started = iso(store.now())
     results = [_create_task(store, plan) for plan in plans]
-    return batch_response(TASKS, results, [], started, iso(store.now()), 201)
+    return batch_response(
+        TASKS, results, [], started=started, finished=iso(store.now()), status=201
+    )
 
 
 def create_one(store: Store, request: Request, params: Mapping[str, str]) -> Response:

@@ -193,7 +193,7 @@ class Store:
 
 
 def _completion_rule(before: Mapping[str, str], updates: dict[str, str], at: datetime) -> None:
-    """HubSpot stamps hs_task_completion_date when a task becomes COMPLETED, clears it on re-open."""
+    """Becoming COMPLETED stamps hs_task_completion_date; re-opening clears it."""
     status = updates.get("hs_task_status")
     if status is None or status == before.get("hs_task_status"):
         return

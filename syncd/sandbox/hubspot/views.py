@@ -61,6 +61,7 @@ def batch_response(
     object_type: str,
     results: list[Body],
     missing: Sequence[str],
+    *,
     started: str,
     finished: str,
     status: int,

@@ -1,0 +1,62 @@
+"""Per-item outcomes of a batch response, matched by reference rather than by position."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+from connectors.crm.hubspot.records import BatchResult, ItemError, Record
+from syncd.errors import ContactNotFound, CrmOutcomeUnknown, CrmRejected, SyncdError
+
+T = TypeVar("T")
+
+NOT_FOUND = "OBJECT_NOT_FOUND"
+
+
+def match(
+    items: Sequence[T],
+    result: BatchResult,
+    *,
+    key: Callable[[T], str],
+    ref: Callable[[T], str],
+    record_refs: Callable[[Record], Iterable[str | None]],
+    error_for: Callable[[ItemError], SyncdError],
+) -> dict[str, str | SyncdError]:
+    """The record id or error for each item, found through ``ref(item)``.
+
+    An item that neither a result nor an error names gets ``CrmOutcomeUnknown``: HubSpot said
+    nothing certain about it, and guessing which anonymous error is its own could dead-letter
+    good work.
+    """
+    ids: dict[str, str] = {}
+    for record in result.results:
+        for reference in record_refs(record):
+            if reference:
+                ids.setdefault(reference, record.id)
+    errors: dict[str, SyncdError] = {}
+    for item_error in result.errors:
+        for reference in item_error.refs:
+            errors.setdefault(reference, error_for(item_error))
+    unnamed = "; ".join(e.message for e in result.errors if not e.refs)
+    return {
+        key(item): ids.get(ref(item)) or errors.get(ref(item)) or _unknown(key(item), unnamed)
+        for item in items
+    }
+
+
+def contact_error(error: ItemError) -> SyncdError:
+    message = _describe(error)
+    return ContactNotFound(message) if error.category == NOT_FOUND else CrmRejected(message)
+
+
+def task_error(error: ItemError) -> SyncdError:
+    return CrmRejected(_describe(error))
+
+
+def _describe(error: ItemError) -> str:
+    return f"HubSpot {error.category or 'error'}: {error.message}"
+
+
+def _unknown(key: str, unnamed: str) -> CrmOutcomeUnknown:
+    detail = f" (unattributed errors: {unnamed})" if unnamed else ""
+    return CrmOutcomeUnknown(f"HubSpot returned no result for {key}{detail}")

@@ -1,0 +1,106 @@
+"""Typed values the SDK layer hands out, and their conversion from the SDK's response models."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from connectors.crm.hubspot.mapping import owner
+from syncd.model import Owner
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A HubSpot object: id, the requested properties, and its own modification time."""
+
+    id: str
+    properties: Mapping[str, str | None]
+    updated_at: datetime | None = None
+    trace_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemError:
+    """One entry of a 207's ``errors``.
+
+    ``refs`` are the record ids and ``objectWriteTraceId``s it is about, when HubSpot says.
+    """
+
+    category: str
+    message: str
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TaskInput:
+    """A task to create; ``trace_id`` comes back on its result (HubSpot's objectWriteTraceId)."""
+
+    properties: Mapping[str, str]
+    contact_id: str
+    trace_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    results: tuple[Record, ...]
+    errors: tuple[ItemError, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a listing, and the cursor of the next one (None on the last page)."""
+
+    items: tuple[T, ...]
+    after: str | None
+
+
+def list_of(response: Any, name: str) -> list[Any]:
+    """A list attribute of a response model; a missing body or attribute is an empty list."""
+    return list(getattr(response, name, None) or [])
+
+
+def next_after(response: Any) -> str | None:
+    following = getattr(getattr(response, "paging", None), "next", None)
+    after = getattr(following, "after", None)
+    return str(after) if after else None
+
+
+def record_from(item: Any) -> Record:
+    properties = {
+        str(k): (None if v is None else str(v)) for k, v in (item.properties or {}).items()
+    }
+    updated = getattr(item, "updated_at", None)
+    trace = getattr(item, "object_write_trace_id", None)
+    return Record(
+        id=str(item.id),
+        properties=properties,
+        updated_at=updated if isinstance(updated, datetime) else None,
+        trace_id=str(trace) if trace else None,
+    )
+
+
+def item_error_from(item: Any) -> ItemError:
+    context = getattr(item, "context", None)
+    context = context if isinstance(context, dict) else {}
+    refs = [*context.get("ids", []), *context.get("objectWriteTraceId", [])]
+    return ItemError(
+        category=str(getattr(item, "category", None) or ""),
+        message=str(getattr(item, "message", None) or ""),
+        refs=tuple(str(ref) for ref in refs),
+    )
+
+
+def owner_from(item: Any) -> Owner:
+    teams = frozenset(str(team.name) for team in list_of(item, "teams") if team.name)
+    return owner(
+        owner_id=str(item.id),
+        email=item.email,
+        first_name=item.first_name,
+        last_name=item.last_name,
+        teams=teams,
+        archived=bool(item.archived),
+    )

@@ -1,0 +1,39 @@
+"""The explicit mapping from a config ``kind`` to its connector class.
+
+Classes are named by dotted path and imported on first use, so a deployment that only talks to
+HubSpot never imports simple-salesforce, and a typo in ``kind`` is a config error, not a crash.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from pydantic import BaseModel
+
+SOURCES: dict[str, str] = {
+    "delighted": "connectors.sources.delighted:DelightedSource",
+}
+CRMS: dict[str, str] = {
+    "hubspot": "connectors.crm.hubspot:HubSpotCrm",
+}
+_ROLES = {"source": SOURCES, "crm": CRMS}
+
+
+def connector_class(role: str, kind: str) -> Any:
+    """The connector class for ``kind``; it has a pydantic ``Settings`` attribute."""
+    module_name, _, attribute = _ROLES[role][kind].partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+class Catalog:
+    """``syncd.config_loader.ConnectorCatalog`` over this registry."""
+
+    def kinds(self, role: str) -> tuple[str, ...]:
+        return tuple(sorted(_ROLES[role]))
+
+    def settings_model(self, role: str, kind: str) -> type[BaseModel] | None:
+        if kind not in _ROLES[role]:
+            return None
+        model: type[BaseModel] = connector_class(role, kind).Settings
+        return model

@@ -1,0 +1,269 @@
+"""Loop-closure and NPS metrics: pure computation over plain values, no database.
+
+Every duration is measured from the customer's answer (``response_ms``), because that is the
+wait the customer experiences, whichever stage was slow. Times are integer milliseconds since
+the epoch (UTC), as in the store.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+CATEGORY_ORDER = ("detractor", "passive", "promoter")
+UNASSIGNED = "(unassigned)"
+NO_TEAM = "(no team)"
+OUTBOX_STATUSES = ("pending", "in_flight", "done", "dead", "skipped", "quarantined")
+
+
+@dataclass(frozen=True, slots=True)
+class LoopRow:
+    """One ``loops`` record reduced to what the report needs; ``has_task``: a task id is set."""
+
+    crm: str
+    category: str
+    team: str | None
+    owner_id: str | None
+    has_task: bool
+    response_ms: int
+    due_ms: int | None = None
+    task_created_ms: int | None = None
+    first_touch_ms: int | None = None
+    closed_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerName:
+    """How the ``owners`` table names a CRM user."""
+
+    name: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class DurationStats:
+    """Count, median and p90 of one duration in milliseconds (``None`` when count is 0)."""
+
+    count: int = 0
+    median_ms: float | None = None
+    p90_ms: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoopMetrics:
+    """The loop-closure numbers of one group of loops.
+
+    ``sla_share`` = ``sla_met`` / ``sla_counted``, where ``sla_met`` counts loops closed at or
+    before their due time and ``sla_counted`` counts loops that have a task and a due time and
+    are either closed or already past due (``due_ms < now``). Open loops still inside their SLA
+    are left out, so they do not count against the team yet.
+    """
+
+    responses: int = 0
+    tasks: int = 0
+    closed: int = 0
+    open: int = 0
+    overdue: int = 0
+    sla_met: int = 0
+    sla_counted: int = 0
+    time_to_task: DurationStats = DurationStats()
+    time_to_first_touch: DurationStats = DurationStats()
+    time_to_close: DurationStats = DurationStats()
+
+    @property
+    def sla_share(self) -> float | None:
+        return self.sla_met / self.sla_counted if self.sla_counted else None
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One row of a breakdown: ``key`` identifies it, ``label`` (and ``email``) name it."""
+
+    dimension: str
+    key: str
+    label: str
+    email: str | None
+    metrics: LoopMetrics
+
+
+@dataclass(frozen=True, slots=True)
+class Nps:
+    """NPS counts of valid (0-10) answers; ``score`` = % promoters - % detractors."""
+
+    promoters: int = 0
+    passives: int = 0
+    detractors: int = 0
+
+    @property
+    def responses(self) -> int:
+        return self.promoters + self.passives + self.detractors
+
+    @property
+    def score(self) -> int | None:
+        """Integer in -100..100, rounded half away from zero; ``None`` without responses."""
+        if not self.responses:
+            return None
+        return _round_half_away(100 * (self.promoters - self.detractors), self.responses)
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineEntry:
+    """One unresolved quarantined item, as the report lists it."""
+
+    created_ms: int
+    source: str
+    response_id: str | None
+    stage: str
+    reason_code: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineHealth:
+    """Outbox counts per (kind, status) and unresolved quarantine counts per reason code."""
+
+    outbox: Mapping[str, Mapping[str, int]]
+    quarantine_by_reason: Mapping[str, int]
+    recent_quarantine: Sequence[QuarantineEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything ``syncd report`` shows, computed once and rendered by several formats."""
+
+    generated_at: datetime
+    since: datetime | None
+    source: str | None
+    overall: Group
+    by_category: Sequence[Group]
+    by_team: Sequence[Group]
+    by_owner: Sequence[Group]
+    nps: Nps
+    nps_by_source: Mapping[str, Nps]
+    pipeline: PipelineHealth
+
+    @property
+    def dimensions(self) -> Sequence[tuple[str, Sequence[Group]]]:
+        return (
+            ("overall", (self.overall,)),
+            ("category", self.by_category),
+            ("team", self.by_team),
+            ("owner", self.by_owner),
+        )
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-quantile (0 <= q <= 1) of non-empty ``values`` by linear interpolation.
+
+    Method (Hyndman-Fan type 7, numpy's default, Excel PERCENTILE.INC): sort the values into
+    x[0..n-1], let h = (n - 1) * q; the result is x[floor(h)] + (h - floor(h)) *
+    (x[floor(h) + 1] - x[floor(h)]). So the median of [1, 2] is 1.5 and p90 of [0, 10] is 9.
+    """
+    if not values or not 0 <= q <= 1:
+        raise ValueError("percentile needs values and 0 <= q <= 1")
+    ordered = sorted(values)
+    h = (len(ordered) - 1) * q
+    low = math.floor(h)
+    high = min(low + 1, len(ordered) - 1)
+    value = ordered[low] + (h - low) * (ordered[high] - ordered[low])
+    # Clamp to the bracketing values: float rounding must never leave [min, max].
+    return min(max(value, ordered[low]), ordered[high])
+
+
+def duration_stats(durations: Sequence[int]) -> DurationStats:
+    if not durations:
+        return DurationStats()
+    return DurationStats(len(durations), percentile(durations, 0.5), percentile(durations, 0.9))
+
+
+def _since_answer(rows: Iterable[LoopRow], stamp: Callable[[LoopRow], int | None]) -> list[int]:
+    # A stamp earlier than the answer is clock skew between survey tool and CRM: count it as 0.
+    return [max(0, at - r.response_ms) for r in rows if (at := stamp(r)) is not None]
+
+
+def loop_metrics(rows: Sequence[LoopRow], now_ms: int) -> LoopMetrics:
+    """Counts, SLA share and durations of ``rows``; loops without a task are responses only."""
+    tasks = [r for r in rows if r.has_task]
+    closed = [r for r in tasks if r.closed_ms is not None]
+    open_ = [r for r in tasks if r.closed_ms is None]
+    past_due = [r for r in open_ if r.due_ms is not None and r.due_ms < now_ms]
+    met = [r for r in closed if r.due_ms is not None and r.closed_ms <= r.due_ms]  # type: ignore[operator]
+    return LoopMetrics(
+        responses=len(rows),
+        tasks=len(tasks),
+        closed=len(closed),
+        open=len(open_),
+        overdue=len(past_due),
+        sla_met=len(met),
+        sla_counted=sum(r.due_ms is not None for r in closed) + len(past_due),
+        time_to_task=duration_stats(_since_answer(tasks, lambda r: r.task_created_ms)),
+        time_to_first_touch=duration_stats(_since_answer(tasks, lambda r: r.first_touch_ms)),
+        time_to_close=duration_stats(_since_answer(closed, lambda r: r.closed_ms)),
+    )
+
+
+def _bucket(rows: Iterable[LoopRow], key: Callable[[LoopRow], str]) -> dict[str, list[LoopRow]]:
+    buckets: dict[str, list[LoopRow]] = {}
+    for row in rows:
+        buckets.setdefault(key(row), []).append(row)
+    return buckets
+
+
+def overall(rows: Sequence[LoopRow], now_ms: int) -> Group:
+    return Group("overall", "all", "All loops", None, loop_metrics(rows, now_ms))
+
+
+def by_category(rows: Sequence[LoopRow], now_ms: int) -> list[Group]:
+    """All three NPS categories, detractors first, even when empty; unknown ones after."""
+    buckets = _bucket(rows, lambda r: r.category)
+    extra = sorted(set(buckets) - set(CATEGORY_ORDER))
+    return [
+        Group("category", c, c, None, loop_metrics(buckets.get(c, []), now_ms))
+        for c in (*CATEGORY_ORDER, *extra)
+    ]
+
+
+def by_team(rows: Sequence[LoopRow], now_ms: int) -> list[Group]:
+    """Teams in name order; loops routed to no team last, as ``(no team)``."""
+    buckets = _bucket(rows, lambda r: r.team or NO_TEAM)
+    names = sorted(buckets, key=lambda t: (t == NO_TEAM, t.casefold(), t))
+    return [Group("team", t, t, None, loop_metrics(buckets[t], now_ms)) for t in names]
+
+
+def by_owner(
+    rows: Sequence[LoopRow], now_ms: int, owners: Mapping[tuple[str, str], OwnerName]
+) -> list[Group]:
+    """Owners keyed ``crm:id`` and named from ``owners``; unknown ids show as the id."""
+    buckets = _bucket(rows, lambda r: f"{r.crm}:{r.owner_id}" if r.owner_id else UNASSIGNED)
+    groups = [_owner_group(key, bucket, now_ms, owners) for key, bucket in buckets.items()]
+    return sorted(groups, key=lambda g: (g.key == UNASSIGNED, g.label.casefold(), g.key))
+
+
+def _owner_group(
+    key: str, rows: Sequence[LoopRow], now_ms: int, owners: Mapping[tuple[str, str], OwnerName]
+) -> Group:
+    metrics = loop_metrics(rows, now_ms)
+    first = rows[0]
+    if first.owner_id is None:
+        return Group("owner", key, UNASSIGNED, None, metrics)
+    known = owners.get((first.crm, first.owner_id))
+    label, email = (known.name, known.email) if known else (first.owner_id, None)
+    return Group("owner", key, label, email, metrics)
+
+
+def nps_from_scores(score_counts: Mapping[int, int]) -> Nps:
+    """Tally answers given as {score: count}; scores outside 0-10 are invalid and ignored."""
+    tally = {"promoter": 0, "passive": 0, "detractor": 0}
+    for score, count in score_counts.items():
+        if 0 <= score <= 10:
+            band = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+            tally[band] += count
+    return Nps(tally["promoter"], tally["passive"], tally["detractor"])
+
+
+def _round_half_away(numerator: int, denominator: int) -> int:
+    # Exact integer arithmetic: round() on floats would round half to even (e.g. 12.5 -> 12).
+    sign = -1 if numerator < 0 else 1
+    return sign * ((2 * abs(numerator) + denominator) // (2 * denominator))

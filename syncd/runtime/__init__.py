@@ -1,0 +1,1 @@
+"""Running syncd: wiring from settings, the daemon loop, logging and signals."""

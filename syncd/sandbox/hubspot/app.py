@@ -1,0 +1,272 @@
+"""``HubSpotFake``: the HTTP app (auth, routing, rate limits, faults) and its test-facing API."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from syncd.sandbox.http import Request, Response
+from syncd.sandbox.hubspot import directory, objects, search
+from syncd.sandbox.hubspot.errors import (
+    HubSpotError,
+    correlation_id,
+    error_body,
+    not_found,
+    rate_limit_body,
+    unauthorized,
+)
+from syncd.sandbox.hubspot.limits import SECONDLY, TEN_SECONDLY, Fault, Faults, RollingWindow
+from syncd.sandbox.hubspot.schema import CONTACTS, TASK_STATUSES, TASKS, check_properties
+from syncd.sandbox.hubspot.state import COMPLETED, Record, Store
+from syncd.sandbox.hubspot.timefmt import utc_now
+
+Handler = Callable[[Store, Request, Mapping[str, str]], Response]
+_SEGMENT = {
+    "type": "contacts|contact|0-1|tasks|task|0-27",
+    "to": "contacts|contact|0-1|tasks|task|0-27",
+}
+_NO_TOKEN = (
+    "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can "
+    "find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    search: bool = False  # search has its own 5/s limit and no rate-limit headers
+
+
+def _route(method: str, template: str, handler: Handler, *, is_search: bool = False) -> Route:
+    def group(match: re.Match[str]) -> str:
+        return f"(?P<{match[1]}>{_SEGMENT.get(match[1], '[^/]+')})"
+
+    return Route(method, re.compile(re.sub(r"\{(\w+)\}", group, template)), handler, is_search)
+
+
+ROUTES = (
+    _route("POST", "/crm/v3/objects/{type}/batch/read", objects.batch_read),
+    _route("POST", "/crm/v3/objects/{type}/batch/update", objects.batch_update),
+    _route("POST", "/crm/v3/objects/tasks/batch/create", objects.batch_create),
+    _route("POST", "/crm/v3/objects/{type}/search", search.search, is_search=True),
+    _route("POST", "/crm/v3/objects/tasks", objects.create_one),
+    _route("GET", "/crm/v3/objects/{type}/{id}", objects.get_one),
+    _route("GET", "/crm/v3/owners", directory.list_owners),
+    _route("GET", "/crm/v3/owners/{id}", directory.get_owner),
+    _route("GET", "/crm/v4/objects/{type}/{id}/associations/{to}", directory.list_associations),
+    _route("GET", "/crm/v3/properties/{type}/groups", directory.list_groups),
+    _route("POST", "/crm/v3/properties/{type}/groups", directory.create_group),
+    _route("GET", "/crm/v3/properties/{type}/groups/{name}", directory.get_group),
+    _route("GET", "/crm/v3/properties/{type}", directory.list_properties),
+    _route("POST", "/crm/v3/properties/{type}", directory.create_property),
+    _route("GET", "/crm/v3/properties/{type}/{name}", directory.get_property),
+)
+
+
+class HubSpotFake:
+    """A stateful fake of the HubSpot CRM API, to serve with ``LoopbackServer(fake)``.
+
+    ``clock`` stamps records and ages the search index (``search_lag_seconds``); rate limits run
+    on real time. Every request is served under one lock, so the threaded server is safe.
+    """
+
+    def __init__(
+        self,
+        token: str = "sandbox-token",
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        search_lag_seconds: float = 0.0,
+        ten_second_limit: int = 190,
+    ) -> None:
+        self._token = token
+        self._store = Store(clock, search_lag_seconds)
+        self._lock = threading.RLock()
+        self._window = RollingWindow(ten_second_limit, 10.0)
+        self._search_window = RollingWindow(5, 1.0)
+        self._faults = Faults()
+        self.requests: list[tuple[str, str]] = []
+
+    # the HTTP app
+
+    def __call__(self, request: Request) -> Response:
+        with self._lock:
+            self.requests.append((request.method, request.path))
+            try:
+                return self._serve(request)
+            except HubSpotError as error:
+                return Response(error.status, error.body, _correlation(error.body))
+
+    def _serve(self, request: Request) -> Response:
+        self._authenticate(request)
+        route, params = _resolve(request)
+        policy = SECONDLY if route.search else TEN_SECONDLY
+        fault = self._faults.take(request.path)
+        if fault is not None and not fault.after_processing:
+            return self._headers(route, fault.response(policy))
+        if not (self._search_window if route.search else self._window).admit():
+            return self._headers(route, Response(429, rate_limit_body(policy)))
+        response = self._handle(route, request, params)
+        if fault is not None:  # the work is done, but the client learns nothing of it
+            response = fault.response(policy)
+        return self._headers(route, response)
+
+    def _authenticate(self, request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        if not header:
+            raise unauthorized(_NO_TOKEN)
+        if header != f"Bearer {self._token}":
+            raise unauthorized("The access token provided is invalid.")
+
+    def _handle(self, route: Route, request: Request, params: Mapping[str, str]) -> Response:
+        try:
+            return route.handler(self._store, request, params)
+        except HubSpotError as error:
+            return Response(error.status, error.body)
+        except Exception as exc:  # a bug in the fake: answer like HubSpot's 500, but say what broke
+            return Response(500, error_body(f"internal error (fake crashed: {exc!r})"))
+
+    def _headers(self, route: Route, response: Response) -> Response:
+        response.headers |= _correlation(response.body)
+        if not route.search:  # HubSpot sends no rate-limit headers on search responses
+            response.headers |= {
+                "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+                "X-HubSpot-RateLimit-Max": str(self._window.limit),
+                "X-HubSpot-RateLimit-Remaining": str(self._window.remaining()),
+            }
+        return response
+
+    # seeding
+
+    def add_owner(
+        self,
+        email: str,
+        first_name: str,
+        last_name: str,
+        teams: Sequence[str] = (),
+        *,
+        archived: bool = False,
+    ) -> str:
+        with self._lock:
+            return self._store.add_owner(email, first_name, last_name, teams, archived=archived).id
+
+    def add_contact(self, email: str, *, owner_id: str | None = None, **properties: str) -> str:
+        with self._lock:
+            if self._store.contact_by_email(email) is not None:
+                raise ValueError(f"a contact with email {email!r} already exists")
+            raw = {"email": email.strip().lower(), **properties}
+            if owner_id is not None:
+                raw["hubspot_owner_id"] = owner_id
+            clean, problems = check_properties(
+                self._store.schema, CONTACTS, raw, lambda owner: owner in self._store.owners
+            )
+            if problems:
+                raise ValueError("; ".join(p.message for p in problems))
+            return self._store.create(CONTACTS, clean).id
+
+    # inspection
+
+    def contacts(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                {"id": c.id, "properties": dict(c.properties)}
+                for c in self._store.records(CONTACTS)
+            ]
+
+    def contact_by_email(self, email: str) -> dict[str, Any] | None:
+        with self._lock:
+            contact = self._store.contact_by_email(email)
+            return (
+                None
+                if contact is None
+                else {"id": contact.id, "properties": dict(contact.properties)}
+            )
+
+    def tasks(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                {
+                    "id": t.id,
+                    "properties": dict(t.properties),
+                    "contact_ids": self._store.contacts_of(t.id),
+                }
+                for t in self._store.records(TASKS)
+            ]
+
+    def tasks_for_contact(self, contact_id: str) -> list[dict[str, Any]]:
+        return [task for task in self.tasks() if contact_id in task["contact_ids"]]
+
+    def owners(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [owner.to_json() for owner in self._store.owners.values()]
+
+    # simulated CRM users working the tasks
+
+    def set_task_status(self, task_id: str, status: str, *, at: datetime | None = None) -> None:
+        """COMPLETED stamps hs_task_completion_date, re-opening clears it; always a modification."""
+        if status not in TASK_STATUSES:
+            raise ValueError(f"{status!r} is not one of {TASK_STATUSES}")
+        with self._lock:
+            self._store.change(self._task(task_id), {"hs_task_status": status}, at)
+
+    def complete_task(self, task_id: str, *, at: datetime | None = None) -> None:
+        self.set_task_status(task_id, COMPLETED, at=at)
+
+    def reassign_task(self, task_id: str, owner_id: str, *, at: datetime | None = None) -> None:
+        with self._lock:
+            if owner_id not in self._store.owners:
+                raise ValueError(f"no owner with id {owner_id!r}")
+            self._store.change(self._task(task_id), {"hubspot_owner_id": owner_id}, at)
+
+    def _task(self, task_id: str) -> Record:
+        task = self._store.get(TASKS, task_id)
+        if task is None:
+            raise KeyError(f"no task with id {task_id!r}")
+        return task
+
+    # fault injection
+
+    def inject(
+        self,
+        path_contains: str,
+        status: int,
+        *,
+        times: int = 1,
+        after_processing: bool = False,
+        retry_after: float | None = None,
+        drop: bool = False,
+    ) -> None:
+        """Fail the next ``times`` requests whose path contains ``path_contains`` with ``status``.
+
+        429 answers with HubSpot's rate-limit body (policy SECONDLY on search paths, else
+        TEN_SECONDLY_ROLLING). ``after_processing=True`` does the work first and then answers
+        with the failure, or drops the connection if ``drop`` — the outcome-unknown case.
+        """
+        with self._lock:
+            self._faults.arm(
+                Fault(path_contains, status, times, after_processing, retry_after, drop)
+            )
+
+
+def _resolve(request: Request) -> tuple[Route, dict[str, str]]:
+    path = request.path.rstrip("/") or "/"
+    matched = [(route, m) for route in ROUTES if (m := route.pattern.fullmatch(path))]
+    for route, match in matched:
+        if route.method == request.method:
+            return route, match.groupdict()
+    if matched:
+        body = error_body(
+            f"HTTP {request.method} is not supported by this resource.", "VALIDATION_ERROR"
+        )
+        raise HubSpotError(405, body)
+    raise not_found(f"No resource matches {request.method} {request.path}")
+
+
+def _correlation(body: object) -> dict[str, str]:
+    found = body.get("correlationId") if isinstance(body, dict) else None
+    return {"X-HubSpot-Correlation-Id": str(found or correlation_id())}

@@ -1,0 +1,82 @@
+"""Rate limits and injected faults.
+
+Rate limits run on the real monotonic clock, not on the fake's business ``clock``: they are about
+how fast the client really sends requests, while ``clock`` stamps records and ages the index.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from syncd.sandbox.http import Response
+from syncd.sandbox.hubspot.errors import fault_body
+
+TEN_SECONDLY = "TEN_SECONDLY_ROLLING"
+SECONDLY = "SECONDLY"
+
+
+class RollingWindow:
+    """At most ``limit`` admitted requests in any ``seconds``-long window."""
+
+    def __init__(
+        self, limit: int, seconds: float, now: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self._seconds = seconds
+        self._now = now
+        self._admitted: deque[float] = deque()
+
+    def admit(self) -> bool:
+        now = self._now()
+        while self._admitted and self._admitted[0] <= now - self._seconds:
+            self._admitted.popleft()
+        if len(self._admitted) >= self.limit:
+            return False
+        self._admitted.append(now)
+        return True
+
+    def remaining(self) -> int:
+        return max(self.limit - len(self._admitted), 0)
+
+
+@dataclass(slots=True)
+class Fault:
+    """The next ``times`` requests whose path contains ``path_contains`` fail with ``status``."""
+
+    path_contains: str
+    status: int
+    times: int
+    after_processing: bool
+    retry_after: float | None
+    drop: bool
+
+    def response(self, policy: str) -> Response:
+        headers = {} if self.retry_after is None else {"Retry-After": _seconds(self.retry_after)}
+        return Response(self.status, fault_body(self.status, policy), headers, drop=self.drop)
+
+
+class Faults:
+    """Armed faults, consumed first-armed first."""
+
+    def __init__(self) -> None:
+        self._armed: list[Fault] = []
+
+    def arm(self, fault: Fault) -> None:
+        if fault.times > 0:
+            self._armed.append(fault)
+
+    def take(self, path: str) -> Fault | None:
+        for fault in self._armed:
+            if fault.path_contains in path:
+                fault.times -= 1
+                if fault.times == 0:
+                    self._armed.remove(fault)
+                return fault
+        return None
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

@@ -1,0 +1,214 @@
+"""``POST /crm/v3/objects/{type}/search``: filters, one sort, paging, limits, index lag.
+
+Filter groups are ORed and the filters inside a group ANDed. Datetimes and numbers compare
+numerically (datetime filter values may be epoch ms or ISO-8601), everything else compares
+case-insensitively as text. A record without the property matches only NEQ, NOT_IN,
+NOT_CONTAINS_TOKEN and NOT_HAS_PROPERTY. Search sees the index, which lags the records by
+``search_lag_seconds`` (see ``Store.indexed``), and never returns more than 10,000 results.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from syncd.sandbox.http import Request, Response
+from syncd.sandbox.hubspot import payload
+from syncd.sandbox.hubspot.errors import bad_request
+from syncd.sandbox.hubspot.schema import CONTACTS, PropertyDef, Schema
+from syncd.sandbox.hubspot.state import Store
+from syncd.sandbox.hubspot.timefmt import epoch_ms, parse_instant
+from syncd.sandbox.hubspot.views import page, render
+
+MAX_LIMIT, DEFAULT_LIMIT, MAX_RESULTS = 200, 10, 10_000
+MAX_GROUPS, MAX_GROUP_FILTERS, MAX_FILTERS = 5, 6, 18
+_TEXT_FIELDS = {CONTACTS: ("email", "firstname", "lastname", "company")}
+_TASK_TEXT_FIELDS = ("hs_task_subject", "hs_task_body")
+
+#: (number, text): numbers compare on the first part, text on the second, so one type fits all.
+Key = tuple[float, str]
+Hit = tuple[str, dict[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    prop: PropertyDef
+    operator: str
+    value: Key
+    values: tuple[Key, ...]
+    high: Key
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    prop: PropertyDef
+    descending: bool
+
+
+def key(prop: PropertyDef, raw: str) -> Key | None:
+    if prop.type in ("datetime", "date"):
+        moment = parse_instant(raw)
+        return None if moment is None else (float(epoch_ms(moment)), "")
+    if prop.type == "number":
+        try:
+            return (float(raw), "")
+        except ValueError:
+            return None
+    return (0.0, raw.lower())
+
+
+def _contains_token(value: Key, wanted: Key) -> bool:
+    # Only ``*`` is a wildcard; HubSpot tokenises on whitespace (``*@example.com`` matches emails).
+    pattern = re.compile(".*".join(re.escape(part) for part in wanted[1].split("*")))
+    return any(pattern.fullmatch(token) for token in [*value[1].split(), value[1]])
+
+
+_MATCHERS: dict[str, Callable[[Key, Filter], bool]] = {
+    "EQ": lambda v, f: v == f.value,
+    "NEQ": lambda v, f: v != f.value,
+    "LT": lambda v, f: v < f.value,
+    "LTE": lambda v, f: v <= f.value,
+    "GT": lambda v, f: v > f.value,
+    "GTE": lambda v, f: v >= f.value,
+    "BETWEEN": lambda v, f: f.value <= v <= f.high,
+    "IN": lambda v, f: v in f.values,
+    "NOT_IN": lambda v, f: v not in f.values,
+    "CONTAINS_TOKEN": lambda v, f: _contains_token(v, f.value),
+    "NOT_CONTAINS_TOKEN": lambda v, f: not _contains_token(v, f.value),
+}
+_WHEN_UNSET = frozenset({"NEQ", "NOT_IN", "NOT_CONTAINS_TOKEN", "NOT_HAS_PROPERTY"})
+_ONE_VALUE = frozenset(
+    {"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"}
+)
+_NO_VALUE: Key = (0.0, "")
+
+
+def search(store: Store, request: Request, params: Mapping[str, str]) -> Response:
+    kind = payload.object_type(params["type"])
+    body = payload.read_body(request)
+    groups = _groups(store.schema, kind, body.get("filterGroups") or [])
+    sort = _sort(store.schema, kind, body.get("sorts") or [])
+    limit, after = _limit(body.get("limit")), payload.offset(body.get("after"))
+    if after >= MAX_RESULTS:
+        raise bad_request(f"Paging past {MAX_RESULTS} results is not supported (after={after}).")
+    text = str(body.get("query") or "").lower()
+    hits = [
+        hit
+        for hit in store.indexed(kind)
+        if _matches(groups, hit[1]) and _has_text(kind, hit[1], text)
+    ]
+    ordered = _order(hits, sort)
+    window = ordered[after : min(after + limit, MAX_RESULTS)]
+    end = after + len(window)
+    requested = payload.string_list(body, "properties", required=False) or []
+    results = [render(store.schema, kind, rid, props, requested) for rid, props in window]
+    more = end < min(len(ordered), MAX_RESULTS)
+    return Response(200, {"total": len(ordered)} | page(results, end if more else None))
+
+
+def _limit(raw: object) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 0 <= raw <= MAX_LIMIT:
+        raise bad_request(f"limit must be an integer between 0 and {MAX_LIMIT}, got {raw!r}")
+    return raw
+
+
+def _groups(schema: Schema, kind: str, raw: object) -> list[list[Filter]]:
+    if not isinstance(raw, list) or not all(isinstance(g, dict) for g in raw):
+        raise bad_request("Invalid input JSON: `filterGroups` must be a list of objects")
+    groups = [g.get("filters") or [] for g in raw]
+    if len(groups) > MAX_GROUPS or any(len(g) > MAX_GROUP_FILTERS for g in groups):
+        raise bad_request(
+            f"At most {MAX_GROUPS} filterGroups with {MAX_GROUP_FILTERS} filters each."
+        )
+    if sum(len(g) for g in groups) > MAX_FILTERS:
+        raise bad_request(f"At most {MAX_FILTERS} filters in total.")
+    return [[_filter(schema, kind, f) for f in group] for group in groups]
+
+
+def _filter(schema: Schema, kind: str, raw: Any) -> Filter:
+    if not isinstance(raw, dict):
+        raise bad_request("Invalid input JSON: a filter must be an object")
+    prop = _property(schema, kind, raw.get("propertyName"))
+    operator = raw.get("operator")
+    if operator not in _MATCHERS and operator not in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
+        raise bad_request(f"Unknown filter operator {operator!r}")
+    value = _value(prop, raw.get("value")) if operator in _ONE_VALUE else _NO_VALUE
+    high = _value(prop, raw.get("highValue")) if operator == "BETWEEN" else _NO_VALUE
+    values: tuple[Key, ...] = ()
+    if operator in ("IN", "NOT_IN"):
+        listed = raw.get("values")
+        if not isinstance(listed, list) or not listed:
+            raise bad_request(f"{operator} on {prop.name} needs a non-empty `values` list")
+        values = tuple(_value(prop, v) for v in listed)
+    return Filter(prop, str(operator), value, values, high)
+
+
+def _property(schema: Schema, kind: str, name: object) -> PropertyDef:
+    prop = schema.find(kind, name) if isinstance(name, str) else None
+    if prop is None:
+        raise bad_request(f"Property {name!r} does not exist on {kind}")
+    return prop
+
+
+def _value(prop: PropertyDef, raw: object) -> Key:
+    parsed = (
+        key(prop, str(raw))
+        if isinstance(raw, str | int | float) and not isinstance(raw, bool)
+        else None
+    )
+    if parsed is None:
+        raise bad_request(f"{raw!r} is not a valid filter value for {prop.name} ({prop.type})")
+    return parsed
+
+
+def _sort(schema: Schema, kind: str, raw: object) -> Sort | None:
+    if not isinstance(raw, list) or len(raw) > 1:
+        raise bad_request("`sorts` takes at most one sort rule")
+    if not raw:
+        return None
+    rule = raw[0]
+    if isinstance(rule, str):  # "prop" or "-prop"
+        return Sort(_property(schema, kind, rule.lstrip("-")), rule.startswith("-"))
+    if isinstance(rule, dict) and rule.get("direction", "ASCENDING") in ("ASCENDING", "DESCENDING"):
+        prop = _property(schema, kind, rule.get("propertyName"))
+        return Sort(prop, rule.get("direction") == "DESCENDING")
+    raise bad_request(f"Invalid sort rule {rule!r}")
+
+
+def _matches(groups: list[list[Filter]], props: Mapping[str, str]) -> bool:
+    return not groups or any(all(_match(f, props) for f in group) for group in groups)
+
+
+def _match(f: Filter, props: Mapping[str, str]) -> bool:
+    raw = props.get(f.prop.name)
+    if f.operator in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
+        return (raw is not None) == (f.operator == "HAS_PROPERTY")
+    if raw is None:
+        return f.operator in _WHEN_UNSET
+    value = (0.0, raw.lower()) if f.operator.endswith("CONTAINS_TOKEN") else key(f.prop, raw)
+    return value is not None and _MATCHERS[f.operator](value, f)
+
+
+def _has_text(kind: str, props: Mapping[str, str], text: str) -> bool:
+    fields = _TEXT_FIELDS.get(kind, _TASK_TEXT_FIELDS)
+    return not text or any(text in props.get(name, "").lower() for name in fields)
+
+
+def _order(hits: list[Hit], sort: Sort | None) -> list[Hit]:
+    """Sort by the rule (unset values last), ties and no rule by record id ascending."""
+    hits = sorted(hits, key=lambda hit: int(hit[0]))
+    if sort is None:
+        return hits
+    keyed = [(_sort_key(sort, hit[1]), hit) for hit in hits]
+    present = [(k, hit) for k, hit in keyed if k is not None]
+    present.sort(key=lambda pair: pair[0], reverse=sort.descending)  # stable: ties keep id order
+    return [hit for _, hit in present] + [hit for k, hit in keyed if k is None]
+
+
+def _sort_key(sort: Sort, props: Mapping[str, str]) -> Key | None:
+    raw = props.get(sort.prop.name)
+    return None if raw is None else key(sort.prop, raw)

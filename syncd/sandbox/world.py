@@ -1,0 +1,143 @@
+"""A seeded sandbox world: owners in three teams, contacts, and a week of NPS answers.
+
+Deterministic for a given seed, so the demo and the tests see the same world every run.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from syncd.sandbox.delighted import DelightedFake
+from syncd.sandbox.hubspot import HubSpotFake
+
+TEAMS: dict[str, Sequence[tuple[str, str, str]]] = {
+    "Support": (("sam", "Sam", "Ortiz"), ("priya", "Priya", "Nair"), ("lee", "Lee", "Chen")),
+    "Customer Success": (
+        ("ana", "Ana", "Silva"),
+        ("tom", "Tom", "Berg"),
+        ("ruth", "Ruth", "Okafor"),
+    ),
+    "Customer Marketing": (("mia", "Mia", "Kowalski"), ("joe", "Joe", "Adams")),
+}
+COMMENTS = {
+    "detractor": (
+        "Support took three days to answer.",
+        "Billing is confusing.",
+        "The export keeps failing.",
+    ),
+    "passive": ("Good, but onboarding was slow.", "Fine overall; reporting could be better."),
+    "promoter": ("Love the new dashboard!", "Your team is fantastic.", "Saves us hours."),
+}
+
+
+@dataclass(slots=True)
+class World:
+    """What was seeded, for the demo's narrative and the tests' assertions."""
+
+    owners: dict[str, str] = field(default_factory=dict)  # owner id -> team
+    contacts: dict[str, str] = field(default_factory=dict)  # email -> contact id
+    responses: dict[str, str] = field(default_factory=dict)  # response id -> email
+    unknown_emails: set[str] = field(default_factory=set)
+    malformed: set[str] = field(default_factory=set)
+    late_comments: list[str] = field(default_factory=list)  # response ids to comment on later
+
+
+def seed(
+    delighted: DelightedFake,
+    hubspot: HubSpotFake,
+    *,
+    now: datetime,
+    responses: int = 300,
+    seed_value: int = 7,
+) -> World:
+    rng = random.Random(seed_value)
+    world = World()
+    _seed_owners(hubspot, world)
+    csms = [oid for oid, team in world.owners.items() if team == "Customer Success"]
+    for index in range(responses):
+        _seed_response(delighted, hubspot, world, rng, index, csms, now)
+    _seed_malformed(delighted, world, now)
+    return world
+
+
+def _seed_owners(hubspot: HubSpotFake, world: World) -> None:
+    for team, people in TEAMS.items():
+        for handle, first, last in people:
+            owner_id = hubspot.add_owner(f"{handle}@acme.example", first, last, teams=[team])
+            world.owners[owner_id] = team
+
+
+def _seed_response(
+    delighted: DelightedFake,
+    hubspot: HubSpotFake,
+    world: World,
+    rng: random.Random,
+    index: int,
+    csms: Sequence[str],
+    now: datetime,
+) -> None:
+    email = f"customer{index:03d}@client.example"
+    if rng.random() < 0.05:
+        world.unknown_emails.add(email)  # answered the survey, but is not in the CRM
+    else:
+        owner = rng.choice(csms) if rng.random() < 0.7 else None
+        world.contacts[email] = hubspot.add_contact(email, owner_id=owner, firstname=f"C{index}")
+    score = rng.choices(range(11), weights=(2, 1, 1, 2, 2, 3, 4, 8, 10, 14, 12))[0]
+    category = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+    late = rng.random() < 0.15
+    comment = None if late or rng.random() < 0.3 else rng.choice(COMMENTS[category])
+    # Mostly the last week (a first sync catches up), a third within the last hour.
+    age = (
+        timedelta(minutes=rng.uniform(1, 60))
+        if rng.random() < 0.35
+        else timedelta(hours=rng.uniform(1, 24 * 7))
+    )
+    response_id = delighted.add_response(
+        email=email, score=score, comment=comment, created_at=now - age, name=f"Customer {index}"
+    )
+    world.responses[response_id] = email
+    if late:
+        world.late_comments.append(response_id)
+
+
+def _seed_malformed(delighted: DelightedFake, world: World, now: datetime) -> None:
+    at = now - timedelta(hours=2)
+    cases: list[tuple[str | None, object, dict[str, object]]] = [
+        ("bad.score@client.example", 14, {}),
+        ("text.score@client.example", "ten", {}),
+        (None, 8, {}),
+        ("no.score@client.example", None, {}),
+    ]
+    for email, score, overrides in cases:
+        response_id = delighted.add_response(
+            email=email, score=score, created_at=at, overrides=overrides
+        )
+        world.malformed.add(response_id)
+
+
+def add_late_comments(delighted: DelightedFake, world: World, rng: random.Random) -> int:
+    """The comments that arrive minutes after the score, as Delighted sends them."""
+    for response_id in world.late_comments:
+        delighted.update_response(response_id, comment=rng.choice(sum(COMMENTS.values(), ())))
+    return len(world.late_comments)
+
+
+def work_tasks(hubspot: HubSpotFake, rng: random.Random) -> dict[str, int]:
+    """Sandbox CRM users work their queues: finish some tasks, start others, hand a few on."""
+    counts = {"completed": 0, "in_progress": 0, "reassigned": 0}
+    owner_ids = [owner["id"] for owner in hubspot.owners()]
+    for task in hubspot.tasks():
+        roll = rng.random()
+        if roll < 0.55:
+            hubspot.complete_task(task["id"])
+            counts["completed"] += 1
+        elif roll < 0.75:
+            hubspot.set_task_status(task["id"], "IN_PROGRESS")
+            counts["in_progress"] += 1
+        elif roll < 0.8:
+            hubspot.reassign_task(task["id"], rng.choice(owner_ids))
+            counts["reassigned"] += 1
+    return counts
