@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+
+from syncd.model import NpsCategory
 
 CATEGORY_ORDER = ("detractor", "passive", "promoter")
 UNASSIGNED = "(unassigned)"
 NO_TEAM = "(no team)"
-OUTBOX_STATUSES = ("pending", "in_flight", "done", "dead", "skipped", "quarantined")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,52 +108,6 @@ class Nps:
         return _round_half_away(100 * (self.promoters - self.detractors), self.responses)
 
 
-@dataclass(frozen=True, slots=True)
-class QuarantineEntry:
-    """One unresolved quarantined item, as the report lists it."""
-
-    created_ms: int
-    source: str
-    response_id: str | None
-    stage: str
-    reason_code: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class PipelineHealth:
-    """Outbox counts per (kind, status) and unresolved quarantine counts per reason code."""
-
-    outbox: Mapping[str, Mapping[str, int]]
-    quarantine_by_reason: Mapping[str, int]
-    recent_quarantine: Sequence[QuarantineEntry]
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    """Everything ``syncd report`` shows, computed once and rendered by several formats."""
-
-    generated_at: datetime
-    since: datetime | None
-    source: str | None
-    overall: Group
-    by_category: Sequence[Group]
-    by_team: Sequence[Group]
-    by_owner: Sequence[Group]
-    nps: Nps
-    nps_by_source: Mapping[str, Nps]
-    pipeline: PipelineHealth
-
-    @property
-    def dimensions(self) -> Sequence[tuple[str, Sequence[Group]]]:
-        return (
-            ("overall", (self.overall,)),
-            ("category", self.by_category),
-            ("team", self.by_team),
-            ("owner", self.by_owner),
-        )
-
-
 def percentile(values: Sequence[float], q: float) -> float:
     """The ``q``-quantile (0 <= q <= 1) of non-empty ``values`` by linear interpolation.
 
@@ -189,19 +143,22 @@ def loop_metrics(rows: Sequence[LoopRow], now_ms: int) -> LoopMetrics:
     closed = [r for r in tasks if r.closed_ms is not None]
     open_ = [r for r in tasks if r.closed_ms is None]
     past_due = [r for r in open_ if r.due_ms is not None and r.due_ms < now_ms]
-    met = [r for r in closed if r.due_ms is not None and r.closed_ms <= r.due_ms]  # type: ignore[operator]
     return LoopMetrics(
         responses=len(rows),
         tasks=len(tasks),
         closed=len(closed),
         open=len(open_),
         overdue=len(past_due),
-        sla_met=len(met),
+        sla_met=sum(_within_sla(r) for r in closed),
         sla_counted=sum(r.due_ms is not None for r in closed) + len(past_due),
         time_to_task=duration_stats(_since_answer(tasks, lambda r: r.task_created_ms)),
         time_to_first_touch=duration_stats(_since_answer(tasks, lambda r: r.first_touch_ms)),
         time_to_close=duration_stats(_since_answer(closed, lambda r: r.closed_ms)),
     )
+
+
+def _within_sla(row: LoopRow) -> bool:
+    return row.closed_ms is not None and row.due_ms is not None and row.closed_ms <= row.due_ms
 
 
 def _bucket(rows: Iterable[LoopRow], key: Callable[[LoopRow], str]) -> dict[str, list[LoopRow]]:
@@ -255,12 +212,13 @@ def _owner_group(
 
 def nps_from_scores(score_counts: Mapping[int, int]) -> Nps:
     """Tally answers given as {score: count}; scores outside 0-10 are invalid and ignored."""
-    tally = {"promoter": 0, "passive": 0, "detractor": 0}
+    tally = dict.fromkeys(NpsCategory, 0)
     for score, count in score_counts.items():
         if 0 <= score <= 10:
-            band = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
-            tally[band] += count
-    return Nps(tally["promoter"], tally["passive"], tally["detractor"])
+            tally[NpsCategory.from_score(score)] += count
+    return Nps(
+        tally[NpsCategory.PROMOTER], tally[NpsCategory.PASSIVE], tally[NpsCategory.DETRACTOR]
+    )
 
 
 def _round_half_away(numerator: int, denominator: int) -> int:

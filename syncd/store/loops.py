@@ -103,7 +103,7 @@ def open_counts(conn: Connection, crm: str) -> Mapping[str, int]:
         )
         .group_by(loops.c.owner_id)
     )
-    return {owner: count for owner, count in conn.execute(query).tuples()}
+    return {owner: count for owner, count in conn.execute(query)}
 
 
 def apply_change(conn: Connection, crm: str, change: TaskChange, now_ms: int) -> bool:
@@ -116,6 +116,7 @@ def apply_change(conn: Connection, crm: str, change: TaskChange, now_ms: int) ->
             loops.c.task_state,
             loops.c.owner_id,
             loops.c.closed_ms,
+            loops.c.task_modified_ms,
         ).where(loops.c.crm == crm, loops.c.task_id == change.task_id)
     ).first()
     if row is None:

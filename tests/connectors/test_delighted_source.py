@@ -269,9 +269,7 @@ def test_auth_failures_are_not_retried_and_hide_the_key(
     assert route.call_count == 1
 
 
-def test_422_is_rejected_with_the_vendors_message(
-    router: respx.MockRouter, sleeps: Sleeps
-) -> None:
+def test_422_is_rejected_with_the_vendors_message(router: respx.MockRouter, sleeps: Sleeps) -> None:
     body = {"status": 422, "message": "per_page must be at most 100", "errors": {}}
     router.get(LIST_URL).mock(return_value=httpx.Response(422, json=body))
     with pytest.raises(SourceRejected, match="per_page must be at most 100"):
@@ -332,7 +330,7 @@ def test_null_updated_at_means_the_created_version(
 def test_numeric_ids_and_unexpanded_person_with_customer_id(
     router: respx.MockRouter, sleeps: Sleeps
 ) -> None:
-    [response] = _responses(_parse(router, sleeps, [_record(88214, person="51902")]))  # type: ignore[arg-type]
+    [response] = _responses(_parse(router, sleeps, [_record(id=88214, person="51902")]))
     assert (response.response_id, response.email, response.external_id) == (
         "88214",
         None,
@@ -340,9 +338,7 @@ def test_numeric_ids_and_unexpanded_person_with_customer_id(
     )
 
 
-def test_other_survey_types_are_skipped_silently(
-    router: respx.MockRouter, sleeps: Sleeps
-) -> None:
+def test_other_survey_types_are_skipped_silently(router: respx.MockRouter, sleeps: Sleeps) -> None:
     items: list[object] = [
         _record("1", survey_type="ces", score=50),
         _record("2", survey_type="csat"),
@@ -370,8 +366,17 @@ MALFORMED: list[tuple[str, dict[str, object], str]] = [
     ("score-text", {"score": "7"}, "score '7' is not an integer"),
     ("score-float", {"score": 7.5}, "score 7.5 is not an integer"),
     ("score-bool", {"score": True}, "score True is not an integer"),
-    ("no-respondent", {"person": {"id": "9", "email": None}, "person_properties": {}}, _NO_RESPONDENT),
-    ("blank-email", {"person": {"email": "  "}, "person_properties": {"plan": "x"}}, _NO_RESPONDENT),
+    ("score-long", {"score": "9" * 99}, f"score '{'9' * 56}... is not an integer"),
+    (
+        "no-respondent",
+        {"person": {"id": "9", "email": None}, "person_properties": {}},
+        _NO_RESPONDENT,
+    ),
+    (
+        "blank-email",
+        {"person": {"email": "  "}, "person_properties": {"plan": "x"}},
+        _NO_RESPONDENT,
+    ),
     (
         "bad-email",
         {"person": {"email": "n/a"}, "person_properties": {"customer_id": " "}},
@@ -413,9 +418,7 @@ def test_malformed_records_are_rejected_with_a_reason(
 
 
 @pytest.mark.parametrize("field", ["id", "score", "created_at", "survey_type"])
-def test_missing_fields_are_rejected(
-    router: respx.MockRouter, sleeps: Sleeps, field: str
-) -> None:
+def test_missing_fields_are_rejected(router: respx.MockRouter, sleeps: Sleeps, field: str) -> None:
     record = _record("77")
     del record[field]
     [rejected] = _rejected(_parse(router, sleeps, [record]))
@@ -515,7 +518,8 @@ def live_settings(shared: tuple[_Switch, LoopbackServer]) -> DelightedSettings:
 def _versions(pages: list[SourcePage]) -> dict[str, int]:
     versions: dict[str, int] = {}
     for response in _responses(pages):
-        versions[response.response_id] = max(response.version, versions.get(response.response_id, 0))
+        seen = versions.get(response.response_id, 0)
+        versions[response.response_id] = max(response.version, seen)
     return versions
 
 

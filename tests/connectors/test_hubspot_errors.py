@@ -79,7 +79,10 @@ def test_status_maps_to_error(status: int, expected: type[CrmError]) -> None:
     ("raised", "expected"),
     [
         (urllib3_errors.ReadTimeoutError(NO_POOL, "/x", "Read timed out."), CrmOutcomeUnknown),
-        (urllib3_errors.ProtocolError("Connection aborted.", ConnectionResetError()), CrmOutcomeUnknown),
+        (
+            urllib3_errors.ProtocolError("Connection aborted.", ConnectionResetError()),
+            CrmOutcomeUnknown,
+        ),
         (urllib3_errors.NewConnectionError(NO_POOL, "Connection refused"), CrmUnavailable),
         (urllib3_errors.ConnectTimeoutError(NO_POOL, "connect timed out"), CrmUnavailable),
         (

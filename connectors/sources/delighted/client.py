@@ -44,6 +44,7 @@ class DelightedClient:
         key = settings.api_key.get_secret_value()
         basic = base64.b64encode(f"{key}:".encode()).decode()
         self._secrets = (key, basic)
+        self._timeout = settings.timeout_seconds
         self._http = httpx.Client(
             base_url=settings.base_url,
             auth=httpx.BasicAuth(key, ""),
@@ -73,8 +74,8 @@ class DelightedClient:
         try:
             response = self._http.get(LIST_PATH, params=params)
         except httpx.TimeoutException:
-            raise SourceUnavailable("Delighted did not answer in time") from None
-        except httpx.TransportError as exc:
+            raise SourceUnavailable(f"Delighted did not answer within {self._timeout:g}s") from None
+        except httpx.RequestError as exc:
             message = f"cannot reach Delighted: {type(exc).__name__} {exc}"
             raise SourceUnavailable(self._redact(message)) from None
         if response.status_code != 200:
@@ -94,8 +95,10 @@ class DelightedClient:
     def _error(self, response: httpx.Response) -> SourceError:
         status = response.status_code
         detail = self._redact(_vendor_message(response))
-        if status in (401, 403):
-            return SourceAuthError(f"Delighted refused the API key ({status} {detail})")
+        if status == 401:
+            return SourceAuthError(f"Delighted refused the API key (401 {detail})")
+        if status == 403:  # Delighted: the feature is not on the account's plan
+            return SourceAuthError(f"Delighted denied access (403 {detail}); check the plan")
         retry_after = _retry_after(response.headers.get("Retry-After"))
         if status == 429:
             return SourceUnavailable("Delighted rate limit hit (429)", retry_after=retry_after)

@@ -21,19 +21,25 @@ from syncd.model import Rejected, SourcePage, SurveyResponse
 EXTERNAL_ID_KEYS = ("customer_id", "external_id")
 
 
+def _shown(value: object) -> str:
+    """``repr`` cut short: a reason must stay one readable line even for a huge value."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
 def _id_text(value: object) -> object:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, str) and value.strip():
         return value.strip()
-    raise ValueError(f"id {value!r} is not a usable response id")
+    raise ValueError(f"id {_shown(value)} is not a usable response id")
 
 
 def _score(value: object) -> int:
     if value is None:
         raise ValueError("score is missing")
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"score {value!r} is not an integer")
+        raise ValueError(f"score {_shown(value)} is not an integer")
     if not 0 <= value <= 10:
         raise ValueError(f"score {value} is outside 0-10")
     return value
@@ -50,7 +56,7 @@ def _timestamp(value: object, info: ValidationInfo) -> datetime | None:
             return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         pass
-    raise ValueError(f"{info.field_name} {value!r} is not a Unix timestamp")
+    raise ValueError(f"{info.field_name} {_shown(value)} is not a Unix timestamp")
 
 
 def _person(value: object) -> object:
@@ -61,14 +67,14 @@ def _person(value: object) -> object:
     # Without expand[]=person Delighted sends only the person id.
     if isinstance(value, str | int) and not isinstance(value, bool):
         return {"id": value}
-    raise ValueError(f"person {value!r} is neither an object nor an id")
+    raise ValueError(f"person {_shown(value)} is neither an object nor an id")
 
 
 def _email(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValueError(f"person.email {value!r} is not text")
+        raise ValueError(f"person.email {_shown(value)} is not text")
     return value.strip().lower() or None
 
 
@@ -145,8 +151,7 @@ def _normalise(source: str, raw: RawResponse, item: dict[str, Any]) -> SurveyRes
     email = raw.person.email if raw.person.email and "@" in raw.person.email else None
     external_id = _external_id(raw.person_properties)
     if email is None and external_id is None:
-        shown = f"email {raw.person.email!r} is not an address" if raw.person.email else "no email"
-        return _reject(source, item, f"{shown} and no {' or '.join(EXTERNAL_ID_KEYS)}")
+        return _reject(source, item, _no_respondent(raw.person.email))
     updated = raw.updated_at or raw.created_at
     return SurveyResponse(
         source=source,
@@ -164,6 +169,12 @@ def _normalise(source: str, raw: RawResponse, item: dict[str, Any]) -> SurveyRes
     )
 
 
+def _no_respondent(email: str | None) -> str:
+    # Without either the CRM contact cannot be found; say which half was unusable.
+    shown = f"email {_shown(email)} is not an address" if email else "no email"
+    return f"{shown} and no {' or '.join(EXTERNAL_ID_KEYS)}"
+
+
 def _external_id(properties: dict[str, str]) -> str | None:
     values = (properties.get(key, "").strip() for key in EXTERNAL_ID_KEYS)
     return next((value for value in values if value), None)
@@ -178,7 +189,7 @@ def _reason(error: ValidationError) -> str:
         elif detail["type"] == "missing":
             parts.append(f"{field} is missing")
         else:
-            parts.append(f"{field} {detail['input']!r}: {detail['msg'].lower()}")
+            parts.append(f"{field} {_shown(detail['input'])}: {detail['msg'].lower()}")
     return "; ".join(parts)
 
 
