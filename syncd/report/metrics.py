@@ -172,30 +172,30 @@ def overall(rows: Sequence[LoopRow], now_ms: int) -> Group:
     return Group("overall", "all", "All loops", None, loop_metrics(rows, now_ms))
 
 
-def by_category(rows: Sequence[LoopRow], now_ms: int) -> list[Group]:
+def by_category(rows: Sequence[LoopRow], now_ms: int) -> tuple[Group, ...]:
     """All three NPS categories, detractors first, even when empty; unknown ones after."""
     buckets = _bucket(rows, lambda r: r.category)
     extra = sorted(set(buckets) - set(CATEGORY_ORDER))
-    return [
+    return tuple(
         Group("category", c, c, None, loop_metrics(buckets.get(c, []), now_ms))
         for c in (*CATEGORY_ORDER, *extra)
-    ]
+    )
 
 
-def by_team(rows: Sequence[LoopRow], now_ms: int) -> list[Group]:
+def by_team(rows: Sequence[LoopRow], now_ms: int) -> tuple[Group, ...]:
     """Teams in name order; loops routed to no team last, as ``(no team)``."""
     buckets = _bucket(rows, lambda r: r.team or NO_TEAM)
     names = sorted(buckets, key=lambda t: (t == NO_TEAM, t.casefold(), t))
-    return [Group("team", t, t, None, loop_metrics(buckets[t], now_ms)) for t in names]
+    return tuple(Group("team", t, t, None, loop_metrics(buckets[t], now_ms)) for t in names)
 
 
 def by_owner(
     rows: Sequence[LoopRow], now_ms: int, owners: Mapping[tuple[str, str], OwnerName]
-) -> list[Group]:
+) -> tuple[Group, ...]:
     """Owners keyed ``crm:id`` and named from ``owners``; unknown ids show as the id."""
     buckets = _bucket(rows, lambda r: f"{r.crm}:{r.owner_id}" if r.owner_id else UNASSIGNED)
     groups = [_owner_group(key, bucket, now_ms, owners) for key, bucket in buckets.items()]
-    return sorted(groups, key=lambda g: (g.key == UNASSIGNED, g.label.casefold(), g.key))
+    return tuple(sorted(groups, key=lambda g: (g.key == UNASSIGNED, g.label.casefold(), g.key)))
 
 
 def _owner_group(

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 
 from sqlalchemy import Column, ColumnElement, Connection, func, select
 
@@ -88,7 +89,9 @@ def build_report(
         by_team=metrics.by_team(rows, now_ms),
         by_owner=metrics.by_owner(rows, now_ms, _owner_names(conn)),
         nps=nps_from_scores(sum(per_source.values(), Counter[int]())),
-        nps_by_source={name: nps_from_scores(per_source[name]) for name in sorted(per_source)},
+        nps_by_source=MappingProxyType(
+            {name: nps_from_scores(per_source[name]) for name in sorted(per_source)}
+        ),
         pipeline=_pipeline(conn, source),
     )
 
@@ -164,8 +167,8 @@ def _scores_by_source(
 
 def _pipeline(conn: Connection, source: str | None) -> PipelineHealth:
     return PipelineHealth(
-        outbox=_outbox_counts(conn, source),
-        quarantine_by_reason=_quarantine_counts(conn, source),
+        outbox=MappingProxyType(_outbox_counts(conn, source)),
+        quarantine_by_reason=MappingProxyType(_quarantine_counts(conn, source)),
         recent_quarantine=_recent_quarantine(conn, source),
     )
 
@@ -197,7 +200,7 @@ def _quarantine_counts(conn: Connection, source: str | None) -> dict[str, int]:
     return {code: count for code, count in conn.execute(query).tuples()}
 
 
-def _recent_quarantine(conn: Connection, source: str | None) -> list[QuarantineEntry]:
+def _recent_quarantine(conn: Connection, source: str | None) -> tuple[QuarantineEntry, ...]:
     q = quarantine.c
     query = (
         select(q.created_ms, q.source, q.response_id, q.stage, q.reason_code, q.reason)
@@ -205,4 +208,4 @@ def _recent_quarantine(conn: Connection, source: str | None) -> list[QuarantineE
         .order_by(q.created_ms.desc(), q.id.desc())
         .limit(RECENT_QUARANTINE)
     )
-    return [QuarantineEntry(*row) for row in conn.execute(query).tuples()]
+    return tuple(QuarantineEntry(*row) for row in conn.execute(query).tuples())

@@ -45,7 +45,7 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         _lock_for_migration(connection)
         config = Config()
-        config.set_main_option("script_location", "syncd.store:migrations")
+        config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -1,0 +1,1 @@
+"""The durable store: SQLAlchemy Core on SQLite or PostgreSQL."""

@@ -1,0 +1,459 @@
+"""``HubSpotCrm`` end to end: the real SDK over HTTP against the sandbox HubSpot fake."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hubspot import HubSpot
+from pydantic import SecretStr
+
+from connectors.crm.hubspot import HubSpotCrm, HubSpotSettings
+from connectors.crm.hubspot.mapping import marker_of, parse_time
+from connectors.crm.hubspot.settings import HubSpotFieldNames
+from syncd.errors import (
+    ContactNotFound,
+    CrmAuthError,
+    CrmOutcomeUnknown,
+    CrmRateLimited,
+    CrmRejected,
+    CrmUnavailable,
+)
+from syncd.model import (
+    ContactUpdate,
+    NpsCategory,
+    NpsFields,
+    Priority,
+    TaskSpec,
+    TaskState,
+    TaskUpdate,
+)
+from syncd.sandbox.http import LoopbackServer
+from syncd.sandbox.hubspot import HubSpotFake
+
+TOKEN = "sandbox-token-s3cr3t"
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass
+class FakeClock:
+    """Monotonic time for the client's rate limiters that only moves when they sleep."""
+
+    now: float = 1000.0
+    slept: list[float] = field(default_factory=list)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake() -> HubSpotFake:
+    return HubSpotFake(token=TOKEN, search_lag_seconds=0.0, ten_second_limit=190)
+
+
+@pytest.fixture
+def server(fake: HubSpotFake) -> Iterator[LoopbackServer]:
+    with LoopbackServer(fake) as running:
+        yield running
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def make_crm(server: LoopbackServer, clock: FakeClock, **settings: object) -> HubSpotCrm:
+    options: dict[str, object] = {"base_url": server.base_url, "access_token": TOKEN} | settings
+    return HubSpotCrm(
+        "hubspot", HubSpotSettings.model_validate(options), sleep=clock.sleep, clock=clock
+    )
+
+
+@pytest.fixture
+def crm(server: LoopbackServer, clock: FakeClock) -> Iterator[HubSpotCrm]:
+    client = make_crm(server, clock)
+    yield client
+    client.close()
+
+
+def calls(fake: HubSpotFake, path_end: str) -> int:
+    return sum(1 for _, path in fake.requests if path.endswith(path_end))
+
+
+def task(key: str, contact_id: str, owner_id: str | None = None) -> TaskSpec:
+    return TaskSpec(
+        key=key,
+        marker=f"src:{key}",
+        contact_id=contact_id,
+        owner_id=owner_id,
+        subject=f"Follow up {key}",
+        body="Customer answered 3.",
+        priority=Priority.HIGH,
+        due_at=NOW + timedelta(days=2),
+    )
+
+
+def fields(score: int = 7, comment: str | None = "ok") -> NpsFields:
+    return NpsFields(
+        score=score,
+        category=NpsCategory.from_score(score),
+        responded_at=NOW,
+        comment=comment,
+        link="https://surveys.example/r/1",
+        survey="Q1 NPS",
+        source="delighted",
+    )
+
+
+# --- contacts -----------------------------------------------------------------------------------
+
+
+def test_find_contacts_found_missing_and_case_insensitive(
+    fake: HubSpotFake, crm: HubSpotCrm
+) -> None:
+    owner = fake.add_owner("ann@example.com", "Ann", "Lee", teams=["Support"])
+    anna = fake.add_contact("Anna@Example.com", owner_id=owner)
+    bob = fake.add_contact("bob@example.com")
+
+    found = crm.find_contacts(["ANNA@example.com", "bob@example.com", "nobody@example.com"])
+
+    assert set(found) == {"anna@example.com", "bob@example.com"}
+    assert found["anna@example.com"].id == anna
+    assert found["anna@example.com"].owner_id == owner
+    assert found["bob@example.com"].id == bob
+    assert found["bob@example.com"].owner_id is None
+
+
+def test_find_contacts_chunks_by_100(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    emails = [f"user{n}@example.com" for n in range(150)]
+    for email in emails[:140]:
+        fake.add_contact(email)
+
+    found = crm.find_contacts(emails)
+
+    assert len(found) == 140
+    assert calls(fake, "/contacts/batch/read") == 2
+
+
+def test_find_contacts_all_missing(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    assert crm.find_contacts(["ghost@example.com"]) == {}
+    assert crm.find_contacts([]) == {}
+
+
+def test_update_contacts_writes_strings(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    contact = fake.add_contact("carol@example.com")
+
+    outcome = crm.update_contacts([ContactUpdate("u1", contact, fields(7))])
+
+    assert outcome == {"u1": contact}
+    props = fake.contacts()[0]["properties"]
+    assert props["nps_score"] == "7"
+    assert props["nps_category"] == "passive"
+    assert props["nps_comment"] == "ok"
+    assert props["nps_survey"] == "Q1 NPS"
+    assert parse_time(props["nps_last_response_at"]) == NOW
+
+
+def test_update_contacts_clears_comment(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    contact = fake.add_contact("dan@example.com")
+    crm.update_contacts([ContactUpdate("u1", contact, fields(9, comment="great"))])
+
+    crm.update_contacts([ContactUpdate("u2", contact, fields(9, comment=None))])
+
+    assert not fake.contacts()[0]["properties"].get("nps_comment")
+
+
+def test_update_contacts_missing_contact(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    contact = fake.add_contact("erin@example.com")
+
+    outcome = crm.update_contacts(
+        [ContactUpdate("u1", contact, fields()), ContactUpdate("u2", "999999", fields())]
+    )
+
+    assert outcome["u1"] == contact
+    assert isinstance(outcome["u2"], ContactNotFound)
+
+
+def test_update_contacts_same_contact_twice_last_wins(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    contact = fake.add_contact("fay@example.com")
+
+    outcome = crm.update_contacts(
+        [ContactUpdate("u1", contact, fields(2)), ContactUpdate("u2", contact, fields(10))]
+    )
+
+    assert outcome == {"u1": contact, "u2": contact}
+    assert fake.contacts()[0]["properties"]["nps_score"] == "10"
+
+
+def test_update_contacts_misconfigured_field_rejects_items(
+    fake: HubSpotFake, server: LoopbackServer, clock: FakeClock
+) -> None:
+    ids = [fake.add_contact(f"g{n}@example.com") for n in range(3)]
+    crm = make_crm(server, clock, fields=HubSpotFieldNames(score="nps_scroe"))
+
+    outcome = crm.update_contacts([ContactUpdate(f"u{n}", i, fields()) for n, i in enumerate(ids)])
+    crm.close()
+
+    assert all(isinstance(error, CrmRejected) for error in outcome.values())
+    assert "nps_scroe" in str(outcome["u0"])
+    assert not any("nps_score" in c["properties"] for c in fake.contacts())
+
+
+# --- tasks --------------------------------------------------------------------------------------
+
+
+def test_create_tasks_associates_and_sets_fields(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    owner = fake.add_owner("ann@example.com", "Ann", "Lee")
+    contact = fake.add_contact("hal@example.com")
+    spec = task("t1", contact, owner)
+
+    outcome = crm.create_tasks([spec])
+
+    task_id = outcome["t1"]
+    assert isinstance(task_id, str)
+    [created] = fake.tasks_for_contact(contact)
+    props = created["properties"]
+    assert created["id"] == task_id
+    assert props["hubspot_owner_id"] == owner
+    assert props["hs_task_status"] == "NOT_STARTED"
+    assert props["hs_task_priority"] == "HIGH"
+    assert props["hs_task_subject"] == "Follow up t1"
+    assert parse_time(props["hs_timestamp"]) == spec.due_at
+    assert props["hs_task_body"].splitlines()[-1] == "syncd-key: src:t1"
+
+
+def test_created_task_association_is_type_204(
+    fake: HubSpotFake, server: LoopbackServer, crm: HubSpotCrm
+) -> None:
+    contact = fake.add_contact("ivy@example.com")
+    task_id = crm.create_tasks([task("t1", contact)])["t1"]
+
+    sdk = HubSpot(access_token=TOKEN, host=server.base_url)
+    page = sdk.crm.associations.v4.basic_api.get_page("tasks", task_id, "contacts")
+
+    [association] = page.results
+    assert str(association.to_object_id) == contact
+    assert [t.type_id for t in association.association_types] == [204]
+
+
+def test_create_150_tasks_takes_two_calls(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    contact = fake.add_contact("jo@example.com")
+
+    outcome = crm.create_tasks([task(f"t{n}", contact) for n in range(150)])
+
+    assert calls(fake, "/tasks/batch/create") == 2
+    assert len(set(outcome.values())) == 150
+    by_id = {t["id"]: t for t in fake.tasks()}
+    # every key got the id of the task that carries its own marker
+    assert all(
+        marker_of(by_id[str(v)]["properties"]["hs_task_body"]) == f"src:{k}"
+        for k, v in outcome.items()
+    )
+
+
+def test_create_tasks_bisects_a_bad_item(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    owner = fake.add_owner("ann@example.com", "Ann", "Lee")
+    contact = fake.add_contact("kim@example.com")
+    specs = [task(f"t{n}", contact, owner) for n in range(8)]
+    specs[5] = task("t5", contact, owner_id="424242")  # no such owner: HubSpot fails the batch
+
+    outcome = crm.create_tasks(specs)
+
+    assert isinstance(outcome["t5"], CrmRejected)
+    assert all(isinstance(outcome[f"t{n}"], str) for n in range(8) if n != 5)
+    assert len(fake.tasks()) == 7
+
+
+@pytest.mark.parametrize("drop", [False, True], ids=["500", "dropped"])
+def test_create_unknown_outcome_then_reconcile(
+    fake: HubSpotFake, crm: HubSpotCrm, drop: bool
+) -> None:
+    contact = fake.add_contact("lee@example.com")
+    fake.inject("/tasks/batch/create", 500, after_processing=True, drop=drop)
+
+    with pytest.raises(CrmOutcomeUnknown):
+        crm.create_tasks([task("t1", contact)])
+
+    assert calls(fake, "/tasks/batch/create") == 1  # never retried inline
+    [created] = fake.tasks()
+    assert crm.find_tasks(contact, ["src:t1", "src:other"]) == {"src:t1": created["id"]}
+
+
+def test_create_tasks_retries_429_inline(
+    fake: HubSpotFake, crm: HubSpotCrm, clock: FakeClock
+) -> None:
+    contact = fake.add_contact("max@example.com")
+    fake.inject("/tasks/batch/create", 429)
+
+    outcome = crm.create_tasks([task("t1", contact)])
+
+    assert isinstance(outcome["t1"], str)
+    assert calls(fake, "/tasks/batch/create") == 2
+    assert len(fake.tasks()) == 1
+    assert sum(clock.slept) >= 10  # TEN_SECONDLY_ROLLING: wait 10 s
+
+
+def test_persistent_429_raises_rate_limited(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    contact = fake.add_contact("ned@example.com")
+    fake.inject("/tasks/batch/create", 429, times=10, retry_after=3)
+
+    with pytest.raises(CrmRateLimited) as raised:
+        crm.create_tasks([task("t1", contact)])
+
+    assert raised.value.retry_after == 3
+    assert fake.tasks() == []
+
+
+def test_reads_retry_a_server_error(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    fake.add_contact("ola@example.com")
+    fake.inject("/contacts/batch/read", 502)
+
+    assert set(crm.find_contacts(["ola@example.com"])) == {"ola@example.com"}
+    assert calls(fake, "/contacts/batch/read") == 2
+
+
+def test_find_tasks_only_ours_and_consistent(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    contact = fake.add_contact("pat@example.com")
+    other = fake.add_contact("quinn@example.com")
+    ids = crm.create_tasks([task("t1", contact), task("t2", contact), task("t3", other)])
+
+    assert crm.find_tasks(contact, ["src:t1", "src:t2", "src:t3"]) == {
+        "src:t1": ids["t1"],
+        "src:t2": ids["t2"],
+    }
+    assert crm.find_tasks(other, []) == {}
+    assert crm.find_tasks(fake.add_contact("rae@example.com"), ["src:t1"]) == {}
+
+
+def test_update_tasks_keeps_marker(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    contact = fake.add_contact("sam@example.com")
+    task_id = crm.create_tasks([task("t1", contact)])["t1"]
+    assert isinstance(task_id, str)
+
+    outcome = crm.update_tasks(
+        [TaskUpdate("src:t1", task_id, "New subject", "New body", Priority.LOW)]
+    )
+
+    assert outcome == {"src:t1": task_id}
+    props = fake.tasks()[0]["properties"]
+    assert props["hs_task_subject"] == "New subject"
+    assert props["hs_task_priority"] == "LOW"
+    assert crm.find_tasks(contact, ["src:t1"]) == {"src:t1": task_id}
+
+
+def test_update_missing_task_is_rejected(crm: HubSpotCrm) -> None:
+    outcome = crm.update_tasks([TaskUpdate("m", "123456", "s", "b", Priority.LOW)])
+
+    assert isinstance(outcome["m"], CrmRejected)
+
+
+# --- task changes -------------------------------------------------------------------------------
+
+
+def test_task_changes_states_completion_and_watermark(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    owner = fake.add_owner("ann@example.com", "Ann", "Lee")
+    other = fake.add_owner("ben@example.com", "Ben", "Ode")
+    contact = fake.add_contact("tia@example.com")
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    ids = crm.create_tasks([task(f"t{n}", contact, owner) for n in range(3)])
+    done_at = datetime.now(UTC) + timedelta(minutes=5)
+    fake.set_task_status(str(ids["t0"]), "IN_PROGRESS")
+    fake.reassign_task(str(ids["t1"]), other)
+    fake.complete_task(str(ids["t2"]), at=done_at)
+
+    pages = list(crm.task_changes(since))
+
+    changes = {c.task_id: c for page in pages for c in page.changes}
+    assert changes[ids["t0"]].state is TaskState.IN_PROGRESS
+    assert changes[ids["t1"]].state is TaskState.OPEN
+    assert changes[ids["t1"]].owner_id == other
+    assert changes[ids["t2"]].state is TaskState.COMPLETED
+    assert changes[ids["t2"]].completed_at == done_at.replace(
+        microsecond=done_at.microsecond // 1000 * 1000
+    )
+    assert pages[-1].watermark == max(c.modified_at for c in changes.values())
+    modified = [c.modified_at for page in pages for c in page.changes]
+    assert modified == sorted(modified)
+
+
+def test_task_changes_pages_through_search(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    contact = fake.add_contact("uma@example.com")
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    for start in (0, 100, 200):
+        crm.create_tasks([task(f"t{n}", contact) for n in range(start, start + 100)])
+
+    pages = list(crm.task_changes(since))
+
+    assert [len(page.changes) for page in pages] == [200, 100]
+    assert calls(fake, "/tasks/search") == 2
+    assert len({c.task_id for page in pages for c in page.changes}) == 300
+
+
+def test_task_changes_none(crm: HubSpotCrm) -> None:
+    pages = list(crm.task_changes(datetime.now(UTC) + timedelta(days=1)))
+
+    assert [page.changes for page in pages] == [[]]
+
+
+# --- owners -------------------------------------------------------------------------------------
+
+
+def test_list_owners_with_teams(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    ann = fake.add_owner("Ann@example.com", "Ann", "Lee", teams=["Support", "EMEA"])
+    fake.add_owner("old@example.com", "Old", "Timer", archived=True)
+    for n in range(120):
+        fake.add_owner(f"rep{n}@example.com", "Rep", str(n))
+
+    owners = {owner.id: owner for owner in crm.list_owners()}
+
+    assert len(owners) == 121
+    assert owners[ann].name == "Ann Lee"
+    assert owners[ann].email == "ann@example.com"
+    assert owners[ann].teams == frozenset({"Support", "EMEA"})
+    assert all(owner.active for owner in owners.values())
+
+
+# --- failures before HubSpot does anything ------------------------------------------------------
+
+
+def test_wrong_token_is_auth_error_without_the_token(
+    server: LoopbackServer, clock: FakeClock
+) -> None:
+    crm = make_crm(server, clock, access_token="wrong-token-123")
+
+    with pytest.raises(CrmAuthError) as raised:
+        crm.find_contacts(["a@example.com"])
+    crm.close()
+
+    assert "401" in str(raised.value)
+    assert "wrong-token-123" not in str(raised.value)
+    assert "wrong-token-123" not in str(raised.value.__cause__)
+    assert "wrong-token-123" not in repr(crm)
+
+
+def test_settings_hide_the_token() -> None:
+    settings = HubSpotSettings(access_token=SecretStr(TOKEN))
+
+    assert TOKEN not in repr(settings)
+    assert TOKEN not in str(settings.model_dump())
+
+
+def test_connection_refused_is_unavailable(clock: FakeClock) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = HubSpotSettings(
+        base_url=f"http://127.0.0.1:{port}", access_token=SecretStr(TOKEN), read_retries=0
+    )
+    crm = HubSpotCrm("hubspot", settings, sleep=clock.sleep, clock=clock)
+
+    with pytest.raises(CrmUnavailable):
+        crm.create_tasks([task("t1", "1")])
+    crm.close()
