@@ -92,7 +92,10 @@ class LoopbackServer:
 
     def __init__(self, app: Handler, port: int = 0) -> None:
         self._server = _Server(port, app)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval makes stop() quick: tests start and stop many servers.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:

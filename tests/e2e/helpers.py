@@ -1,0 +1,76 @@
+"""Building blocks for end-to-end tests: a sandbox, settings pointing at it, CRM checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from syncd.runtime.compose import load
+from syncd.runtime.demo import Sandbox, start_sandbox
+from syncd.sandbox.world import World
+from syncd.settings import Settings
+
+DEMO_CONFIG = Path(__file__).parents[2] / "config" / "demo.toml"
+
+
+@contextmanager
+def sandbox_settings(data_dir: Path, **env: str) -> Iterator[tuple[Sandbox, Settings]]:
+    """Demo settings with a fresh data dir, the fakes on free ports."""
+    settings = load(DEMO_CONFIG, {"SYNCD__DAEMON__DATA_DIR": str(data_dir), **env})
+    sandbox, settings = start_sandbox(settings, any_port=True)
+    try:
+        yield sandbox, settings
+    finally:
+        sandbox.stop()
+
+
+def write_config(settings: Settings, path: Path) -> Path:
+    """Write ``settings`` as TOML (the subset the demo uses) for a daemon subprocess."""
+    source_name, source = next(iter(settings.sources.items()))
+    s_extra, c_extra = source.model_extra or {}, settings.crm.model_extra or {}
+    d = settings.delivery
+    path.write_text(
+        f"""
+[daemon]
+data_dir = "{settings.daemon.data_dir}"
+interval_seconds = {settings.daemon.interval_seconds}
+log_format = "json"
+[sources.{source_name}]
+kind = "{source.kind}"
+base_url = "{s_extra["base_url"]}"
+api_key = "{s_extra["api_key"]}"
+lag_seconds = 0
+initial_lookback_days = 14
+[crm]
+kind = "{settings.crm.kind}"
+name = "{settings.crm.name}"
+base_url = "{c_extra["base_url"]}"
+access_token = "{c_extra["access_token"]}"
+[delivery]
+batch_size = {d.batch_size}
+lease_seconds = {d.lease_seconds}
+backoff_base_seconds = 0.1
+[routing]
+fallback_owner = "sam@acme.example"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def expected_task_contacts(world: World) -> dict[str, str]:
+    """Contact id -> email for every well-formed answer from a known contact."""
+    return {
+        world.contacts[email]: email
+        for response_id, email in world.responses.items()
+        if email in world.contacts and response_id not in world.malformed
+    }
+
+
+def task_counts(sandbox: Sandbox) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for task in sandbox.hubspot.tasks():
+        for contact_id in task["contact_ids"]:
+            counts[contact_id] = counts.get(contact_id, 0) + 1
+    return counts
