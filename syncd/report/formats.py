@@ -1,7 +1,8 @@
 """The report as JSON and CSV for other programs.
 
-JSON (``render_json``), keys in this order; durations are seconds (float), times ISO 8601 UTC,
-``null`` where a value does not exist yet (no responses, no closed loops):
+JSON (``render_json``), keys in this order; durations are seconds (float, rounded to the
+millisecond), times ISO 8601 UTC, ``null`` where a value does not exist yet (no responses, no
+closed loops):
 
 - ``report_version``: 1, raised when a key changes meaning or disappears.
 - ``generated_at``; ``filters``: ``{"since": time | null, "source": str | null}``.
@@ -30,7 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from syncd.clock import from_ms
-from syncd.report.metrics import DurationStats, Group, Nps
+from syncd.report.metrics import DurationStats, Group, Nps, overall_group
 from syncd.report.query import PipelineHealth, Report
 from syncd.report.text import SLA_DEFINITION
 
@@ -58,7 +59,7 @@ def render_json(report: Report) -> str:
         "nps": _nps(report.nps),
         "nps_by_source": {name: _nps(n) for name, n in report.nps_by_source.items()},
         "loops": {
-            "overall": _group(report.overall),
+            "overall": _group(overall_group(report.overall)),
             **{name: [_group(g) for g in groups] for name, groups in report.dimensions[1:]},
         },
         "pipeline": _pipeline(report.pipeline),
@@ -82,7 +83,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _seconds(ms: float | None) -> float | None:
-    return None if ms is None else ms / 1000
+    # Rounded to the millisecond the store keeps: interpolation adds only float noise below it.
+    return None if ms is None else round(ms / 1000, 3)
 
 
 def _nps(nps: Nps) -> dict[str, Any]:

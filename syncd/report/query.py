@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 
 from sqlalchemy import Column, ColumnElement, Connection, func, select
 
 from syncd.clock import to_ms
 from syncd.report import metrics
-from syncd.report.metrics import Group, LoopRow, Nps, OwnerName, nps_from_scores
+from syncd.report.metrics import Group, LoopMetrics, LoopRow, Nps, OwnerName, nps_from_scores
 from syncd.store.schema import inbox, loops, outbox, owners, quarantine
 
 #: Every outbox status, in pipeline order; the report shows all of them, zeros included.
@@ -54,7 +54,7 @@ class Report:
     generated_at: datetime
     since: datetime | None
     source: str | None
-    overall: Group
+    overall: LoopMetrics
     by_category: Sequence[Group]
     by_team: Sequence[Group]
     by_owner: Sequence[Group]
@@ -65,7 +65,7 @@ class Report:
     @property
     def dimensions(self) -> Sequence[tuple[str, Sequence[Group]]]:
         return (
-            ("overall", (self.overall,)),
+            ("overall", (metrics.overall_group(self.overall),)),
             ("category", self.by_category),
             ("team", self.by_team),
             ("owner", self.by_owner),
@@ -75,7 +75,11 @@ class Report:
 def build_report(
     conn: Connection, *, now: datetime, since: datetime | None = None, source: str | None = None
 ) -> Report:
-    """Compute the report as of ``now`` (timezone-aware) from the store behind ``conn``."""
+    """Compute the report as of ``now`` from the store behind ``conn``.
+
+    Naive datetimes are taken as UTC, like every time in the store (a ``--since 2025-03-01``
+    typed at the command line arrives naive).
+    """
     now_ms = _ms(now)
     since_ms = _ms(since) if since is not None else None
     rows = _loop_rows(conn, since_ms, source)
@@ -84,7 +88,7 @@ def build_report(
         generated_at=now,
         since=since,
         source=source,
-        overall=metrics.overall(rows, now_ms),
+        overall=metrics.loop_metrics(rows, now_ms),
         by_category=metrics.by_category(rows, now_ms),
         by_team=metrics.by_team(rows, now_ms),
         by_owner=metrics.by_owner(rows, now_ms, _owner_names(conn)),
@@ -97,10 +101,8 @@ def build_report(
 
 
 def _ms(moment: datetime) -> int:
-    # A naive datetime would silently be read as local time; the store is UTC throughout.
-    if moment.tzinfo is None:
-        raise ValueError("report times must be timezone-aware")
-    return to_ms(moment)
+    # datetime.timestamp() would read a naive value as local time; the store is UTC throughout.
+    return to_ms(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def _where(
@@ -120,9 +122,17 @@ def _where(
 def _loop_rows(conn: Connection, since_ms: int | None, source: str | None) -> list[LoopRow]:
     c = loops.c
     query = select(
-        c.crm, c.category, c.team, c.owner_id, c.task_id, c.response_ms, c.due_ms,
-        c.task_created_ms, c.first_touch_ms, c.closed_ms,
-    ).where(*_where(c.source, source, c.response_ms, since_ms))  # fmt: skip
+        c.crm,
+        c.category,
+        c.team,
+        c.owner_id,
+        c.task_id,
+        c.response_ms,
+        c.due_ms,
+        c.task_created_ms,
+        c.first_touch_ms,
+        c.closed_ms,
+    ).where(*_where(c.source, source, c.response_ms, since_ms))
     return [
         LoopRow(
             crm=r.crm,
@@ -160,7 +170,7 @@ def _scores_by_source(
         .group_by(inbox.c.source, inbox.c.score)
     )
     per_source: dict[str, Counter[int]] = {}
-    for name, score, count in conn.execute(query).tuples():
+    for name, score, count in conn.execute(query):
         per_source.setdefault(name, Counter())[score] += count
     return per_source
 
@@ -181,7 +191,7 @@ def _outbox_counts(conn: Connection, source: str | None) -> dict[str, dict[str, 
         .group_by(outbox.c.kind, outbox.c.status)
     )
     counts: dict[str, dict[str, int]] = {}
-    for kind, status, count in sorted(conn.execute(query).tuples()):
+    for kind, status, count in sorted(conn.execute(query)):
         counts.setdefault(kind, dict.fromkeys(OUTBOX_STATUSES, 0))[status] = count
     return counts
 
@@ -197,7 +207,7 @@ def _quarantine_counts(conn: Connection, source: str | None) -> dict[str, int]:
         .group_by(quarantine.c.reason_code)
         .order_by(quarantine.c.reason_code)
     )
-    return {code: count for code, count in conn.execute(query).tuples()}
+    return {code: count for code, count in conn.execute(query)}
 
 
 def _recent_quarantine(conn: Connection, source: str | None) -> tuple[QuarantineEntry, ...]:
@@ -208,4 +218,4 @@ def _recent_quarantine(conn: Connection, source: str | None) -> tuple[Quarantine
         .order_by(q.created_ms.desc(), q.id.desc())
         .limit(RECENT_QUARANTINE)
     )
-    return tuple(QuarantineEntry(*row) for row in conn.execute(query).tuples())
+    return tuple(QuarantineEntry(*row) for row in conn.execute(query))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -15,9 +16,19 @@ SLA_DEFINITION = (
     "closed or already past due (open loops still inside their SLA are not counted yet)"
 )
 LOOP_HEADERS = (
-    "Responses", "Tasks", "Closed", "Open", "Overdue", "In SLA",
-    "Task med", "Task p90", "Touch med", "Touch p90", "Close med", "Close p90",
-)  # fmt: skip
+    "Responses",
+    "Tasks",
+    "Closed",
+    "Open",
+    "Overdue",
+    "In SLA",
+    "Task med",
+    "Task p90",
+    "Touch med",
+    "Touch p90",
+    "Close med",
+    "Close p90",
+)
 NPS_HEADERS = ("NPS", "Responses", "Promoters", "Passives", "Detractors")
 _UNITS = ((86_400, "d", 3_600, "h"), (3_600, "h", 60, "m"), (60, "m", 1, "s"))
 
@@ -70,25 +81,32 @@ def nps_cells(nps: Nps) -> list[str]:
     return [signed(nps.score), *map(str, counts)]
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Columns padded to their widest cell: the first left-aligned, the rest right-aligned."""
-    widths = [max(len(row[i]) for row in (headers, *rows)) for i in range(len(headers))]
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, left: int = 1) -> str:
+    """Columns padded to their widest cell: the first ``left`` left-aligned, the rest right."""
+    cells = [[_printable(c) for c in row] for row in (headers, *rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
 
-    def line(cells: Sequence[str]) -> str:
+    def line(row: Sequence[str]) -> str:
         padded = [
-            c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            c.ljust(w) if i < left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
         ]
         return "  ".join(padded).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+    return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
+
+
+def _printable(cell: str) -> str:
+    # Names come from CRMs and survey tools: a control character (an ANSI escape, a newline)
+    # must neither drive the terminal nor break a table's alignment.
+    return "".join(ch if ch.isprintable() else "?" for ch in cell)
 
 
 def render_text(report: Report) -> str:
     """The whole report as terminal text ending in a newline."""
     parts = [_title(report)]
-    if report.overall.metrics.responses == 0 and report.nps.responses == 0:
+    if report.overall.responses == 0 and report.nps.responses == 0:
         parts.append("no responses yet")
     else:
         parts += [_headline(report), _nps_table(report)]
@@ -105,13 +123,13 @@ def _title(report: Report) -> str:
 
 
 def _headline(report: Report) -> str:
-    nps, m = report.nps, report.overall.metrics
+    nps, m = report.nps, report.overall
     return "\n".join(
         [
-            f"NPS: {signed(nps.score)} from {nps.responses} responses ({nps.promoters} "
-            f"promoters, {nps.passives} passives, {nps.detractors} detractors)",
+            f"NPS: {signed(nps.score)} from {nps.responses} responses (promoters "
+            f"{nps.promoters}, passives {nps.passives}, detractors {nps.detractors})",
             f"Closed within SLA: {percent(m.sla_share)} ({m.sla_met} of {m.sla_counted})",
-            f"  {SLA_DEFINITION}",
+            textwrap.fill(SLA_DEFINITION, 96, initial_indent="  ", subsequent_indent="  "),
             f"Open backlog: {m.open} ({m.overdue} overdue); loops: {m.responses} responses, "
             f"{m.tasks} with a task, {m.closed} closed",
         ]
@@ -148,13 +166,19 @@ def _quarantine(health: PipelineHealth) -> str:
         return "Quarantine: nothing unresolved"
     counts = [[code, str(n)] for code, n in health.quarantine_by_reason.items()]
     recent = [
-        [format_time(from_ms(q.created_ms)), q.source, q.response_id or NONE, q.stage,
-         q.reason_code, one_line(q.reason)]
+        [
+            format_time(from_ms(q.created_ms)),
+            q.source,
+            q.response_id or NONE,
+            q.stage,
+            q.reason_code,
+            one_line(q.reason),
+        ]
         for q in health.recent_quarantine
-    ]  # fmt: skip
+    ]
     return (
         "Quarantine (unresolved)\n"
         + table(("Reason code", "Items"), counts)
         + "\n\nMost recent\n"
-        + table(("When", "Source", "Response", "Stage", "Code", "Reason"), recent)
+        + table(("When", "Source", "Response", "Stage", "Code", "Reason"), recent, left=6)
     )

@@ -15,9 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from syncd.clock import utcnow
-try:
-    from syncd.report import build_report, render_html, render_text
-except ImportError: pass
+from syncd.report import build_report, render_html, render_text
 from syncd.runtime.compose import build_daemon
 from syncd.runtime.daemon import Daemon, PassSummary
 from syncd.sandbox.delighted import DelightedFake

@@ -27,7 +27,7 @@ from connectors.crm.hubspot.records import (
     record_from,
 )
 from connectors.crm.hubspot.settings import HubSpotSettings
-from connectors.crm.hubspot.transport import Transport
+from connectors.crm.hubspot.transport import Operation, Transport
 from syncd.model import Owner
 
 ASSOCIATION_PAGE = 500
@@ -61,7 +61,7 @@ class HubSpotApi:
             properties=list(properties),
             properties_with_history=[],
         )
-        return self._batch(lambda t: self._contacts.read(request, _request_timeout=t), True)
+        return self._batch(lambda t: self._contacts.read(request, _request_timeout=t))
 
     def update_contacts(self, inputs: Sequence[tuple[str, Mapping[str, str]]]) -> BatchResult:
         request = contact_models.BatchInputSimplePublicObjectBatchInput(
@@ -70,7 +70,7 @@ class HubSpotApi:
                 for record_id, props in inputs
             ]
         )
-        return self._batch(lambda t: self._contacts.update(request, _request_timeout=t), True)
+        return self._batch(lambda t: self._contacts.update(request, _request_timeout=t))
 
     def create_tasks(self, inputs: Sequence[TaskInput]) -> BatchResult:
         """Create tasks, each associated with its contact and labelled with its trace id."""
@@ -84,7 +84,10 @@ class HubSpotApi:
                 for item in inputs
             ]
         )
-        return self._batch(lambda t: self._tasks.create(request, _request_timeout=t), False)
+        # Not idempotent: a repeated create duplicates tasks, so only a 429/423 is retried.
+        return self._batch(
+            lambda t: self._tasks.create(request, _request_timeout=t), idempotent=False
+        )
 
     def read_tasks(self, ids: Sequence[str], properties: Sequence[str]) -> BatchResult:
         request = task_models.BatchReadInputSimplePublicObjectId(
@@ -92,7 +95,7 @@ class HubSpotApi:
             properties=list(properties),
             properties_with_history=[],
         )
-        return self._batch(lambda t: self._tasks.read(request, _request_timeout=t), True)
+        return self._batch(lambda t: self._tasks.read(request, _request_timeout=t))
 
     def update_tasks(self, inputs: Sequence[tuple[str, Mapping[str, str]]]) -> BatchResult:
         request = task_models.BatchInputSimplePublicObjectBatchInput(
@@ -101,7 +104,7 @@ class HubSpotApi:
                 for task_id, props in inputs
             ]
         )
-        return self._batch(lambda t: self._tasks.update(request, _request_timeout=t), True)
+        return self._batch(lambda t: self._tasks.update(request, _request_timeout=t))
 
     def contact_task_ids(self, contact_id: str, after: str | None) -> Page[str]:
         """One page of the ids of the tasks associated with a contact (v4, read consistently)."""
@@ -123,21 +126,7 @@ class HubSpotApi:
         self, since_ms: int, properties: Sequence[str], limit: int, after: str | None
     ) -> Page[Record]:
         """Tasks with ``hs_lastmodifieddate >= since_ms``, oldest first, as ``Record``s."""
-        request = task_models.PublicObjectSearchRequest(
-            filter_groups=[
-                task_models.FilterGroup(
-                    filters=[
-                        task_models.Filter(
-                            property_name="hs_lastmodifieddate", operator="GTE", value=str(since_ms)
-                        )
-                    ]
-                )
-            ],
-            sorts=[{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}],
-            properties=list(properties),
-            limit=limit,
-            after=after,
-        )
+        request = _modified_since(since_ms, properties, limit, after)
         response = self._transport.call(
             lambda t: self._task_search.do_search(request, _request_timeout=t),
             idempotent=True,
@@ -170,12 +159,25 @@ class HubSpotApi:
             api.api_client.rest_client.pool_manager.clear()
             api.api_client.close()
 
-    def _batch(self, operation: Any, idempotent: bool) -> BatchResult:
+    def _batch(self, operation: Operation, *, idempotent: bool = True) -> BatchResult:
         response = self._transport.call(operation, idempotent=idempotent)
         return BatchResult(
             results=tuple(record_from(item) for item in list_of(response, "results")),
             errors=tuple(item_error_from(item) for item in list_of(response, "errors")),
         )
+
+
+def _modified_since(since_ms: int, properties: Sequence[str], limit: int, after: str | None) -> Any:
+    modified = "hs_lastmodifieddate"
+    since = task_models.Filter(property_name=modified, operator="GTE", value=str(since_ms))
+    return task_models.PublicObjectSearchRequest(
+        filter_groups=[task_models.FilterGroup(filters=[since])],
+        # The SDK types ``sorts`` as strings; HubSpot documents (and accepts) these objects.
+        sorts=[{"propertyName": modified, "direction": "ASCENDING"}],
+        properties=list(properties),
+        limit=limit,
+        after=after,
+    )
 
 
 def _contact_association(contact_id: str) -> Any:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from connectors.crm.hubspot import mapping, outcomes
 from connectors.crm.hubspot.batching import chunks, distinct_rounds, send_groups
-from connectors.crm.hubspot.changes import task_change_pages
+from connectors.crm.hubspot.changes import SEARCH_PAGE, task_change_pages
 from connectors.crm.hubspot.client import HubSpotApi
 from connectors.crm.hubspot.errors import HubSpotRejected
 from connectors.crm.hubspot.records import Page, Record, TaskInput
@@ -96,7 +96,7 @@ class HubSpotCrm:
     def task_changes(self, since: datetime) -> Iterator[TaskChangePage]:
         def search(since_ms: int, after: str | None) -> Page[Record]:
             return self._api.search_tasks_modified_since(
-                since_ms, mapping.CHANGE_PROPERTIES, limit=200, after=after
+                since_ms, mapping.CHANGE_PROPERTIES, limit=SEARCH_PAGE, after=after
             )
 
         return task_change_pages(search, mapping.epoch_ms(since))

@@ -28,20 +28,25 @@ def match(
     nothing certain about it, and guessing which anonymous error is its own could dead-letter
     good work.
     """
-    ids: dict[str, str] = {}
-    for record in result.results:
-        for reference in record_refs(record):
-            if reference:
-                ids.setdefault(reference, record.id)
-    errors: dict[str, SyncdError] = {}
-    for item_error in result.errors:
-        for reference in item_error.refs:
-            errors.setdefault(reference, error_for(item_error))
+    ids = _ids_by_ref(result, record_refs)
+    # reversed: the first error naming an item wins, as for results
+    errors = {name: error_for(e) for e in reversed(result.errors) for name in e.refs}
     unnamed = "; ".join(e.message for e in result.errors if not e.refs)
     return {
         key(item): ids.get(ref(item)) or errors.get(ref(item)) or _unknown(key(item), unnamed)
         for item in items
     }
+
+
+def _ids_by_ref(
+    result: BatchResult, record_refs: Callable[[Record], Iterable[str | None]]
+) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for record in result.results:
+        for reference in record_refs(record):
+            if reference:
+                ids.setdefault(reference, record.id)
+    return ids
 
 
 def contact_error(error: ItemError) -> SyncdError:

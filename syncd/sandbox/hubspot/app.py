@@ -2,70 +2,29 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from syncd.sandbox.http import Request, Response
-from syncd.sandbox.hubspot import directory, objects, search
 from syncd.sandbox.hubspot.errors import (
     HubSpotError,
     correlation_id,
     error_body,
-    not_found,
     rate_limit_body,
     unauthorized,
 )
 from syncd.sandbox.hubspot.limits import SECONDLY, TEN_SECONDLY, Fault, Faults, RollingWindow
-from syncd.sandbox.hubspot.schema import CONTACTS, TASK_STATUSES, TASKS, check_properties
+from syncd.sandbox.hubspot.routes import Route, resolve
+from syncd.sandbox.hubspot.schema import CONTACTS, TASK_STATUSES, TASKS
 from syncd.sandbox.hubspot.state import COMPLETED, Record, Store
 from syncd.sandbox.hubspot.timefmt import utc_now
+from syncd.sandbox.hubspot.values import check_properties
 
-Handler = Callable[[Store, Request, Mapping[str, str]], Response]
-_SEGMENT = {
-    "type": "contacts|contact|0-1|tasks|task|0-27",
-    "to": "contacts|contact|0-1|tasks|task|0-27",
-}
 _NO_TOKEN = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can "
     "find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    method: str
-    pattern: re.Pattern[str]
-    handler: Handler
-    search: bool = False  # search has its own 5/s limit and no rate-limit headers
-
-
-def _route(method: str, template: str, handler: Handler, *, is_search: bool = False) -> Route:
-    def group(match: re.Match[str]) -> str:
-        return f"(?P<{match[1]}>{_SEGMENT.get(match[1], '[^/]+')})"
-
-    return Route(method, re.compile(re.sub(r"\{(\w+)\}", group, template)), handler, is_search)
-
-
-ROUTES = (
-    _route("POST", "/crm/v3/objects/{type}/batch/read", objects.batch_read),
-    _route("POST", "/crm/v3/objects/{type}/batch/update", objects.batch_update),
-    _route("POST", "/crm/v3/objects/tasks/batch/create", objects.batch_create),
-    _route("POST", "/crm/v3/objects/{type}/search", search.search, is_search=True),
-    _route("POST", "/crm/v3/objects/tasks", objects.create_one),
-    _route("GET", "/crm/v3/objects/{type}/{id}", objects.get_one),
-    _route("GET", "/crm/v3/owners", directory.list_owners),
-    _route("GET", "/crm/v3/owners/{id}", directory.get_owner),
-    _route("GET", "/crm/v4/objects/{type}/{id}/associations/{to}", directory.list_associations),
-    _route("GET", "/crm/v3/properties/{type}/groups", directory.list_groups),
-    _route("POST", "/crm/v3/properties/{type}/groups", directory.create_group),
-    _route("GET", "/crm/v3/properties/{type}/groups/{name}", directory.get_group),
-    _route("GET", "/crm/v3/properties/{type}", directory.list_properties),
-    _route("POST", "/crm/v3/properties/{type}", directory.create_property),
-    _route("GET", "/crm/v3/properties/{type}/{name}", directory.get_property),
 )
 
 
@@ -104,7 +63,7 @@ class HubSpotFake:
 
     def _serve(self, request: Request) -> Response:
         self._authenticate(request)
-        route, params = _resolve(request)
+        route, params = resolve(request)
         policy = SECONDLY if route.search else TEN_SECONDLY
         fault = self._faults.take(request.path)
         if fault is not None and not fault.after_processing:
@@ -251,20 +210,6 @@ class HubSpotFake:
             self._faults.arm(
                 Fault(path_contains, status, times, after_processing, retry_after, drop)
             )
-
-
-def _resolve(request: Request) -> tuple[Route, dict[str, str]]:
-    path = request.path.rstrip("/") or "/"
-    matched = [(route, m) for route in ROUTES if (m := route.pattern.fullmatch(path))]
-    for route, match in matched:
-        if route.method == request.method:
-            return route, match.groupdict()
-    if matched:
-        body = error_body(
-            f"HTTP {request.method} is not supported by this resource.", "VALIDATION_ERROR"
-        )
-        raise HubSpotError(405, body)
-    raise not_found(f"No resource matches {request.method} {request.path}")
 
 
 def _correlation(body: object) -> dict[str, str]:

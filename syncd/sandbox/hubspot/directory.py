@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from syncd.sandbox.http import Request, Response
 from syncd.sandbox.hubspot import payload
@@ -12,6 +12,7 @@ from syncd.sandbox.hubspot.schema import CONTACTS, PROPERTY_TYPES, TASKS, Proper
 from syncd.sandbox.hubspot.state import Store
 from syncd.sandbox.hubspot.views import page
 
+T = TypeVar("T")
 OWNERS_DEFAULT_LIMIT, OWNERS_MAX_LIMIT = 100, 500
 ASSOCIATIONS_MAX_LIMIT = 500
 #: HUBSPOT_DEFINED association type ids, by (from, to).
@@ -23,8 +24,6 @@ ASSOCIATION_TYPES = {(CONTACTS, TASKS): 203, (TASKS, CONTACTS): 204}
 
 def list_owners(store: Store, request: Request, params: Mapping[str, str]) -> Response:
     """``archived=true`` lists only deactivated owners, otherwise only active ones."""
-    limit = payload.query_int(request, "limit", OWNERS_DEFAULT_LIMIT, OWNERS_MAX_LIMIT)
-    start = payload.offset(request.param("after"))
     archived = payload.flag(request, "archived")
     email = (request.param("email") or "").lower()
     owners = [
@@ -32,9 +31,8 @@ def list_owners(store: Store, request: Request, params: Mapping[str, str]) -> Re
         for owner in store.owners.values()
         if owner.archived == archived and (not email or owner.email.lower() == email)
     ]
-    window = owners[start : start + limit]
-    more = start + limit < len(owners)
-    return Response(200, page([o.to_json() for o in window], start + limit if more else None))
+    window, next_after = _paged(owners, request, OWNERS_MAX_LIMIT, OWNERS_DEFAULT_LIMIT)
+    return Response(200, page([o.to_json() for o in window], next_after))
 
 
 def get_owner(store: Store, request: Request, params: Mapping[str, str]) -> Response:
@@ -56,18 +54,21 @@ def list_associations(store: Store, request: Request, params: Mapping[str, str])
     type_id = ASSOCIATION_TYPES.get(kinds)
     if type_id is None:
         raise bad_request(f"No association from {kinds[0]} to {kinds[1]} is supported by the fake.")
-    limit = payload.query_int(request, "limit", ASSOCIATIONS_MAX_LIMIT, ASSOCIATIONS_MAX_LIMIT)
-    start = payload.offset(request.param("after"))
-    linked = (
-        store.tasks_of(params["id"]) if kinds[0] == CONTACTS else store.contacts_of(params["id"])
-    )
-    ids = sorted(linked, key=int)
+    of = store.tasks_of if kinds[0] == CONTACTS else store.contacts_of
+    ids, next_after = _paged(sorted(of(params["id"]), key=int), request, ASSOCIATIONS_MAX_LIMIT)
     spec = {"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": None}
-    results = [
-        {"toObjectId": int(i), "associationTypes": [spec]} for i in ids[start : start + limit]
-    ]
-    more = start + limit < len(ids)
-    return Response(200, page(results, start + limit if more else None))
+    results = [{"toObjectId": int(i), "associationTypes": [spec]} for i in ids]
+    return Response(200, page(results, next_after))
+
+
+def _paged(
+    items: list[T], request: Request, maximum: int, default: int | None = None
+) -> tuple[list[T], int | None]:
+    """One page by ``limit``/``after`` (an offset), and the next ``after`` if there is more."""
+    limit = payload.query_int(request, "limit", default or maximum, maximum)
+    start = payload.offset(request.param("after"))
+    more = start + limit < len(items)
+    return items[start : start + limit], start + limit if more else None
 
 
 # properties
@@ -89,7 +90,12 @@ def get_property(store: Store, request: Request, params: Mapping[str, str]) -> R
 
 def create_property(store: Store, request: Request, params: Mapping[str, str]) -> Response:
     kind = payload.object_type(params["type"])
-    body = payload.read_body(request)
+    prop = _new_property(store, kind, payload.read_body(request))
+    store.schema.define(kind, prop)
+    return Response(201, prop.to_json(store.schema.created_at))
+
+
+def _new_property(store: Store, kind: str, body: dict[str, Any]) -> PropertyDef:
     fields = _required(body, "name", "label", "type", "fieldType", "groupName")
     if store.schema.find(kind, fields["name"]) is not None:
         raise conflict(f"Property named '{fields['name']}' already exists.", name=[fields["name"]])
@@ -100,18 +106,16 @@ def create_property(store: Store, request: Request, params: Mapping[str, str]) -
     options = option_pairs(body.get("options") or [])
     if fields["type"] == "enumeration" and not options:
         raise bad_request("An enumeration property needs options")
-    prop = PropertyDef(
-        fields["name"],
-        fields["type"],
-        fields["fieldType"],
-        fields["groupName"],
-        options,
+    return PropertyDef(
+        name=fields["name"],
+        type=fields["type"],
+        field_type=fields["fieldType"],
+        group=fields["groupName"],
+        options=options,
         hubspot_defined=False,
         label=fields["label"],
         description=str(body.get("description") or ""),
     )
-    store.schema.define(kind, prop)
-    return Response(201, prop.to_json(store.schema.created_at))
 
 
 def list_groups(store: Store, request: Request, params: Mapping[str, str]) -> Response:

@@ -15,14 +15,42 @@ from typing import Any
 
 from syncd.sandbox.http import Request, Response
 from syncd.sandbox.hubspot import payload
-from syncd.sandbox.hubspot.errors import PropertyProblem, bad_request, invalid_properties, not_found
-from syncd.sandbox.hubspot.schema import CONTACTS, TASKS, check_properties
+from syncd.sandbox.hubspot.errors import (
+    Body,
+    PropertyProblem,
+    bad_request,
+    invalid_properties,
+    not_found,
+)
+from syncd.sandbox.hubspot.schema import CONTACTS, TASKS
 from syncd.sandbox.hubspot.state import Record, Store
 from syncd.sandbox.hubspot.timefmt import iso
+from syncd.sandbox.hubspot.values import check_properties
 from syncd.sandbox.hubspot.views import ALWAYS, batch_response, render, with_history
 
 TASK_TO_CONTACT = 204
 _ID_PROPERTIES = {CONTACTS: ("hs_object_id", "email"), TASKS: ("hs_object_id",)}
+
+
+class _Outcome:
+    """What one batch call found and missed, timed like HubSpot's startedAt/completedAt."""
+
+    def __init__(self, store: Store, kind: str) -> None:
+        self.store, self.kind = store, kind
+        self.started = iso(store.now())
+        self.results: list[Body] = []
+        self.missing: list[str] = []
+
+    def respond(self, status: int) -> Response:
+        finished = iso(self.store.now())
+        return batch_response(
+            self.kind,
+            self.results,
+            self.missing,
+            started=self.started,
+            finished=finished,
+            status=status,
+        )
 
 
 def batch_read(store: Store, request: Request, params: Mapping[str, str]) -> Response:
@@ -32,43 +60,33 @@ def batch_read(store: Store, request: Request, params: Mapping[str, str]) -> Res
     requested = payload.string_list(body, "properties", required=True)
     history = payload.string_list(body, "propertiesWithHistory", required=False) or []
     id_property = _id_property(kind, body.get("idProperty"))
-    started = iso(store.now())
-    results, missing = [], []
+    outcome = _Outcome(store, kind)
     for key in dict.fromkeys(payload.input_id(item) for item in inputs):
         record = _lookup(store, kind, id_property, key)
         if record is None:
-            missing.append(key)
+            outcome.missing.append(key)
             continue
         result = render(store.schema, kind, record.id, record.properties, requested)
-        results.append(with_history(result, record.properties, history) if history else result)
-    return batch_response(
-        kind, results, missing, started=started, finished=iso(store.now()), status=200
-    )
+        outcome.results.append(with_history(result, record.properties, history))
+    return outcome.respond(200)
 
 
 def batch_update(store: Store, request: Request, params: Mapping[str, str]) -> Response:
     kind = payload.object_type(params["type"])
     inputs = payload.batch_inputs(payload.read_body(request))
     changes = [_update_input(store, kind, item) for item in inputs]
-    counts = Counter(record_id for record_id, _ in changes)
-    duplicates = sorted(record_id for record_id, n in counts.items() if n > 1)
-    if duplicates:
-        raise bad_request(f"Duplicate IDs found in batch input: {duplicates}. IDs must be unique")
+    _reject_duplicates([record_id for record_id, _ in changes])
     _raise_problems([p for _, (_, problems) in changes for p in problems])
-    started = iso(store.now())
-    results, missing = [], []
+    outcome = _Outcome(store, kind)
     for record_id, (clean, _) in changes:
         record = store.get(kind, record_id)
         if record is None:
-            missing.append(record_id)
+            outcome.missing.append(record_id)
             continue
         store.change(record, clean)
-        results.append(
-            render(store.schema, kind, record.id, record.properties, [*clean, *ALWAYS[kind]])
-        )
-    return batch_response(
-        kind, results, missing, started=started, finished=iso(store.now()), status=200
-    )
+        changed = [*clean, *ALWAYS[kind]]
+        outcome.results.append(render(store.schema, kind, record.id, record.properties, changed))
+    return outcome.respond(200)
 
 
 def batch_create(store: Store, request: Request, params: Mapping[str, str]) -> Response:
@@ -76,11 +94,9 @@ def batch_create(store: Store, request: Request, params: Mapping[str, str]) -> R
     inputs = payload.batch_inputs(payload.read_body(request))
     plans = [_task_plan(store, item) for item in inputs]
     _raise_problems([p for plan in plans for p in plan.problems])
-    started = iso(store.now())
-    results = [_create_task(store, plan) for plan in plans]
-    return batch_response(
-        TASKS, results, [], started=started, finished=iso(store.now()), status=201
-    )
+    outcome = _Outcome(store, TASKS)
+    outcome.results = [_create_task(store, plan) for plan in plans]
+    return outcome.respond(201)
 
 
 def create_one(store: Store, request: Request, params: Mapping[str, str]) -> Response:
@@ -97,16 +113,26 @@ def get_one(store: Store, request: Request, params: Mapping[str, str]) -> Respon
         raise not_found("Object not found.  objectId are usually numeric.", id=[key])
     requested = payload.query_list(request, "properties")
     result = render(store.schema, kind, record.id, record.properties, requested)
-    wanted = {
-        payload.object_type(name) for name in payload.query_list(request, "associations") or []
-    }
-    if kind == TASKS and CONTACTS in wanted:
+    wanted = {payload.object_type(n) for n in payload.query_list(request, "associations") or []}
+    linked = _linked(store, record, wanted)
+    return Response(200, result | ({"associations": linked} if linked else {}))
+
+
+def _linked(store: Store, record: Record, wanted: set[str]) -> Body:
+    """``?associations=contacts`` on a task (or ``tasks`` on a contact), in the v3 shape."""
+    if record.object_type == TASKS and CONTACTS in wanted:
         links = [{"id": c, "type": "task_to_contact"} for c in store.contacts_of(record.id)]
-        result["associations"] = {CONTACTS: {"results": links}}
-    if kind == CONTACTS and TASKS in wanted:
+        return {CONTACTS: {"results": links}}
+    if record.object_type == CONTACTS and TASKS in wanted:
         links = [{"id": t, "type": "contact_to_task"} for t in store.tasks_of(record.id)]
-        result["associations"] = {TASKS: {"results": links}}
-    return Response(200, result)
+        return {TASKS: {"results": links}}
+    return {}
+
+
+def _reject_duplicates(record_ids: list[str]) -> None:
+    duplicates = sorted(i for i, n in Counter(record_ids).items() if n > 1)
+    if duplicates:
+        raise bad_request(f"Duplicate IDs found in batch input: {duplicates}. IDs must be unique")
 
 
 def _id_property(kind: str, raw: object) -> str:
@@ -172,18 +198,22 @@ def _association_target(store: Store, association: object) -> str:
     if not isinstance(target, str) or not isinstance(types, list) or not types:
         raise bad_request("Invalid input JSON: an association needs `to.id` and `types`")
     for spec in types:
-        category = spec.get("associationCategory") if isinstance(spec, dict) else None
-        type_id = spec.get("associationTypeId") if isinstance(spec, dict) else None
-        if category != "HUBSPOT_DEFINED" or type_id != TASK_TO_CONTACT or isinstance(type_id, bool):
-            raise bad_request(
-                f"One or more associations are invalid: {category}/{type_id!r} is not a valid "
-                f"association type from TASK to CONTACT (use HUBSPOT_DEFINED/{TASK_TO_CONTACT})."
-            )
+        _check_association_type(spec)
     if store.get(CONTACTS, target) is None:
-        raise bad_request(
-            f"One or more associations are invalid: no CONTACT with id {target} exists."
-        )
+        raise bad_request(f"One or more associations are invalid: no CONTACT with id {target}.")
     return target
+
+
+def _check_association_type(spec: object) -> None:
+    """Only task→contact associations exist in the fake: HUBSPOT_DEFINED type 204 (an int)."""
+    category = spec.get("associationCategory") if isinstance(spec, dict) else None
+    type_id = spec.get("associationTypeId") if isinstance(spec, dict) else None
+    if category == "HUBSPOT_DEFINED" and type_id == TASK_TO_CONTACT and type(type_id) is int:
+        return
+    raise bad_request(
+        f"One or more associations are invalid: {category}/{type_id!r} is not an association "
+        f"type from TASK to CONTACT (use HUBSPOT_DEFINED/{TASK_TO_CONTACT})."
+    )
 
 
 def _create_task(store: Store, plan: _TaskPlan) -> dict[str, Any]:

@@ -1,13 +1,11 @@
-"""Property definitions per object type, and the checks HubSpot applies to written values."""
+"""Property definitions and property groups per object type."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from syncd.sandbox.hubspot.errors import Body, PropertyProblem
-from syncd.sandbox.hubspot.timefmt import iso, parse_instant
+from syncd.sandbox.hubspot.errors import Body
 
 CONTACTS = "contacts"
 TASKS = "tasks"
@@ -15,7 +13,6 @@ PROPERTY_TYPES = frozenset(
     {"bool", "date", "datetime", "enumeration", "number", "phone_number", "string"}
 )
 TASK_STATUSES = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "COMPLETED", "DEFERRED")
-_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,106 +149,6 @@ class Schema:
     def add_group(self, object_type: str, name: str, label: str, order: int) -> Body:
         self._groups[object_type][name] = _group(name, label) | {"displayOrder": order}
         return self._groups[object_type][name]
-
-
-def check_properties(
-    schema: Schema, object_type: str, raw: Mapping[str, object], owner_ok: Callable[[str], bool]
-) -> tuple[dict[str, str], list[PropertyProblem]]:
-    """Normalise every value (datetimes to ISO) and collect every problem, not just the first."""
-    clean: dict[str, str] = {}
-    problems: list[PropertyProblem] = []
-    for name, value in raw.items():
-        prop = schema.find(object_type, name)
-        result = (
-            _problem(name, "PROPERTY_DOESNT_EXIST", f'Property "{name}" does not exist')
-            if prop is None
-            else check_value(prop, value, owner_ok)
-        )
-        if isinstance(result, PropertyProblem):
-            problems.append(result)
-        else:
-            clean[name] = result
-    return clean, problems
-
-
-def check_value(
-    prop: PropertyDef, value: object, owner_ok: Callable[[str], bool]
-) -> str | PropertyProblem:
-    if not isinstance(value, str):
-        kind = "null" if value is None else type(value).__name__
-        return _problem(
-            prop.name, "INVALID_PROPERTY_VALUE", f"{prop.name} must be a string, got {kind}"
-        )
-    if prop.read_only:
-        message = f'"{prop.name}" is a read only property; its value cannot be set.'
-        return _problem(prop.name, "READ_ONLY_VALUE", message)
-    if value == "":  # an empty string clears the value
-        return value
-    return _TYPE_CHECKS.get(prop.type, _check_string)(prop, value, owner_ok)
-
-
-def _problem(name: str, code: str, message: str) -> PropertyProblem:
-    return PropertyProblem(name, code, message)
-
-
-def _check_string(
-    prop: PropertyDef, value: str, owner_ok: Callable[[str], bool]
-) -> str | PropertyProblem:
-    return value
-
-
-def _check_number(
-    prop: PropertyDef, value: str, owner_ok: Callable[[str], bool]
-) -> str | PropertyProblem:
-    if _NUMBER.fullmatch(value.strip()):
-        return value.strip()
-    return _problem(prop.name, "INVALID_INTEGER", f"{value} was not a valid number.")
-
-
-def _check_datetime(
-    prop: PropertyDef, value: str, owner_ok: Callable[[str], bool]
-) -> str | PropertyProblem:
-    moment = parse_instant(value)
-    if moment is not None:
-        return iso(moment)
-    return _problem(
-        prop.name, "INVALID_DATE", f"{value} was not a valid date (epoch milliseconds or ISO-8601)."
-    )
-
-
-def _check_bool(
-    prop: PropertyDef, value: str, owner_ok: Callable[[str], bool]
-) -> str | PropertyProblem:
-    if value.lower() in ("true", "false"):
-        return value.lower()
-    return _problem(prop.name, "INVALID_BOOLEAN", f"{value} was not a valid boolean.")
-
-
-def _check_option(
-    prop: PropertyDef, value: str, owner_ok: Callable[[str], bool]
-) -> str | PropertyProblem:
-    if prop.owner:
-        return (
-            value
-            if owner_ok(value)
-            else _problem(prop.name, "INVALID_OWNER_ID", f"{value} is not a valid owner id")
-        )
-    allowed = [option for option, _ in prop.options]
-    if value in allowed:
-        return value
-    message = f"{value} was not one of the allowed options: [{', '.join(allowed)}]"
-    return _problem(prop.name, "INVALID_OPTION", message)
-
-
-_TYPE_CHECKS: dict[
-    str, Callable[[PropertyDef, str, Callable[[str], bool]], str | PropertyProblem]
-] = {
-    "number": _check_number,
-    "datetime": _check_datetime,
-    "date": _check_datetime,
-    "bool": _check_bool,
-    "enumeration": _check_option,
-}
 
 
 def option_pairs(raw: Iterable[Mapping[str, object]]) -> tuple[tuple[str, str], ...]:

@@ -17,15 +17,18 @@ from typing import Any
 from syncd.sandbox.http import Request, Response
 from syncd.sandbox.hubspot import payload
 from syncd.sandbox.hubspot.errors import bad_request
-from syncd.sandbox.hubspot.schema import CONTACTS, PropertyDef, Schema
+from syncd.sandbox.hubspot.schema import CONTACTS, TASKS, PropertyDef, Schema
 from syncd.sandbox.hubspot.state import Store
 from syncd.sandbox.hubspot.timefmt import epoch_ms, parse_instant
 from syncd.sandbox.hubspot.views import page, render
 
 MAX_LIMIT, DEFAULT_LIMIT, MAX_RESULTS = 200, 10, 10_000
 MAX_GROUPS, MAX_GROUP_FILTERS, MAX_FILTERS = 5, 6, 18
-_TEXT_FIELDS = {CONTACTS: ("email", "firstname", "lastname", "company")}
-_TASK_TEXT_FIELDS = ("hs_task_subject", "hs_task_body")
+#: What the free-text ``query`` looks in.
+_TEXT_FIELDS = {
+    CONTACTS: ("email", "firstname", "lastname", "company"),
+    TASKS: ("hs_task_subject", "hs_task_body"),
+}
 
 #: (number, text): numbers compare on the first part, text on the second, so one type fits all.
 Key = tuple[float, str]
@@ -79,33 +82,51 @@ _MATCHERS: dict[str, Callable[[Key, Filter], bool]] = {
     "NOT_CONTAINS_TOKEN": lambda v, f: not _contains_token(v, f.value),
 }
 _WHEN_UNSET = frozenset({"NEQ", "NOT_IN", "NOT_CONTAINS_TOKEN", "NOT_HAS_PROPERTY"})
-_ONE_VALUE = frozenset(
-    {"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"}
-)
+_ONE_VALUE = frozenset({"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN"})
+_TOKEN = frozenset({"CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"})
 _NO_VALUE: Key = (0.0, "")
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed, validated search request body."""
+
+    groups: list[list[Filter]]
+    sort: Sort | None
+    text: str
+    properties: list[str]
+    limit: int
+    after: int
+
+    def selects(self, kind: str, props: Mapping[str, str]) -> bool:
+        return _matches(self.groups, props) and _has_text(kind, props, self.text)
 
 
 def search(store: Store, request: Request, params: Mapping[str, str]) -> Response:
     kind = payload.object_type(params["type"])
-    body = payload.read_body(request)
-    groups = _groups(store.schema, kind, body.get("filterGroups") or [])
-    sort = _sort(store.schema, kind, body.get("sorts") or [])
-    limit, after = _limit(body.get("limit")), payload.offset(body.get("after"))
-    if after >= MAX_RESULTS:
-        raise bad_request(f"Paging past {MAX_RESULTS} results is not supported (after={after}).")
-    text = str(body.get("query") or "").lower()
-    hits = [
-        hit
-        for hit in store.indexed(kind)
-        if _matches(groups, hit[1]) and _has_text(kind, hit[1], text)
-    ]
-    ordered = _order(hits, sort)
-    window = ordered[after : min(after + limit, MAX_RESULTS)]
-    end = after + len(window)
-    requested = payload.string_list(body, "properties", required=False) or []
-    results = [render(store.schema, kind, rid, props, requested) for rid, props in window]
+    query = _parse(store.schema, kind, payload.read_body(request))
+    ordered = _order(
+        [hit for hit in store.indexed(kind) if query.selects(kind, hit[1])], query.sort
+    )
+    window = ordered[query.after : min(query.after + query.limit, MAX_RESULTS)]
+    results = [render(store.schema, kind, rid, props, query.properties) for rid, props in window]
+    end = query.after + len(window)
     more = end < min(len(ordered), MAX_RESULTS)
     return Response(200, {"total": len(ordered)} | page(results, end if more else None))
+
+
+def _parse(schema: Schema, kind: str, body: dict[str, Any]) -> Query:
+    after = payload.offset(body.get("after"))
+    if after >= MAX_RESULTS:
+        raise bad_request(f"Paging past {MAX_RESULTS} results is not supported (after={after}).")
+    return Query(
+        groups=_groups(schema, kind, body.get("filterGroups") or []),
+        sort=_sort(schema, kind, body.get("sorts") or []),
+        text=str(body.get("query") or "").lower(),
+        properties=payload.string_list(body, "properties", required=False) or [],
+        limit=_limit(body.get("limit")),
+        after=after,
+    )
 
 
 def _limit(raw: object) -> int:
@@ -136,15 +157,22 @@ def _filter(schema: Schema, kind: str, raw: Any) -> Filter:
     operator = raw.get("operator")
     if operator not in _MATCHERS and operator not in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
         raise bad_request(f"Unknown filter operator {operator!r}")
-    value = _value(prop, raw.get("value")) if operator in _ONE_VALUE else _NO_VALUE
+    value = _NO_VALUE
+    if operator in _TOKEN:  # a text pattern, whatever the property's type
+        value = (0.0, str(raw.get("value") or "").lower())
+    elif operator in _ONE_VALUE:
+        value = _value(prop, raw.get("value"))
     high = _value(prop, raw.get("highValue")) if operator == "BETWEEN" else _NO_VALUE
-    values: tuple[Key, ...] = ()
-    if operator in ("IN", "NOT_IN"):
-        listed = raw.get("values")
-        if not isinstance(listed, list) or not listed:
-            raise bad_request(f"{operator} on {prop.name} needs a non-empty `values` list")
-        values = tuple(_value(prop, v) for v in listed)
+    values = _values(prop, str(operator), raw.get("values"))
     return Filter(prop, str(operator), value, values, high)
+
+
+def _values(prop: PropertyDef, operator: str, listed: object) -> tuple[Key, ...]:
+    if operator not in ("IN", "NOT_IN"):
+        return ()
+    if not isinstance(listed, list) or not listed:
+        raise bad_request(f"{operator} on {prop.name} needs a non-empty `values` list")
+    return tuple(_value(prop, v) for v in listed)
 
 
 def _property(schema: Schema, kind: str, name: object) -> PropertyDef:
@@ -194,7 +222,7 @@ def _match(f: Filter, props: Mapping[str, str]) -> bool:
 
 
 def _has_text(kind: str, props: Mapping[str, str], text: str) -> bool:
-    fields = _TEXT_FIELDS.get(kind, _TASK_TEXT_FIELDS)
+    fields = _TEXT_FIELDS[kind]
     return not text or any(text in props.get(name, "").lower() for name in fields)
 
 

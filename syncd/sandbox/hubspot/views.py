@@ -30,13 +30,14 @@ def render(
     props: Mapping[str, str],
     requested: Sequence[str] | None,
 ) -> Body:
-    """``requested=None`` renders every stored property; otherwise the known requested ones
-    (unknown names are ignored, unset ones come back as ``null``) plus the ALWAYS ones."""
+    """``requested=None`` renders every stored property, ``[]`` the DEFAULTS; otherwise the known
+    requested names (unknown ones are ignored, unset ones come back as ``null``) plus ALWAYS."""
     if requested is None:
         names: Sequence[str] = sorted(props)
     else:
-        wanted = [n for n in requested if schema.find(object_type, n)] if requested else []
-        names = list(dict.fromkeys([*(wanted or DEFAULTS[object_type]), *ALWAYS[object_type]]))
+        known = [n for n in requested if schema.find(object_type, n)]
+        wanted = known if requested else DEFAULTS[object_type]
+        names = list(dict.fromkeys([*wanted, *ALWAYS[object_type]]))
     return {
         "id": record_id,
         "properties": {name: props.get(name) for name in names},
@@ -48,6 +49,8 @@ def render(
 
 def with_history(result: Body, props: Mapping[str, str], names: Sequence[str]) -> Body:
     """The fake keeps no property history: each name gets its current value only."""
+    if not names:
+        return result
     stamp = result["updatedAt"]
     history = {
         name: [{"value": props[name], "timestamp": stamp, "sourceType": "API"}]
