@@ -111,7 +111,7 @@ def sandbox(config: ConfigOption = Path("config/demo.toml")) -> None:
     from syncd.runtime.demo import start_sandbox
     from syncd.sandbox.world import seed
 
-    running, settings = start_sandbox(_settings(config))
+    running, _ = start_sandbox(_settings(config))
     world = seed(running.delighted, running.hubspot, now=utcnow())
     typer.echo(f"sandbox up: {len(world.responses)} answers; Ctrl-C to stop")
     stop = threading.Event()

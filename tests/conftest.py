@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from syncd.store.engine import migrate, open_engine
+from syncd.store.schema import metadata
 
 PG_URL = os.environ.get("SYNCD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -45,8 +46,6 @@ def pg_server_url() -> Iterator[str]:
 
 
 def _reset(engine: Engine) -> None:
-    from syncd.store.schema import metadata
-
     with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from functools import partial
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from syncd.clock import to_ms, utcnow
 from syncd.contracts import Crm, SurveySource
 from syncd.errors import SyncdError
-from syncd.pipeline.deliver import DeliverResult, Deliverer
+from syncd.pipeline.deliver import Deliverer, DeliverResult
 from syncd.pipeline.deliver.context import DeliverContext
 from syncd.pipeline.plan import PlanResult, plan_pending
 from syncd.pipeline.poll import PollResult, poll_source

@@ -6,13 +6,17 @@ import random
 from pathlib import Path
 
 from syncd.clock import utcnow
+from syncd.report import build_report
 from syncd.runtime.compose import build_daemon
 from syncd.sandbox.world import add_late_comments, seed, work_tasks
 from syncd.store import quarantine
 from tests.e2e.helpers import expected_task_contacts, sandbox_settings, task_counts
 
-RULE_TEAMS = {"detractor": "Support", "passive": "Customer Success",
-              "promoter": "Customer Marketing"}
+RULE_TEAMS = {
+    "detractor": "Support",
+    "passive": "Customer Success",
+    "promoter": "Customer Marketing",
+}
 
 
 def test_every_answer_reaches_its_contact_once_with_a_task_for_the_right_team(
@@ -43,8 +47,9 @@ def test_every_answer_reaches_its_contact_once_with_a_task_for_the_right_team(
             assert sandbox.hubspot.contact_by_email(email) is None  # never created
         with daemon.engine.connect() as conn:
             reasons = {(i.response_id, i.reason_code) for i in quarantine.unresolved(conn)}
-        unknown_ids = {rid for rid, email in world.responses.items()
-                       if email in world.unknown_emails}
+        unknown_ids = {
+            rid for rid, email in world.responses.items() if email in world.unknown_emails
+        }
         assert {rid for rid, code in reasons if code == "unknown_contact"} == unknown_ids
         assert {rid for rid, code in reasons if code == "malformed"} == world.malformed
         daemon.close()
@@ -81,8 +86,6 @@ def test_loop_closure_is_tracked_from_task_state(tmp_path: Path) -> None:
         worked = work_tasks(sandbox.hubspot, random.Random(3))
         summary = daemon.run_once()
         assert summary.track.matched >= worked["completed"]
-        from syncd.report import build_report
-
         with daemon.engine.connect() as conn:
             report = build_report(conn, now=utcnow())
         assert report.overall.closed == worked["completed"]

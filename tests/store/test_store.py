@@ -9,14 +9,23 @@ from sqlalchemy import Engine, select
 from syncd.model import SurveyResponse, TaskChange, TaskState
 from syncd.store import cursors, inbox, leases, loops, outbox
 from syncd.store.outbox import ActionKind, Enqueued, NewAction, Status
+from syncd.store.schema import loops as loops_table
 from syncd.store.schema import outbox as outbox_table
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def _response(version: int, comment: str | None = None) -> SurveyResponse:
-    return SurveyResponse(source="d", response_id="r1", version=version, score=3,
-                          submitted_at=T0, updated_at=T0, email="a@x.example", comment=comment)
+    return SurveyResponse(
+        source="d",
+        response_id="r1",
+        version=version,
+        score=3,
+        submitted_at=T0,
+        updated_at=T0,
+        email="a@x.example",
+        comment=comment,
+    )
 
 
 def test_inbox_keeps_only_newer_versions(engine: Engine) -> None:
@@ -48,9 +57,16 @@ def test_cursor_never_moves_backwards(engine: Engine) -> None:
 
 
 def _new(kind: ActionKind, version: int, depends_on: str | None = None) -> NewAction:
-    return NewAction(key=f"d:r1:{kind.value}", crm="crm", kind=kind, source="d",
-                     response_id="r1", version=version, payload={"v": version},
-                     depends_on=depends_on)
+    return NewAction(
+        key=f"d:r1:{kind.value}",
+        crm="crm",
+        kind=kind,
+        source="d",
+        response_id="r1",
+        version=version,
+        payload={"v": version},
+        depends_on=depends_on,
+    )
 
 
 def test_outbox_dedupes_on_key_and_rewrites_newer_versions(engine: Engine) -> None:
@@ -100,8 +116,11 @@ def test_settling_skips_dependents(engine: Engine) -> None:
         (action,) = outbox.claim(conn, "crm", ActionKind.SYNC_CONTACT, "me", 10, 0, 1000)
         outbox.settle(conn, action, Status.QUARANTINED, "unknown contact", 1)
         statuses = dict(conn.execute(select(outbox_table.c.kind, outbox_table.c.status)).all())
-    assert statuses == {"sync_contact": "quarantined", "create_task": "skipped",
-                        "update_task": "skipped"}
+    assert statuses == {
+        "sync_contact": "quarantined",
+        "create_task": "skipped",
+        "update_task": "skipped",
+    }
 
 
 def test_newer_version_during_flight_is_delivered_again(engine: Engine) -> None:
@@ -124,9 +143,18 @@ def test_lease_is_exclusive_until_expiry(engine: Engine) -> None:
 
 def test_task_changes_stamp_the_loop_and_ignore_stale_reads(engine: Engine) -> None:
     key = _response(1).key
-    start = loops.LoopStart(key=key, crm="crm", category="detractor", score=3,
-                            email="a@x.example", response_ms=0, rule="r", team="Support",
-                            priority="high", due_ms=10_000)
+    start = loops.LoopStart(
+        key=key,
+        crm="crm",
+        category="detractor",
+        score=3,
+        email="a@x.example",
+        response_ms=0,
+        rule="r",
+        team="Support",
+        priority="high",
+        due_ms=10_000,
+    )
     t = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
     later = datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
     with engine.begin() as conn:
@@ -138,7 +166,7 @@ def test_task_changes_stamp_the_loop_and_ignore_stale_reads(engine: Engine) -> N
         # A stale index read of the earlier state must not reopen the loop.
         assert loops.apply_change(conn, "crm", TaskChange("t1", TaskState.IN_PROGRESS, t), 8)
         assert not loops.apply_change(conn, "crm", TaskChange("other", TaskState.OPEN, t), 9)
-        row = conn.execute(select(loops.loops)).one()
+        row = conn.execute(select(loops_table)).one()
     assert row.first_touch_ms == int(t.timestamp() * 1000)
     assert row.closed_ms == int(later.timestamp() * 1000)
     assert row.task_state == "completed"

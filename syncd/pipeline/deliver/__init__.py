@@ -5,6 +5,6 @@ row or an in-flight row whose lease expires; an in-flight create is reconciled a
 (found by its marker) before anything is sent again. That is what makes the effect exactly once.
 """
 
-from syncd.pipeline.deliver.run import DeliverResult, Deliverer
+from syncd.pipeline.deliver.run import Deliverer, DeliverResult
 
 __all__ = ["DeliverResult", "Deliverer"]
