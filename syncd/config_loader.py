@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ValidationError
 
 from syncd.errors import ConfigError, ConfigProblem
-from syncd.settings import Settings
+from syncd.settings import CrmSettings, Settings, SourceSettings
 
 ENV_PREFIX = "SYNCD__"
 
@@ -41,8 +41,9 @@ def load_settings(
     _apply_env_overrides(raw, env)
     _resolve_secrets(raw, env, "", problems)
     settings = _validate(raw, problems)
-    if settings is not None and catalog is not None:
-        problems.extend(_check_connectors(settings, catalog))
+    if catalog is not None:
+        # Checked on the raw tables, so connector problems are listed even when core ones exist.
+        problems.extend(_check_connectors(raw, catalog))
     if problems:
         raise ConfigError(problems)
     assert settings is not None  # no problems means validation succeeded
@@ -139,22 +140,27 @@ def _problems_from(error: ValidationError, prefix: str) -> Iterator[ConfigProble
         yield ConfigProblem(location, message)
 
 
-def _check_connectors(settings: Settings, catalog: ConnectorCatalog) -> Iterator[ConfigProblem]:
-    for name, source in settings.sources.items():
-        yield from _check_one(catalog, "source", f"sources.{name}", source)
-    yield from _check_one(catalog, "crm", "crm", settings.crm)
+def _check_connectors(raw: dict[str, Any], catalog: ConnectorCatalog) -> Iterator[ConfigProblem]:
+    sources = raw.get("sources")
+    if isinstance(sources, dict):
+        for name, section in sources.items():
+            yield from _check_one(catalog, "source", f"sources.{name}", section, SourceSettings)
+    yield from _check_one(catalog, "crm", "crm", raw.get("crm"), CrmSettings)
 
 
 def _check_one(
-    catalog: ConnectorCatalog, role: str, where: str, section: BaseModel
+    catalog: ConnectorCatalog, role: str, where: str, section: object, core: type[BaseModel]
 ) -> Iterator[ConfigProblem]:
-    kind = str(getattr(section, "kind", ""))
+    if not isinstance(section, dict) or "kind" not in section:
+        return  # the core validation already reports a missing table or kind
+    kind = str(section["kind"])
     model = catalog.settings_model(role, kind)
     if model is None:
         known = ", ".join(catalog.kinds(role))
         yield ConfigProblem(f"{where}.kind", f"unknown {role} kind {kind!r}; known: {known}")
         return
+    options = {k: v for k, v in section.items() if k not in core.model_fields}
     try:
-        model.model_validate(section.model_extra or {})
+        model.model_validate(options)
     except ValidationError as error:
         yield from _problems_from(error, where)

@@ -86,8 +86,8 @@ def _store_page(engine: Engine, page: SourcePage, result: PollResult, now_ms: in
             if inbox.store_response(conn, response, now_ms):
                 result.stored += 1
         for item in page.rejected:
-            result.rejected += 1
-            quarantine.add(
+            # Listings overlap, so the same bad item comes back; count and log it once.
+            if quarantine.add(
                 conn,
                 source=item.source,
                 response_id=item.response_id,
@@ -96,10 +96,11 @@ def _store_page(engine: Engine, page: SourcePage, result: PollResult, now_ms: in
                 reason=item.reason,
                 payload=item.payload,
                 now_ms=now_ms,
-            )
-            log.warning(
-                "response quarantined",
-                source=item.source,
-                response_id=item.response_id,
-                reason=item.reason,
-            )
+            ):
+                result.rejected += 1
+                log.warning(
+                    "response quarantined",
+                    source=item.source,
+                    response_id=item.response_id,
+                    reason=item.reason,
+                )

@@ -106,7 +106,8 @@ def _rewrite(conn: Connection, action: NewAction, payload: str, now_ms: int) -> 
     where = [outbox.c.key == action.key, outbox.c.version < action.version]
     if action.kind is ActionKind.CREATE_TASK:
         # Once a create has been tried its content is frozen: it may exist in the CRM already.
-        where += [outbox.c.status == Status.PENDING.value, outbox.c.attempts == 0]
+        # One never tried (pending, or skipped because its contact was unknown) may be rewritten.
+        where += [outbox.c.status != Status.IN_FLIGHT.value, outbox.c.attempts == 0]
     still_in_flight = outbox.c.status == Status.IN_FLIGHT.value
     statement = (
         update(outbox)

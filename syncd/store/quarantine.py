@@ -32,8 +32,8 @@ def add(
     reason: str,
     payload: str,
     now_ms: int,
-) -> None:
-    """Record an item; a response already quarantined for the same reason is not repeated."""
+) -> bool:
+    """Record an item; False when the response is already quarantined for the same reason."""
     existing = select(quarantine.c.id).where(
         quarantine.c.source == source,
         quarantine.c.response_id == response_id,
@@ -41,7 +41,7 @@ def add(
         quarantine.c.resolved_ms.is_(None),
     )
     if response_id is not None and conn.execute(existing).first() is not None:
-        return
+        return False
     conn.execute(
         quarantine.insert().values(
             source=source,
@@ -53,6 +53,7 @@ def add(
             created_ms=now_ms,
         )
     )
+    return True
 
 
 def unresolved(conn: Connection, limit: int = 1000) -> Sequence[QuarantinedItem]:

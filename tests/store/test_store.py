@@ -170,3 +170,17 @@ def test_task_changes_stamp_the_loop_and_ignore_stale_reads(engine: Engine) -> N
     assert row.first_touch_ms == int(t.timestamp() * 1000)
     assert row.closed_ms == int(later.timestamp() * 1000)
     assert row.task_state == "completed"
+
+
+def test_never_attempted_skipped_create_is_rewritten_not_frozen(engine: Engine) -> None:
+    sync = _new(ActionKind.SYNC_CONTACT, 1)
+    with engine.begin() as conn:
+        outbox.enqueue(conn, sync, 0)
+        outbox.enqueue(conn, _new(ActionKind.CREATE_TASK, 1, depends_on=sync.key), 0)
+        (action,) = outbox.claim(conn, "crm", ActionKind.SYNC_CONTACT, "me", 10, 0, 1000)
+        outbox.settle(conn, action, Status.QUARANTINED, "unknown contact", 1)
+        # A later comment on the same answer: the create was never tried, so it is rewritten
+        # (no update_task waiting forever on a skipped create).
+        assert outbox.enqueue(conn, _new(ActionKind.CREATE_TASK, 2, sync.key), 2) is (
+            Enqueued.REWRITTEN
+        )
