@@ -62,12 +62,17 @@ class Daemon:
         self._lease_ms = int((settings.daemon.interval_seconds * 3 + 60) * 1000)
 
     def recover(self) -> None:
-        """SQLite means one instance: anything left in flight belongs to a process that died."""
-        if is_sqlite(self.engine):
-            with self.engine.begin() as conn:
-                released = outbox.release_all(conn, to_ms(self.clock()))
-            if released:
-                log.info("recovered actions left in flight by an earlier run", count=released)
+        """SQLite means one instance: claims and leases left behind belong to a dead process.
+
+        Without this a restart after a crash would wait for the old leases to expire.
+        """
+        if not is_sqlite(self.engine):
+            return
+        with self.engine.begin() as conn:
+            released = outbox.release_all(conn, to_ms(self.clock()))
+            leases.release_all(conn)
+        if released:
+            log.info("recovered actions left in flight by an earlier run", count=released)
 
     def run_forever(self, stop: threading.Event) -> None:
         log.info(

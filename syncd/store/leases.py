@@ -23,3 +23,8 @@ def acquire(conn: Connection, name: str, holder: str, ttl_ms: int, now_ms: int) 
 
 def release(conn: Connection, holder: str) -> None:
     conn.execute(delete(leases).where(leases.c.holder == holder))
+
+
+def release_all(conn: Connection) -> None:
+    """Drop every lease (single-instance recovery)."""
+    conn.execute(delete(leases))

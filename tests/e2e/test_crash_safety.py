@@ -64,7 +64,7 @@ def test_sigkill_mid_run_then_restart_delivers_every_response_exactly_once(
         rng = random.Random(5)
         for _ in range(5):
             daemon = _syncd(config)
-            time.sleep(rng.uniform(1.5, 4.0))
+            time.sleep(rng.uniform(3.5, 6.0))  # startup (imports, migrations) takes ~3 s
             daemon.send_signal(signal.SIGKILL)
             daemon.wait(timeout=10)
         # A clean restart finishes the work (rate limits hit by the restarts may delay it),
