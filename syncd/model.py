@@ -70,7 +70,11 @@ class SurveyResponse:
     submitted_at: datetime
     updated_at: datetime
     email: str | None = None
+    #: The CRM's (or the company's) id for the respondent, as the source carries it.
     external_id: str | None = None
+    #: The source's own id for the respondent (Delighted's person id), kept so a CRM property
+    #: holding it can match the contact when there is no email.
+    person_id: str | None = None
     comment: str | None = None
     survey: str | None = None
     link: str | None = None

@@ -19,6 +19,7 @@ def response_to_json(response: SurveyResponse) -> str:
             "updated_at": response.updated_at.isoformat(),
             "email": response.email,
             "external_id": response.external_id,
+            "person_id": response.person_id,
             "comment": response.comment,
             "survey": response.survey,
             "link": response.link,
@@ -39,6 +40,7 @@ def response_from_json(text: str) -> SurveyResponse:
         updated_at=datetime.fromisoformat(data["updated_at"]),
         email=data["email"],
         external_id=data["external_id"],
+        person_id=data.get("person_id"),  # absent in rows written before it existed
         comment=data["comment"],
         survey=data["survey"],
         link=data["link"],
