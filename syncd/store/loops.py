@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, and_, func, select, update
+from sqlalchemy import ColumnElement, Connection, RowMapping, Select, and_, func, select, update
 
 from syncd.clock import to_ms
 from syncd.model import ResponseKey, TaskChange, TaskState
@@ -157,9 +157,14 @@ def latest_synced_ms(conn: Connection, crm: str, contact_ids: Collection[str]) -
     """
     if not contact_ids:
         return {}
-    query = (
+    query = latest_synced_query(crm, contact_ids)
+    return {contact_id: int(latest) for contact_id, latest in conn.execute(query)}
+
+
+def latest_synced_query(crm: str, contact_ids: Collection[str]) -> Select[str, int]:
+    """Served by ``ix_loops_contact`` (crm, contact_id, response_ms) alone."""
+    return (
         select(loops.c.contact_id, func.max(loops.c.response_ms))
         .where(loops.c.crm == crm, loops.c.contact_id.in_(sorted(contact_ids)))
         .group_by(loops.c.contact_id)
     )
-    return {contact_id: int(latest) for contact_id, latest in conn.execute(query)}

@@ -82,7 +82,7 @@ def _latest_synced(ctx: DeliverContext, contacts: Iterable[Contact]) -> Mapping[
 def _not_found(ctx: DeliverContext, action: Action) -> str:
     respondent = respondent_of(action)
     tried = [
-        f"{match.field} {value!r}"
+        f"{match.field.property or 'email'} {value!r}"
         for match in ctx.match_by
         if (value := respondent.get(match.identifier)) is not None
     ]
