@@ -138,26 +138,6 @@ EMAIL = ContactField()
 
 
 @dataclass(frozen=True, slots=True)
-class ContactMatch:
-    """One way to find a respondent's contact: this identifier, looked up in that contact field.
-
-    Written ``email``, ``external_id:<crm property>`` or ``person_id:<crm property>``.
-    """
-
-    identifier: RespondentId
-    field: ContactField = EMAIL
-
-    def __str__(self) -> str:
-        if self.field.property is None:
-            return self.identifier.value
-        return f"{self.identifier.value}:{self.field.property}"
-
-
-#: The default: respondents are matched by email only.
-BY_EMAIL = ContactMatch(RespondentId.EMAIL)
-
-
-@dataclass(frozen=True, slots=True)
 class Rejected:
     """An item a source returned that cannot become a ``SurveyResponse``; it goes to quarantine."""
 

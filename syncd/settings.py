@@ -5,20 +5,13 @@ from __future__ import annotations
 import string
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    PlainValidator,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from syncd.model import BY_EMAIL, ContactField, ContactMatch, NpsCategory, Priority, RespondentId
+from syncd.contact_match import BY_EMAIL, MATCH_FORMS, ContactMatch, ContactMatchOption
+from syncd.model import NpsCategory, Priority
 
 #: Fields a task subject/body template may use.
 TEMPLATE_FIELDS = frozenset(
@@ -80,39 +73,6 @@ class SourceSettings(BaseModel):
     initial_lookback_days: float = Field(30.0, gt=0)
 
 
-_MATCH_FORMS = "email, external_id:<crm property> or person_id:<crm property>"
-
-
-def parse_contact_match(value: object) -> ContactMatch:
-    """``email``, ``external_id:<crm property>`` or ``person_id:<crm property>``."""
-    if isinstance(value, ContactMatch):
-        return value
-    if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not text; write {_MATCH_FORMS}")
-    name, colon, crm_property = (part.strip() for part in value.partition(":"))
-    if name not in RespondentId.__members__.values():
-        raise ValueError(f"unknown respondent identifier {name!r}; use {_MATCH_FORMS}")
-    identifier = RespondentId(name)
-    if identifier is RespondentId.EMAIL:
-        if colon:
-            raise ValueError(
-                f"{value!r}: email is looked up in the CRM's own email field; write 'email'"
-            )
-        return BY_EMAIL
-    if not crm_property or any(c.isspace() for c in crm_property):
-        raise ValueError(
-            f"{value!r} needs the CRM contact property holding the {name}, without spaces, "
-            f"e.g. '{name}:customer_id'"
-        )
-    return ContactMatch(identifier, ContactField(crm_property))
-
-
-#: A ``match_contacts_by`` entry: parsed from, and shown as, its text form.
-ContactMatchOption = Annotated[
-    ContactMatch, PlainValidator(parse_contact_match), PlainSerializer(str, return_type=str)
-]
-
-
 class CrmSettings(BaseModel):
     """``[crm]``: which CRM and how respondents find their contact; other keys: the connector's."""
 
@@ -127,7 +87,7 @@ class CrmSettings(BaseModel):
     @classmethod
     def _distinct_matches(cls, value: tuple[ContactMatch, ...]) -> tuple[ContactMatch, ...]:
         if not value:
-            raise ValueError(f"list at least one way to find a contact: {_MATCH_FORMS}")
+            raise ValueError(f"list at least one way to find a contact: {MATCH_FORMS}")
         seen = [match.identifier for match in value]
         repeated = sorted({str(i) for i in seen if seen.count(i) > 1})
         if repeated:

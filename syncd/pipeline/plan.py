@@ -16,7 +16,8 @@ import structlog
 from sqlalchemy import Connection, Engine
 
 from syncd.clock import to_ms
-from syncd.model import BY_EMAIL, ContactMatch, RespondentId, SurveyResponse
+from syncd.contact_match import BY_EMAIL, ContactMatch
+from syncd.model import RespondentId, SurveyResponse
 from syncd.routing import RoutingDecision, TaskPlan, route
 from syncd.settings import RoutingSettings
 from syncd.store import inbox, loops, quarantine

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, select
 
 from syncd.clock import to_ms
-from syncd.model import EMAIL, ContactField, ContactMatch, RespondentId, SurveyResponse
+from syncd.contact_match import ContactMatch
+from syncd.model import EMAIL, ContactField, RespondentId, SurveyResponse
 from syncd.pipeline.deliver.contacts import deliver_contacts
 from syncd.pipeline.deliver.context import DeliverContext
 from syncd.pipeline.plan import plan_pending

@@ -8,8 +8,9 @@ import pytest
 
 from connectors.registry import Catalog
 from syncd.config_loader import load_settings
+from syncd.contact_match import BY_EMAIL, ContactMatch
 from syncd.errors import ConfigError
-from syncd.model import BY_EMAIL, ContactField, ContactMatch, RespondentId
+from syncd.model import ContactField, RespondentId
 from syncd.settings import Settings
 
 BASE = """

@@ -10,9 +10,9 @@ import structlog
 from sqlalchemy import Connection, Engine
 
 from syncd.clock import to_ms
+from syncd.contact_match import BY_EMAIL, ContactMatch
 from syncd.contracts import Crm
 from syncd.errors import CrmAuthError, CrmRateLimited, Skippable, SyncdError, Transient
-from syncd.model import BY_EMAIL, ContactMatch
 from syncd.retry import RetryPolicy
 from syncd.settings import DeliverySettings, RoutingSettings
 from syncd.store import outbox, quarantine
