@@ -146,8 +146,11 @@ def unmatchable_reason(response: SurveyResponse, match_by: Sequence[ContactMatch
         return None
     missing = " and no ".join(match.identifier.value for match in match_by)
     configured = ", ".join(str(match) for match in match_by)
-    carried = [i.value for i in RespondentId if respondent.get(i)]
-    has = f"; it carries only {', '.join(carried)}" if carried else ""
+    carried = [i for i in RespondentId if respondent.get(i)]
+    has = ""
+    if carried:
+        entry = "email" if carried[0] is RespondentId.EMAIL else f"{carried[0]}:<crm property>"
+        has = f"; it carries only {' and '.join(carried)}: add {entry} to match by it"
     return f"respondent has no {missing}, which [crm] match_contacts_by lists ({configured}){has}"
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from syncd.contracts import BatchOutcome
+from syncd.errors import CrmUnavailable
 from syncd.model import (
     Contact,
     ContactField,
@@ -31,6 +32,8 @@ class StubCrm:
     contacts: list[StubContact] = field(default_factory=list)
     lookups: list[tuple[ContactField, tuple[str, ...]]] = field(default_factory=list)
     updates: list[ContactUpdate] = field(default_factory=list)
+    #: Lookups by these properties fail as if the CRM were down.
+    down_for: set[str] = field(default_factory=set)
     name: str = "stub"
     batch_limit: int = 100
 
@@ -40,6 +43,8 @@ class StubCrm:
 
     def find_contacts(self, field: ContactField, values: Sequence[str]) -> Mapping[str, Contact]:
         self.lookups.append((field, tuple(values)))
+        if field.property in self.down_for:
+            raise CrmUnavailable(f"lookup by {field} failed")
         found: dict[str, Contact] = {}
         for stub in self.contacts:
             value = stub.contact.email if field.property is None else None

@@ -88,7 +88,8 @@ def test_plan_keeps_answers_with_any_configured_identifier(engine: Engine) -> No
     assert planned == {"by-email", "by-customer-id"}
     assert quarantined(engine) == {
         "person-only": "respondent has no email and no external_id, which [crm] "
-        "match_contacts_by lists (email, external_id:customer_id); it carries only person_id"
+        "match_contacts_by lists (email, external_id:customer_id); it carries only person_id: "
+        "add person_id:<crm property> to match by it"
     }
 
 
@@ -97,7 +98,7 @@ def test_plan_with_the_default_email_match_names_the_option(engine: Engine) -> N
 
     assert quarantined(engine) == {
         "r1": "respondent has no email, which [crm] match_contacts_by lists (email); "
-        "it carries only external_id"
+        "it carries only external_id: add external_id:<crm property> to match by it"
     }
 
 
@@ -152,3 +153,39 @@ def test_in_one_batch_only_the_latest_answer_per_contact_is_written(engine: Engi
     deliver(engine, crm, match_by)
 
     assert [u.key.split(":")[1] for u in crm.updates] == ["a"]
+
+
+def test_plan_suggests_plain_email_when_only_the_email_is_carried(engine: Engine) -> None:
+    plan(engine, [answer("r1", email="ann@x.example")], (BY_CUSTOMER_ID,))
+
+    assert quarantined(engine) == {
+        "r1": "respondent has no external_id, which [crm] match_contacts_by lists "
+        "(external_id:customer_id); it carries only email: add email to match by it"
+    }
+
+
+def test_a_failed_lookup_retries_the_unresolved_and_delivers_the_found(engine: Engine) -> None:
+    crm = StubCrm(down_for={"customer_id"})
+    ann = crm.add("c-ann", "ann@x.example")
+    crm.add("c-bob", survey_person_id="p-2")
+    answers = [
+        answer("ann", email="ann@x.example"),
+        answer("bob", external_id="C-2", person_id="p-2"),
+    ]
+    plan(engine, answers, ALL_THREE)
+
+    deliver(engine, crm, ALL_THREE)
+
+    assert [u.contact_id for u in crm.updates] == [ann]
+    assert [field for field, _ in crm.lookups] == [EMAIL, ContactField("customer_id")]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(outbox_table.c.response_id, outbox_table.c.status, outbox_table.c.last_error)
+            .where(outbox_table.c.kind == ActionKind.SYNC_CONTACT.value)
+            .order_by(outbox_table.c.response_id)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("ann", "done", None),
+        ("bob", "pending", "lookup by property 'customer_id' failed"),
+    ]
+    assert quarantined(engine) == {}

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from syncd.clock import to_ms
 from syncd.errors import ContactNotFound, SyncdError
 from syncd.model import Contact, ContactUpdate, NpsCategory, NpsFields, Respondent, ResponseKey
-from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, fail_all, record
+from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, record
 from syncd.store import loops
 from syncd.store.outbox import Action
 
@@ -22,12 +22,8 @@ SUPERSEDED = "superseded"
 
 
 def deliver_contacts(ctx: DeliverContext, actions: Sequence[Action]) -> None:
-    try:
-        contacts = _resolve(ctx, actions)
-    except SyncdError as error:
-        fail_all(ctx, actions, error)
-        return
     outcomes: dict[str, str | SyncdError] = {}
+    contacts = _resolve(ctx, actions, outcomes)
     updates = _updates(ctx, actions, contacts, outcomes)
     try:
         outcomes.update(ctx.crm.update_contacts(updates))
@@ -36,8 +32,14 @@ def deliver_contacts(ctx: DeliverContext, actions: Sequence[Action]) -> None:
     record(ctx, actions, outcomes, _on_success(ctx, contacts))
 
 
-def _resolve(ctx: DeliverContext, actions: Sequence[Action]) -> dict[str, Contact]:
-    """Each action's contact, by action key; actions no identifier matched are absent."""
+def _resolve(
+    ctx: DeliverContext, actions: Sequence[Action], outcomes: dict[str, str | SyncdError]
+) -> dict[str, Contact]:
+    """Each action's contact, by action key; actions no identifier matched are absent.
+
+    When a lookup fails, the actions still unresolved get its error: the failed identifier
+    might have found them, so a later one must not decide in its place.
+    """
     found: dict[str, Contact] = {}
     for match in ctx.match_by:
         wanted = {
@@ -46,9 +48,14 @@ def _resolve(ctx: DeliverContext, actions: Sequence[Action]) -> dict[str, Contac
             if action.key not in found
             and (value := respondent_of(action).get(match.identifier)) is not None
         }
-        if wanted:
+        if not wanted:
+            continue
+        try:
             contacts = ctx.crm.find_contacts(match.field, sorted(set(wanted.values())))
-            found.update({key: contacts[v] for key, v in wanted.items() if v in contacts})
+        except SyncdError as error:
+            outcomes.update({a.key: error for a in actions if a.key not in found})
+            break
+        found.update({key: contacts[v] for key, v in wanted.items() if v in contacts})
     return found
 
 
@@ -63,6 +70,8 @@ def _updates(
     latest: dict[str, Action] = {}
     for action in sorted(actions, key=_responded_at):
         contact = contacts.get(action.key)
+        if action.key in outcomes:
+            continue  # its lookup failed
         if contact is None:
             outcomes[action.key] = ContactNotFound(_not_found(ctx, action))
         elif synced.get(contact.id, -1) > to_ms(_responded_at(action)):
