@@ -12,6 +12,7 @@ from typing import Protocol
 from syncd.errors import SyncdError
 from syncd.model import (
     Contact,
+    ContactField,
     ContactUpdate,
     Owner,
     SourcePage,
@@ -54,8 +55,12 @@ class Crm(Protocol):
     name: str
     batch_limit: int
 
-    def find_contacts(self, emails: Sequence[str]) -> Mapping[str, Contact]:
-        """Contacts by lower-cased email; emails the CRM does not have are absent."""
+    def find_contacts(self, field: ContactField, values: Sequence[str]) -> Mapping[str, Contact]:
+        """Contacts whose ``field`` holds one of ``values``, keyed by that value.
+
+        Emails match whatever their case and come back as keys lower-cased; other values match
+        as given. Values no contact holds are absent.
+        """
         ...
 
     def update_contacts(self, updates: Sequence[ContactUpdate]) -> BatchOutcome:

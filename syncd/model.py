@@ -85,8 +85,56 @@ class SurveyResponse:
         return ResponseKey(self.source, self.response_id)
 
     @property
+    def respondent(self) -> Respondent:
+        return Respondent(self.email, self.external_id, self.person_id)
+
+    @property
     def category(self) -> NpsCategory:
         return NpsCategory.from_score(self.score)
+
+
+class RespondentId(StrEnum):
+    """The identifiers a respondent may carry, any of which can match their CRM contact."""
+
+    EMAIL = "email"
+    #: The company's (or the CRM's) id for the respondent, as the source carries it.
+    EXTERNAL_ID = "external_id"
+    #: The survey tool's own id for the respondent.
+    PERSON_ID = "person_id"
+
+
+@dataclass(frozen=True, slots=True)
+class Respondent:
+    """Who answered, as far as a CRM can tell: an email and/or ids, any of them may be absent."""
+
+    email: str | None = None
+    external_id: str | None = None
+    person_id: str | None = None
+
+    def get(self, identifier: RespondentId) -> str | None:
+        """The identifier's value, normalised for matching (emails lower-cased); None if blank."""
+        value = (getattr(self, identifier.value) or "").strip()
+        if identifier is RespondentId.EMAIL:
+            value = value.lower()
+        return value or None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactField:
+    """A contact field whose value identifies one contact.
+
+    ``property`` None is the contact's email, wherever the CRM keeps it; otherwise it names a
+    CRM property that holds a unique value per contact (a customer id, say).
+    """
+
+    property: str | None = None
+
+    def __str__(self) -> str:
+        return "email" if self.property is None else f"property {self.property!r}"
+
+
+#: Contacts found by their email.
+EMAIL = ContactField()
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +157,10 @@ class SourcePage:
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    """A CRM contact as routing needs it."""
+    """A CRM contact as routing needs it; a contact found by another field may have no email."""
 
     id: str
-    email: str
+    email: str | None = None
     owner_id: str | None = None
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from syncd.contact_match import BY_EMAIL, MATCH_FORMS, ContactMatch, ContactMatchOption
 from syncd.model import NpsCategory, Priority
 
 #: Fields a task subject/body template may use.
@@ -73,12 +74,25 @@ class SourceSettings(BaseModel):
 
 
 class CrmSettings(BaseModel):
-    """``[crm]``: which CRM; every other key belongs to the connector."""
+    """``[crm]``: which CRM and how respondents find their contact; other keys: the connector's."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     kind: str
     name: str = "crm"
+    #: Tried in order for each answer; the first identifier that finds a contact wins.
+    match_contacts_by: tuple[ContactMatchOption, ...] = (BY_EMAIL,)
+
+    @field_validator("match_contacts_by")
+    @classmethod
+    def _distinct_matches(cls, value: tuple[ContactMatch, ...]) -> tuple[ContactMatch, ...]:
+        if not value:
+            raise ValueError(f"list at least one way to find a contact: {MATCH_FORMS}")
+        seen = [match.identifier for match in value]
+        repeated = sorted({str(i) for i in seen if seen.count(i) > 1})
+        if repeated:
+            raise ValueError(f"each identifier may be listed once; repeated: {', '.join(repeated)}")
+        return value
 
 
 class DeliverySettings(_Strict):

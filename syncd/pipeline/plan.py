@@ -7,6 +7,7 @@ as ``update_task`` instead, so a late comment never creates a second task.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +16,8 @@ import structlog
 from sqlalchemy import Connection, Engine
 
 from syncd.clock import to_ms
-from syncd.model import SurveyResponse
+from syncd.contact_match import BY_EMAIL, ContactMatch
+from syncd.model import RespondentId, SurveyResponse
 from syncd.routing import RoutingDecision, TaskPlan, route
 from syncd.settings import RoutingSettings
 from syncd.store import inbox, loops, quarantine
@@ -41,14 +43,19 @@ def plan_pending(
     *,
     now_ms: int,
     batch_size: int = 500,
+    match_by: Sequence[ContactMatch] = (BY_EMAIL,),
 ) -> PlanResult:
-    """Plan every unplanned response, a batch per transaction."""
+    """Plan every unplanned response, a batch per transaction.
+
+    ``match_by`` is how the CRM finds contacts; an answer carrying none of those identifiers
+    cannot reach one and is quarantined here instead.
+    """
     result = PlanResult()
     while True:
         with engine.begin() as conn:
             responses = inbox.unplanned(conn, batch_size)
             for response in responses:
-                _plan_one(conn, crm, response, routing, tz, now_ms, result)
+                _plan_one(conn, crm, response, routing, tz, now_ms, result, match_by)
                 inbox.mark_planned(conn, response)
         if len(responses) < batch_size:
             return result
@@ -62,9 +69,11 @@ def _plan_one(
     tz: ZoneInfo,
     now_ms: int,
     result: PlanResult,
+    match_by: Sequence[ContactMatch],
 ) -> None:
     result.planned += 1
-    if not response.email:
+    unmatchable = unmatchable_reason(response, match_by)
+    if unmatchable is not None:
         result.unmatchable += 1
         quarantine.add(
             conn,
@@ -72,7 +81,7 @@ def _plan_one(
             response_id=response.response_id,
             stage="plan",
             reason_code="unmatchable",
-            reason="respondent has no email, and the CRM is matched by email",
+            reason=unmatchable,
             payload=response_to_json(response),
             now_ms=now_ms,
         )
@@ -130,6 +139,21 @@ def _enqueue(
     return key, enqueue(conn, action, now_ms)
 
 
+def unmatchable_reason(response: SurveyResponse, match_by: Sequence[ContactMatch]) -> str | None:
+    """Why no configured identifier can find the respondent's contact; None when one can."""
+    respondent = response.respondent
+    if any(respondent.get(match.identifier) for match in match_by):
+        return None
+    missing = " and no ".join(match.identifier.value for match in match_by)
+    configured = ", ".join(str(match) for match in match_by)
+    carried = [i for i in RespondentId if respondent.get(i)]
+    has = ""
+    if carried:
+        entry = "email" if carried[0] is RespondentId.EMAIL else f"{carried[0]}:<crm property>"
+        has = f"; it carries only {' and '.join(carried)}: add {entry} to match by it"
+    return f"respondent has no {missing}, which [crm] match_contacts_by lists ({configured}){has}"
+
+
 def _loop_start(crm: str, response: SurveyResponse, decision: RoutingDecision) -> loops.LoopStart:
     task = decision.task
     return loops.LoopStart(
@@ -147,8 +171,11 @@ def _loop_start(crm: str, response: SurveyResponse, decision: RoutingDecision) -
 
 
 def _contact_payload(response: SurveyResponse) -> dict[str, Any]:
+    # Every identifier goes along: deliver tries the configured ones, in the configured order.
     return {
         "email": response.email,
+        "external_id": response.external_id,
+        "person_id": response.person_id,
         "score": response.score,
         "category": response.category.value,
         "comment": response.comment,

@@ -127,7 +127,12 @@ class Daemon:
 
     def _plan(self, summary: PassSummary) -> None:
         summary.plan = plan_pending(
-            self.engine, self.crm.name, self.settings.routing, self.tz, now_ms=to_ms(self.clock())
+            self.engine,
+            self.crm.name,
+            self.settings.routing,
+            self.tz,
+            now_ms=to_ms(self.clock()),
+            match_by=self.settings.crm.match_contacts_by,
         )
 
     def _deliver(self, summary: PassSummary, stop: threading.Event | None) -> None:
@@ -136,7 +141,14 @@ class Daemon:
             delivery.max_attempts, delivery.backoff_base_seconds, delivery.backoff_max_seconds
         )
         ctx = DeliverContext(
-            self.engine, self.crm, delivery, self.settings.routing, policy, self.holder, self.clock
+            self.engine,
+            self.crm,
+            delivery,
+            self.settings.routing,
+            policy,
+            self.holder,
+            self.clock,
+            match_by=self.settings.crm.match_contacts_by,
         )
         summary.deliver = Deliverer(ctx).run(stop)
 

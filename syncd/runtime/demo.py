@@ -66,7 +66,8 @@ def run_demo(settings: Settings, say: Say, *, responses: int = 300) -> tuple[Wor
     world = seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=responses)
     say(
         f"Sandbox: {len(world.responses)} survey answers ({len(world.malformed)} malformed, "
-        f"{len(world.unknown_emails)} from people the CRM does not know), "
+        f"{len(world.unknown_emails)} from people the CRM does not know, "
+        f"{len(world.without_email)} with a customer id but no email), "
         f"{len(world.contacts)} CRM contacts, {len(world.owners)} owners in 3 teams."
     )
     daemon = build_daemon(settings)

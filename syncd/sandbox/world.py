@@ -13,6 +13,11 @@ from datetime import datetime, timedelta
 from syncd.sandbox.delighted import DelightedFake
 from syncd.sandbox.hubspot import HubSpotFake
 
+#: The contact property holding the company's customer id; ``config/demo.toml`` matches by it.
+CUSTOMER_ID = "customer_id"
+#: Share of answers given through a link that carries the customer id but no email.
+NO_EMAIL_SHARE = 0.08
+
 TEAMS: dict[str, Sequence[tuple[str, str, str]]] = {
     "Support": (("sam", "Sam", "Ortiz"), ("priya", "Priya", "Nair"), ("lee", "Lee", "Chen")),
     "Customer Success": (
@@ -43,6 +48,7 @@ class World:
     unknown_emails: set[str] = field(default_factory=set)
     malformed: set[str] = field(default_factory=set)
     late_comments: list[str] = field(default_factory=list)  # response ids to comment on later
+    without_email: set[str] = field(default_factory=set)  # answered with a customer id only
 
 
 def seed(
@@ -56,6 +62,7 @@ def seed(
     rng = random.Random(seed_value)
     world = World()
     _seed_owners(hubspot, world)
+    hubspot.define_property("contacts", CUSTOMER_ID, unique=True)
     csms = [oid for oid, team in world.owners.items() if team == "Customer Success"]
     for index in range(responses):
         _seed_response(delighted, hubspot, world, rng, index, csms, now)
@@ -84,7 +91,9 @@ def _seed_response(
         world.unknown_emails.add(email)  # answered the survey, but is not in the CRM
     else:
         owner = rng.choice(csms) if rng.random() < 0.7 else None
-        world.contacts[email] = hubspot.add_contact(email, owner_id=owner, firstname=f"C{index}")
+        world.contacts[email] = hubspot.add_contact(
+            email, owner_id=owner, firstname=f"C{index}", **{CUSTOMER_ID: _customer_id(index)}
+        )
     score = rng.choices(range(11), weights=(2, 1, 1, 2, 2, 3, 4, 8, 10, 14, 12))[0]
     category = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
     late = rng.random() < 0.15
@@ -95,12 +104,24 @@ def _seed_response(
         if rng.random() < 0.35
         else timedelta(hours=rng.uniform(1, 24 * 7))
     )
+    without_email = rng.random() < NO_EMAIL_SHARE
     response_id = delighted.add_response(
-        email=email, score=score, comment=comment, created_at=now - age, name=f"Customer {index}"
+        email=None if without_email else email,
+        score=score,
+        comment=comment,
+        created_at=now - age,
+        name=f"Customer {index}",
+        person_properties={CUSTOMER_ID: _customer_id(index)},
     )
-    world.responses[response_id] = email
+    world.responses[response_id] = email  # whose answer it is, even when it carries no email
+    if without_email:
+        world.without_email.add(response_id)
     if late:
         world.late_comments.append(response_id)
+
+
+def _customer_id(index: int) -> str:
+    return f"C-{index:04d}"
 
 
 def _seed_malformed(delighted: DelightedFake, world: World, now: datetime) -> None:

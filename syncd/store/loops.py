@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, and_, func, select, update
+from sqlalchemy import ColumnElement, Connection, RowMapping, Select, and_, func, select, update
 
 from syncd.clock import to_ms
 from syncd.model import ResponseKey, TaskChange, TaskState
@@ -148,13 +148,23 @@ def _stamps(current: RowMapping, change: TaskChange) -> dict[str, object]:
     return values
 
 
-def newer_response_synced(conn: Connection, email: str, response_ms: int) -> bool:
-    """True when a later answer from the same person already reached the contact.
+def latest_synced_ms(conn: Connection, crm: str, contact_ids: Collection[str]) -> Mapping[str, int]:
+    """Per contact, when the newest answer already linked to it was given; one indexed query.
 
-    Backfills and retries deliver out of order; the contact must end up showing the latest
-    answer, so an older one only links its loop to the contact and leaves the fields alone.
+    Backfills and retries deliver out of order; a contact must end up showing its latest answer,
+    so an older one only links its loop to the contact and leaves the fields alone. Decided per
+    contact, not per email: the same person may answer once by email and once by customer id.
     """
-    query = select(loops.c.response_id).where(
-        loops.c.email == email, loops.c.response_ms > response_ms, loops.c.contact_id.is_not(None)
+    if not contact_ids:
+        return {}
+    query = latest_synced_query(crm, contact_ids)
+    return {contact_id: int(latest) for contact_id, latest in conn.execute(query)}
+
+
+def latest_synced_query(crm: str, contact_ids: Collection[str]) -> Select[str, int]:
+    """Served by ``ix_loops_contact`` (crm, contact_id, response_ms) alone."""
+    return (
+        select(loops.c.contact_id, func.max(loops.c.response_ms))
+        .where(loops.c.crm == crm, loops.c.contact_id.in_(sorted(contact_ids)))
+        .group_by(loops.c.contact_id)
     )
-    return conn.execute(query.limit(1)).first() is not None

@@ -25,6 +25,7 @@ from syncd.errors import (
     CrmUnavailable,
 )
 from syncd.model import (
+    EMAIL,
     ContactUpdate,
     NpsCategory,
     NpsFields,
@@ -130,7 +131,7 @@ def test_find_contacts_found_missing_and_case_insensitive(
     anna = fake.add_contact("Anna@Example.com", owner_id=owner)
     bob = fake.add_contact("bob@example.com")
 
-    found = crm.find_contacts(["ANNA@example.com", "bob@example.com", "nobody@example.com"])
+    found = crm.find_contacts(EMAIL, ["ANNA@example.com", "bob@example.com", "nobody@example.com"])
 
     assert set(found) == {"anna@example.com", "bob@example.com"}
     assert found["anna@example.com"].id == anna
@@ -144,15 +145,15 @@ def test_find_contacts_chunks_by_100(fake: HubSpotFake, crm: HubSpotCrm) -> None
     for email in emails[:140]:
         fake.add_contact(email)
 
-    found = crm.find_contacts(emails)
+    found = crm.find_contacts(EMAIL, emails)
 
     assert len(found) == 140
     assert calls(fake, "/contacts/batch/read") == 2
 
 
 def test_find_contacts_all_missing(fake: HubSpotFake, crm: HubSpotCrm) -> None:
-    assert crm.find_contacts(["ghost@example.com"]) == {}
-    assert crm.find_contacts([]) == {}
+    assert crm.find_contacts(EMAIL, ["ghost@example.com"]) == {}
+    assert crm.find_contacts(EMAIL, []) == {}
 
 
 def test_update_contacts_writes_strings(fake: HubSpotFake, crm: HubSpotCrm) -> None:
@@ -323,7 +324,7 @@ def test_reads_retry_a_server_error(fake: HubSpotFake, crm: HubSpotCrm) -> None:
     fake.add_contact("ola@example.com")
     fake.inject("/contacts/batch/read", 502)
 
-    assert set(crm.find_contacts(["ola@example.com"])) == {"ola@example.com"}
+    assert set(crm.find_contacts(EMAIL, ["ola@example.com"])) == {"ola@example.com"}
     assert calls(fake, "/contacts/batch/read") == 2
 
 
@@ -437,7 +438,7 @@ def test_wrong_token_is_auth_error_without_the_token(
         closing(make_crm(server, clock, access_token="wrong-token-123")) as crm,
         pytest.raises(CrmAuthError) as raised,
     ):
-        crm.find_contacts(["a@example.com"])
+        crm.find_contacts(EMAIL, ["a@example.com"])
 
     assert "401" in str(raised.value)
     assert "wrong-token-123" not in str(raised.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,6 +48,7 @@ kind = "{settings.crm.kind}"
 name = "{settings.crm.name}"
 base_url = "{c_extra["base_url"]}"
 access_token = "{c_extra["access_token"]}"
+match_contacts_by = {json.dumps([str(match) for match in settings.crm.match_contacts_by])}
 [delivery]
 batch_size = {d.batch_size}
 lease_seconds = {d.lease_seconds}

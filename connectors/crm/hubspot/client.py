@@ -52,12 +52,19 @@ class HubSpotApi:
         self._owners = crm.owners.owners_api
         self._transport = transport
 
-    def read_contacts_by_email(
-        self, emails: Sequence[str], properties: Sequence[str]
+    def read_contacts(
+        self, id_property: str, values: Sequence[str], properties: Sequence[str]
     ) -> BatchResult:
+        """Contacts by the values of ``id_property``: ``email`` or a property with unique values.
+
+        HubSpot's batch read takes "the name of a unique property to use for identifying records
+        in inputs[].id" (POST /crm/v3/objects/contacts/batch/read, "Read a batch of contacts by
+        internal ID, or unique property values", developers.hubspot.com/docs/api-reference/
+        latest/crm/objects/objects/batch/get-objects). Unlike search it reads consistently.
+        """
         request = contact_models.BatchReadInputSimplePublicObjectId(
-            id_property="email",
-            inputs=[contact_models.SimplePublicObjectId(id=email) for email in emails],
+            id_property=id_property,
+            inputs=[contact_models.SimplePublicObjectId(id=value) for value in values],
             properties=list(properties),
             properties_with_history=[],
         )

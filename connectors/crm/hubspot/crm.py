@@ -11,12 +11,20 @@ from connectors.crm.hubspot.batching import chunks, distinct_rounds, send_groups
 from connectors.crm.hubspot.changes import SEARCH_PAGE, task_change_pages
 from connectors.crm.hubspot.client import HubSpotApi
 from connectors.crm.hubspot.errors import HubSpotRejected
-from connectors.crm.hubspot.records import Page, Record, TaskInput
+from connectors.crm.hubspot.records import BatchResult, Page, Record, TaskInput
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Transport
 from syncd.contracts import BatchOutcome
 from syncd.errors import SyncdError
-from syncd.model import Contact, ContactUpdate, Owner, TaskChangePage, TaskSpec, TaskUpdate
+from syncd.model import (
+    Contact,
+    ContactField,
+    ContactUpdate,
+    Owner,
+    TaskChangePage,
+    TaskSpec,
+    TaskUpdate,
+)
 
 CONTACT_PROPERTIES = ("email", "hubspot_owner_id")
 Outcome = dict[str, "str | SyncdError"]
@@ -49,17 +57,38 @@ class HubSpotCrm:
     def __repr__(self) -> str:
         return f"HubSpotCrm(name={self.name!r}, base_url={self._base_url!r})"
 
-    def find_contacts(self, emails: Sequence[str]) -> Mapping[str, Contact]:
-        wanted = list(dict.fromkeys(email.strip().lower() for email in emails if email.strip()))
+    def find_contacts(self, field: ContactField, values: Sequence[str]) -> Mapping[str, Contact]:
+        id_property = field.property or "email"
+        wanted = list(dict.fromkeys(k for v in values if (k := mapping.lookup_key(field, v))))
+        properties = tuple(dict.fromkeys((*CONTACT_PROPERTIES, id_property)))
         found: dict[str, Contact] = {}
         for chunk in chunks(wanted, self.batch_limit):
-            # Emails HubSpot does not know come back as 207 errors, which need no handling.
-            result = self._api.read_contacts_by_email(chunk, CONTACT_PROPERTIES)
+            # Values HubSpot does not know come back as 207 errors, which need no handling.
+            result = self._read_contacts(field, id_property, chunk, properties)
+            asked = set(chunk)
             for record in result.results:
-                contact = _contact(record)
-                if contact is not None:
-                    found[contact.email] = contact
+                key = mapping.lookup_key(field, record.properties.get(id_property))
+                if key in asked:
+                    found[key] = _contact(record)
         return found
+
+    def _read_contacts(
+        self,
+        field: ContactField,
+        id_property: str,
+        values: Sequence[str],
+        properties: tuple[str, ...],
+    ) -> BatchResult:
+        try:
+            return self._api.read_contacts(id_property, values, properties)
+        except HubSpotRejected as error:
+            if field.property is None or error.status != 400:
+                raise
+            raise HubSpotRejected(
+                f"cannot look contacts up by {field} ({error}); create that contact property "
+                f"with unique values, or fix [crm] match_contacts_by",
+                error.status,
+            ) from error
 
     def update_contacts(self, updates: Sequence[ContactUpdate]) -> BatchOutcome:
         rounds = distinct_rounds(updates, lambda update: update.contact_id)
@@ -168,9 +197,7 @@ class HubSpotCrm:
             after = page.after
 
 
-def _contact(record: Record) -> Contact | None:
-    email = (record.properties.get("email") or "").strip().lower()
-    if not email:
-        return None
+def _contact(record: Record) -> Contact:
+    email = (record.properties.get("email") or "").strip().lower() or None
     owner_id = record.properties.get("hubspot_owner_id") or None
     return Contact(id=record.id, email=email, owner_id=owner_id)

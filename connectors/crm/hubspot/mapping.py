@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from connectors.crm.hubspot.settings import HubSpotFieldNames
-from syncd.model import NpsFields, Owner, TaskChange, TaskSpec, TaskState, TaskUpdate
+from syncd.model import ContactField, NpsFields, Owner, TaskChange, TaskSpec, TaskState, TaskUpdate
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,12 @@ def parse_time(value: str | None) -> datetime | None:
         logger.warning("unparseable HubSpot timestamp %r", text)
         return None
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def lookup_key(field: ContactField, value: str | None) -> str:
+    """A looked-up value as HubSpot compares it: emails ignore case, other values do not."""
+    text = (value or "").strip()
+    return text.lower() if field.property is None else text
 
 
 def contact_properties(fields: NpsFields, names: HubSpotFieldNames) -> dict[str, str]:

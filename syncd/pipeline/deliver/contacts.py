@@ -1,16 +1,20 @@
-"""Deliver ``sync_contact``: find contacts by email, write the NPS fields onto them."""
+"""Deliver ``sync_contact``: find each respondent's contact, write the NPS fields onto it.
+
+Contacts are looked up by the identifiers ``[crm] match_contacts_by`` lists, in that order, with
+one CRM call per identifier per batch; the first identifier that finds a contact wins.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection
 
 from syncd.clock import to_ms
 from syncd.errors import ContactNotFound, SyncdError
-from syncd.model import Contact, ContactUpdate, NpsCategory, NpsFields, ResponseKey
-from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, fail_all, record
+from syncd.model import Contact, ContactUpdate, NpsCategory, NpsFields, Respondent, ResponseKey
+from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, record
 from syncd.store import loops
 from syncd.store.outbox import Action
 
@@ -18,19 +22,41 @@ SUPERSEDED = "superseded"
 
 
 def deliver_contacts(ctx: DeliverContext, actions: Sequence[Action]) -> None:
-    emails = sorted({str(a.payload["email"]).lower() for a in actions})
-    try:
-        contacts = ctx.crm.find_contacts(emails)
-    except SyncdError as error:
-        fail_all(ctx, actions, error)
-        return
     outcomes: dict[str, str | SyncdError] = {}
+    contacts = _resolve(ctx, actions, outcomes)
     updates = _updates(ctx, actions, contacts, outcomes)
     try:
         outcomes.update(ctx.crm.update_contacts(updates))
     except SyncdError as error:
         outcomes.update({update.key: error for update in updates})
     record(ctx, actions, outcomes, _on_success(ctx, contacts))
+
+
+def _resolve(
+    ctx: DeliverContext, actions: Sequence[Action], outcomes: dict[str, str | SyncdError]
+) -> dict[str, Contact]:
+    """Each action's contact, by action key; actions no identifier matched are absent.
+
+    When a lookup fails, the actions still unresolved get its error: the failed identifier
+    might have found them, so a later one must not decide in its place.
+    """
+    found: dict[str, Contact] = {}
+    for match in ctx.match_by:
+        wanted = {
+            action.key: value
+            for action in actions
+            if action.key not in found
+            and (value := respondent_of(action).get(match.identifier)) is not None
+        }
+        if not wanted:
+            continue
+        try:
+            contacts = ctx.crm.find_contacts(match.field, sorted(set(wanted.values())))
+        except SyncdError as error:
+            outcomes.update({a.key: error for a in actions if a.key not in found})
+            break
+        found.update({key: contacts[v] for key, v in wanted.items() if v in contacts})
+    return found
 
 
 def _updates(
@@ -40,14 +66,15 @@ def _updates(
     outcomes: dict[str, str | SyncdError],
 ) -> list[ContactUpdate]:
     """One update per contact, from its latest answer; older answers are marked superseded."""
+    synced = _latest_synced(ctx, contacts.values())
     latest: dict[str, Action] = {}
     for action in sorted(actions, key=_responded_at):
-        contact = contacts.get(_email(action))
+        contact = contacts.get(action.key)
+        if action.key in outcomes:
+            continue  # its lookup failed
         if contact is None:
-            outcomes[action.key] = ContactNotFound(
-                f"no contact with email {_email(action)} in {ctx.crm.name}"
-            )
-        elif _newer_already_synced(ctx, action):
+            outcomes[action.key] = ContactNotFound(_not_found(ctx, action))
+        elif synced.get(contact.id, -1) > to_ms(_responded_at(action)):
             outcomes[action.key] = SUPERSEDED
         else:
             if contact.id in latest:
@@ -56,14 +83,27 @@ def _updates(
     return [ContactUpdate(a.key, cid, _fields(a)) for cid, a in latest.items()]
 
 
-def _newer_already_synced(ctx: DeliverContext, action: Action) -> bool:
+def _latest_synced(ctx: DeliverContext, contacts: Iterable[Contact]) -> Mapping[str, int]:
     with ctx.engine.connect() as conn:
-        return loops.newer_response_synced(conn, _email(action), to_ms(_responded_at(action)))
+        return loops.latest_synced_ms(conn, ctx.crm.name, {contact.id for contact in contacts})
+
+
+def _not_found(ctx: DeliverContext, action: Action) -> str:
+    respondent = respondent_of(action)
+    tried = [
+        f"{match.field.property or 'email'} {value!r}"
+        for match in ctx.match_by
+        if (value := respondent.get(match.identifier)) is not None
+    ]
+    if not tried:
+        configured = ", ".join(str(match) for match in ctx.match_by)
+        return f"the answer carries none of the identifiers match_contacts_by lists ({configured})"
+    return f"no contact in {ctx.crm.name} has {' or '.join(tried)}"
 
 
 def _on_success(ctx: DeliverContext, contacts: Mapping[str, Contact]) -> OnSuccess:
     def link_loop(conn: Connection, action: Action, value: str) -> None:
-        contact = contacts[_email(action)]
+        contact = contacts[action.key]
         key = ResponseKey(action.source, action.response_id)
         loops.set_contact(conn, key, contact.id, contact.owner_id, ctx.now_ms())
         if value == SUPERSEDED:
@@ -74,8 +114,10 @@ def _on_success(ctx: DeliverContext, contacts: Mapping[str, Contact]) -> OnSucce
     return link_loop
 
 
-def _email(action: Action) -> str:
-    return str(action.payload["email"]).lower()
+def respondent_of(action: Action) -> Respondent:
+    """The identifiers plan put into the payload (rows from before ids were kept: email only)."""
+    p = action.payload
+    return Respondent(p.get("email"), p.get("external_id"), p.get("person_id"))
 
 
 def _responded_at(action: Action) -> datetime:

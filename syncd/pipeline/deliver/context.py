@@ -10,6 +10,7 @@ import structlog
 from sqlalchemy import Connection, Engine
 
 from syncd.clock import to_ms
+from syncd.contact_match import BY_EMAIL, ContactMatch
 from syncd.contracts import Crm
 from syncd.errors import CrmAuthError, CrmRateLimited, Skippable, SyncdError, Transient
 from syncd.retry import RetryPolicy
@@ -46,6 +47,8 @@ class DeliverContext:
     holder: str
     clock: Callable[[], datetime]
     result: DeliverResult = field(default_factory=DeliverResult)
+    #: How contacts are found, tried in order (``[crm] match_contacts_by``).
+    match_by: tuple[ContactMatch, ...] = (BY_EMAIL,)
 
     def now_ms(self) -> int:
         return to_ms(self.clock())

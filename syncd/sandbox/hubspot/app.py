@@ -17,7 +17,7 @@ from syncd.sandbox.hubspot.errors import (
 )
 from syncd.sandbox.hubspot.limits import SECONDLY, TEN_SECONDLY, Fault, Faults, RollingWindow
 from syncd.sandbox.hubspot.routes import Route, resolve
-from syncd.sandbox.hubspot.schema import CONTACTS, TASK_STATUSES, TASKS
+from syncd.sandbox.hubspot.schema import CONTACTS, TASK_STATUSES, TASKS, PropertyDef
 from syncd.sandbox.hubspot.state import COMPLETED, Record, Store
 from syncd.sandbox.hubspot.timefmt import utc_now
 from syncd.sandbox.hubspot.values import check_properties
@@ -114,11 +114,19 @@ class HubSpotFake:
         with self._lock:
             return self._store.add_owner(email, first_name, last_name, teams, archived=archived).id
 
-    def add_contact(self, email: str, *, owner_id: str | None = None, **properties: str) -> str:
+    def define_property(self, object_type: str, name: str, *, unique: bool = False) -> None:
+        """Create a custom string property, as an admin would (``unique``: hasUniqueValue)."""
         with self._lock:
-            if self._store.contact_by_email(email) is not None:
-                raise ValueError(f"a contact with email {email!r} already exists")
-            raw = {"email": email.strip().lower(), **properties}
+            group = "contactinformation" if object_type == CONTACTS else "taskinformation"
+            prop = PropertyDef(name, group=group, hubspot_defined=False, unique=unique)
+            self._store.schema.define(object_type, prop)
+
+    def add_contact(
+        self, email: str | None, *, owner_id: str | None = None, **properties: str
+    ) -> str:
+        """A contact; ``email`` None for one the CRM knows only by another property."""
+        with self._lock:
+            raw = {**properties, **({"email": email.strip().lower()} if email else {})}
             if owner_id is not None:
                 raw["hubspot_owner_id"] = owner_id
             clean, problems = check_properties(
@@ -126,6 +134,9 @@ class HubSpotFake:
             )
             if problems:
                 raise ValueError("; ".join(p.message for p in problems))
+            for name in sorted(self._store.schema.unique(CONTACTS).intersection(clean)):
+                if self._store.unique.holder(CONTACTS, name, clean[name]) is not None:
+                    raise ValueError(f"a contact with {name} {clean[name]!r} already exists")
             return self._store.create(CONTACTS, clean).id
 
     # inspection
@@ -138,8 +149,12 @@ class HubSpotFake:
             ]
 
     def contact_by_email(self, email: str) -> dict[str, Any] | None:
+        return self.contact_by("email", email)
+
+    def contact_by(self, name: str, value: str) -> dict[str, Any] | None:
+        """The contact whose unique-value property ``name`` holds ``value``."""
         with self._lock:
-            contact = self._store.contact_by_email(email)
+            contact = self._store.find_unique(CONTACTS, name, value)
             return (
                 None
                 if contact is None

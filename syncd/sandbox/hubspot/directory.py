@@ -113,6 +113,7 @@ def _new_property(store: Store, kind: str, body: dict[str, Any]) -> PropertyDef:
         group=fields["groupName"],
         options=options,
         hubspot_defined=False,
+        unique=body.get("hasUniqueValue") is True,
         label=fields["label"],
         description=str(body.get("description") or ""),
     )

@@ -29,7 +29,6 @@ from syncd.sandbox.hubspot.values import check_properties
 from syncd.sandbox.hubspot.views import ALWAYS, batch_response, render, with_history
 
 TASK_TO_CONTACT = 204
-_ID_PROPERTIES = {CONTACTS: ("hs_object_id", "email"), TASKS: ("hs_object_id",)}
 
 
 class _Outcome:
@@ -59,7 +58,7 @@ def batch_read(store: Store, request: Request, params: Mapping[str, str]) -> Res
     inputs = payload.batch_inputs(body)
     requested = payload.string_list(body, "properties", required=True)
     history = payload.string_list(body, "propertiesWithHistory", required=False) or []
-    id_property = _id_property(kind, body.get("idProperty"))
+    id_property = _id_property(store, kind, body.get("idProperty"))
     outcome = _Outcome(store, kind)
     for key in dict.fromkeys(payload.input_id(item) for item in inputs):
         record = _lookup(store, kind, id_property, key)
@@ -108,7 +107,7 @@ def create_one(store: Store, request: Request, params: Mapping[str, str]) -> Res
 def get_one(store: Store, request: Request, params: Mapping[str, str]) -> Response:
     kind = payload.object_type(params["type"])
     key = params["id"]
-    record = _lookup(store, kind, _id_property(kind, request.param("idProperty")), key)
+    record = _lookup(store, kind, _id_property(store, kind, request.param("idProperty")), key)
     if record is None:
         raise not_found("Object not found.  objectId are usually numeric.", id=[key])
     requested = payload.query_list(request, "properties")
@@ -135,17 +134,18 @@ def _reject_duplicates(record_ids: list[str]) -> None:
         raise bad_request(f"Duplicate IDs found in batch input: {duplicates}. IDs must be unique")
 
 
-def _id_property(kind: str, raw: object) -> str:
-    id_property = raw or "hs_object_id"
-    if id_property not in _ID_PROPERTIES[kind]:
+def _id_property(store: Store, kind: str, raw: object) -> str:
+    """``hs_object_id`` (the default) or a property with unique values, as HubSpot requires."""
+    id_property = str(raw or "hs_object_id")
+    if id_property != "hs_object_id" and id_property not in store.schema.unique(kind):
         raise bad_request(f"{id_property} is not a unique property of {kind}; use a record id.")
-    return str(id_property)
+    return id_property
 
 
 def _lookup(store: Store, kind: str, id_property: str, key: str) -> Record | None:
-    if id_property == "email":
-        return store.contact_by_email(key)
-    return store.get(kind, key)
+    if id_property == "hs_object_id":
+        return store.get(kind, key)
+    return store.find_unique(kind, id_property, key)
 
 
 def _update_input(

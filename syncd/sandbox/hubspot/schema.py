@@ -26,6 +26,7 @@ class PropertyDef:
     options: tuple[tuple[str, str], ...] = ()  # (value, label)
     read_only: bool = False
     owner: bool = False  # the value is an owner id (hubspot_owner_id)
+    unique: bool = False  # hasUniqueValue: no two records share a value; usable as idProperty
     hubspot_defined: bool = True
     label: str = ""
     description: str = ""
@@ -46,7 +47,7 @@ class PropertyDef:
             "displayOrder": -1,
             "calculated": False,
             "externalOptions": self.owner,
-            "hasUniqueValue": self.name == "email",
+            "hasUniqueValue": self.unique,
             "hidden": False,
             "hubspotDefined": self.hubspot_defined,
             "formField": not self.read_only,
@@ -85,7 +86,8 @@ def _defaults() -> dict[str, list[PropertyDef]]:
     info, task = "contactinformation", "taskinformation"
     return {
         CONTACTS: [
-            *(PropertyDef(name) for name in ("email", "firstname", "lastname", "company")),
+            PropertyDef("email", unique=True),
+            *(PropertyDef(name) for name in ("firstname", "lastname", "company")),
             _owner(info),
             _datetime("createdate", info, read_only=True),
             _datetime("lastmodifieddate", info, read_only=True),
@@ -133,6 +135,10 @@ class Schema:
 
     def find(self, object_type: str, name: str) -> PropertyDef | None:
         return self._properties[object_type].get(name)
+
+    def unique(self, object_type: str) -> frozenset[str]:
+        """Names of the properties whose values identify one record."""
+        return frozenset(p.name for p in self._properties[object_type].values() if p.unique)
 
     def listing(self, object_type: str) -> list[PropertyDef]:
         return list(self._properties[object_type].values())

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from syncd.sandbox.hubspot.errors import Body
 from syncd.sandbox.hubspot.schema import CONTACTS, TASKS, Schema
 from syncd.sandbox.hubspot.timefmt import as_utc, iso
+from syncd.sandbox.hubspot.unique import UniqueIndex
 
 CREATED = {CONTACTS: "createdate", TASKS: "hs_createdate"}
 MODIFIED = {CONTACTS: "lastmodifieddate", TASKS: "hs_lastmodifieddate"}
@@ -81,6 +82,7 @@ class Store:
         self._lag = timedelta(seconds=search_lag_seconds)
         self.schema = Schema(iso(self.now()))
         self._records: dict[str, dict[str, Record]] = {CONTACTS: {}, TASKS: {}}
+        self.unique = UniqueIndex()
         self._links: dict[str, list[str]] = {}  # task id -> contact ids
         self.owners: dict[str, Owner] = {}
         self._teams: dict[str, str] = {}  # team name -> id
@@ -115,6 +117,8 @@ class Store:
         updates = dict(changes)
         if record.object_type == TASKS:
             _completion_rule(record.properties, updates, moment)
+        unique = self.schema.unique(record.object_type)
+        self.unique.reindex(record.object_type, record.id, record.properties, updates, unique)
         for name, value in updates.items():
             if value == "":
                 record.properties.pop(name, None)
@@ -138,11 +142,12 @@ class Store:
         return list(self._records[object_type].values())
 
     def contact_by_email(self, email: str) -> Record | None:
-        wanted = email.strip().lower()
-        matches = (
-            c for c in self.records(CONTACTS) if c.properties.get("email", "").lower() == wanted
-        )
-        return next(matches, None)
+        return self.find_unique(CONTACTS, "email", email)
+
+    def find_unique(self, object_type: str, name: str, value: str) -> Record | None:
+        """The record whose unique-value property ``name`` holds ``value``, from the index."""
+        record_id = self.unique.find(object_type, name, value)
+        return None if record_id is None else self.get(object_type, record_id)
 
     def indexed(self, object_type: str) -> Iterator[tuple[str, dict[str, str]]]:
         """What search sees now: each record as of ``search_lag_seconds`` ago, if it existed."""

@@ -1,0 +1,20 @@
+"""Index loops by contact, for "the latest answer per contact wins".
+
+Revision ID: 0004
+Revises: 0001
+"""
+
+from alembic import op
+
+revision = "0004"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_loops_contact", "loops", ["crm", "contact_id", "response_ms"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_loops_contact", table_name="loops")
