@@ -1,0 +1,96 @@
+"""Keep secrets out of every error text syncd logs or stores.
+
+The rule is *redact, then truncate*: a text cut first can end in the first half of a secret,
+which no longer matches the whole secret and so slips through. ``Redactor.clip`` does both in
+the right order, and also masks a tail that is the start of a secret, in case the text was cut
+somewhere before it reached syncd.
+
+Secrets shorter than ``MIN_SECRET_LENGTH`` are not searched for: replacing every "abc" or
+"1234" in a message garbles it (ids, counts and words contain such strings by chance) while
+protecting nothing, since a secret that short is guessed in moments anyway.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+#: Shorter secrets are left alone; see the module docstring.
+MIN_SECRET_LENGTH = 8
+MASK = "***"
+#: ``outbox.last_error`` and similar stored texts keep at most this many characters.
+STORED_ERROR_LIMIT = 2000
+_ELLIPSIS = "..."
+
+
+@dataclass(frozen=True, slots=True)
+class Redactor:
+    """Replaces every known secret (longest first, so a secret containing another goes whole)."""
+
+    secrets: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, secrets: Iterable[str | None]) -> Redactor:
+        """A redactor for the given values; empty and too-short values are dropped."""
+        kept = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
+        return cls(tuple(sorted(kept, key=lambda s: (-len(s), s))))
+
+    def __add__(self, other: Redactor) -> Redactor:
+        return Redactor.of((*self.secrets, *other.secrets))
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret, and a trailing start of one, replaced by ``***``."""
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return self._mask_cut_tail(text)
+
+    def clip(self, text: str, limit: int) -> str:
+        """Redact, then cut to ``limit`` characters (marking the cut with ``...``)."""
+        text = self.redact(text)
+        if len(text) <= limit:
+            return text
+        return text[: max(0, limit - len(_ELLIPSIS))] + _ELLIPSIS
+
+    def _mask_cut_tail(self, text: str) -> str:
+        # Someone else cut the text inside a secret: its first characters end the text.
+        for secret in self.secrets:
+            for size in range(len(secret) - 1, MIN_SECRET_LENGTH - 1, -1):
+                if text.endswith(secret[:size]):
+                    return text[:-size] + MASK
+        return text
+
+
+_lock = threading.Lock()
+_active = Redactor()
+
+
+def activate(redactor: Redactor) -> None:
+    """Make ``redactor`` the process-wide one, used at the store edge and in every log line."""
+    global _active
+    with _lock:
+        _active = redactor
+
+
+def active() -> Redactor:
+    """The process-wide redactor (empty until the daemon activates one from its settings)."""
+    return _active
+
+
+def stored_error(text: str) -> str:
+    """An error text ready to be stored: redacted, then cut to ``STORED_ERROR_LIMIT``."""
+    return _active.clip(text, STORED_ERROR_LIMIT)
+
+
+def structlog_processor(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> Mapping[str, Any]:
+    """A structlog processor that redacts every string value of a log line."""
+    redactor = _active
+    if not redactor.secrets:
+        return event_dict
+    for key, value in event_dict.items():
+        if isinstance(value, str):
+            event_dict[key] = redactor.redact(value)
+    return event_dict
