@@ -12,7 +12,6 @@ protecting nothing, since a secret that short is guessed in moments anyway.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -62,32 +61,30 @@ class Redactor:
         return text
 
 
-_lock = threading.Lock()
-_active = Redactor()
+#: The process-wide redactor; a one-item list so it is replaced, never mutated.
+_active: list[Redactor] = [Redactor()]
 
 
 def activate(redactor: Redactor) -> None:
     """Make ``redactor`` the process-wide one, used at the store edge and in every log line."""
-    global _active
-    with _lock:
-        _active = redactor
+    _active[0] = redactor
 
 
 def active() -> Redactor:
     """The process-wide redactor (empty until the daemon activates one from its settings)."""
-    return _active
+    return _active[0]
 
 
 def stored_error(text: str) -> str:
     """An error text ready to be stored: redacted, then cut to ``STORED_ERROR_LIMIT``."""
-    return _active.clip(text, STORED_ERROR_LIMIT)
+    return active().clip(text, STORED_ERROR_LIMIT)
 
 
 def structlog_processor(
     _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
 ) -> Mapping[str, Any]:
     """A structlog processor that redacts every string value of a log line."""
-    redactor = _active
+    redactor = active()
     if not redactor.secrets:
         return event_dict
     for key, value in event_dict.items():
