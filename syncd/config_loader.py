@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import make_url
 
 from syncd.config_overrides import Override, apply_overrides
 from syncd.config_secrets import resolve_secrets
 from syncd.errors import ConfigError, ConfigProblem
+from syncd.redact import secret_values
 from syncd.settings import CrmSettings, DaemonSettings, Settings, SourceSettings
 
 
@@ -55,6 +57,17 @@ def load_settings(
         raise ConfigError(_once_per_location(_named(problems, overrides)))
     assert settings is not None  # no problems means validation succeeded
     return settings
+
+
+def settings_secrets(settings: Settings, catalog: ConnectorCatalog) -> tuple[str, ...]:
+    """Every secret in ``settings``: connector options typed as secrets, the database password."""
+    found = [make_url(settings.daemon.resolved_database_url()).password or ""]
+    sections = [("source", s) for s in settings.sources.values()] + [("crm", settings.crm)]
+    for role, section in sections:
+        model = catalog.settings_model(role, section.kind)
+        if model is not None:
+            found.extend(secret_values(model.model_validate(section.model_extra or {})))
+    return tuple(secret for secret in found if secret)
 
 
 def _named(problems: list[ConfigProblem], overrides: tuple[Override, ...]) -> list[ConfigProblem]:

@@ -12,9 +12,11 @@ protecting nothing, since a secret that short is guessed in moments anyway.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel, SecretStr
 
 #: Shorter secrets are left alone; see the module docstring.
 MIN_SECRET_LENGTH = 8
@@ -91,3 +93,18 @@ def structlog_processor(
         if isinstance(value, str):
             event_dict[key] = redactor.redact(value)
     return event_dict
+
+
+def secret_values(value: object) -> Iterator[str]:
+    """Every ``SecretStr`` inside a settings model, however deeply nested."""
+    if isinstance(value, SecretStr):
+        yield value.get_secret_value()
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from secret_values(getattr(value, name))
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from secret_values(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from secret_values(item)
