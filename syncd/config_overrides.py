@@ -76,7 +76,8 @@ def _place(
         target = target.setdefault(key, {})
         if not isinstance(target, dict):
             where = ".".join(keys[: depth + 1])
-            problems.append(ConfigProblem(where, f"{name}: {where} is not a table"))
+            message = f"{name} sets an option inside {where}, which is not a table"
+            problems.append(ConfigProblem(where, message))
             return False
     target[keys[-1]] = value
     return True

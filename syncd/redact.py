@@ -38,9 +38,6 @@ class Redactor:
         kept = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
         return cls(tuple(sorted(kept, key=lambda s: (-len(s), s))))
 
-    def __add__(self, other: Redactor) -> Redactor:
-        return Redactor.of((*self.secrets, *other.secrets))
-
     def redact(self, text: str) -> str:
         """``text`` with every secret, and a trailing start of one, replaced by ``***``."""
         for secret in self.secrets:
@@ -85,14 +82,28 @@ def stored_error(text: str) -> str:
 def structlog_processor(
     _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
 ) -> Mapping[str, Any]:
-    """A structlog processor that redacts every string value of a log line."""
+    """A structlog processor that redacts every value of a log line, nested ones included."""
     redactor = active()
     if not redactor.secrets:
         return event_dict
     for key, value in event_dict.items():
-        if isinstance(value, str):
-            event_dict[key] = redactor.redact(value)
+        event_dict[key] = _redact_value(redactor, value)
     return event_dict
+
+
+def _redact_value(redactor: Redactor, value: object) -> object:
+    if isinstance(value, str):
+        return redactor.redact(value)
+    if isinstance(value, Mapping):
+        return {key: _redact_value(redactor, item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_value(redactor, item) for item in value]
+    if value is None or isinstance(value, int | float):
+        return value
+    # Any other object is rendered through str()/repr(): check what that would show.
+    text = str(value)
+    redacted = redactor.redact(text)
+    return value if redacted == text else redacted
 
 
 def secret_values(value: object) -> Iterator[str]:

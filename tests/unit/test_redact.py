@@ -190,3 +190,15 @@ access_token = "hubspot-token-1"
     settings = load_settings(path, {}, Catalog())
     found = set(settings_secrets(settings, Catalog()))
     assert found == {"db-password-1", "delighted-key-1", "hubspot-token-1"}
+
+
+def test_nested_and_object_log_values_are_redacted(active_secret: str) -> None:
+    out = io.StringIO()
+    configure_logging(DaemonSettings(log_format="json"), stream=out)
+    try:
+        structlog.get_logger("t").warning(
+            "failed", detail={"sent": [f"Bearer {active_secret}"]}, error=ValueError(active_secret)
+        )
+    finally:
+        structlog.reset_defaults()
+    assert fragments(active_secret, out.getvalue()) == []
