@@ -6,6 +6,8 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -45,6 +47,22 @@ class ReportFormat(StrEnum):
     HTML = "html"
 
 
+@contextmanager
+def _store_opening(settings: Settings) -> Iterator[None]:
+    """Turn a store that cannot be opened (unreachable, no driver, no disk) into one line."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        yield
+    except (SQLAlchemyError, OSError) as error:
+        url = make_url(settings.daemon.resolved_database_url()).render_as_string(hide_password=True)
+        cause = getattr(error, "orig", None) or error
+        reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        typer.echo(f"syncd: cannot open the store {url}: {reason}", err=True)
+        raise typer.Exit(2) from None
+
+
 def _settings(path: Path) -> Settings:
     from syncd.runtime.compose import load
 
@@ -68,7 +86,8 @@ def run(
 
     settings = _settings(config)
     configure_logging(settings.daemon)
-    daemon = build_daemon(settings)
+    with _store_opening(settings):
+        daemon = build_daemon(settings)
     stop = threading.Event()
     _stop_on_signals(stop)
     try:
@@ -144,8 +163,9 @@ def report(
     from syncd.store.engine import migrate, open_engine
 
     settings = _settings(config)
-    engine = open_engine(settings.daemon.resolved_database_url())
-    migrate(engine)
+    with _store_opening(settings):
+        engine = open_engine(settings.daemon.resolved_database_url())
+        migrate(engine)
     renderers = {
         ReportFormat.TEXT: render_text,
         ReportFormat.JSON: render_json,
@@ -169,8 +189,9 @@ def quarantine_list(config: ConfigOption = DEFAULT_CONFIG) -> None:
     from syncd.store.engine import migrate, open_engine
 
     settings = _settings(config)
-    engine = open_engine(settings.daemon.resolved_database_url())
-    migrate(engine)
+    with _store_opening(settings):
+        engine = open_engine(settings.daemon.resolved_database_url())
+        migrate(engine)
     with engine.connect() as conn:
         items = quarantine.unresolved(conn)
     for item in items:

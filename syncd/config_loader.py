@@ -1,27 +1,33 @@
 """Load ``Settings`` from a TOML file, ``SYNCD__`` environment overrides and secret references.
 
 Every problem is collected and raised together in one ``ConfigError``, so an admin fixes a
-broken file in one round instead of one error per restart.
+broken file in one round instead of one error per restart. Each option is reported once: the
+first problem found at a location (an unset secret, say) explains any later one there.
 
-- Environment overrides: ``SYNCD__DELIVERY__BATCH_SIZE=50`` sets ``[delivery] batch_size``;
-  values are read as TOML literals when they parse as one, else as plain strings.
+- Environment overrides (``config_overrides``): ``SYNCD__DELIVERY__BATCH_SIZE=50`` sets
+  ``[delivery] batch_size``, read by the option's type; problems name the variable.
 - Secrets: any string value ``env:NAME`` is replaced by that environment variable, and
   ``file:/path`` by the file's content (trailing newline stripped), e.g. a container secret.
+- The SQLite store's directory must exist or be creatable, and be writable; it is checked
+  without creating anything.
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import make_url
 
+from syncd.config_overrides import Override, apply_overrides
+from syncd.config_secrets import resolve_secrets
 from syncd.errors import ConfigError, ConfigProblem
-from syncd.settings import CrmSettings, Settings, SourceSettings
-
-ENV_PREFIX = "SYNCD__"
+from syncd.redact import secret_values
+from syncd.settings import CrmSettings, DaemonSettings, Settings, SourceSettings
 
 
 class ConnectorCatalog(Protocol):
@@ -38,16 +44,54 @@ def load_settings(
     """Read, override, resolve and validate; raise ``ConfigError`` listing every problem."""
     problems: list[ConfigProblem] = []
     raw = _read_toml(path, problems)
-    _apply_env_overrides(raw, env)
-    _resolve_secrets(raw, env, "", problems)
+    overrides = apply_overrides(raw, env, catalog, problems)
+    resolve_secrets(raw, env, problems)
     settings = _validate(raw, problems)
     if catalog is not None:
         # Checked on the raw tables, so connector problems are listed even when core ones exist.
         problems.extend(_check_connectors(raw, catalog))
+    daemon = settings.daemon if settings is not None else _daemon_alone(raw)
+    if daemon is not None:
+        problems.extend(_store_dir_problems(daemon))
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(_once_per_location(_named(problems, overrides)))
     assert settings is not None  # no problems means validation succeeded
     return settings
+
+
+def settings_secrets(settings: Settings, catalog: ConnectorCatalog) -> tuple[str, ...]:
+    """Every secret in ``settings``: connector options typed as secrets, the database password."""
+    found = [make_url(settings.daemon.resolved_database_url()).password or ""]
+    sections = [("source", s) for s in settings.sources.values()] + [("crm", settings.crm)]
+    for role, section in sections:
+        model = catalog.settings_model(role, section.kind)
+        if model is not None:
+            found.extend(secret_values(model.model_validate(section.model_extra or {})))
+    return tuple(secret for secret in found if secret)
+
+
+def _named(problems: list[ConfigProblem], overrides: tuple[Override, ...]) -> list[ConfigProblem]:
+    """Prefix each problem that an environment override caused with ``VARIABLE=value: ``."""
+    named = []
+    for problem in problems:
+        cause = next((o for o in overrides if o.covers(problem.location)), None)
+        if cause is None or problem.message.startswith(cause.variable):
+            named.append(problem)
+        else:
+            message = f"{cause.variable}={cause.shown}: {problem.message}"
+            named.append(ConfigProblem(problem.location, message))
+    return named
+
+
+def _once_per_location(problems: list[ConfigProblem]) -> list[ConfigProblem]:
+    # Reading and resolving come before validation, so the first problem is the cause.
+    seen: set[str] = set()
+    kept = []
+    for problem in problems:
+        if problem.location not in seen or not problem.location:
+            seen.add(problem.location)
+            kept.append(problem)
+    return kept
 
 
 def _read_toml(path: Path, problems: list[ConfigProblem]) -> dict[str, Any]:
@@ -60,67 +104,6 @@ def _read_toml(path: Path, problems: list[ConfigProblem]) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         problems.append(ConfigProblem(str(path), f"not valid TOML: {error}"))
     return {}
-
-
-def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
-    for name, value in sorted(env.items()):
-        if not name.startswith(ENV_PREFIX):
-            continue
-        keys = [part.lower() for part in name[len(ENV_PREFIX) :].split("__") if part]
-        target = raw
-        for key in keys[:-1]:
-            target = target.setdefault(key, {})
-            if not isinstance(target, dict):
-                break
-        else:
-            if keys:
-                target[keys[-1]] = _parse_literal(value)
-
-
-def _parse_literal(value: str) -> Any:
-    try:
-        return tomllib.loads(f"v = {value}")["v"]
-    except tomllib.TOMLDecodeError:
-        return value
-
-
-def _resolve_secrets(
-    node: Any, env: Mapping[str, str], where: str, problems: list[ConfigProblem]
-) -> None:
-    for key, value, location in _children(node, where):
-        if isinstance(value, str):
-            resolved = _resolve_one(value, env, location, problems)
-            if resolved is not None:
-                node[key] = resolved
-        else:
-            _resolve_secrets(value, env, location, problems)
-
-
-def _children(node: Any, where: str) -> Iterator[tuple[Any, Any, str]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield key, value, f"{where}.{key}" if where else str(key)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield index, value, f"{where}[{index}]"
-
-
-def _resolve_one(
-    value: str, env: Mapping[str, str], location: str, problems: list[ConfigProblem]
-) -> str | None:
-    if value.startswith("env:"):
-        name = value[4:]
-        if name not in env:
-            problems.append(ConfigProblem(location, f"environment variable {name} is not set"))
-            return ""
-        return env[name]
-    if value.startswith("file:"):
-        try:
-            return Path(value[5:]).read_text(encoding="utf-8").rstrip("\n")
-        except OSError as error:
-            problems.append(ConfigProblem(location, f"cannot read secret file: {error.strerror}"))
-            return ""
-    return None
 
 
 def _validate(raw: dict[str, Any], problems: list[ConfigProblem]) -> Settings | None:
@@ -164,3 +147,27 @@ def _check_one(
         model.model_validate(options)
     except ValidationError as error:
         yield from _problems_from(error, where)
+
+
+def _daemon_alone(raw: dict[str, Any]) -> DaemonSettings | None:
+    # The store directory is checked even when another table is broken.
+    try:
+        return DaemonSettings.model_validate(raw.get("daemon", {}))
+    except ValidationError:
+        return None
+
+
+def _store_dir_problems(daemon: DaemonSettings) -> Iterator[ConfigProblem]:
+    """The SQLite store's directory must be creatable and writable; nothing is created here."""
+    where = "daemon.data_dir" if daemon.database_url is None else "daemon.database_url"
+    folder = daemon.sqlite_dir()
+    if folder is None:
+        return  # PostgreSQL: the data directory is not used by the daemon
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        yield ConfigProblem(where, f"{folder} cannot be created: {existing} is not a directory")
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        verb = "is not writable" if existing == folder else "cannot be created in"
+        yield ConfigProblem(where, f"{folder} {verb} by this user ({existing})")

@@ -9,6 +9,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from syncd.contact_match import BY_EMAIL, MATCH_FORMS, ContactMatch, ContactMatchOption
 from syncd.model import NpsCategory, Priority
@@ -31,6 +33,12 @@ TEMPLATE_FIELDS = frozenset(
     }
 )
 OWNER_STRATEGIES = ("contact_owner", "team_contact_owner", "least_open")
+#: The stores syncd ships drivers and migrations for.
+_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
+SUPPORTED_DATABASES = (
+    "syncd supports SQLite (sqlite:///path/to/syncd.db) and "
+    "PostgreSQL (postgresql://user@host:5432/dbname)"
+)
 
 
 class _Strict(BaseModel):
@@ -57,8 +65,29 @@ class DaemonSettings(_Strict):
             raise ValueError(f"unknown time zone {value!r}") from error
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"not a database URL; {SUPPORTED_DATABASES}") from None
+        if url.drivername not in _DRIVERS:
+            # Only the scheme is shown: the URL may carry a password.
+            raise ValueError(f"unsupported database {url.drivername!r}; {SUPPORTED_DATABASES}")
+        return value
+
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'syncd.db'}"
+
+    def sqlite_dir(self) -> Path | None:
+        """The directory the SQLite store lives in; None for PostgreSQL or an in-memory store."""
+        url = make_url(self.resolved_database_url())
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database).parent
 
 
 class SourceSettings(BaseModel):

@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from connectors.registry import Catalog, connector_class
-from syncd.config_loader import load_settings
+from syncd.config_loader import load_settings, settings_secrets
 from syncd.contracts import Crm, SurveySource
+from syncd.redact import Redactor, activate
 from syncd.runtime.daemon import Daemon
 from syncd.settings import Settings
 from syncd.store.engine import migrate, open_engine
@@ -20,6 +21,8 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Settings:
 
 
 def build_daemon(settings: Settings) -> Daemon:
+    # Every stored error text and log line is redacted with this daemon's secrets.
+    activate(Redactor.of(settings_secrets(settings, Catalog())))
     engine = open_engine(settings.daemon.resolved_database_url())
     migrate(engine)
     holder = settings.daemon.instance_id or f"{socket.gethostname()}-{os.getpid()}"

@@ -7,6 +7,7 @@ import sys
 
 import structlog
 
+from syncd.redact import structlog_processor
 from syncd.settings import DaemonSettings
 
 
@@ -26,6 +27,7 @@ def configure_logging(settings: DaemonSettings, *, stream: object = None) -> Non
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            structlog_processor,  # last before rendering: sees every value, tracebacks included
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(

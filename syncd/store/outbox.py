@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, Select, and_, case, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
+from syncd.redact import stored_error
 from syncd.store.schema import outbox
 from syncd.store.upsert import insert_ignore
 
@@ -240,7 +241,7 @@ def retry_later(
             status=Status.PENDING.value,
             next_attempt_ms=next_attempt_ms,
             needs_reconcile=reconcile,
-            last_error=error[:2000],
+            last_error=stored_error(error),
             claimed_by=None,
             lease_until_ms=None,
             updated_ms=now_ms,
@@ -255,7 +256,7 @@ def settle(conn: Connection, action: Action, status: Status, error: str, now_ms:
         .where(outbox.c.id == action.id)
         .values(
             status=status.value,
-            last_error=error[:2000],
+            last_error=stored_error(error),
             claimed_by=None,
             lease_until_ms=None,
             needs_reconcile=False,
@@ -279,7 +280,7 @@ def _skip_dependents(conn: Connection, key: str, reason: str, now_ms: int) -> No
         conn.execute(
             update(outbox)
             .where(outbox.c.key == dependent)
-            .values(status=Status.SKIPPED.value, last_error=reason[:2000], updated_ms=now_ms)
+            .values(status=Status.SKIPPED.value, last_error=stored_error(reason), updated_ms=now_ms)
         )
         _skip_dependents(conn, dependent, reason, now_ms)
 

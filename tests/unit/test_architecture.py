@@ -9,7 +9,14 @@ ROOT = Path(__file__).parents[2]
 #: The composition root may name concrete connectors; nothing else in the core may.
 COMPOSITION_ROOT = {"syncd/runtime/compose.py"}
 VENDOR_SDKS = ("hubspot", "simple_salesforce", "httpx")
-CORE_FOR_CONNECTORS = {"syncd.contracts", "syncd.model", "syncd.errors", "syncd.ratelimit"}
+CORE_FOR_CONNECTORS = {
+    "syncd.contracts",
+    "syncd.model",
+    "syncd.errors",
+    "syncd.ratelimit",
+    "syncd.redact",
+    "syncd.urls",
+}
 
 
 def _imports(path: Path) -> set[str]:

@@ -5,6 +5,10 @@ is a plain ``ApiException``, so HTTP errors are recognised by shape (``status``,
 ``headers``), never by class. The rule that matters most: anything HubSpot may have processed
 (5xx other than 503, a read timeout, a dropped connection) is ``CrmOutcomeUnknown``, because a
 repeated ``batch/create`` would duplicate tasks.
+
+Messages keep the status and HubSpot's ``category``, ``message`` and ``correlationId``; never the
+response headers or the request (the SDK's own ``str()`` of an exception carries both). Each
+text is redacted before it is cut, so a token echoed near the cut cannot survive in part.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from syncd.errors import (
     CrmRejected,
     CrmUnavailable,
 )
+from syncd.redact import Redactor
 
 #: HubSpot's lock on records under heavy writes lasts 2 s.
 LOCKED_WAIT_SECONDS = 2.0
@@ -38,6 +43,7 @@ MIGRATION_WAIT_SECONDS = 60.0
 #: Refused before processing: 503 and Cloudflare's "origin down/unreachable/timed out".
 _NOT_PROCESSED = frozenset({503, 521, 522, 523})
 _MAX_MESSAGE = 500
+_NO_SECRETS = Redactor()
 
 
 class HubSpotRejected(CrmRejected):
@@ -62,20 +68,23 @@ class ErrorBody:
         data = _json_object(body)
         if data is None:
             text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
-            return cls(message=text.strip()[:_MAX_MESSAGE])
+            return cls(message=text.strip())
         return cls(
-            message=str(data.get("message") or "")[:_MAX_MESSAGE],
+            message=str(data.get("message") or ""),
             category=str(data.get("category") or data.get("errorType") or ""),
             correlation_id=str(data.get("correlationId") or ""),
             policy_name=str(data.get("policyName") or ""),
         )
 
-    def describe(self, status: int) -> str:
+    def describe(self, status: int, redactor: Redactor = _NO_SECRETS) -> str:
+        """``HubSpot 400 CATEGORY: message (correlationId ...)``, redacted, message cut short."""
         parts = [f"HubSpot {status}"]
         if self.category:
-            parts.append(self.category)
-        text = " ".join(parts) + (f": {self.message}" if self.message else "")
-        return text + (f" (correlationId {self.correlation_id})" if self.correlation_id else "")
+            parts.append(redactor.clip(self.category, 100))
+        message = redactor.clip(self.message, _MAX_MESSAGE)
+        text = " ".join(parts) + (f": {message}" if message else "")
+        correlation = redactor.clip(self.correlation_id, 100)
+        return text + (f" (correlationId {correlation})" if correlation else "")
 
 
 def is_http_error(error: BaseException) -> bool:
@@ -83,7 +92,7 @@ def is_http_error(error: BaseException) -> bool:
     return all(hasattr(error, name) for name in ("status", "body", "headers"))
 
 
-def translate(error: BaseException) -> CrmError:
+def translate(error: BaseException, redactor: Redactor = _NO_SECRETS) -> CrmError:
     """The syncd error for an SDK ``ApiException``-like or a urllib3/socket failure."""
     if isinstance(error, CrmError):
         return error
@@ -92,14 +101,20 @@ def translate(error: BaseException) -> CrmError:
             int(getattr(error, "status", 0) or 0),
             getattr(error, "body", None),
             getattr(error, "headers", None),
+            redactor,
         )
-    return _translate_transport(error)
+    return _translate_transport(error, redactor)
 
 
-def translate_status(status: int, body: object, headers: object) -> CrmError:
-    """The syncd error for an HTTP error response (``status`` 0: the SDK's wrapped SSL error)."""
+def translate_status(
+    status: int, body: object, headers: object, redactor: Redactor = _NO_SECRETS
+) -> CrmError:
+    """The syncd error for an HTTP error response (``status`` 0: the SDK's wrapped SSL error).
+
+    ``headers`` are read for ``Retry-After`` only; none of them reaches the message.
+    """
     info = ErrorBody.parse(body)
-    message = info.describe(status)
+    message = info.describe(status, redactor)
     if status in (401, 403):
         return CrmAuthError(message)
     if status in _NOT_PROCESSED or status in (423, 429, 477):
@@ -130,10 +145,10 @@ def rate_limit_wait(policy_name: str) -> float:
     return TEN_SECONDLY_WAIT_SECONDS
 
 
-def _translate_transport(error: BaseException) -> CrmError:
+def _translate_transport(error: BaseException, redactor: Redactor) -> CrmError:
     if isinstance(error, urllib3_errors.MaxRetryError) and error.reason is not None:
-        return _translate_transport(error.reason)
-    detail = f"{type(error).__name__}: {error}"
+        return _translate_transport(error.reason, redactor)
+    detail = redactor.clip(f"{type(error).__name__}: {error}", _MAX_MESSAGE)
     # Connection refused, DNS failure or connect timeout: the request never left this machine.
     if isinstance(error, urllib3_errors.ConnectTimeoutError | ConnectionRefusedError):
         return CrmUnavailable(f"HubSpot unreachable ({detail})")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from syncd.urls import HttpBaseUrl
 
 
 class HubSpotFieldNames(BaseModel):
@@ -24,7 +26,7 @@ class HubSpotSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    base_url: str = "https://api.hubapi.com"
+    base_url: HttpBaseUrl = "https://api.hubapi.com"
     access_token: SecretStr = Field(min_length=1)
     fields: HubSpotFieldNames = HubSpotFieldNames()
     #: About 80% of the 190 per rolling 10 s of Professional/Enterprise private apps.
@@ -34,10 +36,3 @@ class HubSpotSettings(BaseModel):
     timeout_seconds: float = Field(default=30, gt=0)
     #: Inline retries for calls that are safe to repeat (reads, search, updates) and for 429s.
     read_retries: int = Field(default=3, ge=0, le=10)
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("must be an http(s) URL such as https://api.hubapi.com")
-        return value.rstrip("/")

@@ -13,6 +13,7 @@ from connectors.crm.hubspot.errors import TEN_SECONDLY_WAIT_SECONDS, is_http_err
 from connectors.crm.hubspot.settings import HubSpotSettings
 from syncd.errors import CrmError, CrmOutcomeUnknown, CrmRateLimited, CrmUnavailable
 from syncd.ratelimit import SlidingWindowLimiter
+from syncd.redact import Redactor
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class Transport:
         self._timeout = settings.timeout_seconds
         self._retries = settings.read_retries
         self._sleep = sleep
-        self._secret = settings.access_token.get_secret_value()
+        self._redactor = Redactor.of([settings.access_token.get_secret_value()])
 
     def call(self, operation: Operation, *, idempotent: bool, search: bool = False) -> Any:
         limiter = self._search if search else self._general
@@ -65,10 +66,7 @@ class Transport:
     def _translate(self, raw: Exception) -> CrmError:
         if not _is_remote_failure(raw):
             raise raw
-        error = translate(raw)
-        if self._secret and self._secret in str(error):
-            error.args = (str(error).replace(self._secret, "***"),)
-        return error
+        return translate(raw, self._redactor)
 
     def _retry(
         self, error: CrmError, attempt: int, idempotent: bool, limiter: SlidingWindowLimiter

@@ -1,7 +1,7 @@
 """HTTP to Delighted: auth, rate limiting, transient retries and the error mapping.
 
-Every error message passes through ``_redact`` so the API key can never reach a log line, even
-if a proxy echoes the request back into a body.
+Every error message passes through ``_redact`` (redacted first, cut short after) so the API key
+can never reach a log line, even if a proxy echoes the request back into a body.
 """
 
 from __future__ import annotations
@@ -21,10 +21,13 @@ from tenacity.wait import wait_exponential
 from connectors.sources.delighted.settings import DelightedSettings
 from syncd.errors import SourceAuthError, SourceError, SourceRejected, SourceUnavailable
 from syncd.ratelimit import SlidingWindowLimiter
+from syncd.redact import Redactor
 
 LIST_PATH = "survey_responses.json"
 #: A longer Retry-After is not slept through inside one fetch; the scheduler waits instead.
 MAX_INLINE_WAIT = 60.0
+#: How much of a vendor message an error keeps (after redaction).
+MAX_DETAIL = 300
 _backoff = wait_exponential(multiplier=1, max=30)
 _log = structlog.get_logger(__name__)
 
@@ -43,7 +46,7 @@ class DelightedClient:
     ) -> None:
         key = settings.api_key.get_secret_value()
         basic = base64.b64encode(f"{key}:".encode()).decode()
-        self._secrets = (key, basic)
+        self._redactor = Redactor.of((key, basic))
         self._timeout = settings.timeout_seconds
         self._http = httpx.Client(
             base_url=settings.base_url,
@@ -94,7 +97,7 @@ class DelightedClient:
 
     def _error(self, response: httpx.Response) -> SourceError:
         status = response.status_code
-        detail = self._redact(_vendor_message(response))
+        detail = self._redact(_vendor_message(response), MAX_DETAIL)
         if status == 401:
             return SourceAuthError(f"Delighted refused the API key (401 {detail})")
         if status == 403:  # Delighted: the feature is not on the account's plan
@@ -106,10 +109,8 @@ class DelightedClient:
             return SourceUnavailable(f"Delighted failed ({status} {detail})", retry_after)
         return SourceRejected(f"Delighted rejected the request ({status} {detail})")
 
-    def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+    def _redact(self, text: str, limit: int = MAX_DETAIL) -> str:
+        return self._redactor.clip(text, limit)
 
 
 def _limiter(requests_per_second: float) -> SlidingWindowLimiter:
@@ -124,7 +125,7 @@ def _vendor_message(response: httpx.Response) -> str:
     except ValueError:
         return response.reason_phrase or "no message"
     message = body.get("message") if isinstance(body, dict) else None
-    return str(message)[:300] if message else response.reason_phrase or "no message"
+    return str(message) if message else response.reason_phrase or "no message"
 
 
 def _retry_after(header: str | None) -> float | None:

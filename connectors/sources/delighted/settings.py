@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from syncd.urls import HttpBaseUrl
 
 
 class DelightedSettings(BaseModel):
@@ -10,7 +12,7 @@ class DelightedSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    base_url: str = "https://api.delighted.com/v1"
+    base_url: HttpBaseUrl = "https://api.delighted.com/v1"
     api_key: SecretStr = Field(min_length=1)
     page_size: int = Field(default=100, ge=1, le=100)
     survey_types: tuple[str, ...] = Field(default=("nps",), min_length=1)
@@ -20,10 +22,3 @@ class DelightedSettings(BaseModel):
     requests_per_second: float = Field(default=2, gt=0)
     #: Transient retries inside one fetch (429, 5xx, timeouts) before giving up to the scheduler.
     max_retries: int = Field(default=4, ge=0, le=10)
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("must be an http(s) URL such as https://api.delighted.com/v1")
-        return value.rstrip("/")
