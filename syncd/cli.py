@@ -183,6 +183,8 @@ def sandbox(
     from syncd.sandbox.world import seed
 
     settings = _sandbox_settings(config)
+    stop = threading.Event()
+    _stop_on_signals(stop)  # before the URLs are printed: a reader may stop us right after
     running, served = start_sandbox(settings, source_port=source_port, crm_port=crm_port)
     world = seed(running.delighted, running.hubspot, now=utcnow())
     typer.echo(f"sandbox up: {len(world.responses)} answers; Ctrl-C to stop")
@@ -190,8 +192,6 @@ def sandbox(
         typer.echo(line)
     with packaged_config() as packaged:
         typer.echo(f"Run the daemon against it: {run_hint(config or packaged, settings, served)}")
-    stop = threading.Event()
-    _stop_on_signals(stop)
     stop.wait()
     running.stop()
 

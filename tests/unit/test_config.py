@@ -118,5 +118,6 @@ def test_config_validate_exits_non_zero_and_run_does_not_start(tmp_path: Path) -
     run = _cli("run", "--once", "--config", str(config), cwd=tmp_path)
     assert run.returncode == 2
     assert not (tmp_path / "d").exists()  # no store was created: the daemon never started
-    ok = _cli("config", "validate", "--config", str(ROOT / "syncd" / "sandbox" / "demo.toml"), cwd=ROOT)
+    demo = ROOT / "syncd" / "sandbox" / "demo.toml"
+    ok = _cli("config", "validate", "--config", str(demo), cwd=ROOT)
     assert ok.returncode == 0, ok.stderr
