@@ -90,8 +90,8 @@ def test_demo_leaves_the_store_of_the_environments_config_untouched(tmp_path: Pa
     store, config = _live_store(tmp_path)
     before = _snapshot(store)
     result = _demo(tmp_path / "work", SYNCD_CONFIG=str(config), SYNCD__DAEMON__DATA_DIR=str(store))
-    assert result.returncode == 0, result.stderr
     assert _snapshot(store) == before
+    assert result.returncode == 0, result.stderr
     assert (tmp_path / "work" / "syncd-demo" / "syncd.db").is_file()
 
 
@@ -99,11 +99,11 @@ def test_demo_refuses_a_config_that_is_not_the_sandbox(tmp_path: Path) -> None:
     store, config = _live_store(tmp_path)
     before = _snapshot(store)
     result = _demo(tmp_path / "work", "--config", str(config))
+    assert _snapshot(store) == before
     assert result.returncode == 2
     assert "sources.delighted.base_url: not set, so the vendor's API" in result.stderr
     assert "crm.base_url: not set, so the vendor's API" in result.stderr
     assert "the demo only talks to its own fakes on 127.0.0.1" in result.stderr
-    assert _snapshot(store) == before
     assert not (tmp_path / "work" / "syncd-demo").exists()
 
 
@@ -124,8 +124,8 @@ def test_demo_ignores_the_data_dir_its_config_names(tmp_path: Path) -> None:
     config = tmp_path / "sandbox.toml"
     config.write_text(text.replace('"syncd-sandbox"', f'"{store}"'), encoding="utf-8")
     result = _demo(tmp_path / "work", "--config", str(config))
-    assert result.returncode == 0, result.stderr
     assert _snapshot(store) == before
+    assert result.returncode == 0, result.stderr
 
 
 def test_taken_ports_fall_back_to_free_ones_and_the_output_says_so(tmp_path: Path) -> None:
