@@ -35,8 +35,15 @@ def _checkout_with_venv(tmp_path: Path, python: str | None) -> Path:
 
 
 def _plan(checkout: Path, target: str) -> list[str]:
+    # Run as a top-level make even under `make test`: no inherited flags, no directory banners.
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
     result = subprocess.run(
-        ["make", "-n", target], cwd=checkout, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", target],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout.splitlines()
 
