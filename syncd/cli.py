@@ -101,6 +101,12 @@ SandboxConfigOption = Annotated[
 ]
 
 
+def _port_option(what: str, default: bool | str = True) -> typer.models.OptionInfo:
+    text = f"Sandbox {what} port; 0: any free port (a taken port falls back to one)."
+    port: typer.models.OptionInfo = typer.Option(min=0, max=65535, help=text, show_default=default)
+    return port
+
+
 def _sandbox_settings(config: Path | None) -> Settings:
     from syncd.runtime.demo_config import load_sandbox_settings
 
@@ -117,23 +123,17 @@ def demo(
     data_dir: Annotated[
         Path,
         typer.Option(
-            help="The demo's own directory for its store and report. Created with a "
-            ".syncd-demo marker and emptied on every run; a non-empty directory without the "
-            "marker is refused untouched."
+            help="The demo's own directory (store, report): created with a .syncd-demo marker, "
+            "emptied on every run; a non-empty directory without the marker is refused."
         ),
     ] = Path("syncd-demo"),
-    source_port: Annotated[
-        int, typer.Option(min=0, max=65535, help="Sandbox survey API port; 0: any free port.")
-    ] = 0,
-    crm_port: Annotated[
-        int, typer.Option(min=0, max=65535, help="Sandbox CRM port; 0: any free port.")
-    ] = 0,
+    source_port: Annotated[int, _port_option("survey API")] = 0,
+    crm_port: Annotated[int, _port_option("CRM")] = 0,
     responses: Annotated[int, typer.Option(min=1, help="How many survey answers to seed.")] = 300,
 ) -> None:
     """Run the whole loop against the built-in sandbox (SQLite, no accounts) and report.
 
-    Never touches the configured store: its data lives in --data-dir only. A requested port that
-    is taken falls back to a free one; the output names the URLs served.
+    Never touches a configured store (its data is in --data-dir only); taken ports fall back.
     """
     from syncd.runtime.demo import run_demo
     from syncd.runtime.demo_dir import DemoDirRefused
@@ -142,13 +142,8 @@ def demo(
     settings = _sandbox_settings(config)
     configure_logging(settings.daemon)
     try:
-        run_demo(
-            settings,
-            typer.echo,
-            data_dir=data_dir,
-            ports=(source_port, crm_port),
-            responses=responses,
-        )
+        ports = (source_port, crm_port)
+        run_demo(settings, typer.echo, data_dir=data_dir, ports=ports, responses=responses)
     except DemoDirRefused as error:
         typer.echo(f"syncd demo: {error}", err=True)
         raise typer.Exit(2) from error
@@ -157,21 +152,8 @@ def demo(
 @app.command()
 def sandbox(
     config: SandboxConfigOption = None,
-    source_port: Annotated[
-        int | None,
-        typer.Option(
-            min=0,
-            max=65535,
-            help="Sandbox survey API port; 0: any free port.",
-            show_default="config's",
-        ),
-    ] = None,
-    crm_port: Annotated[
-        int | None,
-        typer.Option(
-            min=0, max=65535, help="Sandbox CRM port; 0: any free port.", show_default="config's"
-        ),
-    ] = None,
+    source_port: Annotated[int | None, _port_option("survey API", "config's")] = None,
+    crm_port: Annotated[int | None, _port_option("CRM", "config's")] = None,
 ) -> None:
     """Serve the sandbox fakes until Ctrl-C, for a manual `syncd run` against them.
 
