@@ -138,12 +138,15 @@ def test_taken_ports_fall_back_to_free_ones_and_the_output_says_so(tmp_path: Pat
 
 
 def test_two_demos_at_once_both_succeed(tmp_path: Path) -> None:
+    # Both name the sandbox config, whose URLs carry fixed ports: the demo serves free ones.
+    config = str(Path(__file__).parents[2] / "syncd" / "sandbox" / "demo.toml")
+    command = [sys.executable, "-m", "syncd.cli", "demo", "--config", config, "--responses", "40"]
     runs = []
     for name in ("one", "two"):
         (tmp_path / name).mkdir()
         runs.append(
             subprocess.Popen(
-                [sys.executable, "-m", "syncd.cli", "demo", "--responses", "40"],
+                command,
                 cwd=tmp_path / name,
                 env=_env(),
                 stdout=subprocess.DEVNULL,
