@@ -1,27 +1,40 @@
 # Two entry points: `make demo` and `make test`. Each creates .venv with the locked
-# dependencies when it is missing, so a fresh clone needs nothing but python3 (3.11+).
+# dependencies when it is missing or unusable, so a fresh clone needs nothing but python3 (3.11+).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Tools run as `python -m`, never as .venv/bin scripts: a script's shebang holds the absolute path
+# of the venv that wrote it, so it breaks (Error 127) once the venv is copied or moved.
+RUN := $(BIN)/python -m
+
+# The venv is usable when its interpreter starts and its editable install is this checkout. One
+# copied from another machine or directory fails the check; dropping the stamp makes the rule
+# below rebuild it (recreated when the interpreter cannot start, reinstalled otherwise).
+VENV_HOME := $(shell cd / && '$(CURDIR)/$(BIN)/python' -c 'import os, syncd; \
+	print(os.path.dirname(os.path.dirname(os.path.realpath(syncd.__file__))))' 2>/dev/null)
+ifneq ($(VENV_HOME),$(realpath $(CURDIR)))
+$(shell rm -f $(STAMP))
+endif
 
 .PHONY: demo test lint typecheck bench clean
 
 $(STAMP): requirements-dev.lock pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -c '' 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# The demo keeps its store and report in data/demo, its own directory (see `syncd demo --help`).
 demo: $(STAMP)
-	$(BIN)/syncd demo --config config/demo.toml
+	$(RUN) syncd.cli demo --data-dir data/demo
 
 test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
-	$(BIN)/pytest
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+	$(RUN) pytest
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -108,33 +108,91 @@ def _stop_on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handle)
 
 
+SandboxConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="A sandbox config instead of the packaged one: one delighted source and a hubspot "
+        "CRM on 127.0.0.1, no database_url. SYNCD_CONFIG and SYNCD__ overrides never apply.",
+        show_default="the packaged demo config",
+    ),
+]
+
+
+def _port_option(what: str, default: bool | str = True) -> typer.models.OptionInfo:
+    text = f"Sandbox {what} port; 0: any free port (a taken port falls back to one)."
+    port: typer.models.OptionInfo = typer.Option(min=0, max=65535, help=text, show_default=default)
+    return port
+
+
+def _sandbox_settings(config: Path | None) -> Settings:
+    from syncd.runtime.demo_config import load_sandbox_settings
+
+    try:
+        return load_sandbox_settings(config)
+    except ConfigError as error:
+        typer.echo(f"syncd: {error}", err=True)
+        raise typer.Exit(2) from error
+
+
 @app.command()
 def demo(
-    config: ConfigOption = Path("config/demo.toml"),
-    responses: Annotated[int, typer.Option(help="How many survey answers to seed.")] = 300,
+    config: SandboxConfigOption = None,
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            help="The demo's own directory (store, report): created with a .syncd-demo marker, "
+            "emptied on every run; a non-empty directory without the marker is refused."
+        ),
+    ] = Path("syncd-demo"),
+    source_port: Annotated[int, _port_option("survey API")] = 0,
+    crm_port: Annotated[int, _port_option("CRM")] = 0,
+    responses: Annotated[int, typer.Option(min=1, help="How many survey answers to seed.")] = 300,
 ) -> None:
-    """Run the whole loop against the built-in sandbox (SQLite, no accounts) and report."""
+    """Run the whole loop against the built-in sandbox (SQLite, no accounts) and report.
+
+    Never touches a configured store (its data is in --data-dir only); taken ports fall back.
+    """
     from syncd.runtime.demo import run_demo
+    from syncd.runtime.demo_dir import DemoDirRefused
     from syncd.runtime.logging import configure_logging
 
-    settings = _settings(config)
+    settings = _sandbox_settings(config)
     configure_logging(settings.daemon)
-    _, sandbox = run_demo(settings, typer.echo, responses=responses)
-    sandbox.stop()
+    try:
+        ports = (source_port, crm_port)
+        run_demo(settings, typer.echo, data_dir=data_dir, ports=ports, responses=responses)
+    except DemoDirRefused as error:
+        typer.echo(f"syncd demo: {error}", err=True)
+        raise typer.Exit(2) from error
 
 
 @app.command()
-def sandbox(config: ConfigOption = Path("config/demo.toml")) -> None:
-    """Serve the sandbox fakes on the config's ports until Ctrl-C, for a manual `syncd run`."""
+def sandbox(
+    config: SandboxConfigOption = None,
+    source_port: Annotated[int | None, _port_option("survey API", "config's")] = None,
+    crm_port: Annotated[int | None, _port_option("CRM", "config's")] = None,
+) -> None:
+    """Serve the sandbox fakes until Ctrl-C, for a manual `syncd run` against them.
+
+    A taken port falls back to a free one; the output names the URLs and the matching command.
+    """
     from syncd.clock import utcnow
     from syncd.runtime.demo import start_sandbox
+    from syncd.runtime.demo_config import packaged_config, run_hint
     from syncd.sandbox.world import seed
 
-    running, _ = start_sandbox(_settings(config))
+    settings = _sandbox_settings(config)
+    stop = threading.Event()
+    _stop_on_signals(stop)  # before the URLs are printed: a reader may stop us right after
+    running, served = start_sandbox(settings, source_port=source_port, crm_port=crm_port)
     world = seed(running.delighted, running.hubspot, now=utcnow())
     typer.echo(f"sandbox up: {len(world.responses)} answers; Ctrl-C to stop")
-    stop = threading.Event()
-    _stop_on_signals(stop)
+    for line in running.describe():
+        typer.echo(line)
+    with packaged_config() as packaged:
+        typer.echo(f"Run the daemon against it: {run_hint(config or packaged, settings, served)}")
     stop.wait()
     running.stop()
 

@@ -1,25 +1,25 @@
 """``syncd demo``: the whole loop against the sandbox, narrated.
 
-Starts the fakes on loopback, seeds a week of answers, runs the daemon's passes on SQLite, lets
-the sandbox's CRM users work some tasks, and prints what happened and the report.
+Starts the fakes on loopback, seeds a week of answers, runs the daemon's passes on SQLite in the
+demo's own directory, lets the sandbox's CRM users work some tasks, and prints what happened and
+the report.
 """
 
 from __future__ import annotations
 
 import random
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 from syncd.clock import utcnow
 from syncd.report import build_report, render_html, render_text
 from syncd.runtime.compose import build_daemon
 from syncd.runtime.daemon import Daemon, PassSummary
+from syncd.runtime.demo_config import port_of
+from syncd.runtime.demo_dir import claim_demo_dir
 from syncd.sandbox.delighted import DelightedFake
-from syncd.sandbox.http import LoopbackServer
+from syncd.sandbox.http import LoopbackServer, serve_on_free_port
 from syncd.sandbox.hubspot import HubSpotFake
 from syncd.sandbox.world import World, add_late_comments, seed, work_tasks
 from syncd.settings import Settings
@@ -30,39 +30,96 @@ Say = Callable[[str], None]
 
 @dataclass(slots=True)
 class Sandbox:
-    """The running fakes and the settings pointing at them."""
+    """The running fakes, and a note for each requested port that was taken."""
 
     delighted: DelightedFake
     hubspot: HubSpotFake
     servers: tuple[LoopbackServer, LoopbackServer]
+    notes: tuple[str, ...] = ()
+
+    def describe(self) -> list[str]:
+        """The URLs served, for the output: where to point a browser or a manual run."""
+        source, crm = (server.base_url for server in self.servers)
+        return [
+            f"Sandbox survey API (Delighted-compatible): {source}/v1",
+            f"Sandbox CRM (HubSpot-compatible): {crm}",
+            *self.notes,
+        ]
 
     def stop(self) -> None:
         for server in self.servers:
             server.stop()
 
 
-def start_sandbox(settings: Settings, *, any_port: bool = False) -> tuple[Sandbox, Settings]:
-    """Serve the fakes on the ports the settings name (or free ports) and point settings there."""
+def start_sandbox(
+    settings: Settings,
+    *,
+    source_port: int | None = None,
+    crm_port: int | None = None,
+    any_port: bool = False,
+) -> tuple[Sandbox, Settings]:
+    """Serve the fakes and point the settings' first source and CRM at them.
+
+    A port of None is the one the config's base_url names, 0 (or ``any_port``) any free one; a
+    taken port falls back to a free one and says so in ``Sandbox.notes``.
+    """
     source_name, source = next(iter(settings.sources.items()))
     source_extra, crm_extra = dict(source.model_extra or {}), dict(settings.crm.model_extra or {})
     delighted = DelightedFake(str(source_extra["api_key"]))
     hubspot = HubSpotFake(str(crm_extra["access_token"]))
-    d_server = LoopbackServer(delighted, 0 if any_port else _port(source_extra)).start()
-    h_server = LoopbackServer(hubspot, 0 if any_port else _port(crm_extra)).start()
+    wanted = (
+        0 if any_port else port_of(source) if source_port is None else source_port,
+        0 if any_port else port_of(settings.crm) if crm_port is None else crm_port,
+    )
+    d_server, d_moved = serve_on_free_port(delighted, wanted[0])
+    h_server, h_moved = serve_on_free_port(hubspot, wanted[1])
+    notes = tuple(
+        f"Port {port} is in use, so the sandbox {what} serves on {server.port} instead"
+        for port, moved, what, server in (
+            (wanted[0], d_moved, "survey API", d_server),
+            (wanted[1], h_moved, "CRM", h_server),
+        )
+        if moved
+    )
     data = settings.model_dump(mode="json")
     data["sources"][source_name]["base_url"] = f"{d_server.base_url}/v1"
     data["crm"]["base_url"] = h_server.base_url
-    return Sandbox(delighted, hubspot, (d_server, h_server)), Settings.model_validate(data)
+    sandbox = Sandbox(delighted, hubspot, (d_server, h_server), notes)
+    return sandbox, Settings.model_validate(data)
 
 
-def _port(extra: dict[str, Any]) -> int:
-    return urlsplit(str(extra["base_url"])).port or 0
+def run_demo(
+    settings: Settings,
+    say: Say,
+    *,
+    data_dir: Path,
+    ports: tuple[int, int] = (0, 0),
+    responses: int = 300,
+) -> World:
+    """Run the narrated loop with its store in ``data_dir``, the demo's own directory.
+
+    ``settings`` must be a sandbox config (``demo_config.load_sandbox_settings``); its data_dir
+    is ignored. ``ports`` are the survey API's and the CRM's (0: any free port).
+    """
+    with claim_demo_dir(data_dir) as home:
+        say(f"Demo directory: {home} (the demo's own; emptied at the start of every run)")
+        settings = _with_data_dir(settings, home)
+        sandbox, settings = start_sandbox(settings, source_port=ports[0], crm_port=ports[1])
+        try:
+            for line in sandbox.describe():
+                say(line)
+            return _run(settings, sandbox, home, say, responses)
+        finally:
+            sandbox.stop()
 
 
-def run_demo(settings: Settings, say: Say, *, responses: int = 300) -> tuple[World, Sandbox]:
-    data_dir = settings.daemon.data_dir
-    shutil.rmtree(data_dir, ignore_errors=True)  # a demo always starts from an empty store
-    sandbox, settings = start_sandbox(settings)
+def _with_data_dir(settings: Settings, home: Path) -> Settings:
+    data = settings.model_dump(mode="json")
+    data["daemon"]["data_dir"] = str(home)
+    return Settings.model_validate(data)
+
+
+def _run(settings: Settings, sandbox: Sandbox, home: Path, say: Say, responses: int) -> World:
     world = seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=responses)
     say(
         f"Sandbox: {len(world.responses)} survey answers ({len(world.malformed)} malformed, "
@@ -73,10 +130,11 @@ def run_demo(settings: Settings, say: Say, *, responses: int = 300) -> tuple[Wor
     daemon = build_daemon(settings)
     try:
         _narrate(daemon, sandbox, world, say)
-        _report(daemon, data_dir, say)
+        _report(daemon, home, say)
     finally:
         daemon.close()
-    return world, sandbox
+    say(f"Store: {settings.daemon.resolved_database_url()}")
+    return world
 
 
 def _narrate(daemon: Daemon, sandbox: Sandbox, world: World, say: Say) -> None:

@@ -6,6 +6,7 @@ the daemon in a subprocess talk to them exactly as they would talk to the vendor
 
 from __future__ import annotations
 
+import errno
 import json
 import threading
 from collections.abc import Callable, Mapping
@@ -98,6 +99,10 @@ class LoopbackServer:
         )
 
     @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
@@ -120,3 +125,21 @@ class LoopbackServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+#: Bind errors that mean "this port is not ours to take", so another one will do.
+_PORT_TAKEN = frozenset({errno.EADDRINUSE, errno.EACCES})
+
+
+def serve_on_free_port(app: Handler, port: int) -> tuple[LoopbackServer, bool]:
+    """Start ``app`` on ``port``, or on a free port when that one is taken; True if it fell back.
+
+    The fakes only need *a* port: a second demo, or anything else holding the usual one, must not
+    stop the demo, so the caller reports the port actually served instead.
+    """
+    try:
+        return LoopbackServer(app, port).start(), False
+    except OSError as error:
+        if port == 0 or error.errno not in _PORT_TAKEN:
+            raise
+    return LoopbackServer(app, 0).start(), True

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from syncd.sandbox.delighted import DelightedFake
 from syncd.sandbox.hubspot import HubSpotFake
 
-#: The contact property holding the company's customer id; ``config/demo.toml`` matches by it.
+#: The contact property holding the company's customer id; the packaged ``demo.toml`` matches by it.
 CUSTOMER_ID = "customer_id"
 #: Share of answers given through a link that carries the customer id but no email.
 NO_EMAIL_SHARE = 0.08

@@ -12,7 +12,7 @@ from syncd.runtime.demo import Sandbox, start_sandbox
 from syncd.sandbox.world import World
 from syncd.settings import Settings
 
-DEMO_CONFIG = Path(__file__).parents[2] / "config" / "demo.toml"
+DEMO_CONFIG = Path(__file__).parents[2] / "syncd" / "sandbox" / "demo.toml"
 
 
 @contextmanager

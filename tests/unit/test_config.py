@@ -76,7 +76,7 @@ def test_env_overrides_and_secret_references(tmp_path: Path) -> None:
     secret = tmp_path / "token"
     secret.write_text("from-a-file\n", encoding="utf-8")
     text = (
-        (ROOT / "config" / "demo.toml")
+        (ROOT / "syncd" / "sandbox" / "demo.toml")
         .read_text(encoding="utf-8")
         .replace('access_token = "sandbox-token"', f'access_token = "file:{secret}"')
     )
@@ -97,7 +97,7 @@ def test_shipped_configs_are_valid(tmp_path: Path) -> None:
     token = tmp_path / "t"
     token.write_text("x", encoding="utf-8")
     _load(tmp_path, example.replace("/run/secrets/hubspot_token", str(token)), env)
-    _load(tmp_path, (ROOT / "config" / "demo.toml").read_text(encoding="utf-8"))
+    _load(tmp_path, (ROOT / "syncd" / "sandbox" / "demo.toml").read_text(encoding="utf-8"))
 
 
 def _cli(
@@ -123,7 +123,8 @@ def test_config_validate_exits_non_zero_and_run_does_not_start(tmp_path: Path) -
     run = _cli("run", "--once", "--config", str(config), cwd=tmp_path)
     assert run.returncode == 2
     assert not (tmp_path / "d").exists()  # no store was created: the daemon never started
-    ok = _cli("config", "validate", "--config", str(ROOT / "config" / "demo.toml"), cwd=ROOT)
+    demo = ROOT / "syncd" / "sandbox" / "demo.toml"
+    ok = _cli("config", "validate", "--config", str(demo), cwd=ROOT)
     assert ok.returncode == 0, ok.stderr
 
 
