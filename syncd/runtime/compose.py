@@ -8,6 +8,8 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from connectors.registry import Catalog, connector_class
 from syncd.config_loader import load_settings
 from syncd.contracts import Crm, SurveySource
@@ -39,19 +41,26 @@ def build_daemon(settings: Settings, stop: threading.Event | None = None) -> Dae
     url = settings.daemon.resolved_database_url()
     holder = instance_id(settings)
     lock = lock_sqlite(url, holder)
+    engine: Engine | None = None
     try:
-        daemon = _open(settings, url, holder, lock, stop)
+        engine = open_engine(url)
+        daemon = _open(settings, engine, holder, lock, stop)
     except BaseException:
         lock.release()
+        if engine is not None:
+            engine.dispose()
         raise
     daemon.recover()
     return daemon
 
 
 def _open(
-    settings: Settings, url: str, holder: str, lock: StoreLock, stop: threading.Event | None
+    settings: Settings,
+    engine: Engine,
+    holder: str,
+    lock: StoreLock,
+    stop: threading.Event | None,
 ) -> Daemon:
-    engine = open_engine(url)
     if not wait_for_store(engine, settings.daemon.connect_timeout_seconds, stop):
         raise StartupStopped
     lock = lock_instance(engine, holder, lock)

@@ -224,3 +224,4 @@ class Daemon:
             source.close()
         self.crm.close()
         self._lock.release()
+        self.engine.dispose()

@@ -40,7 +40,9 @@ class StoreLock:
             os.close(self.fd)  # closing the descriptor drops the flock
             self.fd = None
         if self.connection is not None:
-            self.connection.close()  # ends the session, and with it the advisory lock
+            # Invalidate, not just close: a pooled connection would keep the session, and the lock.
+            self.connection.invalidate()
+            self.connection.close()
             self.connection = None
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from syncd.runtime.compose import build_daemon
+from syncd.store.lock import StoreBusy
 from tests.e2e.helpers import sandbox_settings, write_config
 from tests.runtime.process import Syncd
 
@@ -38,3 +40,15 @@ def test_a_killed_instance_restarts_and_polls_at_once(tmp_path: Path, pg_server_
         again = Syncd("run", "--once", "--config", str(config))
         assert again.finish(timeout=60) == 0, again.lines
         assert any(POLLED in line for line in again.lines), again.lines
+
+
+def test_a_closed_daemon_frees_its_instance_id(tmp_path: Path, pg_server_url: str) -> None:
+    with sandbox_settings(tmp_path / "data", SYNCD__DAEMON__DATABASE_URL=pg_server_url) as (
+        _,
+        settings,
+    ):
+        build_daemon(settings).close()
+        again = build_daemon(settings)
+        with pytest.raises(StoreBusy, match="give each replica its own"):
+            build_daemon(settings)
+        again.close()
