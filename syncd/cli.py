@@ -19,6 +19,7 @@ import typer
 from syncd.errors import ConfigError
 
 if TYPE_CHECKING:
+    from syncd.runtime.daemon import Daemon
     from syncd.settings import Settings
 
 app = typer.Typer(
@@ -81,15 +82,18 @@ def run(
     ] = False,
 ) -> None:
     """Run the daemon: poll, plan, deliver and track every interval until SIGTERM/SIGINT."""
-    from syncd.runtime.compose import build_daemon
-    from syncd.runtime.logging import configure_logging
-
-    settings = _settings(config)
-    configure_logging(settings.daemon)
-    with _store_opening(settings):
-        daemon = build_daemon(settings)
+    # Signals first: a SIGTERM while the config loads or the store is awaited must stop us
+    # cleanly (as PID 1 in a container an ignored SIGTERM ends in SIGKILL).
     stop = threading.Event()
     _stop_on_signals(stop)
+    from syncd.runtime.logging import bootstrap_logging, configure_logging
+
+    bootstrap_logging()
+    settings = _settings(config)
+    configure_logging(settings.daemon)
+    daemon = None if stop.is_set() else _start(settings, stop)
+    if daemon is None:
+        raise typer.Exit(0)
     try:
         if once:
             summary = daemon.run_once(stop)
@@ -97,6 +101,22 @@ def run(
         daemon.run_forever(stop)
     finally:
         daemon.close()
+
+
+def _start(settings: Settings, stop: threading.Event) -> Daemon | None:
+    """Lock, reach and migrate the store; None when stopped meanwhile. Store problems: one line."""
+    from syncd.runtime.compose import StartupStopped, build_daemon
+    from syncd.store.engine import StoreUnavailable
+    from syncd.store.lock import StoreBusy
+
+    try:
+        with _store_opening(settings):
+            return build_daemon(settings, stop)
+    except StartupStopped:
+        return None
+    except (StoreBusy, StoreUnavailable) as error:
+        typer.echo(f"syncd: {error}", err=True)
+        raise typer.Exit(1) from error
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -263,7 +283,14 @@ def quarantine_list(config: ConfigOption = DEFAULT_CONFIG) -> None:
 
 def main() -> None:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    app()
+    try:
+        app()
+    except Exception:
+        # One structured event (a JSON line in containers), not a bare traceback.
+        from syncd.runtime.logging import log_crash
+
+        log_crash()
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -51,7 +51,11 @@ class DaemonSettings(_Strict):
     data_dir: Path = Path("data")
     database_url: str | None = None
     interval_seconds: float = Field(60.0, gt=0)
-    instance_id: str | None = None
+    #: Stable across restarts (default: the host name) so a restart takes back its own leases.
+    instance_id: str | None = Field(None, min_length=1, max_length=100)
+    lease_seconds: float = Field(60.0, gt=0)
+    stage_backoff_max_seconds: float = Field(300.0, gt=0)
+    connect_timeout_seconds: float = Field(30.0, ge=0)
     timezone: str = "UTC"
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Mapping
 from pathlib import Path
+
+from sqlalchemy import Engine
 
 from connectors.registry import Catalog, connector_class
 from syncd.config_loader import load_settings, settings_secrets
@@ -13,22 +16,62 @@ from syncd.contracts import Crm, SurveySource
 from syncd.redact import Redactor, activate
 from syncd.runtime.daemon import Daemon
 from syncd.settings import Settings
-from syncd.store.engine import migrate, open_engine
+from syncd.store.engine import migrate, open_engine, wait_for_store
+from syncd.store.lock import StoreLock, lock_instance, lock_sqlite
+
+
+class StartupStopped(Exception):
+    """A stop signal arrived while the daemon was starting; nothing was started."""
 
 
 def load(path: Path, env: Mapping[str, str] | None = None) -> Settings:
     return load_settings(path, os.environ if env is None else env, Catalog())
 
 
-def build_daemon(settings: Settings) -> Daemon:
+def instance_id(settings: Settings) -> str:
+    """The configured id, else the host name: stable across restarts of the same container."""
+    return settings.daemon.instance_id or socket.gethostname()
+
+
+def build_daemon(settings: Settings, stop: threading.Event | None = None) -> Daemon:
+    """Lock the store, wait for it, migrate it, then build the daemon and recover its claims.
+
+    The lock comes before anything touches the store. ``StartupStopped`` when ``stop`` is set
+    while waiting for the store.
+    """
     # Every stored error text and log line is redacted with this daemon's secrets.
     activate(Redactor.of(settings_secrets(settings, Catalog())))
-    engine = open_engine(settings.daemon.resolved_database_url())
-    migrate(engine)
-    holder = settings.daemon.instance_id or f"{socket.gethostname()}-{os.getpid()}"
-    daemon = Daemon(settings, engine, build_sources(settings), build_crm(settings), holder=holder)
+    url = settings.daemon.resolved_database_url()
+    holder = instance_id(settings)
+    lock = lock_sqlite(url, holder)
+    engine: Engine | None = None
+    try:
+        engine = open_engine(url)
+        daemon = _open(settings, engine, holder, lock, stop)
+    except BaseException:
+        lock.release()
+        if engine is not None:
+            engine.dispose()
+        raise
     daemon.recover()
     return daemon
+
+
+def _open(
+    settings: Settings,
+    engine: Engine,
+    holder: str,
+    lock: StoreLock,
+    stop: threading.Event | None,
+) -> Daemon:
+    if not wait_for_store(engine, settings.daemon.connect_timeout_seconds, stop):
+        raise StartupStopped
+    lock = lock_instance(engine, holder, lock)
+    migrate(engine)
+    if stop is not None and stop.is_set():
+        raise StartupStopped
+    sources, crm = build_sources(settings), build_crm(settings)
+    return Daemon(settings, engine, sources, crm, holder=holder, lock=lock)
 
 
 def build_sources(settings: Settings) -> dict[str, SurveySource]:

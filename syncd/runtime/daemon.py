@@ -1,4 +1,9 @@
-"""The daemon loop: poll → plan → deliver → track, every ``interval_seconds`` until stopped."""
+"""The daemon loop: poll → plan → deliver → track, every ``interval_seconds`` until stopped.
+
+Nothing but a stop ends the loop: a stage that raises, whatever it raises, is logged as one event
+(with its traceback when the error was not foreseen) and rests for a growing, capped time while
+the other stages carry on. While a pass works, a heartbeat renews this instance's leases and claims.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +26,12 @@ from syncd.pipeline.plan import PlanResult, plan_pending
 from syncd.pipeline.poll import PollResult, poll_source
 from syncd.pipeline.track import TrackResult, track_tasks
 from syncd.retry import RetryPolicy
+from syncd.runtime.backoff import StageBackoff
+from syncd.runtime.heartbeat import Heartbeat
 from syncd.settings import Settings
 from syncd.store import leases, outbox
 from syncd.store.engine import is_sqlite
+from syncd.store.lock import StoreLock
 
 log = structlog.get_logger(__name__)
 
@@ -51,6 +59,7 @@ class Daemon:
         *,
         holder: str,
         clock: Callable[[], datetime] = utcnow,
+        lock: StoreLock | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -59,51 +68,97 @@ class Daemon:
         self.holder = holder
         self.clock = clock
         self.tz = ZoneInfo(settings.daemon.timezone)
-        self._lease_ms = int((settings.daemon.interval_seconds * 3 + 60) * 1000)
+        self._lock = lock or StoreLock()
+        daemon = settings.daemon
+        self._lease_ms = int(daemon.lease_seconds * 1000)
+        self._claim_ms = int(settings.delivery.lease_seconds * 1000)
+        self._backoff = StageBackoff(
+            daemon.interval_seconds, max(daemon.stage_backoff_max_seconds, daemon.interval_seconds)
+        )
 
     def recover(self) -> None:
-        """SQLite means one instance: claims and leases left behind belong to a dead process.
+        """Take back what an earlier life of this instance left in flight.
 
-        Without this a restart after a crash would wait for the old leases to expire.
+        SQLite: the store lock makes this the only process, so every claim and lease belongs to a
+        dead one. PostgreSQL: the instance lock makes this id unique among live processes, so
+        claims under it are this instance's own; its leases it simply renews when it next acquires
+        them. Either way a restart after a crash works at once instead of waiting for expiry.
         """
-        if not is_sqlite(self.engine):
-            return
+        now_ms = to_ms(self.clock())
         with self.engine.begin() as conn:
-            released = outbox.release_all(conn, to_ms(self.clock()))
-            leases.release_all(conn)
+            if is_sqlite(self.engine):
+                released = outbox.release_all(conn, now_ms)
+                leases.release_all(conn)
+            else:
+                released = outbox.release(conn, self.holder, now_ms)
         if released:
             log.info("recovered actions left in flight by an earlier run", count=released)
 
     def run_forever(self, stop: threading.Event) -> None:
+        """Pass after pass until ``stop`` is set; failing stages back off, the loop goes on."""
         log.info(
             "syncd started",
-            holder=self.holder,
+            instance=self.holder,
             sources=sorted(self.sources),
             crm=self.crm.name,
             interval=self.settings.daemon.interval_seconds,
         )
-        while not stop.is_set():
-            self.run_once(stop)
-            stop.wait(self.settings.daemon.interval_seconds)
+        with self._heartbeat():
+            while not stop.is_set():
+                try:
+                    self._pass(stop, resting=True)
+                except Exception:
+                    log.error("pass failed; the next one starts on time", exc_info=True)
+                stop.wait(self.settings.daemon.interval_seconds)
         log.info("syncd stopping")
 
     def run_once(self, stop: threading.Event | None = None) -> PassSummary:
+        """One pass of every stage (no backoff: each stage runs once, failed or not)."""
+        with self._heartbeat():
+            return self._pass(stop, resting=False)
+
+    def _pass(self, stop: threading.Event | None, *, resting: bool) -> PassSummary:
         summary = PassSummary()
+        guard = partial(self._guarded, summary, resting=resting)
         for name, source in self.sources.items():
-            self._guarded(summary, f"poll {name}", partial(self._poll, source, summary, stop))
-        self._guarded(summary, "plan", lambda: self._plan(summary))
-        self._guarded(summary, "deliver", lambda: self._deliver(summary, stop))
+            guard(f"poll {name}", partial(self._poll, source, summary, stop))
+        guard("plan", lambda: self._plan(summary))
+        guard("deliver", lambda: self._deliver(summary, stop))
         if self.settings.tracking.enabled:
-            self._guarded(summary, "track", lambda: self._track(summary, stop))
+            guard("track", lambda: self._track(summary, stop))
         return summary
 
-    def _guarded(self, summary: PassSummary, stage: str, run: Callable[[], None]) -> None:
-        # One failing source or an unreachable CRM must not stop the other stages.
+    def _guarded(
+        self, summary: PassSummary, stage: str, run: Callable[[], None], *, resting: bool
+    ) -> None:
+        # One failing source, an unreachable CRM or a bug in one stage must not stop the others.
+        if resting and not self._backoff.ready(stage):
+            return
         try:
             run()
-        except SyncdError as error:
+        except Exception as error:
             summary.errors.append(f"{stage}: {error}")
-            log.error("stage failed; will retry next pass", stage=stage, error=str(error))
+            rest = self._backoff.failed(stage)
+            # A SyncdError was foreseen and says what to do; anything else needs its traceback.
+            log.error(
+                "stage failed",
+                stage=stage,
+                error=str(error) or type(error).__name__,
+                retry_in_seconds=rest if resting else None,
+                exc_info=not isinstance(error, SyncdError),
+            )
+        else:
+            self._backoff.succeeded(stage)
+
+    def _heartbeat(self) -> Heartbeat:
+        period = min(self._lease_ms, self._claim_ms) / 4000
+        return Heartbeat(self._renew, period)
+
+    def _renew(self) -> None:
+        now_ms = to_ms(self.clock())
+        with self.engine.begin() as conn:
+            leases.renew(conn, self.holder, self._lease_ms, now_ms)
+            outbox.renew(conn, self.holder, self._claim_ms, now_ms)
 
     def _leased(self, name: str) -> bool:
         with self.engine.begin() as conn:
@@ -150,7 +205,18 @@ class Daemon:
             self.clock,
             match_by=self.settings.crm.match_contacts_by,
         )
-        summary.deliver = Deliverer(ctx).run(stop)
+        try:
+            summary.deliver = Deliverer(ctx).run(stop)
+        finally:
+            # A batch cut short by an error keeps no claim: the heartbeat would renew it forever.
+            self._release_claims()
+
+    def _release_claims(self) -> None:
+        try:
+            with self.engine.begin() as conn:
+                outbox.release(conn, self.holder, to_ms(self.clock()))
+        except Exception:
+            log.warning("could not release claims; they expire with their lease", exc_info=True)
 
     def _track(self, summary: PassSummary, stop: threading.Event | None) -> None:
         if self._leased(f"track:{self.crm.name}"):
@@ -159,9 +225,15 @@ class Daemon:
             )
 
     def close(self) -> None:
-        with self.engine.begin() as conn:
-            outbox.release(conn, self.holder, to_ms(self.clock()))
-            leases.release(conn, self.holder)
+        """Hand back leases and claims (another replica may go on at once), close connectors."""
+        try:
+            with self.engine.begin() as conn:
+                outbox.release(conn, self.holder, to_ms(self.clock()))
+                leases.release(conn, self.holder)
+        except Exception:
+            log.warning("could not release leases and claims; they expire", exc_info=True)
         for source in self.sources.values():
             source.close()
         self.crm.close()
+        self._lock.release()
+        self.engine.dispose()

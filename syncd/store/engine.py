@@ -2,26 +2,91 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
+import structlog
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from syncd.errors import SyncdError
+
+log = structlog.get_logger(__name__)
 
 #: Any constant works; it only has to be the same for every replica.
 _MIGRATION_LOCK_ID = 72_114_001
+#: Seconds one connection attempt to PostgreSQL may take (a host that drops packets).
+_CONNECT_TIMEOUT = 10
 
 
 def open_engine(url: str) -> Engine:
     """Create the engine; SQLite gets WAL and a busy timeout so readers never block the daemon."""
+    try:
+        return _engine(url)
+    except ArgumentError as error:
+        shown = url.rsplit("@", maxsplit=1)[-1][:120]  # never the credentials
+        raise StoreUnavailable(
+            f"[daemon] database_url ...{shown} is not a usable database URL ({error}); "
+            "use sqlite:///path/to/syncd.db or postgresql://user@host:5432/dbname"
+        ) from None
+
+
+def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database)
     if parsed.drivername == "postgresql":
-        url = str(parsed.set(drivername="postgresql+psycopg"))
-    return create_engine(url, pool_pre_ping=True)
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    connect_args = (
+        {} if "connect_timeout" in parsed.query else {"connect_timeout": _CONNECT_TIMEOUT}
+    )
+    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+
+
+class StoreUnavailable(SyncdError):
+    """The store cannot be reached (database down, wrong URL or credentials)."""
+
+
+def wait_for_store(engine: Engine, timeout: float, stop: threading.Event | None = None) -> bool:
+    """Connect, retrying for up to ``timeout`` seconds (a database that starts after syncd).
+
+    False when ``stop`` was set while waiting; ``StoreUnavailable`` with a one-line reason when
+    the time is up.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.5
+    stop = stop or threading.Event()
+    while True:
+        try:
+            with engine.connect():
+                return True
+        except DBAPIError as error:
+            if time.monotonic() + delay > deadline:
+                raise StoreUnavailable(_unreachable(engine, error)) from None
+            if delay == 0.5:
+                log.warning(
+                    "store not reachable yet; retrying", error=_reason(error), within=timeout
+                )
+        if stop.wait(delay):
+            return False
+        delay = min(delay * 2, 5.0)
+
+
+def _reason(error: DBAPIError) -> str:
+    return (str(error.orig).strip().splitlines() or ["no reason given"])[0][:300]
+
+
+def _unreachable(engine: Engine, error: DBAPIError) -> str:
+    where = engine.url.render_as_string(hide_password=True)
+    return (
+        f"cannot reach the store at {where}: {_reason(error)}; "
+        "check [daemon] database_url and that the database is running"
+    )
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:

@@ -1,4 +1,9 @@
-"""Leases: one replica at a time polls a source or tracks a CRM; a dead one's lease expires."""
+"""Leases: one replica at a time polls a source or tracks a CRM; a dead one's lease expires.
+
+Holders are stable instance ids, so a restarted instance finds its own lease and takes it back at
+once (``acquire`` renews a lease its holder already has); a live holder keeps its leases with
+``renew`` while it works, and ``release`` hands them over on a clean stop.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,12 @@ def acquire(conn: Connection, name: str, holder: str, ttl_ms: int, now_ms: int) 
         .values(holder=holder, expires_ms=expires)
     )
     return renewed.rowcount == 1
+
+
+def renew(conn: Connection, holder: str, ttl_ms: int, now_ms: int) -> int:
+    """Push every lease ``holder`` has to ``now + ttl``; the number of leases renewed."""
+    statement = update(leases).where(leases.c.holder == holder).values(expires_ms=now_ms + ttl_ms)
+    return conn.execute(statement).rowcount
 
 
 def release(conn: Connection, holder: str) -> None:

@@ -1,5 +1,9 @@
 """The outbox: CRM actions with idempotency keys, attempts, backoff and leases.
 
+Claims are fenced: every claim bumps the row's ``claims`` counter, and an outcome is recorded
+only while the row is still in flight under the same count. A holder that stalled past its lease
+while another took the row over is refused instead of overwriting the newer holder's state.
+
 A row's ``key`` is ``source:response_id:kind``. A newer version of a response rewrites the row
 instead of adding one (updates are upserts), except that a task create that has been attempted is
 never rewritten: its content goes out as an ``update_task`` that waits for the create.
@@ -13,12 +17,26 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Select, and_, case, exists, or_, select, update
+import structlog
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    RowMapping,
+    Select,
+    and_,
+    case,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import aliased
 
 from syncd.redact import stored_error
 from syncd.store.schema import outbox
 from syncd.store.upsert import insert_ignore
+
+log = structlog.get_logger(__name__)
 
 
 class ActionKind(StrEnum):
@@ -59,7 +77,11 @@ class NewAction:
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """A claimed outbox row. ``needs_reconcile``: an earlier attempt's outcome is unknown."""
+    """A claimed outbox row. ``needs_reconcile``: an earlier attempt's outcome is unknown.
+
+    ``attempts`` is the number of this attempt (earlier recorded outcomes + 1); ``claim`` is the
+    row's claim count when it was claimed, the fencing token its outcome must present.
+    """
 
     id: int
     key: str
@@ -70,6 +92,7 @@ class Action:
     payload: Mapping[str, Any]
     attempts: int
     needs_reconcile: bool
+    claim: int = 0
 
 
 def key_for(source: str, response_id: str, kind: ActionKind) -> str:
@@ -108,7 +131,12 @@ def _rewrite(conn: Connection, action: NewAction, payload: str, now_ms: int) -> 
     if action.kind is ActionKind.CREATE_TASK:
         # Once a create has been tried its content is frozen: it may exist in the CRM already.
         # One never tried (pending, or skipped because its contact was unknown) may be rewritten.
-        where += [outbox.c.status != Status.IN_FLIGHT.value, outbox.c.attempts == 0]
+        # A claim that never recorded an outcome (a crash mid-send) leaves needs_reconcile set.
+        where += [
+            outbox.c.status != Status.IN_FLIGHT.value,
+            outbox.c.attempts == 0,
+            outbox.c.needs_reconcile.is_(False),
+        ]
     still_in_flight = outbox.c.status == Status.IN_FLIGHT.value
     statement = (
         update(outbox)
@@ -138,7 +166,9 @@ def claim(
     """Lease up to ``limit`` due actions whose dependency is done (``SKIP LOCKED`` on PostgreSQL).
 
     Rows whose lease expired (a crashed replica) are due again; a create among them keeps
-    ``needs_reconcile`` so the CRM is searched before anything is sent.
+    ``needs_reconcile`` so the CRM is searched before anything is sent. Claiming is not an
+    attempt: ``attempts`` grows only when an outcome is recorded, so a crash loop that claims
+    the same rows again and again does not use up their retries.
     """
     ids = conn.execute(_due(crm, kind, now_ms, limit)).scalars().all()
     if not ids:
@@ -151,7 +181,7 @@ def claim(
             status=Status.IN_FLIGHT.value,
             claimed_by=holder,
             lease_until_ms=now_ms + lease_ms,
-            attempts=outbox.c.attempts + 1,
+            claims=outbox.c.claims + 1,
             needs_reconcile=outbox.c.needs_reconcile | (outbox.c.kind == ActionKind.CREATE_TASK),
             updated_ms=now_ms,
         )
@@ -191,16 +221,49 @@ def _action(row: RowMapping) -> Action:
         payload=json.loads(row["payload"]),
         attempts=row["attempts"] + 1,
         needs_reconcile=bool(row["needs_reconcile"]),
+        claim=row["claims"] + 1,
     )
 
 
-def complete(conn: Connection, action: Action, result: str | None, now_ms: int) -> None:
-    """Mark done, unless a newer version arrived while in flight: then it is due again."""
+def renew(conn: Connection, holder: str, lease_ms: int, now_ms: int) -> int:
+    """Extend the lease of everything ``holder`` has in flight (heartbeat while a batch works)."""
+    return conn.execute(
+        update(outbox)
+        .where(outbox.c.claimed_by == holder, outbox.c.status == Status.IN_FLIGHT.value)
+        .values(lease_until_ms=now_ms + lease_ms)
+    ).rowcount
+
+
+def _held(action: Action) -> ColumnElement[bool]:
+    """The row is still in flight under ``action``'s claim: nobody took it over since."""
+    return and_(
+        outbox.c.id == action.id,
+        outbox.c.status == Status.IN_FLIGHT.value,
+        outbox.c.claims == action.claim,
+    )
+
+
+def _refused(action: Action, outcome: str) -> bool:
+    log.warning(
+        "outcome not recorded: the claim was taken over by another holder",
+        key=action.key,
+        claim=action.claim,
+        outcome=outcome,
+    )
+    return False
+
+
+def complete(conn: Connection, action: Action, result: str | None, now_ms: int) -> bool:
+    """Mark done, unless a newer version arrived while in flight: then it is due again.
+
+    False (and nothing written) when the claim is no longer this action's.
+    """
     done = conn.execute(
         update(outbox)
-        .where(outbox.c.id == action.id, outbox.c.version == action.version)
+        .where(_held(action), outbox.c.version == action.version)
         .values(
             status=Status.DONE.value,
+            attempts=outbox.c.attempts + 1,
             result=result,
             needs_reconcile=False,
             claimed_by=None,
@@ -209,20 +272,23 @@ def complete(conn: Connection, action: Action, result: str | None, now_ms: int) 
             updated_ms=now_ms,
         )
     ).rowcount
-    if not done:
-        conn.execute(
-            update(outbox)
-            .where(outbox.c.id == action.id)
-            .values(
-                status=Status.PENDING.value,
-                result=result,
-                needs_reconcile=False,
-                claimed_by=None,
-                lease_until_ms=None,
-                next_attempt_ms=now_ms,
-                updated_ms=now_ms,
-            )
+    if done:
+        return True
+    again = conn.execute(
+        update(outbox)
+        .where(_held(action))
+        .values(
+            status=Status.PENDING.value,
+            result=result,
+            attempts=outbox.c.attempts + 1,
+            needs_reconcile=False,
+            claimed_by=None,
+            lease_until_ms=None,
+            next_attempt_ms=now_ms,
+            updated_ms=now_ms,
         )
+    ).rowcount
+    return bool(again) or _refused(action, "done")
 
 
 def retry_later(
@@ -233,12 +299,14 @@ def retry_later(
     *,
     reconcile: bool,
     now_ms: int,
-) -> None:
-    conn.execute(
+) -> bool:
+    """Back to pending until ``next_attempt_ms``; False when the claim is no longer ours."""
+    retried = conn.execute(
         update(outbox)
-        .where(outbox.c.id == action.id)
+        .where(_held(action))
         .values(
             status=Status.PENDING.value,
+            attempts=outbox.c.attempts + 1,
             next_attempt_ms=next_attempt_ms,
             needs_reconcile=reconcile,
             last_error=stored_error(error),
@@ -246,24 +314,32 @@ def retry_later(
             lease_until_ms=None,
             updated_ms=now_ms,
         )
-    )
+    ).rowcount
+    return bool(retried) or _refused(action, "retry")
 
 
-def settle(conn: Connection, action: Action, status: Status, error: str, now_ms: int) -> None:
-    """End an action without success (dead, quarantined) and skip everything waiting on it."""
-    conn.execute(
+def settle(conn: Connection, action: Action, status: Status, error: str, now_ms: int) -> bool:
+    """End an action without success (dead, quarantined) and skip everything waiting on it.
+
+    False (and nothing written) when the claim is no longer this action's.
+    """
+    settled = conn.execute(
         update(outbox)
-        .where(outbox.c.id == action.id)
+        .where(_held(action))
         .values(
             status=status.value,
+            attempts=outbox.c.attempts + 1,
             last_error=stored_error(error),
             claimed_by=None,
             lease_until_ms=None,
             needs_reconcile=False,
             updated_ms=now_ms,
         )
-    )
+    ).rowcount
+    if not settled:
+        return _refused(action, status.value)
     _skip_dependents(conn, action.key, f"{action.key} ended {status.value}: {error}", now_ms)
+    return True
 
 
 def _skip_dependents(conn: Connection, key: str, reason: str, now_ms: int) -> None:

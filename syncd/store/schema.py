@@ -53,7 +53,7 @@ cursors = Table(
 
 #: Actions waiting for, or done by, the deliver stage. ``key`` is the idempotency key
 #: ``source:response_id:kind``; a later version of the response rewrites the payload of the same
-#: row instead of adding one.
+#: row instead of adding one. ``attempts`` counts recorded CRM outcomes, never mere claims.
 outbox = Table(
     "outbox",
     metadata,
@@ -72,6 +72,8 @@ outbox = Table(
     Column("needs_reconcile", Boolean, nullable=False, default=False),
     Column("claimed_by", String(100)),
     Column("lease_until_ms", BigInteger),
+    #: Bumped by every claim; a holder's outcome is recorded only if the count is still its own.
+    Column("claims", Integer, nullable=False, default=0, server_default="0"),
     Column("last_error", Text),
     Column("result", String(200)),
     Column("created_ms", BigInteger, nullable=False),
