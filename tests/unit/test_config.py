@@ -298,7 +298,10 @@ def test_run_with_broken_store_exits_with_one_line(tmp_path: Path) -> None:
     config = tmp_path / "syncd.toml"
     # Nothing listens on port 1: the store cannot be opened.
     url = "postgresql://syncd:hunter2-password@127.0.0.1:1/syncd"
-    config.write_text(_minimal(tmp_path, daemon=f'database_url = "{url}"\nconnect_timeout_seconds = 0'), encoding="utf-8")
+    config.write_text(
+        _minimal(tmp_path, daemon=f'database_url = "{url}"\nconnect_timeout_seconds = 0'),
+        encoding="utf-8",
+    )
     run = subprocess.run(
         [sys.executable, "-m", "syncd.cli", "run", "--once", "--config", str(config)],
         capture_output=True,
