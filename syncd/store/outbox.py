@@ -1,8 +1,10 @@
 """The outbox: CRM actions with idempotency keys, attempts, backoff and leases.
 
 A row's ``key`` is ``source:response_id:kind``. A newer version of a response rewrites the row
-instead of adding one (updates are upserts), except that a task create that has been attempted is
-never rewritten: its content goes out as an ``update_task`` that waits for the create.
+instead of adding one (updates are upserts), except that a task create that is done is never
+rewritten: its content goes out as an ``update_task`` on the task the create recorded. A create
+that is not done yet (never tried, or retrying after an unknown outcome) takes the new content
+itself: the CRM's create is idempotent on the key, so the retry updates a task that landed.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class Enqueued(StrEnum):
     REWRITTEN = "rewritten"
     #: The stored version is the same or newer: nothing to do.
     UNCHANGED = "unchanged"
-    #: A newer version for a create that was already attempted: send an update instead.
+    #: A newer version for a create that is done: send an update instead.
     FROZEN = "frozen"
 
 
@@ -58,7 +60,7 @@ class NewAction:
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """A claimed outbox row. ``needs_reconcile``: an earlier attempt's outcome is unknown."""
+    """A claimed outbox row."""
 
     id: int
     key: str
@@ -68,7 +70,6 @@ class Action:
     version: int
     payload: Mapping[str, Any]
     attempts: int
-    needs_reconcile: bool
 
 
 def key_for(source: str, response_id: str, kind: ActionKind) -> str:
@@ -90,7 +91,6 @@ def enqueue(conn: Connection, action: NewAction, now_ms: int) -> Enqueued:
         "status": Status.PENDING.value,
         "attempts": 0,
         "next_attempt_ms": now_ms,
-        "needs_reconcile": False,
         "created_ms": now_ms,
         "updated_ms": now_ms,
     }
@@ -105,9 +105,12 @@ def enqueue(conn: Connection, action: NewAction, now_ms: int) -> Enqueued:
 def _rewrite(conn: Connection, action: NewAction, payload: str, now_ms: int) -> bool:
     where = [outbox.c.key == action.key, outbox.c.version < action.version]
     if action.kind is ActionKind.CREATE_TASK:
-        # Once a create has been tried its content is frozen: it may exist in the CRM already.
-        # One never tried (pending, or skipped because its contact was unknown) may be rewritten.
-        where += [outbox.c.status != Status.IN_FLIGHT.value, outbox.c.attempts == 0]
+        # A done create has its task id: later content goes out as update_task on that task.
+        # Any other create takes the new content, in flight too (``complete`` then sees the
+        # newer version and sends it again): the CRM's create is idempotent on the key, so the
+        # resend updates the task an earlier attempt made. No update_task exists before the
+        # create is done, so no older content can overwrite newer.
+        where.append(outbox.c.status != Status.DONE.value)
     still_in_flight = outbox.c.status == Status.IN_FLIGHT.value
     statement = (
         update(outbox)
@@ -136,8 +139,7 @@ def claim(
 ) -> Sequence[Action]:
     """Lease up to ``limit`` due actions whose dependency is done (``SKIP LOCKED`` on PostgreSQL).
 
-    Rows whose lease expired (a crashed replica) are due again; a create among them keeps
-    ``needs_reconcile`` so the CRM is searched before anything is sent.
+    Rows whose lease expired (a crashed replica) are due again.
     """
     ids = conn.execute(_due(crm, kind, now_ms, limit)).scalars().all()
     if not ids:
@@ -151,7 +153,6 @@ def claim(
             claimed_by=holder,
             lease_until_ms=now_ms + lease_ms,
             attempts=outbox.c.attempts + 1,
-            needs_reconcile=outbox.c.needs_reconcile | (outbox.c.kind == ActionKind.CREATE_TASK),
             updated_ms=now_ms,
         )
     )
@@ -189,7 +190,6 @@ def _action(row: RowMapping) -> Action:
         version=row["version"],
         payload=json.loads(row["payload"]),
         attempts=row["attempts"] + 1,
-        needs_reconcile=bool(row["needs_reconcile"]),
     )
 
 
@@ -201,7 +201,6 @@ def complete(conn: Connection, action: Action, result: str | None, now_ms: int) 
         .values(
             status=Status.DONE.value,
             result=result,
-            needs_reconcile=False,
             claimed_by=None,
             lease_until_ms=None,
             last_error=None,
@@ -215,7 +214,6 @@ def complete(conn: Connection, action: Action, result: str | None, now_ms: int) 
             .values(
                 status=Status.PENDING.value,
                 result=result,
-                needs_reconcile=False,
                 claimed_by=None,
                 lease_until_ms=None,
                 next_attempt_ms=now_ms,
@@ -230,7 +228,6 @@ def retry_later(
     error: str,
     next_attempt_ms: int,
     *,
-    reconcile: bool,
     now_ms: int,
 ) -> None:
     conn.execute(
@@ -239,7 +236,6 @@ def retry_later(
         .values(
             status=Status.PENDING.value,
             next_attempt_ms=next_attempt_ms,
-            needs_reconcile=reconcile,
             last_error=error[:2000],
             claimed_by=None,
             lease_until_ms=None,
@@ -258,7 +254,6 @@ def settle(conn: Connection, action: Action, status: Status, error: str, now_ms:
             last_error=error[:2000],
             claimed_by=None,
             lease_until_ms=None,
-            needs_reconcile=False,
             updated_ms=now_ms,
         )
     )
@@ -285,7 +280,7 @@ def _skip_dependents(conn: Connection, key: str, reason: str, now_ms: int) -> No
 
 
 def release(conn: Connection, holder: str, now_ms: int) -> int:
-    """Hand back what ``holder`` has claimed (clean shutdown); creates keep reconcile marks."""
+    """Hand back what ``holder`` has claimed (clean shutdown)."""
     return conn.execute(
         update(outbox)
         .where(outbox.c.claimed_by == holder, outbox.c.status == Status.IN_FLIGHT.value)

@@ -37,11 +37,10 @@ class ItemError:
 
 @dataclass(frozen=True, slots=True)
 class TaskInput:
-    """A task to create; ``trace_id`` comes back on its result (HubSpot's objectWriteTraceId)."""
+    """A task to upsert by ``key`` (also its objectWriteTraceId, echoed on its result)."""
 
+    key: str
     properties: Mapping[str, str]
-    contact_id: str
-    trace_id: str
 
 
 @dataclass(frozen=True, slots=True)

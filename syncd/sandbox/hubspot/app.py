@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from syncd.sandbox.http import Request, Response
+from syncd.sandbox.hubspot import payload
+from syncd.sandbox.hubspot.directory import new_property
 from syncd.sandbox.hubspot.errors import (
     HubSpotError,
     correlation_id,
@@ -15,7 +18,14 @@ from syncd.sandbox.hubspot.errors import (
     rate_limit_body,
     unauthorized,
 )
-from syncd.sandbox.hubspot.limits import SECONDLY, TEN_SECONDLY, Fault, Faults, RollingWindow
+from syncd.sandbox.hubspot.limits import (
+    SECONDLY,
+    TEN_SECONDLY,
+    Fault,
+    Faults,
+    RollingWindow,
+    SlowCommits,
+)
 from syncd.sandbox.hubspot.routes import Route, resolve
 from syncd.sandbox.hubspot.schema import CONTACTS, TASK_STATUSES, TASKS
 from syncd.sandbox.hubspot.state import COMPLETED, Record, Store
@@ -49,11 +59,18 @@ class HubSpotFake:
         self._window = RollingWindow(ten_second_limit, 10.0)
         self._search_window = RollingWindow(5, 1.0)
         self._faults = Faults()
+        self._slow: SlowCommits | None = None
         self.requests: list[tuple[str, str]] = []
 
     # the HTTP app
 
     def __call__(self, request: Request) -> Response:
+        with self._lock:
+            delay = (
+                0.0 if self._slow is None else self._slow.delay_for(request.method, request.path)
+            )
+        if delay:
+            time.sleep(delay)  # outside the lock: other requests (the client's retry) go ahead
         with self._lock:
             self.requests.append((request.method, request.path))
             try:
@@ -127,6 +144,12 @@ class HubSpotFake:
             if problems:
                 raise ValueError("; ".join(p.message for p in problems))
             return self._store.create(CONTACTS, clean).id
+
+    def create_property(self, object_type: str, definition: Mapping[str, Any]) -> None:
+        """Define a custom property as ``POST /crm/v3/properties/{objectType}`` would."""
+        with self._lock:
+            kind = payload.object_type(object_type)
+            self._store.schema.define(kind, new_property(self._store, kind, dict(definition)))
 
     # inspection
 
@@ -210,6 +233,28 @@ class HubSpotFake:
             self._faults.arm(
                 Fault(path_contains, status, times, after_processing, retry_after, drop)
             )
+
+    def slow_commits(
+        self,
+        probability: float,
+        delay_seconds: float,
+        *,
+        paths: Sequence[str] = ("/batch/",),
+        seed: int = 0,
+    ) -> SlowCommits:
+        """Hold writes (non-GET requests on ``paths``) for ``delay_seconds`` before processing.
+
+        Set ``delay_seconds`` beyond the client's timeout: the client sees an unknown outcome
+        and the write lands later anyway. Returns the fault, whose ``count`` says how many.
+        """
+        with self._lock:
+            self._slow = SlowCommits(probability, delay_seconds, paths, seed)
+            return self._slow
+
+    def treat_upserts_as_creates(self, enabled: bool = True) -> None:
+        """Test-only: batch upsert ignores ``idProperty`` and always creates (a plain create)."""
+        with self._lock:
+            self._store.upserts_create_always = enabled
 
 
 def _correlation(body: object) -> dict[str, str]:

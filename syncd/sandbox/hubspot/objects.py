@@ -29,7 +29,6 @@ from syncd.sandbox.hubspot.values import check_properties
 from syncd.sandbox.hubspot.views import ALWAYS, batch_response, render, with_history
 
 TASK_TO_CONTACT = 204
-_ID_PROPERTIES = {CONTACTS: ("hs_object_id", "email"), TASKS: ("hs_object_id",)}
 
 
 class _Outcome:
@@ -59,7 +58,7 @@ def batch_read(store: Store, request: Request, params: Mapping[str, str]) -> Res
     inputs = payload.batch_inputs(body)
     requested = payload.string_list(body, "properties", required=True)
     history = payload.string_list(body, "propertiesWithHistory", required=False) or []
-    id_property = _id_property(kind, body.get("idProperty"))
+    id_property = _id_property(store, kind, body.get("idProperty"))
     outcome = _Outcome(store, kind)
     for key in dict.fromkeys(payload.input_id(item) for item in inputs):
         record = _lookup(store, kind, id_property, key)
@@ -75,8 +74,8 @@ def batch_update(store: Store, request: Request, params: Mapping[str, str]) -> R
     kind = payload.object_type(params["type"])
     inputs = payload.batch_inputs(payload.read_body(request))
     changes = [_update_input(store, kind, item) for item in inputs]
-    _reject_duplicates([record_id for record_id, _ in changes])
-    _raise_problems([p for _, (_, problems) in changes for p in problems])
+    reject_duplicates([record_id for record_id, _ in changes])
+    raise_problems([p for _, (_, problems) in changes for p in problems])
     outcome = _Outcome(store, kind)
     for record_id, (clean, _) in changes:
         record = store.get(kind, record_id)
@@ -92,23 +91,23 @@ def batch_update(store: Store, request: Request, params: Mapping[str, str]) -> R
 def batch_create(store: Store, request: Request, params: Mapping[str, str]) -> Response:
     """Create up to 100 tasks, each with its inline 204 associations; 201 or a 400 for all."""
     inputs = payload.batch_inputs(payload.read_body(request))
-    plans = [_task_plan(store, item) for item in inputs]
-    _raise_problems([p for plan in plans for p in plan.problems])
+    plans = [task_plan(store, item) for item in inputs]
+    raise_problems([p for plan in plans for p in plan.problems])
     outcome = _Outcome(store, TASKS)
-    outcome.results = [_create_task(store, plan) for plan in plans]
+    outcome.results = [create_task(store, plan) for plan in plans]
     return outcome.respond(201)
 
 
 def create_one(store: Store, request: Request, params: Mapping[str, str]) -> Response:
-    plan = _task_plan(store, payload.read_body(request))
-    _raise_problems(plan.problems)
-    return Response(201, _create_task(store, plan))
+    plan = task_plan(store, payload.read_body(request))
+    raise_problems(plan.problems)
+    return Response(201, create_task(store, plan))
 
 
 def get_one(store: Store, request: Request, params: Mapping[str, str]) -> Response:
     kind = payload.object_type(params["type"])
     key = params["id"]
-    record = _lookup(store, kind, _id_property(kind, request.param("idProperty")), key)
+    record = _lookup(store, kind, _id_property(store, kind, request.param("idProperty")), key)
     if record is None:
         raise not_found("Object not found.  objectId are usually numeric.", id=[key])
     requested = payload.query_list(request, "properties")
@@ -129,23 +128,25 @@ def _linked(store: Store, record: Record, wanted: set[str]) -> Body:
     return {}
 
 
-def _reject_duplicates(record_ids: list[str]) -> None:
+def reject_duplicates(record_ids: list[str]) -> None:
     duplicates = sorted(i for i, n in Counter(record_ids).items() if n > 1)
     if duplicates:
         raise bad_request(f"Duplicate IDs found in batch input: {duplicates}. IDs must be unique")
 
 
-def _id_property(kind: str, raw: object) -> str:
-    id_property = raw or "hs_object_id"
-    if id_property not in _ID_PROPERTIES[kind]:
+def _id_property(store: Store, kind: str, raw: object) -> str:
+    """``hs_object_id`` (the default) or a property with unique values (email, custom ones)."""
+    id_property = str(raw or "hs_object_id")
+    prop = store.schema.find(kind, id_property)
+    if id_property != "hs_object_id" and (prop is None or not prop.unique):
         raise bad_request(f"{id_property} is not a unique property of {kind}; use a record id.")
-    return str(id_property)
+    return id_property
 
 
 def _lookup(store: Store, kind: str, id_property: str, key: str) -> Record | None:
-    if id_property == "email":
-        return store.contact_by_email(key)
-    return store.get(kind, key)
+    if id_property == "hs_object_id":
+        return store.get(kind, key)
+    return store.by_unique(kind, id_property, key)
 
 
 def _update_input(
@@ -161,26 +162,28 @@ def _update_input(
     return record_id, check_properties(store.schema, kind, raw, store.owner_ok)
 
 
-def _raise_problems(problems: list[PropertyProblem]) -> None:
+def raise_problems(problems: list[PropertyProblem]) -> None:
     if problems:
         raise invalid_properties(problems)
 
 
 @dataclass(frozen=True, slots=True)
-class _TaskPlan:
+class TaskPlan:
+    """A validated task input: clean properties, contacts to link, and what was wrong."""
+
     properties: dict[str, str]
     contact_ids: list[str]
     problems: list[PropertyProblem]
 
 
-def _task_plan(store: Store, item: dict[str, Any]) -> _TaskPlan:
+def task_plan(store: Store, item: dict[str, Any]) -> TaskPlan:
     raw = payload.input_properties(item)
     clean, problems = check_properties(store.schema, TASKS, raw, store.owner_ok)
     if not clean.get("hs_timestamp") and "hs_timestamp" not in {p.name for p in problems}:
         problems.append(
             PropertyProblem("hs_timestamp", "REQUIRED", 'Property "hs_timestamp" is required')
         )
-    return _TaskPlan(clean, _association_targets(store, item.get("associations")), problems)
+    return TaskPlan(clean, _association_targets(store, item.get("associations")), problems)
 
 
 def _association_targets(store: Store, raw: object) -> list[str]:
@@ -216,7 +219,7 @@ def _check_association_type(spec: object) -> None:
     )
 
 
-def _create_task(store: Store, plan: _TaskPlan) -> dict[str, Any]:
+def create_task(store: Store, plan: TaskPlan) -> dict[str, Any]:
     record = store.create(TASKS, plan.properties)
     for contact_id in plan.contact_ids:
         store.link(record.id, contact_id)

@@ -29,6 +29,8 @@ class PropertyDef:
     hubspot_defined: bool = True
     label: str = ""
     description: str = ""
+    #: ``hasUniqueValue``: no two records of the type may hold the same value.
+    unique: bool = False
 
     def to_json(self, created_at: str) -> Body:
         options = [
@@ -46,7 +48,7 @@ class PropertyDef:
             "displayOrder": -1,
             "calculated": False,
             "externalOptions": self.owner,
-            "hasUniqueValue": self.name == "email",
+            "hasUniqueValue": self.unique,
             "hidden": False,
             "hubspotDefined": self.hubspot_defined,
             "formField": not self.read_only,
@@ -85,7 +87,8 @@ def _defaults() -> dict[str, list[PropertyDef]]:
     info, task = "contactinformation", "taskinformation"
     return {
         CONTACTS: [
-            *(PropertyDef(name) for name in ("email", "firstname", "lastname", "company")),
+            PropertyDef("email", unique=True),
+            *(PropertyDef(name) for name in ("firstname", "lastname", "company")),
             _owner(info),
             _datetime("createdate", info, read_only=True),
             _datetime("lastmodifieddate", info, read_only=True),

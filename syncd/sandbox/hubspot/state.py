@@ -82,6 +82,11 @@ class Store:
         self.schema = Schema(iso(self.now()))
         self._records: dict[str, dict[str, Record]] = {CONTACTS: {}, TASKS: {}}
         self._links: dict[str, list[str]] = {}  # task id -> contact ids
+        self._linked: dict[str, list[str]] = {}  # contact id -> task ids
+        #: (object type, unique property) -> value -> record id: lookups by value never scan.
+        self._unique: dict[tuple[str, str], dict[str, str]] = {}
+        #: Test-only: make upserts ignore ``idProperty`` and create every time (a plain create).
+        self.upserts_create_always = False
         self.owners: dict[str, Owner] = {}
         self._teams: dict[str, str] = {}  # team name -> id
         self._ids = {CONTACTS: itertools.count(101), TASKS: itertools.count(9001)}
@@ -116,6 +121,7 @@ class Store:
         if record.object_type == TASKS:
             _completion_rule(record.properties, updates, moment)
         for name, value in updates.items():
+            self._reindex(record, name, value)
             if value == "":
                 record.properties.pop(name, None)
             else:
@@ -138,11 +144,24 @@ class Store:
         return list(self._records[object_type].values())
 
     def contact_by_email(self, email: str) -> Record | None:
-        wanted = email.strip().lower()
-        matches = (
-            c for c in self.records(CONTACTS) if c.properties.get("email", "").lower() == wanted
-        )
-        return next(matches, None)
+        return self.by_unique(CONTACTS, "email", email)
+
+    def by_unique(self, object_type: str, name: str, value: str) -> Record | None:
+        """The record holding ``value`` in the unique property ``name``, from the index."""
+        record_id = self._unique.get((object_type, name), {}).get(_unique_key(name, value))
+        return None if record_id is None else self.get(object_type, record_id)
+
+    def _reindex(self, record: Record, name: str, value: str) -> None:
+        prop = self.schema.find(record.object_type, name)
+        if prop is None or not prop.unique:
+            return
+        index = self._unique.setdefault((record.object_type, name), {})
+        old = record.properties.get(name)
+        if old is not None and index.get(_unique_key(name, old)) == record.id:
+            del index[_unique_key(name, old)]
+        if value:
+            # Callers check uniqueness first; the newest writer wins if they did not.
+            index[_unique_key(name, value)] = record.id
 
     def indexed(self, object_type: str) -> Iterator[tuple[str, dict[str, str]]]:
         """What search sees now: each record as of ``search_lag_seconds`` ago, if it existed."""
@@ -155,15 +174,17 @@ class Store:
     # associations (task -> contact is type 204, contact -> task is 203)
 
     def link(self, task_id: str, contact_id: str) -> None:
+        """Associate a task with a contact; linking twice changes nothing (as HubSpot's PUT)."""
         contacts = self._links.setdefault(task_id, [])
         if contact_id not in contacts:
             contacts.append(contact_id)
+            self._linked.setdefault(contact_id, []).append(task_id)
 
     def contacts_of(self, task_id: str) -> list[str]:
         return list(self._links.get(task_id, []))
 
     def tasks_of(self, contact_id: str) -> list[str]:
-        return [task for task, contacts in self._links.items() if contact_id in contacts]
+        return list(self._linked.get(contact_id, []))
 
     # owners
 
@@ -190,6 +211,11 @@ class Store:
         """Tasks and contacts may only be assigned to existing, active owners."""
         owner = self.owners.get(owner_id)
         return owner is not None and not owner.archived
+
+
+def _unique_key(name: str, value: str) -> str:
+    # HubSpot matches email case-insensitively; other unique values exactly.
+    return value.strip().lower() if name == "email" else value
 
 
 def _completion_rule(before: Mapping[str, str], updates: dict[str, str], at: datetime) -> None:
