@@ -20,6 +20,7 @@ from connectors.crm.hubspot.records import (
     Page,
     Record,
     TaskInput,
+    association_result,
     item_error_from,
     list_of,
     next_after,
@@ -106,19 +107,15 @@ class HubSpotApi:
                 for task_id, contact_id in pairs
             ]
         )
-        response = self._transport.call(
+        # hubspot-api-client 12 maps only a 200 here and returns None for a 207 (some inputs
+        # failed), so the body is read raw to keep the per-input errors.
+        raw = self._transport.call(
             lambda t: self._associations.create_default(
-                "tasks", "contacts", request, _request_timeout=t
+                "tasks", "contacts", request, _request_timeout=t, _preload_content=False
             ),
             idempotent=True,
         )
-        return BatchResult(
-            results=tuple(
-                Record(id=str(item._from.id), properties={})
-                for item in list_of(response, "results")
-            ),
-            errors=tuple(item_error_from(item) for item in list_of(response, "errors")),
-        )
+        return association_result(raw.data)
 
     def task_property_is_unique(self, name: str) -> bool:
         """Whether the task property ``name`` requires unique values (a 404 if it is missing)."""
