@@ -151,6 +151,10 @@ class HubSpotFake:
             kind = payload.object_type(object_type)
             self._store.schema.define(kind, new_property(self._store, kind, dict(definition)))
 
+    def has_property(self, object_type: str, name: str) -> bool:
+        with self._lock:
+            return self._store.schema.find(payload.object_type(object_type), name) is not None
+
     # inspection
 
     def contacts(self) -> list[dict[str, Any]]:
