@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -80,13 +81,19 @@ def test_sigkill_mid_run_then_restart_delivers_every_response_exactly_once(
         # and SIGTERM then stops it cleanly.
         expected = expected_task_contacts(world)
         daemon = _syncd(config)
+        asked = len(sandbox.hubspot.requests)
         deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and len(task_counts(sandbox)) < len(expected):
+        # Until every task exists and this process has called the CRM (so it is up and handles
+        # SIGTERM: the kills may have left nothing to do).
+        while time.monotonic() < deadline and (
+            len(task_counts(sandbox)) < len(expected) or len(sandbox.hubspot.requests) == asked
+        ):
             time.sleep(0.5)
         time.sleep(1.0)  # one more pass: nothing further may be created
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=30) == 0
         assert task_counts(sandbox) == dict.fromkeys(expected, 1)
+        assert len(sandbox.hubspot.tasks()) == len(expected)  # no unlinked strays either
         for email in {world.responses[rid] for rid in world.responses} & set(world.contacts):
             contact = sandbox.hubspot.contact_by_email(email)
             assert contact is not None and contact["properties"].get("nps_score")
@@ -143,36 +150,34 @@ def test_slow_commits_leave_exactly_one_task_per_answer(tmp_path: Path) -> None:
         world = seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=60)
         slow = sandbox.hubspot.slow_commits(0.3, 1.0, seed=3)
         expected = expected_task_contacts(world)
-        daemon = build_daemon(settings)
-        deadline = time.monotonic() + 120
-        daemon.run_once()
-        while time.monotonic() < deadline and _open_creates(daemon):
-            time.sleep(0.1)
+        with closing(build_daemon(settings)) as daemon:
+            deadline = time.monotonic() + 120
             daemon.run_once()
-        time.sleep(1.5)  # every late write has landed
-        assert _open_creates(daemon) == 0 and slow.count > 0
+            while time.monotonic() < deadline and _open_creates(daemon):
+                time.sleep(0.1)
+                daemon.run_once()
+            time.sleep(1.5)  # every late write has landed
+            assert _open_creates(daemon) == 0 and slow.count > 0
         assert task_counts(sandbox) == dict.fromkeys(expected, 1)
-        daemon.close()
+        assert len(sandbox.hubspot.tasks()) == len(expected)
 
 
 def test_a_lost_store_creates_no_second_task(tmp_path: Path) -> None:
     with sandbox_settings(tmp_path / "data") as (sandbox, settings):
         world = seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=40)
         expected = expected_task_contacts(world)
-        daemon = build_daemon(settings)
-        daemon.run_once()
-        daemon.close()
+        with closing(build_daemon(settings)) as daemon:
+            daemon.run_once()
         first = {task["id"] for task in sandbox.hubspot.tasks()}
         assert task_counts(sandbox) == dict.fromkeys(expected, 1)
         shutil.rmtree(settings.daemon.data_dir)  # the store is lost; the CRM keeps its tasks
-        fresh = build_daemon(settings)
-        fresh.run_once()
+        with closing(build_daemon(settings)) as fresh:
+            fresh.run_once()
+            with fresh.engine.connect() as conn:
+                linked = set(conn.execute(select(loops.c.task_id)).scalars()) - {None}
         assert task_counts(sandbox) == dict.fromkeys(expected, 1)
-        # The fresh store found the tasks made before, and tracks them.
-        with fresh.engine.connect() as conn:
-            linked = set(conn.execute(select(loops.c.task_id)).scalars()) - {None}
-        assert linked == first
-        fresh.close()
+        assert len(sandbox.hubspot.tasks()) == len(expected)
+        assert linked == first  # the fresh store found the tasks made before, and tracks them
 
 
 def test_crm_rate_limit_and_outage_delay_but_lose_nothing(tmp_path: Path) -> None:
