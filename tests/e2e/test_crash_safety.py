@@ -138,9 +138,12 @@ def _open_creates(daemon: Daemon) -> int:
         ).scalar_one()
 
 
+SLOW_COMMIT_SECONDS = 4.0
+
+
 def test_slow_commits_leave_exactly_one_task_per_answer(tmp_path: Path) -> None:
-    # 30% of writes land a second after the client's 0.3 s timeout ran out, often after the
-    # client already sent them again.
+    # 30% of task writes land 4 s after the client's 0.3 s timeout ran out: after the client
+    # sent them again, and after any lookup could have looked for them.
     env = {
         "SYNCD__CRM__TIMEOUT_SECONDS": "0.3",
         "SYNCD__DELIVERY__BATCH_SIZE": "10",
@@ -148,7 +151,7 @@ def test_slow_commits_leave_exactly_one_task_per_answer(tmp_path: Path) -> None:
     }
     with sandbox_settings(tmp_path / "data", **env) as (sandbox, settings):
         world = seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=60)
-        slow = sandbox.hubspot.slow_commits(0.3, 1.0, seed=3)
+        slow = sandbox.hubspot.slow_commits(0.3, SLOW_COMMIT_SECONDS, paths=("/tasks/",), seed=3)
         expected = expected_task_contacts(world)
         with closing(build_daemon(settings)) as daemon:
             deadline = time.monotonic() + 120
@@ -156,7 +159,7 @@ def test_slow_commits_leave_exactly_one_task_per_answer(tmp_path: Path) -> None:
             while time.monotonic() < deadline and _open_creates(daemon):
                 time.sleep(0.1)
                 daemon.run_once()
-            time.sleep(1.5)  # every late write has landed
+            time.sleep(SLOW_COMMIT_SECONDS + 0.5)  # every late write has landed
             assert _open_creates(daemon) == 0 and slow.count > 0
         assert task_counts(sandbox) == dict.fromkeys(expected, 1)
         assert len(sandbox.hubspot.tasks()) == len(expected)
