@@ -68,8 +68,7 @@ def seed(
 
 def set_up_crm(hubspot: HubSpotFake, task_key: str = HubSpotFieldNames().task_key) -> None:
     """What ``syncd crm setup`` does to a real portal, which starts without it; idempotent."""
-    if not hubspot.has_property("tasks", task_key):
-        hubspot.create_property("tasks", task_key_property(task_key))
+    hubspot.ensure_property("tasks", task_key_property(task_key))
 
 
 def _seed_owners(hubspot: HubSpotFake, world: World) -> None:

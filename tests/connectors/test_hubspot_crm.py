@@ -338,7 +338,7 @@ def test_missing_task_key_property_fails_clearly(clock: FakeClock) -> None:
         contact = bare.add_contact("nia@example.com")
         with pytest.raises(TaskKeyPropertyMissing, match=r"nps_task_key.*does not exist"):
             crm.create_tasks([task("t1", contact)])
-        bare.create_property("tasks", task_key_property("nps_task_key") | {"hasUniqueValue": False})
+        bare.ensure_property("tasks", task_key_property("nps_task_key") | {"hasUniqueValue": False})
         with pytest.raises(TaskKeyPropertyMissing, match="does not require unique values"):
             crm.create_tasks([task("t1", contact)])
     assert bare.tasks() == []

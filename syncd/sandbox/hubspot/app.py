@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from syncd.sandbox.http import Request, Response
-from syncd.sandbox.hubspot import payload
+from syncd.sandbox.hubspot import limits, payload
 from syncd.sandbox.hubspot.directory import new_property
 from syncd.sandbox.hubspot.errors import (
     HubSpotError,
@@ -18,14 +18,7 @@ from syncd.sandbox.hubspot.errors import (
     rate_limit_body,
     unauthorized,
 )
-from syncd.sandbox.hubspot.limits import (
-    SECONDLY,
-    TEN_SECONDLY,
-    Fault,
-    Faults,
-    RollingWindow,
-    SlowCommits,
-)
+from syncd.sandbox.hubspot.limits import SECONDLY, TEN_SECONDLY, Fault, Faults, RollingWindow
 from syncd.sandbox.hubspot.routes import Route, resolve
 from syncd.sandbox.hubspot.schema import CONTACTS, TASK_STATUSES, TASKS
 from syncd.sandbox.hubspot.state import COMPLETED, Record, Store
@@ -59,16 +52,13 @@ class HubSpotFake:
         self._window = RollingWindow(ten_second_limit, 10.0)
         self._search_window = RollingWindow(5, 1.0)
         self._faults = Faults()
-        self._slow: SlowCommits | None = None
         self.requests: list[tuple[str, str]] = []
 
     # the HTTP app
 
     def __call__(self, request: Request) -> Response:
         with self._lock:
-            delay = (
-                0.0 if self._slow is None else self._slow.delay_for(request.method, request.path)
-            )
+            delay = self._faults.delay_for(request.method, request.path)
         if delay:
             time.sleep(delay)  # outside the lock: other requests (the client's retry) go ahead
         with self._lock:
@@ -145,15 +135,12 @@ class HubSpotFake:
                 raise ValueError("; ".join(p.message for p in problems))
             return self._store.create(CONTACTS, clean).id
 
-    def create_property(self, object_type: str, definition: Mapping[str, Any]) -> None:
-        """Define a custom property as ``POST /crm/v3/properties/{objectType}`` would."""
+    def ensure_property(self, object_type: str, definition: Mapping[str, Any]) -> None:
+        """Define a custom property as ``POST /crm/v3/properties/{objectType}``, unless present."""
         with self._lock:
             kind = payload.object_type(object_type)
-            self._store.schema.define(kind, new_property(self._store, kind, dict(definition)))
-
-    def has_property(self, object_type: str, name: str) -> bool:
-        with self._lock:
-            return self._store.schema.find(payload.object_type(object_type), name) is not None
+            if self._store.schema.find(kind, str(definition.get("name"))) is None:
+                self._store.schema.define(kind, new_property(self._store, kind, dict(definition)))
 
     # inspection
 
@@ -245,20 +232,19 @@ class HubSpotFake:
         *,
         paths: Sequence[str] = ("/batch/",),
         seed: int = 0,
-    ) -> SlowCommits:
+    ) -> limits.SlowCommits:
         """Hold writes (non-GET requests on ``paths``) for ``delay_seconds`` before processing.
 
-        Set ``delay_seconds`` beyond the client's timeout: the client sees an unknown outcome
-        and the write lands later anyway. Returns the fault, whose ``count`` says how many.
+        Beyond the client's timeout, the client sees an unknown outcome and the write lands
+        later anyway. The returned fault's ``count`` says how many writes it held.
         """
         with self._lock:
-            self._slow = SlowCommits(probability, delay_seconds, paths, seed)
-            return self._slow
+            self._faults.slow = limits.SlowCommits(probability, delay_seconds, paths, seed)
+            return self._faults.slow
 
     def treat_upserts_as_creates(self, enabled: bool = True) -> None:
         """Test-only: batch upsert ignores ``idProperty`` and always creates (a plain create)."""
-        with self._lock:
-            self._store.upserts_create_always = enabled
+        self._store.upserts_create_always = enabled  # read under the lock, by every upsert
 
 
 def _correlation(body: object) -> dict[str, str]:

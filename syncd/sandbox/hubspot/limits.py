@@ -60,10 +60,14 @@ class Fault:
 
 
 class Faults:
-    """Armed faults, consumed first-armed first."""
+    """Armed faults, consumed first-armed first, and the slow commits, if any."""
 
     def __init__(self) -> None:
         self._armed: list[Fault] = []
+        self.slow: SlowCommits | None = None
+
+    def delay_for(self, method: str, path: str) -> float:
+        return 0.0 if self.slow is None else self.slow.delay_for(method, path)
 
     def arm(self, fault: Fault) -> None:
         if fault.times > 0:
