@@ -268,6 +268,16 @@ def test_create_150_tasks_takes_two_calls(fake: HubSpotFake, crm: HubSpotCrm) ->
     assert all(by_id[str(v)]["properties"]["nps_task_key"] == k for k, v in outcome.items())
 
 
+def test_a_task_whose_contact_is_gone_is_rejected_alone(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    contact = fake.add_contact("kai@example.com")
+
+    outcome = crm.create_tasks([task("t1", contact), task("t2", "424242")])
+
+    assert isinstance(outcome["t1"], str)
+    assert isinstance(outcome["t2"], CrmRejected) and "OBJECT_NOT_FOUND" in str(outcome["t2"])
+    assert fake.tasks_for_contact(contact)[0]["id"] == outcome["t1"]
+
+
 def test_create_tasks_bisects_a_bad_item(fake: HubSpotFake, crm: HubSpotCrm) -> None:
     owner = fake.add_owner("ann@example.com", "Ann", "Lee")
     contact = fake.add_contact("kim@example.com")

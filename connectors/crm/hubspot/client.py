@@ -115,7 +115,10 @@ class HubSpotApi:
             ),
             idempotent=True,
         )
-        return association_result(raw.data)
+        try:
+            return association_result(raw.data)
+        finally:
+            raw.release_conn()
 
     def task_property_is_unique(self, name: str) -> bool:
         """Whether the task property ``name`` requires unique values (a 404 if it is missing)."""

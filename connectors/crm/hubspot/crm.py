@@ -136,23 +136,16 @@ class HubSpotCrm:
 
     def _associate(self, tasks: Sequence[TaskSpec], upserted: Outcome) -> Outcome:
         """Link every upserted task to its contact (again, if an earlier attempt did)."""
-        ids = {key: value for key, value in upserted.items() if isinstance(value, str)}
-        to_link = [task for task in tasks if task.key in ids]
-        if not to_link:
+        links = {
+            task.key: (task_id, task.contact_id)
+            for task in tasks
+            if isinstance(task_id := upserted[task.key], str)
+        }
+        if not links:
             return upserted
-        result = self._api.associate_tasks_with_contacts(
-            [(ids[task.key], task.contact_id) for task in to_link]
-        )
-        linked = outcomes.match(
-            to_link,
-            result,
-            key=lambda task: task.key,
-            ref=lambda task: ids[task.key],
-            record_refs=lambda record: (record.id,),
-            error_for=outcomes.task_error,
-        )
+        result = self._api.associate_tasks_with_contacts(list(links.values()))
         # A task that exists but is not linked is not done: its retry upserts and links again.
-        return upserted | linked
+        return upserted | outcomes.match_links(links, result)
 
     def _check_task_key(self) -> None:
         """Fail clearly (dead-letter, not retry) while the key property is missing or not unique."""
