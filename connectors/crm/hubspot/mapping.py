@@ -71,7 +71,8 @@ def task_create_properties(task: TaskSpec, key_property: str) -> dict[str, str]:
 
     The create is an upsert, so it may land on a task that already exists (a retry, a lost
     store); leaving ``hs_task_status`` out keeps a task someone completed closed. New tasks
-    get HubSpot's default status (NOT_STARTED, as in the HubSpot UI).
+    get HubSpot's default status: NOT_STARTED in the UI; HubSpot's API pages do not say so for
+    the API, and a task without a status is read as open (``task_state``).
     """
     properties = {
         key_property: task.key,
