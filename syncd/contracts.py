@@ -70,12 +70,13 @@ class Crm(Protocol):
     def create_tasks(self, tasks: Sequence[TaskSpec]) -> BatchOutcome:
         """Create tasks associated with their contact; returns the task id per key.
 
-        No retries inside: a create whose outcome is unknown raises ``CrmOutcomeUnknown``.
+        Idempotent on ``TaskSpec.key``: however often a key is sent (a retry after a timeout,
+        a create whose late write lands after the retry, a fresh store replaying history),
+        the CRM ends with one task for it, and the id returned is that task's. Sending a key
+        again may update the task's content and owner, never its status. Each connector keeps
+        this promise its own way (an upsert on a unique or external-id field, or a marker looked
+        up in batches); the core relies on it and simply retries an unknown outcome.
         """
-        ...
-
-    def find_tasks(self, contact_id: str, markers: Sequence[str]) -> Mapping[str, str]:
-        """Task ids by marker among the contact's tasks, read consistently (not a search index)."""
         ...
 
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> BatchOutcome: ...

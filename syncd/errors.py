@@ -12,7 +12,7 @@ Every concrete error is one domain branch (where it came from) crossed with one 
         ├── ConfigError             bad configuration: startup stops, every problem listed
         ├── SourceError             SourceUnavailable (T) · SourceAuthError (T) · SourceRejected (X)
         ├── CrmError                CrmRateLimited (T) · CrmUnavailable (T) · CrmAuthError (T)
-        │                           CrmOutcomeUnknown (T, reconcile first) · CrmRejected (X)
+        │                           CrmOutcomeUnknown (T) · CrmRejected (X)
         │                           ContactNotFound (S)
         └── InputError              MalformedResponse (S)
 
@@ -125,7 +125,8 @@ class CrmUnavailable(CrmError, Transient):
 class CrmOutcomeUnknown(CrmError, Transient):
     """The request may or may not have taken effect (timeout, 500, dropped connection).
 
-    A create that ends this way must be reconciled against the CRM before it is retried.
+    Retrying is safe because every write syncd makes is idempotent, creates included
+    (``Crm.create_tasks`` promises one task per key).
     """
 
 

@@ -201,12 +201,10 @@ class ContactUpdate:
 class TaskSpec:
     """A follow-up task to create on a contact.
 
-    ``marker`` is written into the task so that a create whose outcome is unknown can be found
-    again in the CRM instead of being repeated.
+    ``key`` is the outbox action's idempotency key: ``Crm.create_tasks`` makes one task per key.
     """
 
     key: str
-    marker: str
     contact_id: str
     owner_id: str | None
     subject: str

@@ -1,8 +1,9 @@
 """Plan: turn the newest version of each inbox response into outbox actions and a loop record.
 
 Each response yields ``sync_contact``, and (when a rule asks) ``create_task`` waiting on it. A
-later version rewrites those actions; once a create has been attempted, the new content goes out
-as ``update_task`` instead, so a late comment never creates a second task.
+later version rewrites those actions; once the create is done, the new content goes out as
+``update_task`` on the task it recorded. Until then the create itself carries the newest content:
+creates are idempotent on their key, so a late comment never creates a second task.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from connectors.crm.hubspot.settings import HubSpotFieldNames
+from connectors.crm.hubspot.setup import task_key_property
 from syncd.sandbox.delighted import DelightedFake
 from syncd.sandbox.hubspot import HubSpotFake
 
@@ -61,6 +63,7 @@ def seed(
 ) -> World:
     rng = random.Random(seed_value)
     world = World()
+    set_up_crm(hubspot)
     _seed_owners(hubspot, world)
     hubspot.define_property("contacts", CUSTOMER_ID, unique=True)
     csms = [oid for oid, team in world.owners.items() if team == "Customer Success"]
@@ -68,6 +71,11 @@ def seed(
         _seed_response(delighted, hubspot, world, rng, index, csms, now)
     _seed_malformed(delighted, world, now)
     return world
+
+
+def set_up_crm(hubspot: HubSpotFake, task_key: str = HubSpotFieldNames().task_key) -> None:
+    """What ``syncd crm setup`` does to a real portal, which starts without it; idempotent."""
+    hubspot.ensure_property("tasks", task_key_property(task_key))
 
 
 def _seed_owners(hubspot: HubSpotFake, world: World) -> None:

@@ -105,12 +105,18 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     return engine
 
 
+def alembic_config() -> Config:
+    """The Alembic configuration of the store's migrations (no ini file needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return config
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision; replicas racing at startup take turns."""
     with engine.begin() as connection:
         _lock_for_migration(connection)
-        config = Config()
-        config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -5,8 +5,10 @@ only while the row is still in flight under the same count. A holder that stalle
 while another took the row over is refused instead of overwriting the newer holder's state.
 
 A row's ``key`` is ``source:response_id:kind``. A newer version of a response rewrites the row
-instead of adding one (updates are upserts), except that a task create that has been attempted is
-never rewritten: its content goes out as an ``update_task`` that waits for the create.
+instead of adding one (updates are upserts), except that a task create that is done is never
+rewritten: its content goes out as an ``update_task`` on the task the create recorded. A create
+that is not done yet (never tried, or retrying after an unknown outcome) takes the new content
+itself: the CRM's create is idempotent on the key, so the retry updates a task that landed.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ class Enqueued(StrEnum):
     REWRITTEN = "rewritten"
     #: The stored version is the same or newer: nothing to do.
     UNCHANGED = "unchanged"
-    #: A newer version for a create that was already attempted: send an update instead.
+    #: A newer version for a create that is done: send an update instead.
     FROZEN = "frozen"
 
 
@@ -77,7 +79,7 @@ class NewAction:
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """A claimed outbox row. ``needs_reconcile``: an earlier attempt's outcome is unknown.
+    """A claimed outbox row.
 
     ``attempts`` is the number of this attempt (earlier recorded outcomes + 1); ``claim`` is the
     row's claim count when it was claimed, the fencing token its outcome must present.
@@ -91,7 +93,6 @@ class Action:
     version: int
     payload: Mapping[str, Any]
     attempts: int
-    needs_reconcile: bool
     claim: int = 0
 
 
@@ -114,7 +115,6 @@ def enqueue(conn: Connection, action: NewAction, now_ms: int) -> Enqueued:
         "status": Status.PENDING.value,
         "attempts": 0,
         "next_attempt_ms": now_ms,
-        "needs_reconcile": False,
         "created_ms": now_ms,
         "updated_ms": now_ms,
     }
@@ -129,14 +129,12 @@ def enqueue(conn: Connection, action: NewAction, now_ms: int) -> Enqueued:
 def _rewrite(conn: Connection, action: NewAction, payload: str, now_ms: int) -> bool:
     where = [outbox.c.key == action.key, outbox.c.version < action.version]
     if action.kind is ActionKind.CREATE_TASK:
-        # Once a create has been tried its content is frozen: it may exist in the CRM already.
-        # One never tried (pending, or skipped because its contact was unknown) may be rewritten.
-        # A claim that never recorded an outcome (a crash mid-send) leaves needs_reconcile set.
-        where += [
-            outbox.c.status != Status.IN_FLIGHT.value,
-            outbox.c.attempts == 0,
-            outbox.c.needs_reconcile.is_(False),
-        ]
+        # A done create has its task id: later content goes out as update_task on that task.
+        # Any other create takes the new content, in flight too (``complete`` then sees the
+        # newer version and sends it again): the CRM's create is idempotent on the key, so the
+        # resend updates the task an earlier attempt made. No update_task exists before the
+        # create is done, so no older content can overwrite newer.
+        where.append(outbox.c.status != Status.DONE.value)
     still_in_flight = outbox.c.status == Status.IN_FLIGHT.value
     statement = (
         update(outbox)
@@ -165,10 +163,9 @@ def claim(
 ) -> Sequence[Action]:
     """Lease up to ``limit`` due actions whose dependency is done (``SKIP LOCKED`` on PostgreSQL).
 
-    Rows whose lease expired (a crashed replica) are due again; a create among them keeps
-    ``needs_reconcile`` so the CRM is searched before anything is sent. Claiming is not an
-    attempt: ``attempts`` grows only when an outcome is recorded, so a crash loop that claims
-    the same rows again and again does not use up their retries.
+    Rows whose lease expired (a crashed replica) are due again. Claiming is not an attempt:
+    ``attempts`` grows only when an outcome is recorded, so a crash loop that claims the same
+    rows again and again does not use up their retries.
     """
     ids = conn.execute(_due(crm, kind, now_ms, limit)).scalars().all()
     if not ids:
@@ -182,7 +179,6 @@ def claim(
             claimed_by=holder,
             lease_until_ms=now_ms + lease_ms,
             claims=outbox.c.claims + 1,
-            needs_reconcile=outbox.c.needs_reconcile | (outbox.c.kind == ActionKind.CREATE_TASK),
             updated_ms=now_ms,
         )
     )
@@ -220,7 +216,6 @@ def _action(row: RowMapping) -> Action:
         version=row["version"],
         payload=json.loads(row["payload"]),
         attempts=row["attempts"] + 1,
-        needs_reconcile=bool(row["needs_reconcile"]),
         claim=row["claims"] + 1,
     )
 
@@ -265,7 +260,6 @@ def complete(conn: Connection, action: Action, result: str | None, now_ms: int) 
             status=Status.DONE.value,
             attempts=outbox.c.attempts + 1,
             result=result,
-            needs_reconcile=False,
             claimed_by=None,
             lease_until_ms=None,
             last_error=None,
@@ -281,7 +275,6 @@ def complete(conn: Connection, action: Action, result: str | None, now_ms: int) 
             status=Status.PENDING.value,
             result=result,
             attempts=outbox.c.attempts + 1,
-            needs_reconcile=False,
             claimed_by=None,
             lease_until_ms=None,
             next_attempt_ms=now_ms,
@@ -297,7 +290,6 @@ def retry_later(
     error: str,
     next_attempt_ms: int,
     *,
-    reconcile: bool,
     now_ms: int,
 ) -> bool:
     """Back to pending until ``next_attempt_ms``; False when the claim is no longer ours."""
@@ -308,7 +300,6 @@ def retry_later(
             status=Status.PENDING.value,
             attempts=outbox.c.attempts + 1,
             next_attempt_ms=next_attempt_ms,
-            needs_reconcile=reconcile,
             last_error=stored_error(error),
             claimed_by=None,
             lease_until_ms=None,
@@ -332,7 +323,6 @@ def settle(conn: Connection, action: Action, status: Status, error: str, now_ms:
             last_error=stored_error(error),
             claimed_by=None,
             lease_until_ms=None,
-            needs_reconcile=False,
             updated_ms=now_ms,
         )
     ).rowcount
@@ -362,7 +352,7 @@ def _skip_dependents(conn: Connection, key: str, reason: str, now_ms: int) -> No
 
 
 def release(conn: Connection, holder: str, now_ms: int) -> int:
-    """Hand back what ``holder`` has claimed (clean shutdown); creates keep reconcile marks."""
+    """Hand back what ``holder`` has claimed (clean shutdown)."""
     return conn.execute(
         update(outbox)
         .where(outbox.c.claimed_by == holder, outbox.c.status == Status.IN_FLIGHT.value)

@@ -69,7 +69,6 @@ outbox = Table(
     Column("status", String(20), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_ms", BigInteger, nullable=False),
-    Column("needs_reconcile", Boolean, nullable=False, default=False),
     Column("claimed_by", String(100)),
     Column("lease_until_ms", BigInteger),
     #: Bumped by every claim; a holder's outcome is recorded only if the count is still its own.

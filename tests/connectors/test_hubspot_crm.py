@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,8 +13,9 @@ from hubspot import HubSpot
 from pydantic import SecretStr
 
 from connectors.crm.hubspot import HubSpotCrm, HubSpotSettings
-from connectors.crm.hubspot.mapping import marker_of, parse_time
+from connectors.crm.hubspot.mapping import parse_time
 from connectors.crm.hubspot.settings import HubSpotFieldNames
+from connectors.crm.hubspot.setup import TaskKeyPropertyMissing, task_key_property
 from syncd.contracts import BatchOutcome
 from syncd.errors import (
     ContactNotFound,
@@ -36,6 +37,7 @@ from syncd.model import (
 )
 from syncd.sandbox.http import LoopbackServer
 from syncd.sandbox.hubspot import HubSpotFake
+from syncd.sandbox.world import set_up_crm
 
 TOKEN = "sandbox-token-s3cr3t"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -58,7 +60,9 @@ class FakeClock:
 
 @pytest.fixture
 def fake() -> HubSpotFake:
-    return HubSpotFake(token=TOKEN, search_lag_seconds=0.0, ten_second_limit=190)
+    portal = HubSpotFake(token=TOKEN, search_lag_seconds=0.0, ten_second_limit=190)
+    set_up_crm(portal)
+    return portal
 
 
 @pytest.fixture
@@ -99,7 +103,6 @@ def ids_of(outcome: BatchOutcome) -> dict[str, str]:
 def task(key: str, contact_id: str, owner_id: str | None = None) -> TaskSpec:
     return TaskSpec(
         key=key,
-        marker=f"src:{key}",
         contact_id=contact_id,
         owner_id=owner_id,
         subject=f"Follow up {key}",
@@ -234,7 +237,8 @@ def test_create_tasks_associates_and_sets_fields(fake: HubSpotFake, crm: HubSpot
     assert props["hs_task_priority"] == "HIGH"
     assert props["hs_task_subject"] == "Follow up t1"
     assert parse_time(props["hs_timestamp"]) == spec.due_at
-    assert props["hs_task_body"].splitlines()[-1] == "syncd-key: src:t1"
+    assert props["hs_task_body"] == "Customer answered 3."
+    assert props["nps_task_key"] == "t1"  # the unique property the create upserts on
 
 
 def test_created_task_association_is_type_204(
@@ -257,14 +261,22 @@ def test_create_150_tasks_takes_two_calls(fake: HubSpotFake, crm: HubSpotCrm) ->
 
     outcome = crm.create_tasks([task(f"t{n}", contact) for n in range(150)])
 
-    assert calls(fake, "/tasks/batch/create") == 2
+    assert calls(fake, "/tasks/batch/upsert") == 2
+    assert calls(fake, "/tasks/contacts/batch/associate/default") == 2
     assert len(set(outcome.values())) == 150
     by_id = {t["id"]: t for t in fake.tasks()}
-    # every key got the id of the task that carries its own marker
-    assert all(
-        marker_of(by_id[str(v)]["properties"]["hs_task_body"]) == f"src:{k}"
-        for k, v in outcome.items()
-    )
+    # every key got the id of the task that carries its own key
+    assert all(by_id[str(v)]["properties"]["nps_task_key"] == k for k, v in outcome.items())
+
+
+def test_a_task_whose_contact_is_gone_is_rejected_alone(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+    contact = fake.add_contact("kai@example.com")
+
+    outcome = crm.create_tasks([task("t1", contact), task("t2", "424242")])
+
+    assert isinstance(outcome["t1"], str)
+    assert isinstance(outcome["t2"], CrmRejected) and "OBJECT_NOT_FOUND" in str(outcome["t2"])
+    assert fake.tasks_for_contact(contact)[0]["id"] == outcome["t1"]
 
 
 def test_create_tasks_bisects_a_bad_item(fake: HubSpotFake, crm: HubSpotCrm) -> None:
@@ -281,37 +293,85 @@ def test_create_tasks_bisects_a_bad_item(fake: HubSpotFake, crm: HubSpotCrm) -> 
 
 
 @pytest.mark.parametrize("drop", [False, True], ids=["500", "dropped"])
-def test_create_unknown_outcome_then_reconcile(
+def test_create_with_lost_answer_is_retried_inline_and_finds_its_task(
     fake: HubSpotFake, crm: HubSpotCrm, drop: bool
 ) -> None:
     contact = fake.add_contact("lee@example.com")
-    fake.inject("/tasks/batch/create", 500, after_processing=True, drop=drop)
+    fake.inject("/tasks/batch/upsert", 500, after_processing=True, drop=drop)
 
-    with pytest.raises(CrmOutcomeUnknown):
-        crm.create_tasks([task("t1", contact)])
+    outcome = crm.create_tasks([task("t1", contact)])
 
-    assert calls(fake, "/tasks/batch/create") == 1  # never retried inline
+    assert calls(fake, "/tasks/batch/upsert") == 2  # the upsert is safe to repeat
     [created] = fake.tasks()
-    assert crm.find_tasks(contact, ["src:t1", "src:other"]) == {"src:t1": created["id"]}
+    assert outcome == {"t1": created["id"]}
+    assert created["contact_ids"] == [contact]
+
+
+def test_repeated_create_updates_content_but_keeps_status(
+    fake: HubSpotFake, crm: HubSpotCrm
+) -> None:
+    contact = fake.add_contact("lou@example.com")
+    first = ids_of(crm.create_tasks([task("t1", contact)]))
+    fake.complete_task(first["t1"])
+    again = replace(task("t1", contact), subject="Follow up, with the late comment")
+
+    assert ids_of(crm.create_tasks([again])) == first
+    [only] = fake.tasks()
+    assert only["properties"]["hs_task_status"] == "COMPLETED"
+    assert only["properties"]["hs_task_subject"] == "Follow up, with the late comment"
+    assert only["contact_ids"] == [contact]
+
+
+def test_recovering_100_unknown_creates_takes_two_calls(
+    fake: HubSpotFake, server: LoopbackServer, clock: FakeClock
+) -> None:
+    contact = fake.add_contact("mo@example.com")
+    specs = [task(f"t{n}", contact) for n in range(100)]
+    with closing(make_crm(server, clock, read_retries=0)) as crm:
+        fake.inject("/tasks/batch/upsert", 500, after_processing=True)
+        with pytest.raises(CrmOutcomeUnknown):
+            crm.create_tasks(specs)
+        before = len(fake.requests)
+
+        outcome = crm.create_tasks(specs)
+
+    assert fake.requests[before:] == [
+        ("POST", "/crm/v3/objects/tasks/batch/upsert"),
+        ("POST", "/crm/v4/associations/tasks/contacts/batch/associate/default"),
+    ]
+    assert len(fake.tasks()) == 100
+    assert set(ids_of(outcome).values()) == {t["id"] for t in fake.tasks()}
+
+
+def test_missing_task_key_property_fails_clearly(clock: FakeClock) -> None:
+    bare = HubSpotFake(token=TOKEN)  # a portal nobody ran the setup on
+    with LoopbackServer(bare) as portal, closing(make_crm(portal, clock)) as crm:
+        contact = bare.add_contact("nia@example.com")
+        with pytest.raises(TaskKeyPropertyMissing, match=r"nps_task_key.*does not exist"):
+            crm.create_tasks([task("t1", contact)])
+        bare.ensure_property("tasks", task_key_property("nps_task_key") | {"hasUniqueValue": False})
+        with pytest.raises(TaskKeyPropertyMissing, match="does not require unique values"):
+            crm.create_tasks([task("t1", contact)])
+    assert bare.tasks() == []
 
 
 def test_create_tasks_retries_429_inline(
     fake: HubSpotFake, crm: HubSpotCrm, clock: FakeClock
 ) -> None:
     contact = fake.add_contact("max@example.com")
-    fake.inject("/tasks/batch/create", 429)
+    fake.inject("/tasks/batch/upsert", 429)
 
     outcome = crm.create_tasks([task("t1", contact)])
 
     assert isinstance(outcome["t1"], str)
-    assert calls(fake, "/tasks/batch/create") == 2
+    assert calls(fake, "/tasks/batch/upsert") == 2
     assert len(fake.tasks()) == 1
     assert sum(clock.slept) >= 10  # TEN_SECONDLY_ROLLING: wait 10 s
 
 
 def test_persistent_429_raises_rate_limited(fake: HubSpotFake, crm: HubSpotCrm) -> None:
     contact = fake.add_contact("ned@example.com")
-    fake.inject("/tasks/batch/create", 429, times=10, retry_after=3)
+    fake.inject("/tasks/batch/upsert", 429, times=10, retry_after=3)
 
     with pytest.raises(CrmRateLimited) as raised:
         crm.create_tasks([task("t1", contact)])
@@ -328,20 +388,7 @@ def test_reads_retry_a_server_error(fake: HubSpotFake, crm: HubSpotCrm) -> None:
     assert calls(fake, "/contacts/batch/read") == 2
 
 
-def test_find_tasks_only_ours_and_consistent(fake: HubSpotFake, crm: HubSpotCrm) -> None:
-    contact = fake.add_contact("pat@example.com")
-    other = fake.add_contact("quinn@example.com")
-    ids = ids_of(crm.create_tasks([task("t1", contact), task("t2", contact), task("t3", other)]))
-
-    assert crm.find_tasks(contact, ["src:t1", "src:t2", "src:t3"]) == {
-        "src:t1": ids["t1"],
-        "src:t2": ids["t2"],
-    }
-    assert crm.find_tasks(other, []) == {}
-    assert crm.find_tasks(fake.add_contact("rae@example.com"), ["src:t1"]) == {}
-
-
-def test_update_tasks_keeps_marker(fake: HubSpotFake, crm: HubSpotCrm) -> None:
+def test_update_tasks_keeps_the_key(fake: HubSpotFake, crm: HubSpotCrm) -> None:
     contact = fake.add_contact("sam@example.com")
     task_id = crm.create_tasks([task("t1", contact)])["t1"]
     assert isinstance(task_id, str)
@@ -354,7 +401,7 @@ def test_update_tasks_keeps_marker(fake: HubSpotFake, crm: HubSpotCrm) -> None:
     props = fake.tasks()[0]["properties"]
     assert props["hs_task_subject"] == "New subject"
     assert props["hs_task_priority"] == "LOW"
-    assert crm.find_tasks(contact, ["src:t1"]) == {"src:t1": task_id}
+    assert props["nps_task_key"] == "t1"
 
 
 def test_update_missing_task_is_rejected(crm: HubSpotCrm) -> None:

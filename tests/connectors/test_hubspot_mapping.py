@@ -12,10 +12,8 @@ from connectors.crm.hubspot.batching import bisect, distinct_rounds, send_groups
 from connectors.crm.hubspot.changes import task_change_pages
 from connectors.crm.hubspot.errors import HubSpotRejected
 from connectors.crm.hubspot.mapping import (
-    body_with_marker,
     contact_properties,
     epoch_ms,
-    marker_of,
     parse_time,
     task_create_properties,
     task_state,
@@ -70,22 +68,9 @@ def test_contact_properties_are_strings_and_skip_disabled_fields() -> None:
     }
 
 
-def test_marker_line_is_appended_and_found_again() -> None:
-    body = body_with_marker("Call them back.", "typeform:r-1")
-
-    assert body.endswith("\nsyncd-key: typeform:r-1")
-    assert marker_of(body) == "typeform:r-1"
-    assert marker_of("<p>text</p><p>syncd-key: abc</p>") == "abc"
-    assert marker_of("syncd-key: old\nsyncd-key: new") == "new"
-    assert marker_of("no marker") is None
-    assert marker_of(None) is None
-    assert body_with_marker("", "k") == "syncd-key: k"
-
-
-def test_task_create_properties() -> None:
+def test_task_create_properties_carry_the_key_but_no_status() -> None:
     task = TaskSpec(
         key="k1",
-        marker="m1",
         contact_id="101",
         owner_id=None,
         subject="Detractor: call back",
@@ -93,26 +78,27 @@ def test_task_create_properties() -> None:
         priority=Priority.HIGH,
         due_at=T0,
     )
-    properties = task_create_properties(task)
+    properties = task_create_properties(task, "nps_task_key")
 
+    # No hs_task_status: a repeated create (an upsert) must not reopen a completed task.
     assert properties == {
+        "nps_task_key": "k1",
         "hs_task_subject": "Detractor: call back",
-        "hs_task_body": "Score 3\n\nsyncd-key: m1",
+        "hs_task_body": "Score 3",
         "hs_timestamp": str(epoch_ms(T0)),
         "hs_task_priority": "HIGH",
-        "hs_task_status": "NOT_STARTED",
         "hs_task_type": "TODO",
     }
     with_owner = replace(task, owner_id="77")
-    assert task_create_properties(with_owner)["hubspot_owner_id"] == "77"
+    assert task_create_properties(with_owner, "k")["hubspot_owner_id"] == "77"
 
 
-def test_task_update_keeps_marker_from_key() -> None:
+def test_task_update_properties() -> None:
     update = TaskUpdate(key="m1", task_id="9", subject="s", body="b", priority=Priority.LOW)
 
     assert task_update_properties(update) == {
         "hs_task_subject": "s",
-        "hs_task_body": "b\n\nsyncd-key: m1",
+        "hs_task_body": "b",
         "hs_task_priority": "LOW",
     }
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from syncd.runtime.compose import load
 from syncd.runtime.demo import Sandbox, start_sandbox
-from syncd.sandbox.world import World
+from syncd.sandbox.world import World, set_up_crm
 from syncd.settings import Settings
 
 DEMO_CONFIG = Path(__file__).parents[2] / "syncd" / "sandbox" / "demo.toml"
@@ -20,6 +20,7 @@ def sandbox_settings(data_dir: Path, **env: str) -> Iterator[tuple[Sandbox, Sett
     """Demo settings with a fresh data dir, the fakes on free ports."""
     settings = load(DEMO_CONFIG, {"SYNCD__DAEMON__DATA_DIR": str(data_dir), **env})
     sandbox, settings = start_sandbox(settings, any_port=True)
+    set_up_crm(sandbox.hubspot)
     try:
         yield sandbox, settings
     finally:

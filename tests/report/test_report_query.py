@@ -63,7 +63,6 @@ def add_outbox(conn: sqlalchemy.Connection, key: str, kind: str, status: str, so
             status=status,
             attempts=0,
             next_attempt_ms=0,
-            needs_reconcile=False,
             created_ms=0,
             updated_ms=0,
         )

@@ -7,6 +7,7 @@ header, an unknown path), the tests use httpx directly.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +16,11 @@ import httpx
 import pytest
 import urllib3
 from hubspot import HubSpot
+from hubspot.crm.associations.v4 import (
+    BatchInputPublicDefaultAssociationMultiPost,
+    PublicDefaultAssociationMultiPost,
+)
+from hubspot.crm.associations.v4 import PublicObjectId as AssocObjectId
 from hubspot.crm.contacts import (
     BatchInputSimplePublicObjectBatchInput,
     BatchReadInputSimplePublicObjectId,
@@ -28,11 +34,13 @@ from hubspot.crm.contacts.exceptions import ApiException as ContactsApiException
 from hubspot.crm.objects.tasks import (
     AssociationSpec,
     BatchInputSimplePublicObjectBatchInputForCreate,
+    BatchInputSimplePublicObjectBatchInputUpsert,
     Filter,
     FilterGroup,
     PublicAssociationsForObject,
     PublicObjectId,
     PublicObjectSearchRequest,
+    SimplePublicObjectBatchInputUpsert,
     SimplePublicObjectInputForCreate,
 )
 from hubspot.crm.objects.tasks.exceptions import ApiException as TasksApiException
@@ -575,3 +583,147 @@ def test_contacts_search_by_email_token(fake: HubSpotFake, sdk: Any) -> None:
 
     assert [r.id for r in found.results] == [ada]
     assert found.results[0].properties["email"] == "ada@example.com"
+
+
+# idempotent creates: unique properties, batch upsert, default associations, slow commits
+
+
+def define_task_key(sdk: Any, *, unique: bool = True) -> None:
+    key = PropertyCreate(
+        name="nps_task_key",
+        label="Key",
+        type="string",
+        field_type="text",
+        group_name="taskinformation",
+        has_unique_value=unique,
+    )
+    sdk.crm.properties.core_api.create("tasks", key)
+
+
+def upsert(sdk: Any, *keys: str, subject: str = "Call back") -> Any:
+    inputs = [
+        SimplePublicObjectBatchInputUpsert(
+            id_property="nps_task_key",
+            id=key,
+            properties={"hs_timestamp": "1795510800000", "hs_task_subject": subject},
+            object_write_trace_id=f"trace-{key}",
+        )
+        for key in keys
+    ]
+    return sdk.crm.objects.tasks.batch_api.upsert(
+        BatchInputSimplePublicObjectBatchInputUpsert(inputs=inputs)
+    )
+
+
+def test_a_unique_task_property_is_created_through_the_properties_api(sdk: Any) -> None:
+    define_task_key(sdk)
+
+    created = sdk.crm.properties.core_api.get_by_name("tasks", "nps_task_key")
+    email = sdk.crm.properties.core_api.get_by_name("contacts", "email")
+    assert created.has_unique_value and email.has_unique_value
+    assert not sdk.crm.properties.core_api.get_by_name("tasks", "hs_task_subject").has_unique_value
+
+
+def test_batch_upsert_creates_then_updates_by_the_unique_value(fake: HubSpotFake, sdk: Any) -> None:
+    define_task_key(sdk)
+
+    first = upsert(sdk, "k1", "k2")
+    fake.complete_task(first.results[0].id)
+    second = upsert(sdk, "k1", subject="Call back, with the comment")
+
+    assert [(r.new, r.properties["nps_task_key"]) for r in first.results] == [
+        (True, "k1"),
+        (True, "k2"),
+    ]
+    assert first.results[0].object_write_trace_id == "trace-k1"
+    [again] = second.results
+    assert (again.new, again.id) == (False, first.results[0].id)
+    by_key = {t["properties"]["nps_task_key"]: t["properties"] for t in fake.tasks()}
+    assert len(by_key) == 2 and len(fake.tasks()) == 2
+    assert by_key["k1"]["hs_task_subject"] == "Call back, with the comment"
+    assert by_key["k1"]["hs_task_status"] == "COMPLETED"  # not sent, so not touched
+
+
+@pytest.mark.parametrize(
+    ("id_property", "unique", "expected"),
+    [
+        ("nps_nope", True, "does not exist"),
+        ("nps_task_key", False, "does not require unique values"),
+        ("hs_task_subject", True, "does not require unique values"),
+    ],
+)
+def test_batch_upsert_needs_an_existing_unique_id_property(
+    fake: HubSpotFake, sdk: Any, base_url: str, id_property: str, unique: bool, expected: str
+) -> None:
+    define_task_key(sdk, unique=unique)
+    item = {"idProperty": id_property, "id": "k1", "properties": {"hs_timestamp": "1795510800000"}}
+
+    answer = httpx.post(
+        f"{base_url}/crm/v3/objects/tasks/batch/upsert",
+        json={"inputs": [item]},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["category"] == "VALIDATION_ERROR"
+    assert expected in answer.json()["message"]
+    assert fake.tasks() == []
+
+
+def test_upserts_treated_as_creates_duplicate(fake: HubSpotFake, sdk: Any) -> None:
+    define_task_key(sdk)
+    fake.treat_upserts_as_creates()
+
+    upsert(sdk, "k1")
+    upsert(sdk, "k1")
+
+    assert len(fake.tasks()) == 2
+
+
+def test_default_associations_are_idempotent_and_name_missing_records(
+    fake: HubSpotFake, sdk: Any
+) -> None:
+    define_task_key(sdk)
+    contact = fake.add_contact("ada@example.com")
+    [made] = upsert(sdk, "k1").results
+    pairs = [(made.id, contact), (made.id, "424242")]
+    inputs = [
+        PublicDefaultAssociationMultiPost(_from=AssocObjectId(id=f), to=AssocObjectId(id=t))
+        for f, t in pairs
+    ]
+    batch = sdk.crm.associations.v4.batch_api
+    body = BatchInputPublicDefaultAssociationMultiPost(inputs=inputs)
+
+    for _ in range(2):
+        # The SDK maps only a 200 for this call, so the 207 is read raw.
+        raw = batch.create_default("tasks", "contacts", body, _preload_content=False)
+
+    answer = json.loads(raw.data)
+    assert raw.status == 207
+    assert [(r["from"]["id"], r["to"]["id"]) for r in answer["results"]] == [(made.id, contact)]
+    assert answer["results"][0]["associationSpec"]["associationTypeId"] == 204
+    assert answer["errors"][0]["context"] == {"ids": ["424242"]}
+    assert fake.tasks()[0]["contact_ids"] == [contact]
+    assert fake.tasks_for_contact(contact) == fake.tasks()
+
+
+def test_a_slow_commit_lands_after_the_client_gave_up(
+    fake: HubSpotFake, sdk: Any, base_url: str
+) -> None:
+    define_task_key(sdk)
+    slow = fake.slow_commits(1.0, 0.5, paths=("/batch/upsert",))
+    item = {"idProperty": "nps_task_key", "id": "k1", "properties": {"hs_timestamp": "1"}}
+
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(
+            f"{base_url}/crm/v3/objects/tasks/batch/upsert",
+            json={"inputs": [item]},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=0.1,
+        )
+    assert fake.tasks() == []  # not yet: the write is still on its way
+    deadline = time.monotonic() + 10
+    while not fake.tasks() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    assert slow.count == 1 and len(fake.tasks()) == 1

@@ -48,7 +48,7 @@ def test_a_stalled_holder_cannot_record_after_another_took_the_claim_over(
     (current,) = _claim(engine, "replica-b", 1500)  # a's lease ran out while it was stalled
     with engine.begin() as conn:
         assert not outbox.complete(conn, stalled, "task-from-a", 1600)
-        assert not outbox.retry_later(conn, stalled, "late", 9999, reconcile=True, now_ms=1600)
+        assert not outbox.retry_later(conn, stalled, "late", 9999, now_ms=1600)
         assert not outbox.settle(conn, stalled, Status.DEAD, "late", 1600)
     assert _row(engine) == ("in_flight", "replica-b", 0, None)
     with engine.begin() as conn:
@@ -86,18 +86,20 @@ def test_a_crash_loop_of_claims_uses_no_attempts(engine: Engine) -> None:
         now_ms += 1500
     assert action.attempts == 1 and _row(engine)[2] == 0
     with engine.begin() as conn:
-        assert outbox.retry_later(conn, action, "503", now_ms, reconcile=True, now_ms=now_ms)
+        assert outbox.retry_later(conn, action, "503", now_ms, now_ms=now_ms)
     (again,) = _claim(engine, "host-a", now_ms)
-    assert again.attempts == 2 and again.needs_reconcile
+    assert again.attempts == 2
 
 
-def test_a_claimed_create_that_never_answered_is_frozen_not_rewritten(engine: Engine) -> None:
+def test_a_claimed_create_that_never_answered_takes_newer_content(engine: Engine) -> None:
+    # The CRM's create is idempotent on the key, so the resend carries the newest content and
+    # updates a task the lost attempt may have made.
     newer = _create(version=2)
     with engine.begin() as conn:
         outbox.enqueue(conn, _create(), 0)
         outbox.claim(conn, "crm", ActionKind.CREATE_TASK, "host-a", 10, 0, 1000)
         assert outbox.release_all(conn, 10) == 1  # the holder died mid-send
-        assert outbox.enqueue(conn, newer, 20) is outbox.Enqueued.FROZEN
+        assert outbox.enqueue(conn, newer, 20) is outbox.Enqueued.REWRITTEN
 
 
 def test_a_restarted_instance_renews_its_own_lease_at_once(engine: Engine) -> None:

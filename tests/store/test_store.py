@@ -78,12 +78,37 @@ def test_outbox_dedupes_on_key_and_rewrites_newer_versions(engine: Engine) -> No
     assert rows == ['{"v": 2}']
 
 
-def test_attempted_create_is_frozen(engine: Engine) -> None:
+def test_done_create_is_frozen_so_later_content_goes_out_as_update(engine: Engine) -> None:
     with engine.begin() as conn:
         outbox.enqueue(conn, _new(ActionKind.CREATE_TASK, 1), 0)
-        claimed = outbox.claim(conn, "crm", ActionKind.CREATE_TASK, "me", 10, 0, 1000)
-        assert len(claimed) == 1 and not claimed[0].needs_reconcile
-        assert outbox.enqueue(conn, _new(ActionKind.CREATE_TASK, 2), 0) is Enqueued.FROZEN
+        (action,) = outbox.claim(conn, "crm", ActionKind.CREATE_TASK, "me", 10, 0, 1000)
+        outbox.complete(conn, action, "task-1", 1)
+        assert outbox.enqueue(conn, _new(ActionKind.CREATE_TASK, 2), 2) is Enqueued.FROZEN
+        assert outbox.result_of(conn, action.key) == "task-1"
+
+
+def test_create_retrying_after_unknown_outcome_takes_newer_content(engine: Engine) -> None:
+    # The create is idempotent on its key: the retry carries the late comment and updates the
+    # task an earlier attempt may have made, instead of a second action racing it.
+    with engine.begin() as conn:
+        outbox.enqueue(conn, _new(ActionKind.CREATE_TASK, 1), 0)
+        (action,) = outbox.claim(conn, "crm", ActionKind.CREATE_TASK, "me", 10, 0, 1000)
+        outbox.retry_later(conn, action, "timed out", 5, now_ms=1)
+        assert outbox.enqueue(conn, _new(ActionKind.CREATE_TASK, 2), 2) is Enqueued.REWRITTEN
+        (again,) = outbox.claim(conn, "crm", ActionKind.CREATE_TASK, "me", 10, 5, 1000)
+    assert again.version == 2 and again.payload == {"v": 2}
+
+
+def test_create_rewritten_in_flight_is_sent_again_not_done(engine: Engine) -> None:
+    with engine.begin() as conn:
+        outbox.enqueue(conn, _new(ActionKind.CREATE_TASK, 1), 0)
+        (action,) = outbox.claim(conn, "crm", ActionKind.CREATE_TASK, "me", 10, 0, 1000)
+        assert outbox.enqueue(conn, _new(ActionKind.CREATE_TASK, 2), 1) is Enqueued.REWRITTEN
+        outbox.complete(conn, action, "task-1", 2)  # the answer to version 1 arrives
+        (again,) = outbox.claim(conn, "crm", ActionKind.CREATE_TASK, "me", 10, 3, 1000)
+        assert again.version == 2
+        outbox.complete(conn, again, "task-1", 4)
+        assert outbox.result_of(conn, action.key) == "task-1"
 
 
 def test_dependency_blocks_claim_until_done(engine: Engine) -> None:
@@ -97,14 +122,14 @@ def test_dependency_blocks_claim_until_done(engine: Engine) -> None:
         assert len(outbox.claim(conn, "crm", ActionKind.CREATE_TASK, "me", 10, 1, 1000)) == 1
 
 
-def test_expired_lease_is_reclaimed_with_reconcile(engine: Engine) -> None:
+def test_expired_lease_is_reclaimed(engine: Engine) -> None:
     with engine.begin() as conn:
         outbox.enqueue(conn, _new(ActionKind.CREATE_TASK, 1), 0)
         outbox.claim(conn, "crm", ActionKind.CREATE_TASK, "dead-replica", 10, 0, 1000)
         assert outbox.claim(conn, "crm", ActionKind.CREATE_TASK, "me", 10, 500, 1000) == []
         (again,) = outbox.claim(conn, "crm", ActionKind.CREATE_TASK, "me", 10, 1500, 1000)
     # The dead replica never recorded an outcome: its claim was not an attempt.
-    assert again.needs_reconcile and again.attempts == 1
+    assert again.attempts == 1
 
 
 def test_settling_skips_dependents(engine: Engine) -> None:

@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import hubspot.crm.associations.v4.models as association_models
 import hubspot.crm.contacts.models as contact_models
 import hubspot.crm.objects.tasks.models as task_models
 from hubspot import HubSpot
 
-from connectors.crm.hubspot.mapping import TASK_TO_CONTACT
 from connectors.crm.hubspot.records import (
     BatchResult,
     Page,
     Record,
     TaskInput,
+    association_result,
     item_error_from,
     list_of,
     next_after,
@@ -30,7 +31,6 @@ from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Operation, Transport
 from syncd.model import Owner
 
-ASSOCIATION_PAGE = 500
 OWNER_PAGE = 100
 
 
@@ -48,7 +48,8 @@ class HubSpotApi:
         self._contacts = crm.contacts.batch_api
         self._tasks = crm.objects.tasks.batch_api
         self._task_search = crm.objects.tasks.search_api
-        self._associations = crm.associations.v4.basic_api
+        self._associations = crm.associations.v4.batch_api
+        self._properties = crm.properties.core_api
         self._owners = crm.owners.owners_api
         self._transport = transport
 
@@ -79,30 +80,60 @@ class HubSpotApi:
         )
         return self._batch(lambda t: self._contacts.update(request, _request_timeout=t))
 
-    def create_tasks(self, inputs: Sequence[TaskInput]) -> BatchResult:
-        """Create tasks, each associated with its contact and labelled with its trace id."""
-        request = task_models.BatchInputSimplePublicObjectBatchInputForCreate(
+    def upsert_tasks(self, key_property: str, inputs: Sequence[TaskInput]) -> BatchResult:
+        """Create each task whose key is new, update the others (``results[].new`` tells).
+
+        Keyed by a unique property, so repeating the call after an unknown outcome is safe
+        and is retried inline like any idempotent call.
+        """
+        request = task_models.BatchInputSimplePublicObjectBatchInputUpsert(
             inputs=[
-                task_models.SimplePublicObjectBatchInputForCreate(
+                task_models.SimplePublicObjectBatchInputUpsert(
+                    id_property=key_property,
+                    id=item.key,
                     properties=dict(item.properties),
-                    associations=[_contact_association(item.contact_id)],
-                    object_write_trace_id=item.trace_id,
+                    object_write_trace_id=item.key,
                 )
                 for item in inputs
             ]
         )
-        # Not idempotent: a repeated create duplicates tasks, so only a 429/423 is retried.
-        return self._batch(
-            lambda t: self._tasks.create(request, _request_timeout=t), idempotent=False
-        )
+        return self._batch(lambda t: self._tasks.upsert(request, _request_timeout=t))
 
-    def read_tasks(self, ids: Sequence[str], properties: Sequence[str]) -> BatchResult:
-        request = task_models.BatchReadInputSimplePublicObjectId(
-            inputs=[task_models.SimplePublicObjectId(id=task_id) for task_id in ids],
-            properties=list(properties),
-            properties_with_history=[],
+    def associate_tasks_with_contacts(self, pairs: Sequence[tuple[str, str]]) -> BatchResult:
+        """Default task-to-contact associations for (task id, contact id) pairs.
+
+        An association exists or not, so making it again changes nothing: safe to repeat.
+        (https://developers.hubspot.com/docs/api-reference/latest/crm/associations/associate-records/batch/create-associations)
+        """
+        request = association_models.BatchInputPublicDefaultAssociationMultiPost(
+            inputs=[
+                association_models.PublicDefaultAssociationMultiPost(
+                    _from=association_models.PublicObjectId(id=task_id),
+                    to=association_models.PublicObjectId(id=contact_id),
+                )
+                for task_id, contact_id in pairs
+            ]
         )
-        return self._batch(lambda t: self._tasks.read(request, _request_timeout=t))
+        # hubspot-api-client 12 maps only a 200 here and returns None for a 207 (some inputs
+        # failed), so the body is read raw to keep the per-input errors.
+        raw = self._transport.call(
+            lambda t: self._associations.create_default(
+                "tasks", "contacts", request, _request_timeout=t, _preload_content=False
+            ),
+            idempotent=True,
+        )
+        try:
+            return association_result(raw.data)
+        finally:
+            raw.release_conn()
+
+    def task_property_is_unique(self, name: str) -> bool:
+        """Whether the task property ``name`` requires unique values (a 404 if it is missing)."""
+        prop = self._transport.call(
+            lambda t: self._properties.get_by_name("tasks", name, _request_timeout=t),
+            idempotent=True,
+        )
+        return bool(getattr(prop, "has_unique_value", False))
 
     def update_tasks(self, inputs: Sequence[tuple[str, Mapping[str, str]]]) -> BatchResult:
         request = task_models.BatchInputSimplePublicObjectBatchInput(
@@ -112,22 +143,6 @@ class HubSpotApi:
             ]
         )
         return self._batch(lambda t: self._tasks.update(request, _request_timeout=t))
-
-    def contact_task_ids(self, contact_id: str, after: str | None) -> Page[str]:
-        """One page of the ids of the tasks associated with a contact (v4, read consistently)."""
-        response = self._transport.call(
-            lambda t: self._associations.get_page(
-                "contacts",
-                contact_id,
-                "tasks",
-                limit=ASSOCIATION_PAGE,
-                after=after,
-                _request_timeout=t,
-            ),
-            idempotent=True,
-        )
-        ids = tuple(str(item.to_object_id) for item in list_of(response, "results"))
-        return Page(ids, next_after(response))
 
     def search_tasks_modified_since(
         self, since_ms: int, properties: Sequence[str], limit: int, after: str | None
@@ -161,6 +176,7 @@ class HubSpotApi:
             self._tasks,
             self._task_search,
             self._associations,
+            self._properties,
             self._owners,
         ):
             api.api_client.rest_client.pool_manager.clear()
@@ -184,15 +200,4 @@ def _modified_since(since_ms: int, properties: Sequence[str], limit: int, after:
         properties=list(properties),
         limit=limit,
         after=after,
-    )
-
-
-def _contact_association(contact_id: str) -> Any:
-    return task_models.PublicAssociationsForObject(
-        to=task_models.PublicObjectId(id=contact_id),
-        types=[
-            task_models.AssociationSpec(
-                association_category="HUBSPOT_DEFINED", association_type_id=TASK_TO_CONTACT
-            )
-        ],
     )

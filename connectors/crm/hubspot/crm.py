@@ -13,6 +13,7 @@ from connectors.crm.hubspot.client import HubSpotApi
 from connectors.crm.hubspot.errors import HubSpotRejected
 from connectors.crm.hubspot.records import BatchResult, Page, Record, TaskInput
 from connectors.crm.hubspot.settings import HubSpotSettings
+from connectors.crm.hubspot.setup import missing_property
 from connectors.crm.hubspot.transport import Transport
 from syncd.contracts import BatchOutcome
 from syncd.errors import SyncdError
@@ -33,9 +34,10 @@ Outcome = dict[str, "str | SyncdError"]
 class HubSpotCrm:
     """Contacts, owners and tasks of one HubSpot portal, through ``hubspot-api-client``.
 
-    Tasks carry a ``syncd-key: <marker>`` line at the end of their body; ``find_tasks`` reads it
-    back through the (consistent) associations API to reconcile a create whose outcome is
-    unknown. ``sleep`` and ``clock`` drive the rate limiters and are replaceable in tests.
+    ``create_tasks`` keeps the port's idempotency promise with HubSpot's batch upsert keyed by
+    a unique task property (``crm.fields.task_key``) that holds the action's key, followed by
+    default task-to-contact associations, which are idempotent too. ``sleep`` and ``clock``
+    drive the rate limiters and are replaceable in tests.
     """
 
     Settings = HubSpotSettings
@@ -52,6 +54,7 @@ class HubSpotCrm:
         self.name = name
         self._base_url = settings.base_url
         self._fields = settings.fields
+        self._task_key_checked = False
         self._api = HubSpotApi(settings, Transport(settings, sleep=sleep, clock=clock))
 
     def __repr__(self) -> str:
@@ -96,26 +99,15 @@ class HubSpotCrm:
         return send_groups(groups, self._send_contact_updates, lambda update: update.key)
 
     def create_tasks(self, tasks: Sequence[TaskSpec]) -> BatchOutcome:
-        groups = list(chunks(tasks, self.batch_limit))
-        return send_groups(groups, self._send_task_creates, lambda task: task.key)
+        """Upsert each task by its key, then associate it with its contact.
 
-    def find_tasks(self, contact_id: str, markers: Sequence[str]) -> Mapping[str, str]:
-        wanted = set(markers)
-        if not wanted:
-            return {}
-        try:
-            task_ids = self._contact_task_ids(contact_id)
-        except HubSpotRejected as error:
-            if error.status == 404:
-                return {}  # no such contact, so certainly no task of ours on it
-            raise
-        found: dict[str, str] = {}
-        for chunk in chunks(task_ids, self.batch_limit):
-            for record in self._api.read_tasks(chunk, ("hs_task_body",)).results:
-                marker = mapping.marker_of(record.properties.get("hs_task_body"))
-                if marker in wanted and marker not in found:
-                    found[marker] = record.id
-        return found
+        Calls: one upsert and one associate per 100 tasks, whether the tasks are new or were
+        created by an earlier attempt whose answer was lost.
+        """
+        if tasks:
+            self._check_task_key()
+        groups = list(chunks(tasks, self.batch_limit))
+        return send_groups(groups, self._send_task_upserts, lambda task: task.key)
 
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> BatchOutcome:
         rounds = distinct_rounds(updates, lambda update: update.task_id)
@@ -156,22 +148,48 @@ class HubSpotCrm:
             error_for=outcomes.contact_error,
         )
 
-    def _send_task_creates(self, tasks: Sequence[TaskSpec]) -> Outcome:
-        result = self._api.create_tasks(
-            [
-                TaskInput(mapping.task_create_properties(task), task.contact_id, task.marker)
-                for task in tasks
-            ]
-        )
-        # Results are matched by the marker in their body, never by position.
-        return outcomes.match(
+    def _send_task_upserts(self, tasks: Sequence[TaskSpec]) -> Outcome:
+        key_property = self._fields.task_key
+        inputs = [TaskInput(t.key, mapping.task_create_properties(t, key_property)) for t in tasks]
+        result = self._api.upsert_tasks(key_property, inputs)
+        # Results are matched by their key (and trace id), never by position.
+        upserted = outcomes.match(
             tasks,
             result,
             key=lambda task: task.key,
-            ref=lambda task: task.marker,
-            record_refs=lambda r: (mapping.marker_of(r.properties.get("hs_task_body")), r.trace_id),
+            ref=lambda task: task.key,
+            record_refs=lambda r: (r.properties.get(key_property), r.trace_id),
             error_for=outcomes.task_error,
         )
+        return self._associate(tasks, upserted)
+
+    def _associate(self, tasks: Sequence[TaskSpec], upserted: Outcome) -> Outcome:
+        """Link every upserted task to its contact (again, if an earlier attempt did)."""
+        links = {
+            task.key: (task_id, task.contact_id)
+            for task in tasks
+            if isinstance(task_id := upserted[task.key], str)
+        }
+        if not links:
+            return upserted
+        result = self._api.associate_tasks_with_contacts(list(links.values()))
+        # A task that exists but is not linked is not done: its retry upserts and links again.
+        return upserted | outcomes.match_links(links, result)
+
+    def _check_task_key(self) -> None:
+        """Fail clearly (dead-letter, not retry) while the key property is missing or not unique."""
+        if self._task_key_checked:
+            return
+        name = self._fields.task_key
+        try:
+            unique = self._api.task_property_is_unique(name)
+        except HubSpotRejected as error:
+            if error.status == 404:
+                raise missing_property(name, "does not exist") from error
+            raise
+        if not unique:
+            raise missing_property(name, "exists but does not require unique values")
+        self._task_key_checked = True
 
     def _send_task_updates(self, updates: Sequence[TaskUpdate]) -> Outcome:
         result = self._api.update_tasks(
@@ -185,16 +203,6 @@ class HubSpotCrm:
             record_refs=lambda record: (record.id,),
             error_for=outcomes.task_error,
         )
-
-    def _contact_task_ids(self, contact_id: str) -> list[str]:
-        ids: list[str] = []
-        after: str | None = None
-        while True:
-            page = self._api.contact_task_ids(contact_id, after)
-            ids.extend(page.items)
-            if page.after is None:
-                return list(dict.fromkeys(ids))
-            after = page.after
 
 
 def _contact(record: Record) -> Contact:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
@@ -12,11 +11,6 @@ from syncd.model import ContactField, NpsFields, Owner, TaskChange, TaskSpec, Ta
 
 logger = logging.getLogger(__name__)
 
-#: Task -> contact association, defined by HubSpot.
-TASK_TO_CONTACT = 204
-MARKER_PREFIX = "syncd-key:"
-# The last marker line wins; HubSpot may wrap the body in HTML, so stop at whitespace or "<".
-_MARKER = re.compile(re.escape(MARKER_PREFIX) + r"[ \t]*([^\s<]+)")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _STATES = {
@@ -78,25 +72,20 @@ def contact_properties(fields: NpsFields, names: HubSpotFieldNames) -> dict[str,
     return {name: value for name, value in values.items() if name}
 
 
-def body_with_marker(body: str, marker: str) -> str:
-    """The task body with the marker line that lets an unknown create be found again."""
-    line = f"{MARKER_PREFIX} {marker}"
-    return f"{body.rstrip()}\n\n{line}" if body.strip() else line
+def task_create_properties(task: TaskSpec, key_property: str) -> dict[str, str]:
+    """What a create sends: content, owner and the key, but no status.
 
-
-def marker_of(body: str | None) -> str | None:
-    """The marker in a task body, or None for a task syncd did not create."""
-    found = _MARKER.findall(body or "")
-    return found[-1] if found else None
-
-
-def task_create_properties(task: TaskSpec) -> dict[str, str]:
+    The create is an upsert, so it may land on a task that already exists (a retry, a lost
+    store); leaving ``hs_task_status`` out keeps a task someone completed closed. New tasks
+    get HubSpot's default status: NOT_STARTED in the UI; HubSpot's API pages do not say so for
+    the API, and a task without a status is read as open (``task_state``).
+    """
     properties = {
+        key_property: task.key,
         "hs_task_subject": task.subject,
-        "hs_task_body": body_with_marker(task.body, task.marker),
+        "hs_task_body": task.body,
         "hs_timestamp": str(epoch_ms(task.due_at)),
         "hs_task_priority": task.priority.value.upper(),
-        "hs_task_status": "NOT_STARTED",
         "hs_task_type": "TODO",
     }
     if task.owner_id is not None:
@@ -105,10 +94,10 @@ def task_create_properties(task: TaskSpec) -> dict[str, str]:
 
 
 def task_update_properties(update: TaskUpdate) -> dict[str, str]:
-    """Subject, body and priority; the caller passes the task's marker as ``update.key``."""
+    """Subject, body and priority of a task syncd created."""
     return {
         "hs_task_subject": update.subject,
-        "hs_task_body": body_with_marker(update.body, update.key),
+        "hs_task_body": update.body,
         "hs_task_priority": update.priority.value.upper(),
     }
 

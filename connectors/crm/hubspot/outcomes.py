@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from connectors.crm.hubspot.records import BatchResult, ItemError, Record
@@ -47,6 +47,25 @@ def _ids_by_ref(
             if reference:
                 ids.setdefault(reference, record.id)
     return ids
+
+
+def match_links(
+    links: Mapping[str, tuple[str, str]], result: BatchResult
+) -> dict[str, str | SyncdError]:
+    """Per key of ``links`` (key -> (task id, contact id)): the task id once it is linked.
+
+    HubSpot names a failed association by the record it could not find, which may be either
+    side, so an error naming the task or the contact is that item's.
+    """
+    linked = {record.id for record in result.results}
+    errors = {ref: task_error(e) for e in reversed(result.errors) for ref in e.refs}
+    unnamed = "; ".join(e.message for e in result.errors if not e.refs)
+    return {
+        key: task_id
+        if task_id in linked
+        else errors.get(task_id) or errors.get(contact_id) or _unknown(key, unnamed)
+        for key, (task_id, contact_id) in links.items()
+    }
 
 
 def contact_error(error: ItemError) -> SyncdError:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
 from connectors.crm.hubspot.mapping import owner
@@ -37,11 +39,10 @@ class ItemError:
 
 @dataclass(frozen=True, slots=True)
 class TaskInput:
-    """A task to create; ``trace_id`` comes back on its result (HubSpot's objectWriteTraceId)."""
+    """A task to upsert by ``key`` (also its objectWriteTraceId, echoed on its result)."""
 
+    key: str
     properties: Mapping[str, str]
-    contact_id: str
-    trace_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,19 @@ def item_error_from(item: Any) -> ItemError:
         category=str(getattr(item, "category", None) or ""),
         message=str(getattr(item, "message", None) or ""),
         refs=tuple(str(ref) for ref in refs),
+    )
+
+
+def association_result(body: bytes) -> BatchResult:
+    """A batch associate answer (200 or 207): the ``from`` id of each association made."""
+    data = json.loads(body or b"{}")
+    made = [item for item in data.get("results") or [] if isinstance(item, dict)]
+    errors = [item for item in data.get("errors") or [] if isinstance(item, dict)]
+    return BatchResult(
+        results=tuple(
+            Record(id=str(item.get("from", {}).get("id")), properties={}) for item in made
+        ),
+        errors=tuple(item_error_from(SimpleNamespace(**error)) for error in errors),
     )
 
 

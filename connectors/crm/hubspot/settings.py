@@ -8,7 +8,11 @@ from syncd.urls import HttpBaseUrl
 
 
 class HubSpotFieldNames(BaseModel):
-    """Contact property names syncd writes; an empty name disables that field."""
+    """Property names syncd writes.
+
+    Contact fields: an empty name disables that field. ``task_key`` is the task property that
+    holds each task's idempotency key; it must exist with unique values (``hasUniqueValue``).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -19,6 +23,8 @@ class HubSpotFieldNames(BaseModel):
     link: str = "nps_response_link"
     survey: str = "nps_survey"
     source: str = "nps_source"
+    #: Task creation is an upsert on this property, so a repeated create finds its task.
+    task_key: str = Field(default="nps_task_key", min_length=1)
 
 
 class HubSpotSettings(BaseModel):

@@ -28,9 +28,9 @@ Operation = Callable[[float], Any]
 class Transport:
     """Runs SDK calls for one portal under its two limiters (search has its own budget).
 
-    ``idempotent`` calls (reads, search, updates) are retried inline after a 5xx, a timeout or a
-    dropped connection. Every call is retried after a 429/423, which HubSpot did not process.
-    Nothing else is retried here: a create whose outcome is unknown must be reconciled first.
+    ``idempotent`` calls (reads, search, updates, upserts by a unique key, associations) are
+    retried inline after a 5xx, a timeout or a dropped connection. Every call is retried after a
+    429/423, which HubSpot did not process. A call that is not idempotent is never repeated here.
     """
 
     def __init__(

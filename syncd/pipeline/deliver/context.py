@@ -29,7 +29,6 @@ class DeliverResult:
     contacts_updated: int = 0
     contacts_superseded: int = 0
     tasks_created: int = 0
-    tasks_reconciled: int = 0
     tasks_updated: int = 0
     retried: int = 0
     dead: int = 0
@@ -80,8 +79,6 @@ def dispose(
     action: Action,
     error: SyncdError,
     now_ms: int,
-    *,
-    reconcile: bool = False,
 ) -> None:
     """Quarantine bad input, retry transient failures with backoff, dead-letter the rest."""
     log.warning("action failed", key=action.key, attempt=action.attempts, error=str(error))
@@ -101,9 +98,7 @@ def dispose(
     elif isinstance(error, Transient) and _may_retry(ctx, action, error):
         ctx.result.retried += 1
         delay = ctx.policy.delay(action.attempts, error.retry_after)
-        outbox.retry_later(
-            conn, action, str(error), now_ms + int(delay * 1000), reconcile=reconcile, now_ms=now_ms
-        )
+        outbox.retry_later(conn, action, str(error), now_ms + int(delay * 1000), now_ms=now_ms)
     else:
         ctx.result.dead += 1
         outbox.settle(conn, action, Status.DEAD, str(error), now_ms)
@@ -115,10 +110,8 @@ def _may_retry(ctx: DeliverContext, action: Action, error: Transient) -> bool:
     return systemic or not ctx.policy.exhausted(action.attempts)
 
 
-def fail_all(
-    ctx: DeliverContext, actions: Sequence[Action], error: SyncdError, *, reconcile: bool = False
-) -> None:
+def fail_all(ctx: DeliverContext, actions: Sequence[Action], error: SyncdError) -> None:
     now_ms = ctx.now_ms()
     with ctx.engine.begin() as conn:
         for action in actions:
-            dispose(ctx, conn, action, error, now_ms, reconcile=reconcile)
+            dispose(ctx, conn, action, error, now_ms)

@@ -1,8 +1,7 @@
 """Deliver ``create_task`` and ``update_task``.
 
-A create that may already have happened (``needs_reconcile``) is first looked up in the CRM by
-its marker; only if it is not there is it sent again. HubSpot has no idempotency key, so this
-lookup is the only safe way to retry a create.
+``Crm.create_tasks`` is idempotent on the action's key, so a create whose outcome is unknown
+(a timeout, a crash, a lost store) is sent again like any transient failure.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from datetime import datetime
 import structlog
 from sqlalchemy import Connection
 
-from syncd.errors import CrmOutcomeUnknown, CrmRejected, SyncdError
+from syncd.errors import CrmRejected, SyncdError
 from syncd.model import Owner, Priority, ResponseKey, TaskSpec, TaskUpdate
 from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, fail_all, record
 from syncd.routing import OwnerChoice, choose_owner
@@ -26,14 +25,9 @@ log = structlog.get_logger(__name__)
 
 def deliver_creates(ctx: DeliverContext, actions: Sequence[Action]) -> None:
     specs, choices, outcomes = _specs(ctx, actions)
-    _reconcile(ctx, [a for a in actions if a.needs_reconcile and a.key in specs], specs, outcomes)
-    to_send = [spec for key, spec in specs.items() if key not in outcomes]
-    sent = [a for a in actions if a.key in {s.key for s in to_send}]
+    sent = [a for a in actions if a.key in specs]
     try:
-        outcomes.update(ctx.crm.create_tasks(to_send) if to_send else {})
-    except CrmOutcomeUnknown as error:
-        fail_all(ctx, sent, error, reconcile=True)
-        actions = [a for a in actions if a not in sent]
+        outcomes.update(ctx.crm.create_tasks(list(specs.values())) if specs else {})
     except SyncdError as error:
         fail_all(ctx, sent, error)
         actions = [a for a in actions if a not in sent]
@@ -83,7 +77,6 @@ def _spec(action: Action, contact_id: str, owner_id: str | None) -> TaskSpec:
     p = action.payload
     return TaskSpec(
         key=action.key,
-        marker=action.key,
         contact_id=contact_id,
         owner_id=owner_id,
         subject=p["subject"],
@@ -91,25 +84,6 @@ def _spec(action: Action, contact_id: str, owner_id: str | None) -> TaskSpec:
         priority=Priority(p["priority"]),
         due_at=datetime.fromisoformat(p["due_at"]),
     )
-
-
-def _reconcile(
-    ctx: DeliverContext,
-    actions: Sequence[Action],
-    specs: Mapping[str, TaskSpec],
-    outcomes: dict[str, str | SyncdError],
-) -> None:
-    for action in actions:
-        spec = specs[action.key]
-        try:
-            found = ctx.crm.find_tasks(spec.contact_id, [spec.marker])
-        except SyncdError as error:
-            outcomes[action.key] = error
-            continue
-        if spec.marker in found:
-            log.info("create reconciled: task already exists", key=action.key)
-            ctx.result.tasks_reconciled += 1
-            outcomes[action.key] = found[spec.marker]
 
 
 def _on_created(ctx: DeliverContext, choices: Mapping[str, OwnerChoice]) -> OnSuccess:
@@ -123,27 +97,27 @@ def _on_created(ctx: DeliverContext, choices: Mapping[str, OwnerChoice]) -> OnSu
 
 def deliver_updates(ctx: DeliverContext, actions: Sequence[Action]) -> None:
     updates: list[TaskUpdate] = []
-    by_marker: dict[str, str] = {}
+    by_create: dict[str, str] = {}
     with ctx.engine.connect() as conn:
         for action in actions:
             create_key = key_for(action.source, action.response_id, ActionKind.CREATE_TASK)
             task_id = outbox.result_of(conn, create_key)
             if task_id is not None:
                 updates.append(_update(action, create_key, task_id))
-                by_marker[create_key] = action.key
+                by_create[create_key] = action.key
     try:
         results = ctx.crm.update_tasks(updates) if updates else {}
     except SyncdError as error:
         fail_all(ctx, actions, error)
         return
-    outcomes = {by_marker[marker]: value for marker, value in results.items()}
+    outcomes = {by_create[key]: value for key, value in results.items()}
     record(ctx, actions, outcomes, _on_updated(ctx))
 
 
-def _update(action: Action, marker: str, task_id: str) -> TaskUpdate:
+def _update(action: Action, create_key: str, task_id: str) -> TaskUpdate:
     p = action.payload
     return TaskUpdate(
-        key=marker,
+        key=create_key,
         task_id=task_id,
         subject=p["subject"],
         body=p["body"],

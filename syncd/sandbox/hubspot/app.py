@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from syncd.sandbox.http import Request, Response
+from syncd.sandbox.hubspot import limits, payload
+from syncd.sandbox.hubspot.directory import new_property
 from syncd.sandbox.hubspot.errors import (
     HubSpotError,
     correlation_id,
@@ -54,6 +57,10 @@ class HubSpotFake:
     # the HTTP app
 
     def __call__(self, request: Request) -> Response:
+        with self._lock:
+            delay = self._faults.delay_for(request.method, request.path)
+        if delay:
+            time.sleep(delay)  # outside the lock: other requests (the client's retry) go ahead
         with self._lock:
             self.requests.append((request.method, request.path))
             try:
@@ -138,6 +145,13 @@ class HubSpotFake:
                 if self._store.unique.holder(CONTACTS, name, clean[name]) is not None:
                     raise ValueError(f"a contact with {name} {clean[name]!r} already exists")
             return self._store.create(CONTACTS, clean).id
+
+    def ensure_property(self, object_type: str, definition: Mapping[str, Any]) -> None:
+        """Define a custom property as ``POST /crm/v3/properties/{objectType}``, unless present."""
+        with self._lock:
+            kind = payload.object_type(object_type)
+            if self._store.schema.find(kind, str(definition.get("name"))) is None:
+                self._store.schema.define(kind, new_property(self._store, kind, dict(definition)))
 
     # inspection
 
@@ -225,6 +239,27 @@ class HubSpotFake:
             self._faults.arm(
                 Fault(path_contains, status, times, after_processing, retry_after, drop)
             )
+
+    def slow_commits(
+        self,
+        probability: float,
+        delay_seconds: float,
+        *,
+        paths: Sequence[str] = ("/batch/",),
+        seed: int = 0,
+    ) -> limits.SlowCommits:
+        """Hold writes (non-GET requests on ``paths``) for ``delay_seconds`` before processing.
+
+        Beyond the client's timeout, the client sees an unknown outcome and the write lands
+        later anyway. The returned fault's ``count`` says how many writes it held.
+        """
+        with self._lock:
+            self._faults.slow = limits.SlowCommits(probability, delay_seconds, paths, seed)
+            return self._faults.slow
+
+    def treat_upserts_as_creates(self, enabled: bool = True) -> None:
+        """Test-only: batch upsert ignores ``idProperty`` and always creates (a plain create)."""
+        self._store.upserts_create_always = enabled  # read under the lock, by every upsert
 
 
 def _correlation(body: object) -> dict[str, str]:

@@ -90,12 +90,17 @@ def get_property(store: Store, request: Request, params: Mapping[str, str]) -> R
 
 def create_property(store: Store, request: Request, params: Mapping[str, str]) -> Response:
     kind = payload.object_type(params["type"])
-    prop = _new_property(store, kind, payload.read_body(request))
+    prop = new_property(store, kind, payload.read_body(request))
     store.schema.define(kind, prop)
     return Response(201, prop.to_json(store.schema.created_at))
 
 
-def _new_property(store: Store, kind: str, body: dict[str, Any]) -> PropertyDef:
+def new_property(store: Store, kind: str, body: dict[str, Any]) -> PropertyDef:
+    """A property definition from a create body, checked as HubSpot checks it.
+
+    ``hasUniqueValue`` can only be set here, when the property is created
+    (https://developers.hubspot.com/docs/api-reference/crm-properties-v3/guide).
+    """
     fields = _required(body, "name", "label", "type", "fieldType", "groupName")
     if store.schema.find(kind, fields["name"]) is not None:
         raise conflict(f"Property named '{fields['name']}' already exists.", name=[fields["name"]])
@@ -106,6 +111,9 @@ def _new_property(store: Store, kind: str, body: dict[str, Any]) -> PropertyDef:
     options = option_pairs(body.get("options") or [])
     if fields["type"] == "enumeration" and not options:
         raise bad_request("An enumeration property needs options")
+    unique = body.get("hasUniqueValue", False)
+    if not isinstance(unique, bool):
+        raise bad_request(f"hasUniqueValue must be a boolean, got {unique!r}")
     return PropertyDef(
         name=fields["name"],
         type=fields["type"],
@@ -113,9 +121,9 @@ def _new_property(store: Store, kind: str, body: dict[str, Any]) -> PropertyDef:
         group=fields["groupName"],
         options=options,
         hubspot_defined=False,
-        unique=body.get("hasUniqueValue") is True,
         label=fields["label"],
         description=str(body.get("description") or ""),
+        unique=unique,
     )
 
 

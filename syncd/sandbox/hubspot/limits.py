@@ -6,9 +6,10 @@ how fast the client really sends requests, while ``clock`` stamps records and ag
 
 from __future__ import annotations
 
+import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from syncd.sandbox.http import Response
@@ -59,10 +60,14 @@ class Fault:
 
 
 class Faults:
-    """Armed faults, consumed first-armed first."""
+    """Armed faults, consumed first-armed first, and the slow commits, if any."""
 
     def __init__(self) -> None:
         self._armed: list[Fault] = []
+        self.slow: SlowCommits | None = None
+
+    def delay_for(self, method: str, path: str) -> float:
+        return 0.0 if self.slow is None else self.slow.delay_for(method, path)
 
     def arm(self, fault: Fault) -> None:
         if fault.times > 0:
@@ -80,3 +85,29 @@ class Faults:
 
 def _seconds(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+class SlowCommits:
+    """Writes that land late: the client's timeout runs out before HubSpot commits them.
+
+    A request whose path contains one of ``paths`` is, with ``probability``, held for
+    ``delay_seconds`` before it is processed. The client sees a timeout (an unknown outcome),
+    and the write still lands afterwards, possibly after the client's retry or lookup.
+    """
+
+    def __init__(
+        self, probability: float, delay_seconds: float, paths: Sequence[str], seed: int
+    ) -> None:
+        self._probability = probability
+        self._delay = delay_seconds
+        self._paths = tuple(paths)
+        self._rng = random.Random(seed)
+        self.count = 0
+
+    def delay_for(self, method: str, path: str) -> float:
+        if method == "GET" or not any(fragment in path for fragment in self._paths):
+            return 0.0
+        if self._rng.random() >= self._probability:
+            return 0.0
+        self.count += 1
+        return self._delay

@@ -74,8 +74,8 @@ def batch_update(store: Store, request: Request, params: Mapping[str, str]) -> R
     kind = payload.object_type(params["type"])
     inputs = payload.batch_inputs(payload.read_body(request))
     changes = [_update_input(store, kind, item) for item in inputs]
-    _reject_duplicates([record_id for record_id, _ in changes])
-    _raise_problems([p for _, (_, problems) in changes for p in problems])
+    reject_duplicates([record_id for record_id, _ in changes])
+    raise_problems([p for _, (_, problems) in changes for p in problems])
     outcome = _Outcome(store, kind)
     for record_id, (clean, _) in changes:
         record = store.get(kind, record_id)
@@ -91,17 +91,17 @@ def batch_update(store: Store, request: Request, params: Mapping[str, str]) -> R
 def batch_create(store: Store, request: Request, params: Mapping[str, str]) -> Response:
     """Create up to 100 tasks, each with its inline 204 associations; 201 or a 400 for all."""
     inputs = payload.batch_inputs(payload.read_body(request))
-    plans = [_task_plan(store, item) for item in inputs]
-    _raise_problems([p for plan in plans for p in plan.problems])
+    plans = [task_plan(store, item) for item in inputs]
+    raise_problems([p for plan in plans for p in plan.problems])
     outcome = _Outcome(store, TASKS)
-    outcome.results = [_create_task(store, plan) for plan in plans]
+    outcome.results = [create_task(store, plan) for plan in plans]
     return outcome.respond(201)
 
 
 def create_one(store: Store, request: Request, params: Mapping[str, str]) -> Response:
-    plan = _task_plan(store, payload.read_body(request))
-    _raise_problems(plan.problems)
-    return Response(201, _create_task(store, plan))
+    plan = task_plan(store, payload.read_body(request))
+    raise_problems(plan.problems)
+    return Response(201, create_task(store, plan))
 
 
 def get_one(store: Store, request: Request, params: Mapping[str, str]) -> Response:
@@ -128,7 +128,7 @@ def _linked(store: Store, record: Record, wanted: set[str]) -> Body:
     return {}
 
 
-def _reject_duplicates(record_ids: list[str]) -> None:
+def reject_duplicates(record_ids: list[str]) -> None:
     duplicates = sorted(i for i, n in Counter(record_ids).items() if n > 1)
     if duplicates:
         raise bad_request(f"Duplicate IDs found in batch input: {duplicates}. IDs must be unique")
@@ -161,26 +161,28 @@ def _update_input(
     return record_id, check_properties(store.schema, kind, raw, store.owner_ok)
 
 
-def _raise_problems(problems: list[PropertyProblem]) -> None:
+def raise_problems(problems: list[PropertyProblem]) -> None:
     if problems:
         raise invalid_properties(problems)
 
 
 @dataclass(frozen=True, slots=True)
-class _TaskPlan:
+class TaskPlan:
+    """A validated task input: clean properties, contacts to link, and what was wrong."""
+
     properties: dict[str, str]
     contact_ids: list[str]
     problems: list[PropertyProblem]
 
 
-def _task_plan(store: Store, item: dict[str, Any]) -> _TaskPlan:
+def task_plan(store: Store, item: dict[str, Any]) -> TaskPlan:
     raw = payload.input_properties(item)
     clean, problems = check_properties(store.schema, TASKS, raw, store.owner_ok)
     if not clean.get("hs_timestamp") and "hs_timestamp" not in {p.name for p in problems}:
         problems.append(
             PropertyProblem("hs_timestamp", "REQUIRED", 'Property "hs_timestamp" is required')
         )
-    return _TaskPlan(clean, _association_targets(store, item.get("associations")), problems)
+    return TaskPlan(clean, _association_targets(store, item.get("associations")), problems)
 
 
 def _association_targets(store: Store, raw: object) -> list[str]:
@@ -216,7 +218,7 @@ def _check_association_type(spec: object) -> None:
     )
 
 
-def _create_task(store: Store, plan: _TaskPlan) -> dict[str, Any]:
+def create_task(store: Store, plan: TaskPlan) -> dict[str, Any]:
     record = store.create(TASKS, plan.properties)
     for contact_id in plan.contact_ids:
         store.link(record.id, contact_id)

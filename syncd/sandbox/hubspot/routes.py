@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from syncd.sandbox.http import Request, Response
-from syncd.sandbox.hubspot import directory, objects, search
+from syncd.sandbox.hubspot import directory, links, objects, search, upsert
 from syncd.sandbox.hubspot.errors import HubSpotError, error_body, not_found
 from syncd.sandbox.hubspot.state import Store
 
@@ -39,12 +39,16 @@ ROUTES = (
     _route("POST", "/crm/v3/objects/{type}/batch/read", objects.batch_read),
     _route("POST", "/crm/v3/objects/{type}/batch/update", objects.batch_update),
     _route("POST", "/crm/v3/objects/tasks/batch/create", objects.batch_create),
+    _route("POST", "/crm/v3/objects/tasks/batch/upsert", upsert.batch_upsert),
     _route("POST", "/crm/v3/objects/{type}/search", search.search, is_search=True),
     _route("POST", "/crm/v3/objects/tasks", objects.create_one),
     _route("GET", "/crm/v3/objects/{type}/{id}", objects.get_one),
     _route("GET", "/crm/v3/owners", directory.list_owners),
     _route("GET", "/crm/v3/owners/{id}", directory.get_owner),
     _route("GET", "/crm/v4/objects/{type}/{id}/associations/{to}", directory.list_associations),
+    _route(
+        "POST", "/crm/v4/associations/{type}/{to}/batch/associate/default", links.associate_default
+    ),
     _route("GET", "/crm/v3/properties/{type}/groups", directory.list_groups),
     _route("POST", "/crm/v3/properties/{type}/groups", directory.create_group),
     _route("GET", "/crm/v3/properties/{type}/groups/{name}", directory.get_group),

@@ -84,6 +84,9 @@ class Store:
         self._records: dict[str, dict[str, Record]] = {CONTACTS: {}, TASKS: {}}
         self.unique = UniqueIndex()
         self._links: dict[str, list[str]] = {}  # task id -> contact ids
+        self._linked: dict[str, list[str]] = {}  # contact id -> task ids
+        #: Test-only: make upserts ignore ``idProperty`` and create every time (a plain create).
+        self.upserts_create_always = False
         self.owners: dict[str, Owner] = {}
         self._teams: dict[str, str] = {}  # team name -> id
         self._ids = {CONTACTS: itertools.count(101), TASKS: itertools.count(9001)}
@@ -160,15 +163,17 @@ class Store:
     # associations (task -> contact is type 204, contact -> task is 203)
 
     def link(self, task_id: str, contact_id: str) -> None:
+        """Associate a task with a contact; linking twice changes nothing (as HubSpot's PUT)."""
         contacts = self._links.setdefault(task_id, [])
         if contact_id not in contacts:
             contacts.append(contact_id)
+            self._linked.setdefault(contact_id, []).append(task_id)
 
     def contacts_of(self, task_id: str) -> list[str]:
         return list(self._links.get(task_id, []))
 
     def tasks_of(self, contact_id: str) -> list[str]:
-        return [task for task, contacts in self._links.items() if contact_id in contacts]
+        return list(self._linked.get(contact_id, []))
 
     # owners
 
@@ -195,6 +200,11 @@ class Store:
         """Tasks and contacts may only be assigned to existing, active owners."""
         owner = self.owners.get(owner_id)
         return owner is not None and not owner.archived
+
+
+def _unique_key(name: str, value: str) -> str:
+    # HubSpot matches email case-insensitively; other unique values exactly.
+    return value.strip().lower() if name == "email" else value
 
 
 def _completion_rule(before: Mapping[str, str], updates: dict[str, str], at: datetime) -> None:

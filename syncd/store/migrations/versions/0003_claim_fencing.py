@@ -1,14 +1,14 @@
 """Outbox claim counter: fences outcomes so a holder whose claim was taken over cannot record.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

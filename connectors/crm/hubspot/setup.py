@@ -1,0 +1,45 @@
+"""The custom task property that makes task creation idempotent, and the check that it exists.
+
+HubSpot has no idempotency key on writes, but it upserts records by a property that requires
+unique values: ``POST /crm/v3/objects/tasks/batch/upsert`` with ``idProperty``
+(https://developers.hubspot.com/docs/api-reference/latest/crm/activities/tasks/batch/upsert-tasks).
+``hasUniqueValue`` can only be set when a property is created
+(https://developers.hubspot.com/docs/api-reference/crm-properties-v3/guide). HubSpot's pages
+name unique properties for contacts, companies, deals, tickets and custom objects; that tasks
+accept one is implied by the tasks upsert endpoint, not stated: the check below says so
+plainly when a portal refuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from syncd.errors import CrmRejected
+
+TASK_PROPERTY_GROUP = "taskinformation"
+
+
+def task_key_property(name: str) -> dict[str, Any]:
+    """The body of ``POST /crm/v3/properties/tasks`` that creates the key property."""
+    return {
+        "groupName": TASK_PROPERTY_GROUP,
+        "name": name,
+        "label": "NPS follow-up key",
+        "type": "string",
+        "fieldType": "text",
+        "hasUniqueValue": True,
+        "formField": False,
+        "description": "Set by syncd: the survey answer this task follows up (one task each).",
+    }
+
+
+class TaskKeyPropertyMissing(CrmRejected):
+    """The portal lacks the unique task property: no task can be created safely without it."""
+
+
+def missing_property(name: str, problem: str) -> TaskKeyPropertyMissing:
+    return TaskKeyPropertyMissing(
+        f"HubSpot task property {name!r} (crm.fields.task_key) {problem}. syncd creates tasks "
+        f"as upserts keyed by it: create it on tasks with hasUniqueValue=true (type string, "
+        f"group {TASK_PROPERTY_GROUP!r}), then replay the dead-lettered task actions."
+    )

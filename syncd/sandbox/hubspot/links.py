@@ -1,0 +1,76 @@
+"""``POST /crm/v4/associations/{from}/{to}/batch/associate/default``: default associations.
+
+HubSpot: "Batch create the default (most generic) association type between two object types",
+inputs ``{"from": {"id"}, "to": {"id"}}``, results ``{"from", "to", "associationSpec"}``
+(https://developers.hubspot.com/docs/api-reference/latest/crm/associations/associate-records/batch/create-associations).
+An association either exists or not, so associating twice leaves one: the call is idempotent,
+like the single ``PUT .../associations/default/...``. Inputs naming a record that does not
+exist are reported in a 207's ``errors``; the others are applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from syncd.sandbox.http import Request, Response
+from syncd.sandbox.hubspot import payload
+from syncd.sandbox.hubspot.directory import ASSOCIATION_TYPES
+from syncd.sandbox.hubspot.errors import Body, bad_request
+from syncd.sandbox.hubspot.schema import TASKS
+from syncd.sandbox.hubspot.state import Store
+from syncd.sandbox.hubspot.timefmt import iso
+
+_MAX_INPUTS = 2000  # the associations API takes larger batches than the object APIs
+
+
+def associate_default(store: Store, request: Request, params: Mapping[str, str]) -> Response:
+    kinds = (payload.object_type(params["type"]), payload.object_type(params["to"]))
+    type_id = ASSOCIATION_TYPES.get(kinds)
+    if type_id is None:
+        raise bad_request(f"No association from {kinds[0]} to {kinds[1]} is supported by the fake.")
+    inputs = _inputs(payload.read_body(request))
+    started = iso(store.now())
+    spec = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}
+    results: list[Body] = []
+    missing: list[str] = []
+    for source, target in inputs:
+        absent = [
+            i for i, kind in ((source, kinds[0]), (target, kinds[1])) if not store.get(kind, i)
+        ]
+        if absent:
+            missing.extend(absent)
+            continue
+        task, contact = (source, target) if kinds[0] == TASKS else (target, source)
+        store.link(task, contact)
+        results.append({"from": {"id": source}, "to": {"id": target}, "associationSpec": spec})
+    body: Body = {"status": "COMPLETE", "results": results, "startedAt": started}
+    if missing:
+        body |= {"numErrors": 1, "errors": [_not_found(missing)]}
+    return Response(207 if missing else 200, body | {"completedAt": iso(store.now())})
+
+
+def _inputs(body: dict[str, Any]) -> list[tuple[str, str]]:
+    raw = body.get("inputs")
+    if not isinstance(raw, list) or not raw or len(raw) > _MAX_INPUTS:
+        raise bad_request(f"Invalid input JSON: `inputs` must hold 1 to {_MAX_INPUTS} objects")
+    return [(_id(item, "from"), _id(item, "to")) for item in raw]
+
+
+def _id(item: object, side: str) -> str:
+    ref = item.get(side) if isinstance(item, dict) else None
+    value = ref.get("id") if isinstance(ref, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value:
+        raise bad_request(f"Invalid input JSON: every input needs `{side}.id`")
+    return value
+
+
+def _not_found(ids: list[str]) -> Body:
+    return {
+        "status": "error",
+        "category": "OBJECT_NOT_FOUND",
+        "message": "Could not find some of the objects to associate; they may be deleted.",
+        "context": {"ids": list(dict.fromkeys(ids))},
+    }

@@ -1,0 +1,106 @@
+"""``POST /crm/v3/objects/tasks/batch/upsert``: create or update tasks by a unique property.
+
+HubSpot: "Create or update records identified by a unique property value as specified by the
+``idProperty``" ("Tasks that don't exist will be created, while existing tasks will be
+updated"), each input ``{"idProperty", "id", "properties", "objectWriteTraceId"}``, each result
+a ``SimplePublicUpsertObject`` with ``new`` telling a create from an update
+(https://developers.hubspot.com/docs/api-reference/latest/crm/activities/tasks/batch/upsert-tasks,
+and the ``tasks/batch/upsert`` operation of HubSpot's tasks OpenAPI spec). Upsert inputs carry
+no ``associations``: those are made with the v4 associations API (``links.py``).
+
+The ``idProperty`` must be a property defined with ``hasUniqueValue: true``; the value lookup
+goes through the store's unique index, never a scan. As in batch create, every input is
+validated first and one invalid input fails the whole batch with 400 before anything is
+written; HubSpot's exact wording for a bad ``idProperty`` is not documented, so the messages
+here only keep HubSpot's error shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from syncd.sandbox.http import Request, Response
+from syncd.sandbox.hubspot import payload
+from syncd.sandbox.hubspot.errors import Body, PropertyProblem, bad_request
+from syncd.sandbox.hubspot.objects import raise_problems, reject_duplicates
+from syncd.sandbox.hubspot.schema import TASKS
+from syncd.sandbox.hubspot.state import Store
+from syncd.sandbox.hubspot.timefmt import iso
+from syncd.sandbox.hubspot.values import check_properties
+from syncd.sandbox.hubspot.views import ALWAYS, render
+
+
+@dataclass(frozen=True, slots=True)
+class _UpsertPlan:
+    id_property: str
+    value: str
+    properties: dict[str, str]
+    trace_id: str | None
+    problems: list[PropertyProblem]
+
+
+def batch_upsert(store: Store, request: Request, params: Mapping[str, str]) -> Response:
+    """Create the tasks whose unique value is new, update the others; 200 with ``new`` flags."""
+    inputs = payload.batch_inputs(payload.read_body(request))
+    fallback = request.param("idProperty")
+    plans = [_plan(store, item, fallback) for item in inputs]
+    reject_duplicates([plan.value for plan in plans])
+    raise_problems([problem for plan in plans for problem in plan.problems])
+    started = iso(store.now())
+    results = [_apply(store, plan) for plan in plans]
+    body = {"status": "COMPLETE", "results": results, "startedAt": started}
+    return Response(200, body | {"completedAt": iso(store.now())})
+
+
+def _plan(store: Store, item: dict[str, Any], fallback: str | None) -> _UpsertPlan:
+    id_property = _unique_property(store, item.get("idProperty") or fallback)
+    value = payload.input_id(item)
+    raw = dict(payload.input_properties(item))
+    if raw.setdefault(id_property, value) != value:
+        raise bad_request(
+            f"Input with id {value!r} sets {id_property} to {raw[id_property]!r}; "
+            "the idProperty value must match the id."
+        )
+    clean, problems = check_properties(store.schema, TASKS, raw, store.owner_ok)
+    trace = item.get("objectWriteTraceId")
+    return _UpsertPlan(
+        id_property, value, clean, trace if isinstance(trace, str) else None, problems
+    )
+
+
+def _unique_property(store: Store, raw: object) -> str:
+    if not isinstance(raw, str) or not raw:
+        raise bad_request("Invalid input JSON: every upsert input needs an `idProperty`")
+    prop = store.schema.find(TASKS, raw)
+    if prop is None:
+        problem = PropertyProblem(raw, "PROPERTY_DOESNT_EXIST", f'Property "{raw}" does not exist')
+        raise bad_request(problem.message, errors=[problem.detail()])
+    if not prop.unique:
+        raise bad_request(
+            f'Property "{raw}" of tasks does not require unique values (hasUniqueValue is false) '
+            "and cannot be used as idProperty."
+        )
+    return raw
+
+
+def _apply(store: Store, plan: _UpsertPlan) -> Body:
+    existing = None
+    properties = dict(plan.properties)
+    if store.upserts_create_always:
+        # A plain create knows no key: the task does not hold it, so nothing can find it again.
+        properties.pop(plan.id_property, None)
+    else:
+        existing = store.find_unique(TASKS, plan.id_property, plan.value)
+    if existing is None:
+        record = store.create(TASKS, properties)
+    else:
+        store.change(existing, plan.properties)
+        record = existing
+    written = [*plan.properties, *ALWAYS[TASKS]]
+    result = render(store.schema, TASKS, record.id, record.properties, written)
+    result["new"] = existing is None
+    if plan.trace_id is not None:
+        result["objectWriteTraceId"] = plan.trace_id
+    return result
