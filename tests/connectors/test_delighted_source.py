@@ -18,6 +18,7 @@ from syncd.contracts import SurveySource
 from syncd.errors import SourceAuthError, SourceRejected, SourceUnavailable
 from syncd.model import Rejected, SourcePage, SurveyResponse
 from syncd.sandbox.delighted import DelightedFake
+from syncd.sandbox.delighted_faults import Fault
 from syncd.sandbox.http import Handler, LoopbackServer, Request, Response
 
 BASE = "https://delighted.test/v1"
@@ -762,3 +763,13 @@ def test_wrong_key_against_the_fake(
         list(source.fetch(T0, T0))
     assert "wrong-key" not in str(caught.value)
     assert len(fake.requests) == 1
+
+
+def test_a_trickled_answer_ends_at_the_request_deadline(
+    fake: DelightedFake, live_settings: DelightedSettings, sleeps: Sleeps
+) -> None:
+    fake.add_response(email="a@example.org", score=9, created_at=T0)
+    fake.misbehave(Fault.TRICKLE, trickle_seconds=0.05)  # the page would take half a minute
+    settings = live_settings.model_copy(update={"request_deadline_seconds": 0.5, "max_retries": 0})
+    with pytest.raises(SourceUnavailable, match=r"whole answer within 0.5s"):
+        list(_open(settings, sleeps).fetch(T0, T0))
