@@ -168,7 +168,12 @@ class _Hanging:
 
 def test_stop_ends_the_pass_while_the_source_hangs(engine: Engine) -> None:
     hanging, stop = _Hanging(), threading.Event()
-    threading.Thread(target=lambda: hanging.inside.wait(60) and stop.set(), daemon=True).start()
+
+    def stop_once_inside() -> None:
+        hanging.inside.wait(60)
+        stop.set()
+
+    threading.Thread(target=stop_once_inside, daemon=True).start()
     result = poll_source(engine, StubSource(hanging), _settings(), now=NOW, stop=stop)
     assert not hanging.release.is_set()  # returned while the source was still stuck
     hanging.release.set()
