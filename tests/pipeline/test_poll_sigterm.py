@@ -35,9 +35,12 @@ def _wait_for_requests(fake: DelightedFake, count: int, daemon: subprocess.Popen
 @pytest.mark.parametrize("fault", list(Fault))
 def test_sigterm_ends_the_daemon_whatever_the_listing_does(tmp_path: Path, fault: Fault) -> None:
     with sandbox_settings(tmp_path / "data") as (sandbox, settings):
-        sandbox.delighted.add_response(
-            email="dana@client.example", score=3, created_at=utcnow() - timedelta(hours=1)
-        )
+        for days in (13, 6, 0):  # something in every window, so every page takes its time
+            sandbox.delighted.add_response(
+                email=f"dana{days}@client.example",
+                score=3,
+                created_at=utcnow() - timedelta(days=days, hours=1),
+            )
         sandbox.delighted.misbehave(fault)
         config = write_config(settings, tmp_path / "syncd.toml")
         with (tmp_path / "daemon.log").open("wb") as log:
