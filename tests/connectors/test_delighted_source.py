@@ -392,7 +392,9 @@ def test_numeric_ids_and_unexpanded_person_with_customer_id(
     )
 
 
-def test_other_survey_types_are_skipped_silently(router: respx.MockRouter, sleeps: Sleeps) -> None:
+def test_other_survey_types_are_skipped_and_counted(
+    router: respx.MockRouter, sleeps: Sleeps
+) -> None:
     items: list[object] = [
         _record("1", survey_type="ces", score=50),
         _record("2", survey_type="csat"),
@@ -400,7 +402,7 @@ def test_other_survey_types_are_skipped_silently(router: respx.MockRouter, sleep
     ]
     pages = _parse(router, sleeps, items)
     assert [r.response_id for r in _responses(pages)] == ["3"]
-    assert _rejected(pages) == []
+    assert (_rejected(pages), sum(page.skipped for page in pages)) == ([], 2)
 
 
 def test_configured_survey_types(router: respx.MockRouter, sleeps: Sleeps) -> None:

@@ -47,7 +47,7 @@ class Walk:
         self.cursor, self.page = start, 1
         self.progress = start - 1
         self.done = False
-        self._last_ids: tuple[object, ...] | None = None
+        self._last_page: Sequence[object] | None = None
 
     def params(self) -> Params:
         return {
@@ -61,9 +61,9 @@ class Walk:
 
     def advance(self, items: Sequence[object]) -> None:
         """Take in the page just read: finish, or move to where the next request starts."""
-        ids = tuple(_item_id(item) for item in items)
-        if ids and ids == self._last_ids:
-            # An honest server never answers two different positions with the same page.
+        if items and items == self._last_page:
+            # An honest server never answers two different positions with the same page. The
+            # whole items are compared, not their ids: a page of blank ids is not a repeat.
             _log.warning(
                 "delighted.repeated_page",
                 listing=self.listing.order,
@@ -72,7 +72,7 @@ class Walk:
             )
             self.done = True  # progress stays: what follows the page is unread
             return
-        self._last_ids = ids
+        self._last_page = items
         if len(items) < self.per_page:
             self.done, self.progress = True, self.end
             return
@@ -92,10 +92,6 @@ class Walk:
         else:
             self.progress = max(self.progress, known[-1] - 1)
             self.cursor, self.page = known[-1], 1
-
-
-def _item_id(item: object) -> object:
-    return repr(item.get("id")) if isinstance(item, dict) else repr(item)
 
 
 def _order_time(item: object, keys: tuple[str, ...]) -> int | None:
