@@ -9,6 +9,7 @@ instead of failing the page and, with it, every later pass over the same data.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import structlog
 from sqlalchemy import Connection
@@ -23,27 +24,43 @@ log = structlog.get_logger(__name__)
 #: The quarantine's response id column; a longer or unencodable id is kept in the payload only.
 _MAX_ID = 200
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+#: How a store says no to a value: the driver cannot encode it, or the database rejects it.
+_REFUSALS = (SQLAlchemyError, UnicodeError, ValueError)
 
 
 def keep_page(conn: Connection, page: SourcePage, now_ms: int) -> tuple[int, int, int, int]:
     """Store ``page``; returns (responses read, stored or changed, newly quarantined, skipped)."""
+    stored, rejected = _store_all(conn, page.responses, now_ms)
+    for item in page.rejected:
+        rejected += _quarantine(conn, item, "malformed", now_ms)
+    return len(page.responses), stored, rejected, page.skipped
+
+
+def _store_all(
+    conn: Connection, responses: Sequence[SurveyResponse], now_ms: int
+) -> tuple[int, int]:
+    # One savepoint for the page; only when the store refuses something is it redone with one
+    # savepoint per response, to find the response at fault.
+    try:
+        with conn.begin_nested():
+            return sum(inbox.store_response(conn, r, now_ms) for r in responses), 0
+    except _REFUSALS:
+        pass
     stored = rejected = 0
-    for response in page.responses:
+    for response in responses:
         outcome = _store(conn, response, now_ms)
         if isinstance(outcome, Rejected):
             rejected += _quarantine(conn, outcome, "unstorable", now_ms)
         else:
             stored += outcome
-    for item in page.rejected:
-        rejected += _quarantine(conn, item, "malformed", now_ms)
-    return len(page.responses), stored, rejected, page.skipped
+    return stored, rejected
 
 
 def _store(conn: Connection, response: SurveyResponse, now_ms: int) -> int | Rejected:
     try:
         with conn.begin_nested():
             return int(inbox.store_response(conn, response, now_ms))
-    except (SQLAlchemyError, UnicodeError, ValueError) as error:
+    except _REFUSALS as error:
         reason = f"the store refused this response: {_first_line(error)}"
         return Rejected(
             source=response.source,
