@@ -47,7 +47,7 @@ def clean_text(text: str) -> str:
 def identifier(value: object, field: str) -> str:
     """A response or person id: a number or non-blank text the store can keep unchanged."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        value = str(value)
     if not isinstance(value, str):
         raise ValueError(f"{field} {shown(value)} is not a usable id (expected text or a number)")
     text = value.strip()

@@ -136,8 +136,8 @@ def _payload(item: object) -> str:
     # same item, so the quarantine can recognise an item without an id when it comes back.
     try:
         return json.dumps(item, default=str, ensure_ascii=True, sort_keys=True)
-    except (TypeError, ValueError, RecursionError):
-        return json.dumps(repr(item)[:10_000])
+    except (TypeError, ValueError, RecursionError):  # cannot come from JSON; never raise here
+        return json.dumps(f"<{type(item).__name__} that cannot be written as JSON>")
 
 
 def _usable_id(value: object) -> str | None:
