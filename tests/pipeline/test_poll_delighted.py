@@ -96,3 +96,21 @@ def test_records_without_an_id_are_quarantined_once(
     results = [_poll(engine, base_url) for _ in range(4)]
     assert len(_reasons(engine)) == 3
     assert [result.rejected for result in results] == [3, 0, 0, 0]
+
+
+def test_a_future_updated_at_never_blocks_the_real_update_after_it(
+    engine: Engine, fake: tuple[DelightedFake, str]
+) -> None:
+    delighted, base_url = fake
+    future = int((NOW + timedelta(days=400)).timestamp())
+    response_id = delighted.add_response(
+        email="dana@example.org", score=4, created_at=AT, overrides={"updated_at": future}
+    )
+    _poll(engine, base_url)
+    assert "is in the future" in dict(_reasons(engine))[response_id]
+    real = NOW - timedelta(minutes=1)  # inside the next pass's overlap
+    delighted.update_response(response_id, comment="Support never called back", at=real)
+    _poll(engine, base_url)
+    with engine.connect() as conn:
+        version = conn.execute(select(inbox.c.version)).scalar_one()
+    assert version == int(real.timestamp())
