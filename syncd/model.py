@@ -153,6 +153,12 @@ class SourcePage:
 
     responses: Sequence[SurveyResponse]
     rejected: Sequence[Rejected] = ()
+    #: Items deliberately not taken (another survey type): counted, so nothing vanishes unseen.
+    skipped: int = 0
+    #: Every response changed up to this time has been yielded by now (this page included), so
+    #: the cursor may move here once the page is stored; the window's ``until`` once it is
+    #: complete. None when the source cannot tell (then only a finished window moves the cursor).
+    through: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,6 +104,11 @@ class SourceSettings(BaseModel):
     lag_seconds: float = Field(60.0, ge=0)
     overlap_seconds: float = Field(300.0, ge=0)
     initial_lookback_days: float = Field(30.0, gt=0)
+    #: Bounds of one poll pass, whatever the source does (a listing that never ends, a server
+    #: that answers at a crawl): the pass stops there, keeps what it stored, and the next pass
+    #: continues from the cursor.
+    max_pages_per_pass: int = Field(200, ge=1)
+    max_pass_seconds: float = Field(300.0, gt=0)
 
 
 class CrmSettings(BaseModel):

@@ -1,8 +1,11 @@
 """Poll: read a source's responses into the inbox, then advance its cursor.
 
 The cursor trails "now" by the source's visibility lag and each poll re-reads an overlap window,
-because sources publish late and their time filters are inclusive. The cursor only moves after
-every page of a window is stored, so it never runs ahead of stored data.
+because sources publish late and their time filters are inclusive. The cursor moves in the same
+transaction that stores a page, and only as far as the source says its listing is complete
+(``SourcePage.through``), or to a window's end once every page of it is stored: it never runs
+ahead of stored data. A pass is bounded in pages and time and ends on stop; what it stored stays
+stored and the next pass continues from the cursor.
 """
 
 from __future__ import annotations
@@ -13,24 +16,32 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from syncd.clock import from_ms, to_ms
 from syncd.contracts import SurveySource
-from syncd.model import SourcePage
+from syncd.pipeline.pages import Budget, bounded
+from syncd.pipeline.records import keep_page
 from syncd.settings import SourceSettings
-from syncd.store import cursors, inbox, quarantine
+from syncd.store import cursors
 
 log = structlog.get_logger(__name__)
 
 
 @dataclass(slots=True)
 class PollResult:
+    """What one poll pass of one source did; every item read is in exactly one count."""
+
     source: str
     fetched: int = 0
     stored: int = 0
     rejected: int = 0
+    #: Items the source deliberately did not take (another survey type).
+    skipped: int = 0
+    pages: int = 0
     windows: int = 0
+    #: Why the pass ended before reaching "now" (a bound, stop, an unfinished listing).
+    cut_short: str | None = None
 
 
 def cursor_name(source: str) -> str:
@@ -45,21 +56,75 @@ def poll_source(
     now: datetime,
     stop: threading.Event | None = None,
 ) -> PollResult:
-    """Fetch everything since the cursor (minus overlap) up to ``now - lag``."""
+    """Fetch everything since the cursor (minus overlap) up to ``now - lag``, within bounds."""
     result = PollResult(source.name)
+    budget = Budget(settings.max_pages_per_pass, settings.max_pass_seconds, stop)
     with engine.begin() as conn:
         watermark = cursors.get_watermark(conn, cursor_name(source.name))
     until = now - timedelta(seconds=settings.lag_seconds)
     start = _start(watermark, settings, now)
     for since, end in windows(start, until, source.max_window):
-        for page in source.fetch(since, end):
-            _store_page(engine, page, result, to_ms(now))
-        with engine.begin() as conn:
-            cursors.advance(conn, cursor_name(source.name), to_ms(end), to_ms(now))
-        result.windows += 1
-        if stop is not None and stop.is_set():
+        if not _poll_window(engine, source, (since, end), budget, result, now):
             break
+        result.windows += 1
+    _log_outcome(result)
     return result
+
+
+def _poll_window(
+    engine: Engine,
+    source: SurveySource,
+    window: tuple[datetime, datetime],
+    budget: Budget,
+    result: PollResult,
+    now: datetime,
+) -> bool:
+    """Store one window's pages; True when all of it was read and the cursor is at its end."""
+    since, end = window
+    through: datetime | None = None
+    for page in bounded(source.fetch(since, end), budget):
+        through = page.through
+        with engine.begin() as conn:
+            _count(result, keep_page(conn, page, to_ms(now)))
+            if through is not None:
+                _advance(conn, source.name, min(through, end), now)
+        result.pages += 1
+    if budget.spent is not None:
+        result.cut_short = budget.spent
+        return False
+    if through is not None and through < end:
+        # The source ended its listing early (a page it kept repeating): the rest is unread.
+        result.cut_short = f"listing incomplete after {through.isoformat()}"
+        return False
+    with engine.begin() as conn:
+        _advance(conn, source.name, end, now)
+    return True
+
+
+def _advance(conn: Connection, name: str, to: datetime, now: datetime) -> None:
+    cursors.advance(conn, cursor_name(name), to_ms(to), to_ms(now))
+
+
+def _count(result: PollResult, kept: tuple[int, int, int, int]) -> None:
+    fetched, stored, rejected, skipped = kept
+    result.fetched += fetched
+    result.stored += stored
+    result.rejected += rejected
+    result.skipped += skipped
+
+
+def _log_outcome(result: PollResult) -> None:
+    if result.skipped:
+        log.info("items of other survey types skipped", source=result.source, count=result.skipped)
+    if result.cut_short is not None:
+        # A stop is expected; a bound or an unfinished listing is worth an admin's look.
+        emit = log.info if result.cut_short == "stop requested" else log.warning
+        emit(
+            "poll pass ended early; the next pass continues from the cursor",
+            source=result.source,
+            reason=result.cut_short,
+            pages=result.pages,
+        )
 
 
 def _start(watermark: int | None, settings: SourceSettings, now: datetime) -> datetime:
@@ -77,30 +142,3 @@ def windows(
         end = min(since + size, until)
         yield since, end
         since = end
-
-
-def _store_page(engine: Engine, page: SourcePage, result: PollResult, now_ms: int) -> None:
-    with engine.begin() as conn:
-        for response in page.responses:
-            result.fetched += 1
-            if inbox.store_response(conn, response, now_ms):
-                result.stored += 1
-        for item in page.rejected:
-            # Listings overlap, so the same bad item comes back; count and log it once.
-            if quarantine.add(
-                conn,
-                source=item.source,
-                response_id=item.response_id,
-                stage="poll",
-                reason_code="malformed",
-                reason=item.reason,
-                payload=item.payload,
-                now_ms=now_ms,
-            ):
-                result.rejected += 1
-                log.warning(
-                    "response quarantined",
-                    source=item.source,
-                    response_id=item.response_id,
-                    reason=item.reason,
-                )

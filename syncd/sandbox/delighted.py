@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
+from syncd.sandbox.delighted_faults import Fault, FaultyPages
 from syncd.sandbox.http import Request, Response
 
 LIST_PATH = "/v1/survey_responses"
@@ -90,6 +91,7 @@ class DelightedFake:
         self._entries: dict[str, _Entry] = {}
         self._people: dict[str, dict[str, Any]] = {}
         self._failures: deque[Response] = deque()
+        self._fault: FaultyPages | None = None
         self.requests: list[dict[str, list[str]]] = []
 
     # -- seeding ---------------------------------------------------------------------------
@@ -163,6 +165,11 @@ class DelightedFake:
         with self._lock:
             self._failures.extend(_error(status, message, **headers) for _ in range(times))
 
+    def misbehave(self, fault: Fault | None, *, trickle_seconds: float = 2.0) -> None:
+        """Serve every later list request with ``fault`` (None: behave again)."""
+        with self._lock:
+            self._fault = None if fault is None else FaultyPages(fault, trickle_seconds)
+
     def _person(self, email: str | None, name: str | None, created: int) -> dict[str, Any]:
         # One person per email, as in Delighted; respondents without email get their own person.
         key = email if email is not None else f"#anonymous-{len(self._people)}"
@@ -201,7 +208,12 @@ class DelightedFake:
             query = _parse_query(request)
         except _BadParam as exc:
             return _error(422, str(exc))
-        return Response(200, self._page(query))
+        if self._fault is None:
+            return Response(200, self._page(query))
+        faulty = self._fault.page(query.per_page, query.bounds)
+        if faulty is not None:
+            return Response(200, faulty)
+        return Response(200, self._page(query), trickle_seconds=self._fault.trickle_seconds)
 
     def _authorised(self, header: str | None) -> bool:
         scheme, _, token = (header or "").partition(" ")

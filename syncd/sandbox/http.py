@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,6 +41,8 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     #: Close the connection without answering: the client sees a dropped connection.
     drop: bool = False
+    #: Send the body one byte at a time, this many seconds apart (a server at a crawl).
+    trickle_seconds: float = 0.0
 
 
 Handler = Callable[[Request], Response]
@@ -74,7 +77,20 @@ class _RequestHandler(BaseHTTPRequestHandler):
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(payload)
+        if response.trickle_seconds > 0:
+            self._trickle(payload, response.trickle_seconds)
+        else:
+            self.wfile.write(payload)
+
+    def _trickle(self, payload: bytes, seconds: float) -> None:
+        for index in range(len(payload)):
+            try:
+                self.wfile.write(payload[index : index + 1])
+                self.wfile.flush()
+            except OSError:  # the client gave up; that is the point of trickling
+                self.close_connection = True
+                return
+            time.sleep(seconds)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 

@@ -137,7 +137,7 @@ def _seed_malformed(delighted: DelightedFake, world: World, now: datetime) -> No
     cases: list[tuple[str | None, object, dict[str, object]]] = [
         ("bad.score@client.example", 14, {}),
         ("text.score@client.example", "ten", {}),
-        (None, 8, {}),
+        (None, 8, {"person": None}),  # no email and no person: nobody to find in the CRM
         ("no.score@client.example", None, {}),
     ]
     for email, score, overrides in cases:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, and_, select, update
 
 from syncd.store.schema import quarantine
 
@@ -33,14 +33,23 @@ def add(
     payload: str,
     now_ms: int,
 ) -> bool:
-    """Record an item; False when the response is already quarantined for the same reason."""
+    """Record an item; False when it is already quarantined (unresolved) for the same reason.
+
+    An item is known by its response id; one without a usable id by its payload, which sources
+    write canonically (same item, same text), so it is quarantined once, not on every pass.
+    """
+    same_item = (
+        quarantine.c.response_id == response_id
+        if response_id is not None
+        else and_(quarantine.c.response_id.is_(None), quarantine.c.payload == payload)
+    )
     existing = select(quarantine.c.id).where(
         quarantine.c.source == source,
-        quarantine.c.response_id == response_id,
+        same_item,
         quarantine.c.reason_code == reason_code,
         quarantine.c.resolved_ms.is_(None),
     )
-    if response_id is not None and conn.execute(existing).first() is not None:
+    if conn.execute(existing.limit(1)).first() is not None:
         return False
     conn.execute(
         quarantine.insert().values(

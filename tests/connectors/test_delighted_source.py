@@ -18,6 +18,7 @@ from syncd.contracts import SurveySource
 from syncd.errors import SourceAuthError, SourceRejected, SourceUnavailable
 from syncd.model import Rejected, SourcePage, SurveyResponse
 from syncd.sandbox.delighted import DelightedFake
+from syncd.sandbox.delighted_faults import Fault
 from syncd.sandbox.http import Handler, LoopbackServer, Request, Response
 
 BASE = "https://delighted.test/v1"
@@ -97,7 +98,9 @@ def _record(response_id: str = "1", **fields: object) -> dict[str, object]:
 
 
 def _ok(items: list[Any]) -> httpx.Response:
-    return httpx.Response(200, json=items)
+    # Escaped as JSON on the wire allows: "\ud800" is legal JSON text, not encodable UTF-8.
+    body = json.dumps(items).encode()
+    return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
 
 
 def _pages(source: DelightedSource, since: datetime = T0, until: datetime = T0) -> list[SourcePage]:
@@ -152,38 +155,88 @@ def test_sends_basic_auth_and_accept_json(router: respx.MockRouter, sleeps: Slee
     assert request.headers["Accept"] == "application/json"
 
 
+def _listings(
+    created: list[list[Any]], updated: list[list[Any]] | None = None
+) -> Callable[[httpx.Request], httpx.Response]:
+    """Answer the created and the updated listing each from its own queue of pages."""
+    queues = {"created": list(created), "updated": list(updated or [[]])}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        queue = queues["updated" if "updated_since" in request.url.params else "created"]
+        return _ok(queue.pop(0) if queue else [])
+
+    return answer
+
+
 def test_paging_stops_on_a_short_page(router: respx.MockRouter, sleeps: Sleeps) -> None:
     first = [_record("1", created_at=T0_UNIX), _record("2", created_at=T0_UNIX + 5)]
     route = router.get(LIST_URL).mock(
-        side_effect=[_ok(first), _ok([_record("3", created_at=T0_UNIX + 9)]), _ok([])]
+        side_effect=_listings([first, [_record("3", created_at=T0_UNIX + 9)]])
     )
     pages = _pages(_source(sleeps, page_size=2), T0, T0 + timedelta(minutes=1))
     assert [r.response_id for r in _responses(pages)] == ["1", "2", "3"]
     assert route.call_count == 3
+    # The listings advance in step, the one further behind first.
+    assert "updated_since" in _params(route.calls[1])
     # Keyset paging: the next page re-queries from the last item's second, page 1.
-    second = _params(route.calls[1])
-    assert (second["since"], second["page"]) == ([str(T0_UNIX + 5)], ["1"])
-    assert "updated_since" in _params(route.calls[2])
+    third = _params(route.calls[2])
+    assert (third["since"], third["page"]) == ([str(T0_UNIX + 5)], ["1"])
+
+
+def test_pages_say_how_far_both_listings_are_complete(
+    router: respx.MockRouter, sleeps: Sleeps
+) -> None:
+    first = [_record("1", created_at=T0_UNIX), _record("2", created_at=T0_UNIX + 5)]
+    router.get(LIST_URL).mock(side_effect=_listings([first, []]))
+    until = T0 + timedelta(minutes=1)
+    pages = _pages(_source(sleeps, page_size=2), T0, until)
+    # Created is read up to T0+4 (T0+5 may continue); updated has nothing: complete to T0+4.
+    assert [page.through for page in pages] == [
+        T0 - timedelta(seconds=1),
+        T0 + timedelta(seconds=4),
+        until,
+    ]
+
+
+def test_a_repeated_page_ends_the_listing_without_claiming_it_complete(
+    router: respx.MockRouter, sleeps: Sleeps
+) -> None:
+    same = [_record("1", created_at=T0_UNIX), _record("2", created_at=T0_UNIX + 5)]
+    route = router.get(LIST_URL).mock(side_effect=_listings([same] * 50))
+    until = T0 + timedelta(minutes=1)
+    pages = _pages(_source(sleeps, page_size=2), T0, until)
+    assert route.call_count == 3  # created twice (the repeat ends it), updated once
+    assert pages[-1].through is not None and pages[-1].through < until
 
 
 def test_a_full_page_within_one_second_steps_the_page_number(
     router: respx.MockRouter, sleeps: Sleeps
 ) -> None:
     same_second = [_record(str(i), created_at=T0_UNIX) for i in range(2)]
-    route = router.get(LIST_URL).mock(side_effect=[_ok(same_second), _ok([]), _ok([])])
+    route = router.get(LIST_URL).mock(side_effect=_listings([same_second]))
     _pages(_source(sleeps, page_size=2))
-    second = _params(route.calls[1])
-    assert (second["since"], second["page"]) == ([str(T0_UNIX)], ["2"])
+    created = [_params(call) for call in route.calls if "since" in _params(call)]
+    assert (created[1]["since"], created[1]["page"]) == ([str(T0_UNIX)], ["2"])
+
+
+def test_a_full_page_of_one_later_second_continues_on_its_page_two(
+    router: respx.MockRouter, sleeps: Sleeps
+) -> None:
+    later = [_record(str(i), created_at=T0_UNIX + 9) for i in range(2)]
+    route = router.get(LIST_URL).mock(side_effect=_listings([later]))
+    _pages(_source(sleeps, page_size=2), T0, T0 + timedelta(minutes=1))
+    created = [_params(call) for call in route.calls if "since" in _params(call)]
+    assert (created[1]["since"], created[1]["page"]) == ([str(T0_UNIX + 9)], ["2"])
 
 
 def test_a_page_out_of_order_falls_back_to_page_numbers(
     router: respx.MockRouter, sleeps: Sleeps
 ) -> None:
     unordered = [_record("1", created_at=T0_UNIX + 9), _record("2", created_at=T0_UNIX + 1)]
-    route = router.get(LIST_URL).mock(side_effect=[_ok(unordered), _ok([]), _ok([])])
+    route = router.get(LIST_URL).mock(side_effect=_listings([unordered]))
     _pages(_source(sleeps, page_size=2), T0, T0 + timedelta(minutes=1))
-    second = _params(route.calls[1])
-    assert (second["since"], second["page"]) == ([str(T0_UNIX)], ["2"])
+    created = [_params(call) for call in route.calls if "since" in _params(call)]
+    assert (created[1]["since"], created[1]["page"]) == ([str(T0_UNIX)], ["2"])
 
 
 def test_window_must_be_aware_and_ordered(sleeps: Sleeps) -> None:
@@ -252,7 +305,7 @@ def test_network_failures_are_retried_then_unavailable(
 
 def test_a_transient_503_then_success(router: respx.MockRouter, sleeps: Sleeps) -> None:
     router.get(LIST_URL).mock(side_effect=[httpx.Response(503), _ok([]), _ok([])])
-    assert _pages(_source(sleeps)) == [SourcePage((), ()), SourcePage((), ())]
+    assert [page.responses for page in _pages(_source(sleeps))] == [(), ()]
     assert len(sleeps) == 1
 
 
@@ -313,6 +366,7 @@ def test_normalises_a_record(router: respx.MockRouter, sleeps: Sleeps) -> None:
         updated_at=T0 + timedelta(seconds=584),
         email="dana.kowalski@example.org",
         external_id="C-10442",
+        person_id="51902",
         comment="Onboarding took longer than promised.",
         survey="nps",
         link="https://app.delighted.com/r/EXAMPLE",
@@ -338,7 +392,9 @@ def test_numeric_ids_and_unexpanded_person_with_customer_id(
     )
 
 
-def test_other_survey_types_are_skipped_silently(router: respx.MockRouter, sleeps: Sleeps) -> None:
+def test_other_survey_types_are_skipped_and_counted(
+    router: respx.MockRouter, sleeps: Sleeps
+) -> None:
     items: list[object] = [
         _record("1", survey_type="ces", score=50),
         _record("2", survey_type="csat"),
@@ -346,7 +402,7 @@ def test_other_survey_types_are_skipped_silently(router: respx.MockRouter, sleep
     ]
     pages = _parse(router, sleeps, items)
     assert [r.response_id for r in _responses(pages)] == ["3"]
-    assert _rejected(pages) == []
+    assert (_rejected(pages), sum(page.skipped for page in pages)) == ([], 2)
 
 
 def test_configured_survey_types(router: respx.MockRouter, sleeps: Sleeps) -> None:
@@ -357,7 +413,83 @@ def test_configured_survey_types(router: respx.MockRouter, sleeps: Sleeps) -> No
     assert [(r.response_id, r.survey) for r in _responses(pages)] == [("1", "enps")]
 
 
-_NO_RESPONDENT = "no email and no customer_id or external_id"
+def test_the_official_clients_record_shape_is_an_nps_answer(
+    router: respx.MockRouter, sleeps: Sleeps
+) -> None:
+    # As the official client's tests create and list them: person as a bare id, no survey_type.
+    record = {"id": "9031", "person": "51902", "score": 9, "comment": None}
+    record |= {"created_at": T0_UNIX, "notes": []}
+    pages = _parse(router, sleeps, [record])
+    [response] = _responses(pages)
+    assert (response.person_id, response.email, response.survey) == ("51902", None, "nps")
+    assert _rejected(pages) == []
+
+
+@pytest.mark.parametrize("survey_type", ["NPS", "nps ", " Nps", None, ""])
+def test_survey_types_compare_loosely_and_default_to_nps(
+    router: respx.MockRouter, sleeps: Sleeps, survey_type: str | None
+) -> None:
+    [response] = _responses(_parse(router, sleeps, [_record(survey_type=survey_type)]))
+    assert response.survey == "nps"
+
+
+@pytest.mark.parametrize(
+    ("comment", "kept"),
+    [(5, "5"), (7.5, "7.5"), ({"text": "hi"}, None), (["a"], None), (True, None), ("  ", None)],
+)
+def test_an_odd_comment_never_costs_the_answer(
+    router: respx.MockRouter, sleeps: Sleeps, comment: object, kept: str | None
+) -> None:
+    [response] = _responses(_parse(router, sleeps, [_record(comment=comment)]))
+    assert response.comment == kept
+
+
+def test_free_text_is_cleaned_not_rejected(router: respx.MockRouter, sleeps: Sleeps) -> None:
+    record = _record(comment="great\ud800 product\x00", person_properties={"plan": "P\udfff"})
+    [response] = _responses(_parse(router, sleeps, [record]))
+    assert (response.comment, response.properties) == ("great\ufffd product", {"plan": "P\ufffd"})
+
+
+def test_skipped_items_are_counted(router: respx.MockRouter, sleeps: Sleeps) -> None:
+    items: list[object] = [_record("1", survey_type="CES", score=50), _record("2")]
+    pages = _parse(router, sleeps, items)
+    assert sum(page.skipped for page in pages) == 1
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["dana@example.org", "d.k+nps@mail.example.co.uk", "o'neil@xn--bcher-kva.example"],
+)
+def test_real_addresses_are_kept(router: respx.MockRouter, sleeps: Sleeps, email: str) -> None:
+    [response] = _responses(_parse(router, sleeps, [_record(person={"email": email})]))
+    assert response.email == email
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "@",
+        "a@",
+        "@b.example",
+        "a b@c.example",
+        "a@b",
+        "a@-b.example",
+        "a@b..example",
+        ".a@b.example",
+        "a@b.123",
+        "a\n@b.example",
+        "a@b_c.example",
+    ],
+)
+def test_text_with_an_at_sign_is_not_an_address(
+    router: respx.MockRouter, sleeps: Sleeps, email: str
+) -> None:
+    [response] = _responses(_parse(router, sleeps, [_record(person={"id": "5", "email": email})]))
+    assert (response.email, response.person_id) == (None, "5")
+
+
+_NO_RESPONDENT = "no email, no person id and no customer_id or external_id"
+_FUTURE = T0_UNIX + 10 * 365 * 86400
 
 MALFORMED: list[tuple[str, dict[str, object], str]] = [
     ("score-high", {"score": 14}, "score 14 is outside 0-10"),
@@ -367,20 +499,31 @@ MALFORMED: list[tuple[str, dict[str, object], str]] = [
     ("score-float", {"score": 7.5}, "score 7.5 is not an integer"),
     ("score-bool", {"score": True}, "score True is not an integer"),
     ("score-long", {"score": "9" * 99}, f"score '{'9' * 56}... is not an integer"),
-    (
-        "no-respondent",
-        {"person": {"id": "9", "email": None}, "person_properties": {}},
-        _NO_RESPONDENT,
-    ),
+    ("no-respondent", {"person": None, "person_properties": {}}, _NO_RESPONDENT),
     (
         "blank-email",
-        {"person": {"email": "  "}, "person_properties": {"plan": "x"}},
+        {"person": {"email": "  ", "id": " "}, "person_properties": {"plan": "x"}},
         _NO_RESPONDENT,
     ),
     (
         "bad-email",
         {"person": {"email": "n/a"}, "person_properties": {"customer_id": " "}},
-        "email 'n/a' is not an address and no customer_id or external_id",
+        "email 'n/a' is not an address, no person id and no customer_id or external_id",
+    ),
+    (
+        "email-two-ats",
+        {"person": {"email": "a@b@c.example"}, "person_properties": {}},
+        "email 'a@b@c.example' is not an address, no person id and no customer_id or external_id",
+    ),
+    (
+        "email-surrogate",
+        {"person": {"email": "dana\ud800@example.org"}},
+        "person.email 'dana\\ud800@example.org' holds broken Unicode or a NUL byte",
+    ),
+    (
+        "email-nul",
+        {"person": {"email": "dana\x00@example.org"}},
+        "person.email 'dana\\x00@example.org' holds broken Unicode or a NUL byte",
     ),
     ("email-number", {"person": {"email": 42}}, "person.email 42 is not text"),
     ("person-list", {"person": ["x"]}, "person ['x'] is neither an object nor an id"),
@@ -388,9 +531,24 @@ MALFORMED: list[tuple[str, dict[str, object], str]] = [
     ("created-null", {"created_at": None}, "created_at None is not a Unix timestamp"),
     ("created-huge", {"created_at": 10**20}, f"created_at {10**20} is not a Unix timestamp"),
     ("updated-text", {"updated_at": "soon"}, "updated_at 'soon' is not a Unix timestamp"),
-    ("id-object", {"id": {"a": 1}}, "id {'a': 1} is not a usable response id"),
-    ("comment-number", {"comment": 5}, "comment 5: input should be a valid string"),
-    ("survey-type-null", {"survey_type": None}, "survey_type None: input should be a valid string"),
+    ("id-object", {"id": {"a": 1}}, "id {'a': 1} is not a usable id (expected text or a number)"),
+    ("id-empty", {"id": ""}, "id '' is blank"),
+    ("id-blank", {"id": "   "}, "id '   ' is blank"),
+    ("id-surrogate", {"id": "\ud800"}, "id '\\ud800' holds control characters or broken Unicode"),
+    ("id-nul", {"id": "7\x007"}, "id '7\\x007' holds control characters or broken Unicode"),
+    ("id-long", {"id": "7" * 201}, f"id '{'7' * 56}... is longer than 200 characters"),
+    (
+        "created-future",
+        {"created_at": _FUTURE},
+        f"created_at {_FUTURE} (2034-05-30 00:00) is in the future",
+    ),
+    (
+        "updated-future",
+        {"updated_at": _FUTURE},
+        f"updated_at {_FUTURE} (2034-05-30 00:00) is in the future",
+    ),
+    ("created-1970", {"created_at": 86400}, "created_at 86400 (1970-01-02) is before 2000"),
+    ("survey-type-number", {"survey_type": 1}, "survey_type 1 is not text"),
     (
         "two-problems",
         {"score": 11, "created_at": "x"},
@@ -417,7 +575,7 @@ def test_malformed_records_are_rejected_with_a_reason(
     assert [r.response_id for r in _responses(pages)] == ["78"]
 
 
-@pytest.mark.parametrize("field", ["id", "score", "created_at", "survey_type"])
+@pytest.mark.parametrize("field", ["id", "score", "created_at"])
 def test_missing_fields_are_rejected(router: respx.MockRouter, sleeps: Sleeps, field: str) -> None:
     record = _record("77")
     del record[field]
@@ -607,3 +765,13 @@ def test_wrong_key_against_the_fake(
         list(source.fetch(T0, T0))
     assert "wrong-key" not in str(caught.value)
     assert len(fake.requests) == 1
+
+
+def test_a_trickled_answer_ends_at_the_request_deadline(
+    fake: DelightedFake, live_settings: DelightedSettings, sleeps: Sleeps
+) -> None:
+    fake.add_response(email="a@example.org", score=9, created_at=T0)
+    fake.misbehave(Fault.TRICKLE, trickle_seconds=0.05)  # the page would take half a minute
+    settings = live_settings.model_copy(update={"request_deadline_seconds": 0.5, "max_retries": 0})
+    with pytest.raises(SourceUnavailable, match=r"whole answer within 0.5s"):
+        list(_open(settings, sleeps).fetch(T0, T0))

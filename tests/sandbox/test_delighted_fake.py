@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from syncd.sandbox.delighted import DelightedFake
+from syncd.sandbox.delighted_faults import Fault
 from syncd.sandbox.http import Handler, LoopbackServer, Request, Response
 
 KEY = "fake-key"
@@ -317,3 +318,38 @@ def test_concurrent_seeding_and_listing(fake: DelightedFake, client: httpx.Clien
         thread.join()
     ids = _ids(_list(client, {"per_page": 100}))
     assert sorted(ids, key=int) == [str(i) for i in range(1, 101)]
+
+
+# -- faults no status code covers ---------------------------------------------------------------
+
+
+def test_endless_fault_answers_full_pages_of_new_responses(
+    fake: DelightedFake, client: httpx.Client
+) -> None:
+    fake.misbehave(Fault.ENDLESS)
+    window = {"since": T0_UNIX, "until": T0_UNIX + 60, "per_page": 5}
+    first, later = _list(client, window), _list(client, {**window, "page": 99})
+    assert len(first) == len(later) == 5
+    assert not {r["id"] for r in first} & {r["id"] for r in later}
+    assert {r["created_at"] for r in first + later} == {T0_UNIX}
+
+
+def test_repeat_fault_answers_the_same_page_whatever_is_asked(
+    fake: DelightedFake, client: httpx.Client
+) -> None:
+    fake.misbehave(Fault.REPEAT)
+    first = _list(client, {"since": T0_UNIX, "per_page": 3})
+    assert len(first) == 3
+    assert _list(client, {"since": T0_UNIX + 50, "page": 7, "per_page": 3}) == first
+
+
+def test_trickle_fault_sends_the_real_page_a_byte_at_a_time(
+    fake: DelightedFake, client: httpx.Client
+) -> None:
+    fake.add_response(email="a@example.org", score=9, created_at=T0)
+    fake.misbehave(Fault.TRICKLE, trickle_seconds=0.001)
+    with client.stream("GET", "/survey_responses.json") as response:
+        chunks = list(response.iter_raw())
+    assert len(chunks) > 10  # arrived in pieces
+    fake.misbehave(None)
+    assert [r["score"] for r in _list(client)] == [9]

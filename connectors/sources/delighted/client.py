@@ -7,6 +7,7 @@ can never reach a log line, even if a proxy echoes the request back into a body.
 from __future__ import annotations
 
 import base64
+import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -48,11 +49,12 @@ class DelightedClient:
         basic = base64.b64encode(f"{key}:".encode()).decode()
         self._redactor = Redactor.of((key, basic))
         self._timeout = settings.timeout_seconds
+        self._deadline = settings.request_deadline_seconds
         self._http = httpx.Client(
             base_url=settings.base_url,
             auth=httpx.BasicAuth(key, ""),
             headers={"Accept": "application/json", "User-Agent": "syncd"},
-            timeout=settings.timeout_seconds,
+            timeout=min(settings.timeout_seconds, settings.request_deadline_seconds),
             transport=transport,
         )
         self._limiter = _limiter(settings.requests_per_second)
@@ -74,30 +76,22 @@ class DelightedClient:
 
     def _get_once(self, params: Params) -> list[object]:
         self._limiter.acquire()
+        deadline = time.monotonic() + self._deadline
         try:
-            response = self._http.get(LIST_PATH, params=params)
+            with self._http.stream("GET", LIST_PATH, params=params) as response:
+                content = _read_until(response, deadline, self._deadline)
         except httpx.TimeoutException:
             raise SourceUnavailable(f"Delighted did not answer within {self._timeout:g}s") from None
         except httpx.RequestError as exc:
             message = f"cannot reach Delighted: {type(exc).__name__} {exc}"
             raise SourceUnavailable(self._redact(message)) from None
         if response.status_code != 200:
-            raise self._error(response)
-        return self._body(response)
+            raise self._error(response, content)
+        return _body(content)
 
-    def _body(self, response: httpx.Response) -> list[object]:
-        try:
-            body: object = response.json()
-        except ValueError:
-            raise SourceUnavailable("Delighted answered 200 with a body that is not JSON") from None
-        if not isinstance(body, list):
-            kind = type(body).__name__
-            raise SourceUnavailable(f"Delighted answered 200 with a JSON {kind}, not a list")
-        return body
-
-    def _error(self, response: httpx.Response) -> SourceError:
+    def _error(self, response: httpx.Response, content: bytes) -> SourceError:
         status = response.status_code
-        detail = self._redact(_vendor_message(response), MAX_DETAIL)
+        detail = self._redact(_vendor_message(response, content), MAX_DETAIL)
         if status == 401:
             return SourceAuthError(f"Delighted refused the API key (401 {detail})")
         if status == 403:  # Delighted: the feature is not on the account's plan
@@ -113,15 +107,40 @@ class DelightedClient:
         return self._redactor.clip(text, limit)
 
 
+def _read_until(response: httpx.Response, deadline: float, allowed: float) -> bytes:
+    """Read the whole body, giving up at ``deadline``.
+
+    httpx's timeout bounds each read, not the request: a server trickling one byte a second
+    would hold a plain ``get`` for as long as it likes.
+    """
+    chunks: list[bytes] = []
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            raise SourceUnavailable(f"Delighted did not send its whole answer within {allowed:g}s")
+    return b"".join(chunks)
+
+
+def _body(content: bytes) -> list[object]:
+    try:
+        body: object = json.loads(content)
+    except ValueError:
+        raise SourceUnavailable("Delighted answered 200 with a body that is not JSON") from None
+    if not isinstance(body, list):
+        kind = type(body).__name__
+        raise SourceUnavailable(f"Delighted answered 200 with a JSON {kind}, not a list")
+    return body
+
+
 def _limiter(requests_per_second: float) -> SlidingWindowLimiter:
     # Whole calls per window: 2/s -> 2 per 1 s, 0.5/s -> 1 per 2 s, 2.5/s -> 2 per 0.8 s.
     calls = max(1, int(requests_per_second))
     return SlidingWindowLimiter(calls, calls / requests_per_second)
 
 
-def _vendor_message(response: httpx.Response) -> str:
+def _vendor_message(response: httpx.Response, content: bytes) -> str:
     try:
-        body: object = response.json()
+        body: object = json.loads(content)
     except ValueError:
         return response.reason_phrase or "no message"
     message = body.get("message") if isinstance(body, dict) else None

@@ -1,7 +1,8 @@
 """Delighted survey response JSON to ``SurveyResponse`` or ``Rejected``; vendor JSON stops here.
 
-Rejection reasons are read by an admin in the quarantine list, so each names the field and the
-offending value ("score 14 is outside 0-10"), not a validator's internals.
+Every item of a page ends in exactly one place: a response, a rejection (quarantined with a
+reason that names the field and the offending value, "score 14 is outside 0-10"), or a counted
+skip (another survey type). Nothing an item holds may raise past ``parse_page``.
 """
 
 from __future__ import annotations
@@ -9,148 +10,88 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Collection, Iterable
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
+from pydantic import ValidationError
 
+from connectors.sources.delighted.fields import clean_text, identifier, is_address, shown
+from connectors.sources.delighted.raw import RawResponse, validation_reason
 from syncd.model import Rejected, SourcePage, SurveyResponse
 
 #: ``person_properties`` keys that carry the CRM's id for the respondent, first match wins.
 #: ``customer_id`` is the key Delighted's own examples use.
 EXTERNAL_ID_KEYS = ("customer_id", "external_id")
+#: Delighted's default survey type: a response without ``survey_type`` is an NPS answer.
+DEFAULT_SURVEY_TYPE = "nps"
 
 
-def _shown(value: object) -> str:
-    """``repr`` cut short: a reason must stay one readable line even for a huge value."""
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An item deliberately not taken, and why (it is counted, never silently lost)."""
 
-
-def _id_text(value: object) -> object:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    raise ValueError(f"id {_shown(value)} is not a usable response id")
-
-
-def _score(value: object) -> int:
-    if value is None:
-        raise ValueError("score is missing")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"score {_shown(value)} is not an integer")
-    if not 0 <= value <= 10:
-        raise ValueError(f"score {value} is outside 0-10")
-    return value
-
-
-def _timestamp(value: object, info: ValidationInfo) -> datetime | None:
-    if value is None and info.field_name == "updated_at":
-        return None  # never updated; the official example shows null
-    seconds = value if isinstance(value, int | float) and not isinstance(value, bool) else None
-    if isinstance(value, str) and value.strip().isdigit():
-        seconds = int(value)
-    try:
-        if seconds is not None:
-            return datetime.fromtimestamp(seconds, UTC)
-    except (OverflowError, OSError, ValueError):
-        pass
-    raise ValueError(f"{info.field_name} {_shown(value)} is not a Unix timestamp")
-
-
-def _person(value: object) -> object:
-    if value is None:
-        return {}
-    if isinstance(value, dict):
-        return value
-    # Without expand[]=person Delighted sends only the person id.
-    if isinstance(value, str | int) and not isinstance(value, bool):
-        return {"id": value}
-    raise ValueError(f"person {_shown(value)} is neither an object nor an id")
-
-
-def _email(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"person.email {_shown(value)} is not text")
-    return value.strip().lower() or None
-
-
-def _text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value) if isinstance(value, bool | dict | list) else str(value)
-
-
-def _properties(value: object) -> dict[str, str]:
-    # Custom metadata is optional context; a malformed one must not cost us the NPS answer.
-    if not isinstance(value, dict):
-        return {}
-    return {str(key): _text(item) for key, item in value.items() if item is not None}
-
-
-def _optional_text(value: object) -> object:
-    return value if isinstance(value, str) else None
-
-
-class _Person(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    email: Annotated[str | None, BeforeValidator(_email)] = None
-
-
-class RawResponse(BaseModel):
-    """One item of ``GET /v1/survey_responses.json`` as far as syncd relies on it."""
-
-    model_config = ConfigDict(extra="allow")
-
-    id: Annotated[str, BeforeValidator(_id_text)]
     survey_type: str
-    score: Annotated[int, BeforeValidator(_score)]
-    created_at: Annotated[datetime, BeforeValidator(_timestamp)]
-    updated_at: Annotated[datetime | None, BeforeValidator(_timestamp)] = None
-    person: Annotated[_Person, BeforeValidator(_person)] = _Person()
-    comment: str | None = None
-    permalink: Annotated[str | None, BeforeValidator(_optional_text)] = None
-    person_properties: Annotated[dict[str, str], BeforeValidator(_properties)] = {}
 
 
-def parse_page(source: str, items: Iterable[object], survey_types: Collection[str]) -> SourcePage:
-    """Normalise one listing page; items of other survey types are dropped silently."""
+Outcome = SurveyResponse | Rejected | Skipped
+
+
+def survey_key(survey_type: str) -> str:
+    """Survey types compare without case or surrounding space: ``"NPS "`` is ``"nps"``."""
+    return survey_type.strip().lower()
+
+
+def parse_page(
+    source: str, items: Iterable[object], survey_types: Collection[str], now: datetime
+) -> SourcePage:
+    """Normalise one listing page; items of other survey types are counted in ``skipped``."""
+    wanted = frozenset(survey_key(kind) for kind in survey_types)
     responses: list[SurveyResponse] = []
     rejected: list[Rejected] = []
+    skipped = 0
     for item in items:
-        outcome = parse_item(source, item, survey_types)
+        outcome = parse_item(source, item, wanted, now)
         if isinstance(outcome, SurveyResponse):
             responses.append(outcome)
         elif isinstance(outcome, Rejected):
             rejected.append(outcome)
-    return SourcePage(tuple(responses), tuple(rejected))
+        else:
+            skipped += 1
+    return SourcePage(tuple(responses), tuple(rejected), skipped=skipped)
 
 
-def parse_item(
-    source: str, item: object, survey_types: Collection[str]
-) -> SurveyResponse | Rejected | None:
-    """One item: a response, a rejection with an admin-readable reason, or ``None`` to skip."""
+def parse_item(source: str, item: object, wanted: Collection[str], now: datetime) -> Outcome:
+    """One item: a response, a rejection with an admin-readable reason, or a skip."""
+    try:
+        return _parse(source, item, wanted, now)
+    except Exception as error:  # one odd item must never cost the page
+        return _reject(source, item, f"item could not be read ({type(error).__name__})")
+
+
+def _parse(source: str, item: object, wanted: Collection[str], now: datetime) -> Outcome:
     if not isinstance(item, dict):
         return _reject(source, item, f"item is a JSON {_json_type(item)}, not an object")
     survey_type = item.get("survey_type")
+    if survey_type is not None and not isinstance(survey_type, str):
+        return _reject(source, item, f"survey_type {shown(survey_type)} is not text")
+    kind = survey_key(clean_text(survey_type or "")) or DEFAULT_SURVEY_TYPE
     # Skip before validating: other survey types (CSAT, CES...) have other score ranges.
-    if isinstance(survey_type, str) and survey_type not in survey_types:
-        return None
+    if kind not in wanted:
+        return Skipped(kind)
     try:
-        raw = RawResponse.model_validate(item)
+        raw = RawResponse.model_validate(item, context={"now": now})
     except ValidationError as exc:
-        return _reject(source, item, _reason(exc))
-    return _normalise(source, raw, item)
+        return _reject(source, item, validation_reason(exc))
+    return _normalise(source, raw, kind, item)
 
 
-def _normalise(source: str, raw: RawResponse, item: dict[str, Any]) -> SurveyResponse | Rejected:
-    email = raw.person.email if raw.person.email and "@" in raw.person.email else None
+def _normalise(
+    source: str, raw: RawResponse, kind: str, item: dict[str, Any]
+) -> SurveyResponse | Rejected:
+    email = raw.person.email if raw.person.email and is_address(raw.person.email) else None
     external_id = _external_id(raw.person_properties)
-    if email is None and external_id is None:
+    if email is None and external_id is None and raw.person.id is None:
         return _reject(source, item, _no_respondent(raw.person.email))
     updated = raw.updated_at or raw.created_at
     return SurveyResponse(
@@ -162,17 +103,18 @@ def _normalise(source: str, raw: RawResponse, item: dict[str, Any]) -> SurveyRes
         updated_at=updated,
         email=email,
         external_id=external_id,
-        comment=raw.comment if raw.comment and raw.comment.strip() else None,
-        survey=raw.survey_type,
+        person_id=raw.person.id,
+        comment=raw.comment,
+        survey=kind,
         link=raw.permalink,
         properties=raw.person_properties,
     )
 
 
 def _no_respondent(email: str | None) -> str:
-    # Without either the CRM contact cannot be found; say which half was unusable.
-    shown = f"email {_shown(email)} is not an address" if email else "no email"
-    return f"{shown} and no {' or '.join(EXTERNAL_ID_KEYS)}"
+    # Without any of them the CRM contact cannot be found; say which half was unusable.
+    shown_email = f"email {shown(email)} is not an address" if email else "no email"
+    return f"{shown_email}, no person id and no {' or '.join(EXTERNAL_ID_KEYS)}"
 
 
 def _external_id(properties: dict[str, str]) -> str | None:
@@ -180,28 +122,29 @@ def _external_id(properties: dict[str, str]) -> str | None:
     return next((value for value in values if value), None)
 
 
-def _reason(error: ValidationError) -> str:
-    parts: list[str] = []
-    for detail in error.errors(include_url=False)[:3]:
-        field = ".".join(str(part) for part in detail["loc"])
-        if detail["type"] == "value_error":
-            parts.append(str(detail["ctx"]["error"]))
-        elif detail["type"] == "missing":
-            parts.append(f"{field} is missing")
-        else:
-            parts.append(f"{field} {_shown(detail['input'])}: {detail['msg'].lower()}")
-    return "; ".join(parts)
-
-
 def _reject(source: str, item: object, reason: str) -> Rejected:
-    response_id = item.get("id") if isinstance(item, dict) else None
-    usable_id = isinstance(response_id, str | int) and not isinstance(response_id, bool)
     return Rejected(
         source=source,
-        response_id=str(response_id) if usable_id else None,
+        response_id=_usable_id(item.get("id") if isinstance(item, dict) else None),
         reason=reason,
-        payload=json.dumps(item, default=str),
+        payload=_payload(item),
     )
+
+
+def _payload(item: object) -> str:
+    # ASCII-only and key-sorted: storable whatever the item holds, and the same text for the
+    # same item, so the quarantine can recognise an item without an id when it comes back.
+    try:
+        return json.dumps(item, default=str, ensure_ascii=True, sort_keys=True)
+    except (TypeError, ValueError, RecursionError):  # cannot come from JSON; never raise here
+        return json.dumps(f"<{type(item).__name__} that cannot be written as JSON>")
+
+
+def _usable_id(value: object) -> str | None:
+    try:
+        return identifier(value, "id") if value is not None else None
+    except ValueError:
+        return None
 
 
 def _json_type(value: object) -> str:

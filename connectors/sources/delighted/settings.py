@@ -18,6 +18,9 @@ class DelightedSettings(BaseModel):
     survey_types: tuple[str, ...] = Field(default=("nps",), min_length=1)
     max_window_days: float = Field(default=7, gt=0)
     timeout_seconds: float = Field(default=30, gt=0)
+    #: Longest one request may take as a whole, body included: the timeout above bounds each
+    #: read, so a server trickling its answer a byte at a time would otherwise hold the pass.
+    request_deadline_seconds: float = Field(default=120, gt=0)
     #: Delighted publishes no number, so stay polite.
     requests_per_second: float = Field(default=2, gt=0)
     #: Transient retries inside one fetch (429, 5xx, timeouts) before giving up to the scheduler.

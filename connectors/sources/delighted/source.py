@@ -1,44 +1,31 @@
 """``DelightedSource``: every survey response created or updated in a window.
 
-Two passes per window, because whether ``updated_since`` matches never-updated responses
-(``updated_at: null``) is unconfirmed: a created pass (``since``/``until``) and an updated pass
-(``updated_since``/``updated_until``). Duplicates between them are fine; the poll stage dedupes.
-
-Each pass pages keyset-style (survey API facts §0.4): after a full page it re-queries from the
-last item's timestamp with ``page=1``, because plain page numbers over an ``updated_at`` order
-skip a record whenever an earlier one is updated out of the window mid-listing. It steps the
-page number only while a whole page shares one second, or when the page is not in the order
-asked for (then the server is not honouring ``order`` and a keyset would skip records).
+Two listings per window, because whether ``updated_since`` matches never-updated responses
+(``updated_at: null``) is unconfirmed: a created listing (``since``/``until``) and an updated
+listing (``updated_since``/``updated_until``). Duplicates between them are fine; the poll stage
+dedupes. The listings advance in step, the one that is further behind first, so that each page
+can say up to which second both are complete (``SourcePage.through``): a pass cut short by its
+bounds then still moves the cursor as far as the data read allows, and the next pass continues.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from connectors.sources.delighted.client import DelightedClient, Params
+from connectors.sources.delighted.client import DelightedClient
+from connectors.sources.delighted.listing import CREATED, UPDATED, Walk
 from connectors.sources.delighted.parse import parse_page
 from connectors.sources.delighted.settings import DelightedSettings
 from syncd.model import SourcePage
 
 
-@dataclass(frozen=True, slots=True)
-class _Pass:
-    since: str
-    until: str
-    order: str
-    #: The fields the server orders this pass by, first non-null wins (null updated_at sorts
-    #: as its created_at).
-    keys: tuple[str, ...]
-
-
-_CREATED = _Pass("since", "until", "asc", ("created_at",))
-_UPDATED = _Pass("updated_since", "updated_until", "asc:updated_at", ("updated_at", "created_at"))
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class DelightedSource:
@@ -53,10 +40,12 @@ class DelightedSource:
         *,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self.name = name
         self.max_window = timedelta(days=settings.max_window_days)
         self._settings = settings
+        self._clock = clock
         self._client = DelightedClient(settings, transport=transport, sleep=sleep)
 
     def fetch(self, since: datetime, until: datetime) -> Iterator[SourcePage]:
@@ -68,49 +57,20 @@ class DelightedSource:
         # Delighted filters on whole seconds, inclusively; flooring both ends keeps every
         # record whose second lies in the window (and at most one extra second at the start).
         start, end = math.floor(since.timestamp()), math.floor(until.timestamp())
-        for listing in (_CREATED, _UPDATED):
-            yield from self._walk(listing, start, end)
+        per_page = self._settings.page_size
+        walks = [Walk(listing, start, end, per_page) for listing in (CREATED, UPDATED)]
+        while pending := [walk for walk in walks if not walk.done]:
+            walk = min(pending, key=lambda candidate: candidate.progress)
+            items = self._client.list_responses(walk.params())
+            walk.advance(items)
+            page = parse_page(self.name, items, self._settings.survey_types, self._clock())
+            through = min(walk.progress for walk in walks)
+            yield SourcePage(
+                page.responses,
+                page.rejected,
+                skipped=page.skipped,
+                through=until if through >= end else datetime.fromtimestamp(through, UTC),
+            )
 
     def close(self) -> None:
         self._client.close()
-
-    def _walk(self, listing: _Pass, start: int, end: int) -> Iterator[SourcePage]:
-        per_page = self._settings.page_size
-        cursor, page = start, 1
-        while True:
-            items = self._client.list_responses(_params(listing, cursor, end, page, per_page))
-            yield parse_page(self.name, items, self._settings.survey_types)
-            if len(items) < per_page:
-                return
-            cursor, page = _next_position(items, listing.keys, cursor, page)
-
-
-def _params(listing: _Pass, cursor: int, end: int, page: int, per_page: int) -> Params:
-    return {
-        listing.since: cursor,
-        listing.until: end,
-        "order": listing.order,
-        "per_page": per_page,
-        "page": page,
-        "expand[]": ["person"],
-    }
-
-
-def _next_position(
-    items: Sequence[object], keys: tuple[str, ...], cursor: int, page: int
-) -> tuple[int, int]:
-    """Where the next request starts after a full page: ``(cursor, page)``."""
-    times = [_order_time(item, keys) for item in items]
-    known = [t for t in times if t is not None]
-    if len(known) < len(times) or known != sorted(known) or known[-1] <= cursor:
-        return cursor, page + 1
-    return known[-1], 1
-
-
-def _order_time(item: object, keys: tuple[str, ...]) -> int | None:
-    if not isinstance(item, dict):
-        return None
-    value = next((item[key] for key in keys if item.get(key) is not None), None)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    return None
