@@ -18,6 +18,8 @@ from typing import Any
 
 from urllib3 import exceptions as urllib3_errors
 
+from connectors.crm.hubspot.portal import portal_error
+
 from syncd.errors import (
     CrmAuthError,
     CrmError,
@@ -100,6 +102,9 @@ def translate_status(status: int, body: object, headers: object) -> CrmError:
     """The syncd error for an HTTP error response (``status`` 0: the SDK's wrapped SSL error)."""
     info = ErrorBody.parse(body)
     message = info.describe(status)
+    portal_wide = portal_error(status, body, message)
+    if portal_wide is not None:
+        return portal_wide
     if status in (401, 403):
         return CrmAuthError(message)
     if status in _NOT_PROCESSED or status in (423, 429, 477):
