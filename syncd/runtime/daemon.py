@@ -138,7 +138,8 @@ class Daemon:
         ctx = DeliverContext(
             self.engine, self.crm, delivery, self.settings.routing, policy, self.holder, self.clock
         )
-        summary.deliver = Deliverer(ctx).run(stop)
+        summary.deliver = ctx.result  # filled as the stage goes; kept if it stops early
+        Deliverer(ctx).run(stop)
 
     def _track(self, summary: PassSummary, stop: threading.Event | None) -> None:
         if self._leased(f"track:{self.crm.name}"):
