@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, ColumnElement, func, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from syncd.store.outbox import Status
 from syncd.store.revive import revive

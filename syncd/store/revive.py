@@ -1,4 +1,4 @@
-"""Bring ended outbox actions back to pending, with the actions that were skipped because of them."""
+"""Bring ended outbox actions back to pending, with the actions skipped because of them."""
 
 from __future__ import annotations
 

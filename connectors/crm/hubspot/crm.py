@@ -11,12 +11,21 @@ from connectors.crm.hubspot.batching import chunks, distinct_rounds, send_groups
 from connectors.crm.hubspot.changes import SEARCH_PAGE, task_change_pages
 from connectors.crm.hubspot.client import HubSpotApi
 from connectors.crm.hubspot.errors import HubSpotRejected
+from connectors.crm.hubspot.preflight import check_portal
 from connectors.crm.hubspot.records import Page, Record, TaskInput
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Transport
 from syncd.contracts import BatchOutcome
 from syncd.errors import SyncdError
-from syncd.model import Contact, ContactUpdate, Owner, TaskChangePage, TaskSpec, TaskUpdate
+from syncd.model import (
+    CheckResult,
+    Contact,
+    ContactUpdate,
+    Owner,
+    TaskChangePage,
+    TaskSpec,
+    TaskUpdate,
+)
 
 CONTACT_PROPERTIES = ("email", "hubspot_owner_id")
 Outcome = dict[str, "str | SyncdError"]
@@ -44,7 +53,9 @@ class HubSpotCrm:
         self.name = name
         self._base_url = settings.base_url
         self._fields = settings.fields
-        self._api = HubSpotApi(settings, Transport(settings, sleep=sleep, clock=clock))
+        self._settings = settings
+        self._transport = Transport(settings, sleep=sleep, clock=clock)
+        self._api = HubSpotApi(settings, self._transport)
 
     def __repr__(self) -> str:
         return f"HubSpotCrm(name={self.name!r}, base_url={self._base_url!r})"
@@ -110,6 +121,10 @@ class HubSpotCrm:
             if page.after is None:
                 return owners
             after = page.after
+
+    def check(self) -> Sequence[CheckResult]:
+        """Token, read scopes and the ``[crm.fields]`` properties, checked against the portal."""
+        return check_portal(self.name, self._settings, self._transport)
 
     def close(self) -> None:
         self._api.close()

@@ -19,7 +19,6 @@ from typing import Any
 from urllib3 import exceptions as urllib3_errors
 
 from connectors.crm.hubspot.portal import portal_error
-
 from syncd.errors import (
     CrmAuthError,
     CrmError,

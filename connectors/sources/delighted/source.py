@@ -23,8 +23,9 @@ import httpx
 
 from connectors.sources.delighted.client import DelightedClient, Params
 from connectors.sources.delighted.parse import parse_page
+from connectors.sources.delighted.preflight import check_access
 from connectors.sources.delighted.settings import DelightedSettings
-from syncd.model import SourcePage
+from syncd.model import CheckResult, SourcePage
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,10 @@ class DelightedSource:
         start, end = math.floor(since.timestamp()), math.floor(until.timestamp())
         for listing in (_CREATED, _UPDATED):
             yield from self._walk(listing, start, end)
+
+    def check(self) -> Sequence[CheckResult]:
+        """One authenticated request: the API key and the base URL work."""
+        return check_access(self.name, self._client)
 
     def close(self) -> None:
         self._client.close()

@@ -47,7 +47,7 @@ class Deliverer:
         self._owners_error: SyncdError | None = None
 
     def run(self, stop: threading.Event | None = None) -> DeliverResult:
-        """Deliver until idle; raises once when the account blocks delivery or owners are unknown."""
+        """Deliver until idle; raise once if the account blocks delivery or owners are unknown."""
         self._refresh_owners()
         while not (stop is not None and stop.is_set()) and self._round():
             pass
