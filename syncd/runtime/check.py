@@ -39,6 +39,11 @@ def run_checks(
     results += _guarded(f"crm {crm.name} owners", lambda: _owners(crm, owners))
     if owners:
         results += check_routing(crm.name, routing, owners[0])
+    else:
+        detail = "not checked: the owner list cannot be read"
+        results.append(
+            CheckResult(f"crm {crm.name} routing teams and fallback owner", False, detail)
+        )
     return results
 
 
