@@ -66,7 +66,7 @@ def test_quarantine_replay_of_an_unknown_contact_after_it_was_added(tmp_path: Pa
         daemon = build_daemon(load(config))
         daemon.run_once()
 
-        code, listed = _syncd("quarantine", "list", "-c", str(config), "--reason", "unknown_contact")
+        code, listed = _syncd("quarantine", "list", "-c", str(config), "--reason=unknown_contact")
         assert code == 0 and len(listed) == 1 and "new@client.example" in listed[0]
         contact_id = hubspot.add_contact("new@client.example")
         code, out = _syncd("quarantine", "replay", "--all", "-c", str(config))

@@ -53,6 +53,7 @@ class PortalCheck:
 
     def close(self) -> None:
         for api in (self._contacts, self._task_search, self._properties):
+            api.api_client.rest_client.pool_manager.clear()
             api.api_client.close()
 
     def _probe(self, what: str, call: Callable[[float], Any]) -> CheckResult:
