@@ -70,9 +70,14 @@ def test_sigkill_mid_run_then_restart_delivers_every_response_exactly_once(
         # A clean restart finishes the work (rate limits hit by the restarts may delay it),
         # and SIGTERM then stops it cleanly.
         expected = expected_task_contacts(world)
+        served = len(sandbox.hubspot.requests)
         daemon = _syncd(config)
         deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and len(task_counts(sandbox)) < len(expected):
+        # Until the work is done and this daemon has made a call (so its signal handlers are in
+        # place: the killed runs may already have finished everything).
+        while time.monotonic() < deadline and (
+            len(task_counts(sandbox)) < len(expected) or len(sandbox.hubspot.requests) == served
+        ):
             time.sleep(0.5)
         time.sleep(1.0)  # one more pass: nothing further may be created
         daemon.send_signal(signal.SIGTERM)
