@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from syncd.cli_admin import register as register_admin_commands
 from syncd.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -28,9 +29,8 @@ app = typer.Typer(
     help="Close the NPS loop: survey answers -> CRM contacts -> owned tasks.",
 )
 config_app = typer.Typer(no_args_is_help=True, help="Check and inspect the configuration.")
-quarantine_app = typer.Typer(no_args_is_help=True, help="Input syncd could not process.")
 app.add_typer(config_app, name="config")
-app.add_typer(quarantine_app, name="quarantine")
+register_admin_commands(app)  # check, deadletter, quarantine
 
 ConfigOption = Annotated[
     Path,
@@ -257,28 +257,6 @@ def report(
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
         output.write_text(text, encoding="utf-8")
-
-
-@quarantine_app.command("list")
-def quarantine_list(config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Unresolved quarantined items with their reasons."""
-    from syncd.clock import from_ms
-    from syncd.store import quarantine
-    from syncd.store.engine import migrate, open_engine
-
-    settings = _settings(config)
-    with _store_opening(settings):
-        engine = open_engine(settings.daemon.resolved_database_url())
-        migrate(engine)
-    with engine.connect() as conn:
-        items = quarantine.unresolved(conn)
-    for item in items:
-        when = from_ms(item.created_ms).isoformat(timespec="seconds")
-        typer.echo(
-            f"{item.id}\t{when}\t{item.source}:{item.response_id or '?'}\t"
-            f"{item.stage}\t{item.reason_code}\t{item.reason}"
-        )
-    typer.echo(f"{len(items)} item(s)", err=True)
 
 
 def main() -> None:

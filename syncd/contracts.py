@@ -11,6 +11,7 @@ from typing import Protocol
 
 from syncd.errors import SyncdError
 from syncd.model import (
+    CheckResult,
     Contact,
     ContactField,
     ContactUpdate,
@@ -40,6 +41,10 @@ class SurveySource(Protocol):
 
     def fetch(self, since: datetime, until: datetime) -> Iterator[SourcePage]:
         """Yield every response created or updated in ``[since, until]`` (both inclusive)."""
+        ...
+
+    def check(self) -> Sequence[CheckResult]:
+        """Verify reachability and credentials with a cheap authenticated request; never raises."""
         ...
 
     def close(self) -> None: ...
@@ -86,5 +91,12 @@ class Crm(Protocol):
         ...
 
     def list_owners(self) -> Sequence[Owner]: ...
+
+    def check(self) -> Sequence[CheckResult]:
+        """Verify credentials, scopes and the configured fields against the CRM; never raises.
+
+        Owners, teams and the fallback owner are checked by the core through ``list_owners``.
+        """
+        ...
 
     def close(self) -> None: ...

@@ -6,18 +6,20 @@ Every concrete error is one domain branch (where it came from) crossed with one 
     SyncdError
     ├── dispositions (mixins)
     │   ├── Transient   retry later, with backoff; ``retry_after`` when the vendor said so
+    │   │   └── Blocking  the account is wrong, not the item: stop the stage, keep all work
     │   ├── Terminal    will never succeed as sent: dead-letter it for an admin
     │   └── Skippable   bad input: quarantine it with a reason and keep going
     └── domains
         ├── ConfigError             bad configuration: startup stops, every problem listed
         ├── SourceError             SourceUnavailable (T) · SourceAuthError (T) · SourceRejected (X)
-        ├── CrmError                CrmRateLimited (T) · CrmUnavailable (T) · CrmAuthError (T)
-        │                           CrmOutcomeUnknown (T) · CrmRejected (X)
-        │                           ContactNotFound (S)
+        ├── CrmError                CrmRateLimited (T) · CrmUnavailable (T) · CrmAuthError (B)
+        │                           CrmSetupError (B) · CrmOutcomeUnknown (T)
+        │                           CrmRejected (X) · ContactNotFound (S)
         └── InputError              MalformedResponse (S)
 
-Auth errors are transient on purpose: a revoked token is fixed by an admin, and the work must
-wait for that fix rather than be dead-lettered.
+Auth and setup errors block on purpose: a revoked token, a missing scope or a misspelled property
+is fixed by an admin, and the work must wait for that fix rather than be dead-lettered. Every item
+of a batch would fail the same way, so the stage stops at the first one and says so once.
 """
 
 from __future__ import annotations
@@ -34,6 +36,16 @@ class Transient(SyncdError):
     """Retry later. ``retry_after`` is the delay the remote side asked for, in seconds."""
 
     retry_after: float | None = None
+
+
+class Blocking(Transient):
+    """The account or its setup is wrong, not the item: nothing can succeed until an admin acts.
+
+    The stage that meets one stops, leaves every claimed item pending without counting an
+    attempt, and reports this error once per pass.
+    """
+
+    retry_after: float | None = 300.0
 
 
 class Terminal(SyncdError):
@@ -130,10 +142,12 @@ class CrmOutcomeUnknown(CrmError, Transient):
     """
 
 
-class CrmAuthError(CrmError, Transient):
+class CrmAuthError(CrmError, Blocking):
     """The CRM refused our credentials or scopes; wait for an admin to fix them."""
 
-    retry_after = 300.0
+
+class CrmSetupError(CrmError, Blocking):
+    """The CRM lacks what the configuration names (a property); wait for an admin to fix it."""
 
 
 class CrmRejected(CrmError, Terminal):

@@ -247,3 +247,16 @@ class TaskChangePage:
 
     changes: Sequence[TaskChange]
     watermark: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One dependency ``syncd check`` verified: what, whether it works, and what to do if not."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+
+    def __str__(self) -> str:
+        mark = "ok  " if self.ok else "FAIL"
+        return f"{mark} {self.name}" + (f": {self.detail}" if self.detail else "")

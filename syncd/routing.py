@@ -160,3 +160,36 @@ def _find(owners: Sequence[Owner], id_or_email: str | None) -> Owner | None:
         return None
     wanted = id_or_email.casefold()
     return next((o for o in owners if wanted in (o.id, o.email.casefold())), None)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamProblem:
+    """A rule that creates tasks for a team no active owner belongs to."""
+
+    rule: str
+    team: str
+
+    def __str__(self) -> str:
+        return (
+            f"routing rule {self.rule!r} names team {self.team!r}, which no active CRM owner "
+            "belongs to: its tasks would all go to the fallback owner; correct the team name "
+            "or add owners to that team in the CRM"
+        )
+
+
+def unknown_teams(rules: Sequence[RoutingRule], owners: Sequence[Owner]) -> list[TeamProblem]:
+    """Task-creating rules whose team has no active member (compared as routing compares)."""
+    active = [owner for owner in owners if owner.active]
+    return [
+        TeamProblem(rule.name, rule.team)
+        for rule in rules
+        if rule.create_task
+        and rule.team is not None
+        and not any(_in_team(owner, rule.team) for owner in active)
+    ]
+
+
+def fallback_missing(fallback: str | None, owners: Sequence[Owner]) -> bool:
+    """True when a fallback owner is configured but is not an active owner."""
+    active = [owner for owner in owners if owner.active]
+    return fallback is not None and _find(active, fallback) is None

@@ -205,8 +205,9 @@ class Daemon:
             self.clock,
             match_by=self.settings.crm.match_contacts_by,
         )
+        summary.deliver = ctx.result  # filled as the stage goes; kept if it stops early
         try:
-            summary.deliver = Deliverer(ctx).run(stop)
+            Deliverer(ctx).run(stop)
         finally:
             # A batch cut short by an error keeps no claim: the heartbeat would renew it forever.
             self._release_claims()

@@ -23,6 +23,7 @@ from syncd.errors import (
     CrmOutcomeUnknown,
     CrmRateLimited,
     CrmRejected,
+    CrmSetupError,
     CrmUnavailable,
 )
 from syncd.model import (
@@ -204,16 +205,19 @@ def test_update_contacts_same_contact_twice_last_wins(fake: HubSpotFake, crm: Hu
     assert fake.contacts()[0]["properties"]["nps_score"] == "10"
 
 
-def test_update_contacts_misconfigured_field_rejects_items(
+def test_update_contacts_misconfigured_field_blocks_without_bisecting(
     fake: HubSpotFake, server: LoopbackServer, clock: FakeClock
 ) -> None:
     ids = [fake.add_contact(f"g{n}@example.com") for n in range(3)]
     updates = [ContactUpdate(f"u{n}", i, fields()) for n, i in enumerate(ids)]
-    with closing(make_crm(server, clock, fields=HubSpotFieldNames(score="nps_scroe"))) as crm:
-        outcome = crm.update_contacts(updates)
+    with (
+        closing(make_crm(server, clock, fields=HubSpotFieldNames(score="nps_scroe"))) as crm,
+        pytest.raises(CrmSetupError) as raised,
+    ):
+        crm.update_contacts(updates)
 
-    assert all(isinstance(error, CrmRejected) for error in outcome.values())
-    assert "nps_scroe" in str(outcome["u0"])
+    assert "'nps_scroe'" in str(raised.value) and "PROPERTY_DOESNT_EXIST" in str(raised.value)
+    assert sum("batch/update" in path for _, path in fake.requests) == 1
     assert not any("nps_score" in c["properties"] for c in fake.contacts())
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 from connectors.sources.delighted.parse import parse_page
-from syncd.model import SourcePage, SurveyResponse
+from syncd.model import CheckResult, SourcePage, SurveyResponse
 from syncd.pipeline.poll import poll_source
 from syncd.settings import SourceSettings
 from syncd.store.schema import inbox, metadata, quarantine
@@ -65,6 +65,9 @@ class _Listing:
 
     def fetch(self, since: datetime, until: datetime) -> Iterator[SourcePage]:
         return iter(self._listed)
+
+    def check(self) -> tuple[CheckResult, ...]:
+        return ()
 
     def close(self) -> None:
         pass

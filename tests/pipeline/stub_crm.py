@@ -9,6 +9,7 @@ from datetime import datetime
 from syncd.contracts import BatchOutcome
 from syncd.errors import CrmUnavailable
 from syncd.model import (
+    CheckResult,
     Contact,
     ContactField,
     ContactUpdate,
@@ -71,6 +72,9 @@ class StubCrm:
 
     def list_owners(self) -> Sequence[Owner]:
         return []
+
+    def check(self) -> tuple[CheckResult, ...]:
+        return ()
 
     def close(self) -> None:
         pass

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from syncd.clock import from_ms
 from syncd.errors import SourceUnavailable
-from syncd.model import Rejected, SourcePage, SurveyResponse
+from syncd.model import CheckResult, Rejected, SourcePage, SurveyResponse
 from syncd.pipeline.poll import PollResult, cursor_name, poll_source
 from syncd.settings import SourceSettings
 from syncd.store import cursors, quarantine
@@ -35,6 +35,9 @@ class StubSource:
 
     def fetch(self, since: datetime, until: datetime) -> Iterator[SourcePage]:
         return self._fetch(since, until)
+
+    def check(self) -> tuple[CheckResult, ...]:
+        return ()
 
     def close(self) -> None:
         pass

@@ -11,13 +11,15 @@ from connectors.crm.hubspot.batching import chunks, distinct_rounds, send_groups
 from connectors.crm.hubspot.changes import SEARCH_PAGE, task_change_pages
 from connectors.crm.hubspot.client import HubSpotApi
 from connectors.crm.hubspot.errors import HubSpotRejected
+from connectors.crm.hubspot.preflight import check_portal
 from connectors.crm.hubspot.records import BatchResult, Page, Record, TaskInput
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.setup import missing_property
 from connectors.crm.hubspot.transport import Transport
 from syncd.contracts import BatchOutcome
-from syncd.errors import SyncdError
+from syncd.errors import CrmError, SyncdError
 from syncd.model import (
+    CheckResult,
     Contact,
     ContactField,
     ContactUpdate,
@@ -55,7 +57,9 @@ class HubSpotCrm:
         self._base_url = settings.base_url
         self._fields = settings.fields
         self._task_key_checked = False
-        self._api = HubSpotApi(settings, Transport(settings, sleep=sleep, clock=clock))
+        self._settings = settings
+        self._transport = Transport(settings, sleep=sleep, clock=clock)
+        self._api = HubSpotApi(settings, self._transport)
 
     def __repr__(self) -> str:
         return f"HubSpotCrm(name={self.name!r}, base_url={self._base_url!r})"
@@ -132,6 +136,18 @@ class HubSpotCrm:
                 return owners
             after = page.after
 
+    def check(self) -> Sequence[CheckResult]:
+        """Token, read scopes, the ``[crm.fields]`` properties and the task key property."""
+        return [*check_portal(self.name, self._settings, self._transport), self._task_key_result()]
+
+    def _task_key_result(self) -> CheckResult:
+        what = f"crm {self.name} task property {self._fields.task_key!r} ([crm.fields] task_key)"
+        try:
+            self._check_task_key()
+        except CrmError as error:
+            return CheckResult(what, False, str(error))
+        return CheckResult(what, True, "exists with unique values: task creates are upserts")
+
     def close(self) -> None:
         self._api.close()
 
@@ -177,7 +193,7 @@ class HubSpotCrm:
         return upserted | outcomes.match_links(links, result)
 
     def _check_task_key(self) -> None:
-        """Fail clearly (dead-letter, not retry) while the key property is missing or not unique."""
+        """Block delivery with one clear error while the key property is missing or not unique."""
         if self._task_key_checked:
             return
         name = self._fields.task_key

@@ -22,6 +22,7 @@ from typing import Any
 
 from urllib3 import exceptions as urllib3_errors
 
+from connectors.crm.hubspot.portal import portal_error
 from syncd.errors import (
     CrmAuthError,
     CrmError,
@@ -115,6 +116,9 @@ def translate_status(
     """
     info = ErrorBody.parse(body)
     message = info.describe(status, redactor)
+    portal_wide = portal_error(status, body, message)
+    if portal_wide is not None:
+        return portal_wide
     if status in (401, 403):
         return CrmAuthError(message)
     if status in _NOT_PROCESSED or status in (423, 429, 477):

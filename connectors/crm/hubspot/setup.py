@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from syncd.errors import CrmRejected
+from syncd.errors import CrmSetupError
 
 TASK_PROPERTY_GROUP = "taskinformation"
 
@@ -33,13 +33,16 @@ def task_key_property(name: str) -> dict[str, Any]:
     }
 
 
-class TaskKeyPropertyMissing(CrmRejected):
-    """The portal lacks the unique task property: no task can be created safely without it."""
+class TaskKeyPropertyMissing(CrmSetupError):
+    """The portal lacks the unique task property: no task can be created safely without it.
+
+    Blocking, not terminal: every create would fail the same way, so the work waits for an admin
+    instead of being dead-lettered."""
 
 
 def missing_property(name: str, problem: str) -> TaskKeyPropertyMissing:
     return TaskKeyPropertyMissing(
         f"HubSpot task property {name!r} (crm.fields.task_key) {problem}. syncd creates tasks "
         f"as upserts keyed by it: create it on tasks with hasUniqueValue=true (type string, "
-        f"group {TASK_PROPERTY_GROUP!r}), then replay the dead-lettered task actions."
+        f"group {TASK_PROPERTY_GROUP!r}); delivery waits until it exists."
     )

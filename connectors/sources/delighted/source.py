@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -20,8 +20,9 @@ import httpx
 from connectors.sources.delighted.client import DelightedClient
 from connectors.sources.delighted.listing import CREATED, UPDATED, Walk
 from connectors.sources.delighted.parse import parse_page
+from connectors.sources.delighted.preflight import check_access
 from connectors.sources.delighted.settings import DelightedSettings
-from syncd.model import SourcePage
+from syncd.model import CheckResult, SourcePage
 
 
 def _utc_now() -> datetime:
@@ -71,6 +72,10 @@ class DelightedSource:
                 skipped=page.skipped,
                 through=until if through >= end else datetime.fromtimestamp(through, UTC),
             )
+
+    def check(self) -> Sequence[CheckResult]:
+        """One authenticated request: the API key and the base URL work."""
+        return check_access(self.name, self._client)
 
     def close(self) -> None:
         self._client.close()

@@ -12,10 +12,11 @@ from sqlalchemy import Connection, Engine
 from syncd.clock import to_ms
 from syncd.contact_match import BY_EMAIL, ContactMatch
 from syncd.contracts import Crm
-from syncd.errors import CrmAuthError, CrmRateLimited, Skippable, SyncdError, Transient
+from syncd.errors import Blocking, CrmRateLimited, Skippable, SyncdError, Transient
 from syncd.retry import RetryPolicy
 from syncd.settings import DeliverySettings, RoutingSettings
 from syncd.store import outbox, quarantine
+from syncd.store.hold import hold
 from syncd.store.outbox import Action, Status
 
 log = structlog.get_logger(__name__)
@@ -33,6 +34,8 @@ class DeliverResult:
     retried: int = 0
     dead: int = 0
     quarantined: int = 0
+    #: Actions handed back untouched because the account is blocked (see ``Blocking``).
+    held: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
@@ -48,6 +51,8 @@ class DeliverContext:
     result: DeliverResult = field(default_factory=DeliverResult)
     #: How contacts are found, tried in order (``[crm] match_contacts_by``).
     match_by: tuple[ContactMatch, ...] = (BY_EMAIL,)
+    #: The first account-wide error of this pass; the stage stops once it is set.
+    blocked: Blocking | None = None
 
     def now_ms(self) -> int:
         return to_ms(self.clock())
@@ -80,7 +85,13 @@ def dispose(
     error: SyncdError,
     now_ms: int,
 ) -> None:
-    """Quarantine bad input, retry transient failures with backoff, dead-letter the rest."""
+    """Hold blocked work, quarantine bad input, retry transient failures, dead-letter the rest."""
+    if isinstance(error, Blocking):
+        # One error for the whole pass (the stage reports it), not one warning per action.
+        ctx.blocked = ctx.blocked or error
+        ctx.result.held += 1
+        hold(conn, action, str(error), now_ms)
+        return
     log.warning("action failed", key=action.key, attempt=action.attempts, error=str(error))
     if isinstance(error, Skippable):
         ctx.result.quarantined += 1
@@ -105,9 +116,8 @@ def dispose(
 
 
 def _may_retry(ctx: DeliverContext, action: Action, error: Transient) -> bool:
-    # Throttling and credentials are about the account, not this item: never give up on them.
-    systemic = isinstance(error, (CrmRateLimited, CrmAuthError))
-    return systemic or not ctx.policy.exhausted(action.attempts)
+    # Throttling is about the account, not this item: never give up on it.
+    return isinstance(error, CrmRateLimited) or not ctx.policy.exhausted(action.attempts)
 
 
 def fail_all(ctx: DeliverContext, actions: Sequence[Action], error: SyncdError) -> None:

@@ -1,4 +1,13 @@
-"""The deliver loop: refresh owners, then claim and hand batches to the handlers until idle."""
+"""The deliver loop: refresh owners, then claim and hand batches to the handlers until idle.
+
+Two conditions stop parts of the stage instead of letting every action fail on its own:
+
+- an account-wide error (``Blocking``: bad token, missing scope, unknown property) stops the
+  whole stage at once; the claimed actions stay pending with no attempt spent, and the error is
+  raised once for the pass, so ``run --once`` fails and the daemon tries again next interval;
+- no owner list (the CRM's owners could not be read and none was ever stored) holds task
+  creates back, because a task created without its owner stays unowned for good.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +16,11 @@ from collections.abc import Callable, Sequence
 
 import structlog
 
-from syncd.errors import SyncdError
+from syncd.errors import Blocking, SyncdError, Transient
 from syncd.pipeline.deliver.contacts import deliver_contacts
 from syncd.pipeline.deliver.context import DeliverContext, DeliverResult
 from syncd.pipeline.deliver.tasks import deliver_creates, deliver_updates
+from syncd.routing import fallback_missing, unknown_teams
 from syncd.store import outbox
 from syncd.store import owners as owner_store
 from syncd.store.outbox import Action, ActionKind
@@ -34,24 +44,30 @@ class Deliverer:
 
     def __init__(self, ctx: DeliverContext) -> None:
         self.ctx = ctx
+        self._owners_error: SyncdError | None = None
 
     def run(self, stop: threading.Event | None = None) -> DeliverResult:
+        """Deliver until idle; raise once if the account blocks delivery or owners are unknown."""
         self._refresh_owners()
         while not (stop is not None and stop.is_set()) and self._round():
             pass
+        self._raise_if_held()
         return self.ctx.result
 
     def _round(self) -> bool:
-        """One batch of each kind; False when nothing was due."""
+        """One batch of each kind; False when nothing was due or delivery is blocked."""
         progressed = False
         for kind, handler in HANDLERS:
+            if kind is ActionKind.CREATE_TASK and self._owners_error is not None:
+                continue
             actions = self._claim(kind)
             if actions:
                 progressed = True
-                self.ctx.result.by_kind[kind.value] = self.ctx.result.by_kind.get(
-                    kind.value, 0
-                ) + len(actions)
+                by_kind = self.ctx.result.by_kind
+                by_kind[kind.value] = by_kind.get(kind.value, 0) + len(actions)
                 handler(self.ctx, actions)
+            if self.ctx.blocked is not None:
+                return False
         return progressed
 
     def _claim(self, kind: ActionKind) -> Sequence[Action]:
@@ -73,9 +89,48 @@ class Deliverer:
         try:
             listed = ctx.crm.list_owners()
         except SyncdError as error:
-            log.warning(
-                "cannot list CRM owners; routing uses the last known list", error=str(error)
-            )
+            self._owners_unavailable(error)
             return
         with ctx.engine.begin() as conn:
             owner_store.replace(conn, ctx.crm.name, listed, ctx.now_ms())
+        self._warn_about_routing()
+
+    def _owners_unavailable(self, error: SyncdError) -> None:
+        ctx = self.ctx
+        with ctx.engine.connect() as conn:
+            known = owner_store.load(conn, ctx.crm.name)
+        if known:
+            log.warning(
+                "cannot list CRM owners; routing uses the last known list", error=str(error)
+            )
+            self._warn_about_routing()
+        else:
+            self._owners_error = error
+
+    def _warn_about_routing(self) -> None:
+        """Once per pass: rules whose tasks would all fall through to the fallback owner."""
+        ctx = self.ctx
+        with ctx.engine.connect() as conn:
+            owners = owner_store.load(conn, ctx.crm.name)
+        for problem in unknown_teams(ctx.routing.rules, owners):
+            log.warning(str(problem), rule=problem.rule, team=problem.team)
+        if fallback_missing(ctx.routing.fallback_owner, owners):
+            log.warning(
+                "the fallback owner is not an active CRM owner; tasks no rule can assign stay "
+                "unassigned: correct [routing] fallback_owner",
+                fallback_owner=ctx.routing.fallback_owner,
+            )
+
+    def _raise_if_held(self) -> None:
+        result, blocked = self.ctx.result, self.ctx.blocked
+        if blocked is not None:
+            raise Blocking(
+                f"delivery to {self.ctx.crm.name} is blocked; every action stays pending "
+                f"({result.held} handed back untouched this pass) until this is fixed: {blocked}"
+            ) from blocked
+        if self._owners_error is not None:
+            raise Transient(
+                f"task creation in {self.ctx.crm.name} waits: its owner list cannot be read and "
+                f"none is stored yet, and a task created now would stay unowned "
+                f"({self._owners_error})"
+            )

@@ -15,6 +15,7 @@ from syncd.sandbox.hubspot.errors import (
     HubSpotError,
     correlation_id,
     error_body,
+    missing_scopes,
     rate_limit_body,
     unauthorized,
 )
@@ -52,6 +53,7 @@ class HubSpotFake:
         self._window = RollingWindow(ten_second_limit, 10.0)
         self._search_window = RollingWindow(5, 1.0)
         self._faults = Faults()
+        self._withheld: dict[str, str] = {}  # path fragment -> scope the app lacks for it
         self.requests: list[tuple[str, str]] = []
 
     # the HTTP app
@@ -70,6 +72,7 @@ class HubSpotFake:
 
     def _serve(self, request: Request) -> Response:
         self._authenticate(request)
+        self._authorize(request)
         route, params = resolve(request)
         policy = SECONDLY if route.search else TEN_SECONDLY
         fault = self._faults.take(request.path)
@@ -88,6 +91,11 @@ class HubSpotFake:
             raise unauthorized(_NO_TOKEN)
         if header != f"Bearer {self._token}":
             raise unauthorized("The access token provided is invalid.")
+
+    def _authorize(self, request: Request) -> None:
+        for fragment, scope in self._withheld.items():
+            if fragment in request.path:
+                raise missing_scopes(scope)
 
     def _handle(self, route: Route, request: Request, params: Mapping[str, str]) -> Response:
         try:
@@ -218,6 +226,16 @@ class HubSpotFake:
         return task
 
     # fault injection
+
+    def withhold_scope(self, path_contains: str, scope: str) -> None:
+        """Answer 403 ``MISSING_SCOPES`` naming ``scope`` for every request whose path contains
+        ``path_contains``, until ``grant_scope``: the private app was set up without it."""
+        with self._lock:
+            self._withheld[path_contains] = scope
+
+    def grant_scope(self, path_contains: str) -> None:
+        with self._lock:
+            self._withheld.pop(path_contains, None)
 
     def inject(
         self,

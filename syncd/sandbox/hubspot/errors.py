@@ -113,3 +113,23 @@ def fault_body(status: int, policy: str) -> Body:
     except ValueError:  # HubSpot's own codes, e.g. 477 Migration in Progress
         reason = "error"
     return error_body(reason, "VALIDATION_ERROR" if status == 400 else None)
+
+
+def missing_scopes(scope: str) -> HubSpotError:
+    """HubSpot's 403 for a private app without ``scope`` (body as github
+    HubSpot/hubspot-api-nodejs#268 quotes it)."""
+    return HubSpotError(
+        403,
+        error_body(
+            "This app hasn't been granted all required scopes to make this call. Read more about "
+            "required scopes here: https://developers.hubspot.com/scopes.",
+            "MISSING_SCOPES",
+            errors=[
+                {
+                    "message": "One or more of the following scopes are required.",
+                    "context": {"requiredScopes": [scope]},
+                }
+            ],
+            links={"scopes": "https://developers.hubspot.com/scopes"},
+        ),
+    )

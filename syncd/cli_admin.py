@@ -1,0 +1,172 @@
+"""Operator commands: ``syncd check`` and ``syncd deadletter …`` (``quarantine`` in its own module).
+
+Replays never run a delivery themselves: they make the work due again, and the running daemon
+(or the next ``syncd run --once``) delivers it, with the same exactly-once guarantees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from syncd.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from syncd.settings import Settings
+    from syncd.store.deadletters import DeadFilter
+
+deadletter_app = typer.Typer(no_args_is_help=True, help="Actions given up after their retries.")
+
+ConfigOption = Annotated[
+    Path, typer.Option("--config", "-c", envvar="SYNCD_CONFIG", help="TOML config file.")
+]
+DEFAULT_CONFIG = Path("config/syncd.toml")
+Since = Annotated[datetime | None, typer.Option(help="Only items from this time on (UTC).")]
+Source = Annotated[str | None, typer.Option(help="Only this source.")]
+Contains = Annotated[
+    str | None, typer.Option("--reason-contains", help="Only items whose error contains this.")
+]
+Ids = Annotated[list[int] | None, typer.Argument(help="Item ids, as the list command shows.")]
+Everything = Annotated[bool, typer.Option("--all", help="Every item (when no id/filter given).")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would happen; change nothing.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the operator commands to the ``syncd`` command line."""
+    from syncd.cli_quarantine import quarantine_app
+
+    app.command("check")(check)
+    app.add_typer(deadletter_app, name="deadletter")
+    app.add_typer(quarantine_app, name="quarantine")
+
+
+def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Verify every dependency against the real store, sources and CRM; non-zero on any failure."""
+    from syncd.runtime.check import run_checks
+    from syncd.runtime.compose import build_crm, build_sources
+
+    settings = _settings(config)
+    sources, crm = build_sources(settings), build_crm(settings)
+    try:
+        url = settings.daemon.resolved_database_url()
+        results = run_checks(url, sources, crm, settings.routing)
+    finally:
+        for source in sources.values():
+            source.close()
+        crm.close()
+    for result in results:
+        typer.echo(str(result))
+    failed = sum(not result.ok for result in results)
+    typer.echo(f"{len(results)} check(s), {failed} failed", err=True)
+    raise typer.Exit(1 if failed else 0)
+
+
+@deadletter_app.command("list")
+def deadletter_list(
+    config: ConfigOption = DEFAULT_CONFIG,
+    since: Since = None,
+    kind: Annotated[
+        str | None, typer.Option(help="sync_contact, create_task, update_task.")
+    ] = None,
+    source: Source = None,
+    reason_contains: Contains = None,
+) -> None:
+    """Dead actions with their last error, oldest first."""
+    from syncd.store.deadletters import list_dead
+
+    wanted = _dead_filter(since, kind, source, reason_contains, [])
+    with open_store(config) as engine, engine.connect() as conn:
+        letters = list_dead(conn, wanted)
+    for letter in letters:
+        typer.echo(
+            f"{letter.id}\t{utc_text(letter.updated_ms)}\t{letter.key}\t"
+            f"attempts={letter.attempts}\t{letter.last_error}"
+        )
+    typer.echo(f"{len(letters)} dead action(s)", err=True)
+
+
+@deadletter_app.command("replay")
+def deadletter_replay(
+    ids: Ids = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    since: Since = None,
+    kind: Annotated[
+        str | None, typer.Option(help="sync_contact, create_task, update_task.")
+    ] = None,
+    source: Source = None,
+    reason_contains: Contains = None,
+    everything: Everything = False,
+    dry_run: DryRun = False,
+) -> None:
+    """Make dead actions (and what was skipped because of them) due again, with fresh attempts."""
+    from syncd.clock import to_ms, utcnow
+    from syncd.store.deadletters import list_dead, replay_dead
+
+    wanted = _dead_filter(since, kind, source, reason_contains, ids or [])
+    require_selection(wanted != _dead_filter(None, None, None, None, []) or everything)
+    with open_store(config) as engine, engine.begin() as conn:
+        if dry_run:
+            keys = [letter.key for letter in list_dead(conn, wanted)]
+        else:
+            keys = replay_dead(conn, wanted, to_ms(utcnow()))
+    for key in keys:
+        typer.echo(key)
+    verb = "would be replayed" if dry_run else "due again; the daemon delivers them next pass"
+    typer.echo(f"{len(keys)} action(s) {verb}", err=True)
+
+
+def _settings(path: Path) -> Settings:
+    from syncd.runtime.compose import load
+
+    try:
+        return load(path)
+    except ConfigError as error:
+        typer.echo(f"syncd: {error}", err=True)
+        raise typer.Exit(2) from error
+
+
+@contextmanager
+def open_store(config: Path) -> Iterator[Engine]:
+    from syncd.store.engine import migrate, open_engine
+
+    engine = open_engine(_settings(config).daemon.resolved_database_url())
+    try:
+        migrate(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def require_selection(chosen: bool) -> None:
+    if not chosen:
+        typer.echo("syncd: name item ids or a filter, or pass --all for every item", err=True)
+        raise typer.Exit(2)
+
+
+def utc_ms(moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp() * 1000)
+
+
+def utc_text(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
+
+
+def _dead_filter(
+    since: datetime | None,
+    kind: str | None,
+    source: str | None,
+    contains: str | None,
+    ids: list[int],
+) -> DeadFilter:
+    from syncd.store.deadletters import DeadFilter
+
+    return DeadFilter(utc_ms(since), kind, source, contains, tuple(ids))

@@ -1,0 +1,46 @@
+"""Bring ended outbox actions back to pending, with the actions skipped because of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, select, update
+
+from syncd.store.outbox import Status
+from syncd.store.schema import outbox
+
+
+def revive(conn: Connection, keys: Sequence[str], now_ms: int) -> list[str]:
+    """Make ``keys`` and everything skipped because of them due now, with fresh attempts.
+
+    A create that reached the CRM before it was given up is safe to send again: the CRM's
+    create is idempotent on the action's key.
+    """
+    revived: list[str] = []
+    wave = list(keys)
+    while wave:
+        _reset(conn, wave, now_ms)
+        revived += wave
+        wave = list(
+            conn.execute(
+                select(outbox.c.key).where(
+                    outbox.c.depends_on.in_(wave), outbox.c.status == Status.SKIPPED.value
+                )
+            ).scalars()
+        )
+    return revived
+
+
+def _reset(conn: Connection, keys: Sequence[str], now_ms: int) -> None:
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.key.in_(keys))
+        .values(
+            status=Status.PENDING.value,
+            attempts=0,
+            next_attempt_ms=now_ms,
+            claimed_by=None,
+            lease_until_ms=None,
+            updated_ms=now_ms,
+        )
+    )
