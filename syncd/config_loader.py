@@ -10,6 +10,8 @@ first problem found at a location (an unset secret, say) explains any later one 
   ``file:/path`` by the file's content (trailing newline stripped), e.g. a container secret.
 - The SQLite store's directory must exist or be creatable, and be writable; it is checked
   without creating anything.
+- One CRM per configuration: ``[[crm]]``, ``[crms]``, ``[crm2]`` or a ``[crm.<name>]`` table
+  with its own ``kind`` are refused with the reason (see ``syncd.store.crm_binding``).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ def load_settings(
     raw = _read_toml(path, problems)
     overrides = apply_overrides(raw, env, catalog, problems)
     resolve_secrets(raw, env, problems)
+    # Before validation, so these explain the location instead of a generic "unknown option".
+    problems.extend(_second_crm_problems(raw))
     settings = _validate(raw, problems)
     if catalog is not None:
         # Checked on the raw tables, so connector problems are listed even when core ones exist.
@@ -147,6 +151,26 @@ def _check_one(
         model.model_validate(options)
     except ValidationError as error:
         yield from _problems_from(error, where)
+
+
+_ONE_CRM = (
+    "syncd serves one CRM per configuration and per store; keep a single [crm] table here, and "
+    "run another syncd, with its own configuration and store, for another CRM"
+)
+
+
+def _second_crm_problems(raw: Mapping[str, Any]) -> Iterator[ConfigProblem]:
+    """Attempts at configuring a second CRM, each named where it is."""
+    for key in raw:
+        if key != "crm" and key.lower().startswith("crm"):
+            yield ConfigProblem(key, f"a second CRM table [{key}]: {_ONE_CRM}")
+    crm = raw.get("crm")
+    if isinstance(crm, list):
+        yield ConfigProblem("crm", f"[[crm]] lists {len(crm)} CRMs: {_ONE_CRM}")
+    elif isinstance(crm, dict):
+        for name, table in crm.items():
+            if isinstance(table, dict) and "kind" in table:
+                yield ConfigProblem(f"crm.{name}", f"a second CRM inside [crm]: {_ONE_CRM}")
 
 
 def _daemon_alone(raw: dict[str, Any]) -> DaemonSettings | None:

@@ -221,7 +221,10 @@ class TaskSpec:
 
 @dataclass(frozen=True, slots=True)
 class TaskUpdate:
-    """New subject/body/priority for a task syncd created earlier."""
+    """New subject/body/priority for task ``task_id``, which syncd created earlier.
+
+    ``key`` is the update action's own key: ``Crm.update_tasks`` reports each outcome under it.
+    """
 
     key: str
     task_id: str

@@ -62,4 +62,6 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     migrate(store)
     _reset(store)
     yield store
+    # The PostgreSQL database lives for the session: leave no rows (a CRM binding, say) behind.
+    _reset(store)
     store.dispose()

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import Connection, Engine
 
+from syncd.actions import ActionBody, ContactSync, TaskCreate, TaskEdit
 from syncd.clock import to_ms
 from syncd.contact_match import BY_EMAIL, ContactMatch
-from syncd.model import RespondentId, SurveyResponse
+from syncd.model import NpsFields, RespondentId, SurveyResponse
 from syncd.routing import RoutingDecision, TaskPlan, route
 from syncd.settings import RoutingSettings
 from syncd.store import inbox, loops, quarantine
 from syncd.store.codec import response_to_json
-from syncd.store.outbox import ActionKind, Enqueued, NewAction, enqueue, key_for
+from syncd.store.outbox import Enqueued, NewAction, enqueue, key_for
 
 log = structlog.get_logger(__name__)
 
@@ -89,9 +89,7 @@ def _plan_one(
         return
     decision = route(response, routing, tz)
     loops.open_loop(conn, _loop_start(crm, response, decision), now_ms)
-    sync_key = _enqueue(
-        conn, crm, response, ActionKind.SYNC_CONTACT, _contact_payload(response), None, now_ms
-    )[0]
+    sync_key = _enqueue(conn, crm, response, contact_sync(response), None, now_ms)[0]
     if decision.task is not None:
         _plan_task(conn, crm, response, decision.task, sync_key, now_ms, result)
 
@@ -105,32 +103,26 @@ def _plan_task(
     now_ms: int,
     result: PlanResult,
 ) -> None:
-    create_key, outcome = _enqueue(
-        conn, crm, response, ActionKind.CREATE_TASK, _task_payload(task), sync_key, now_ms
-    )
+    create_key, outcome = _enqueue(conn, crm, response, task_create(task), sync_key, now_ms)
     if outcome is Enqueued.INSERTED:
         result.tasks += 1
     elif outcome is Enqueued.FROZEN:
         result.task_updates += 1
-        _enqueue(
-            conn, crm, response, ActionKind.UPDATE_TASK, _task_payload(task), create_key, now_ms
-        )
+        _enqueue(conn, crm, response, task_edit(task), create_key, now_ms)
 
 
 def _enqueue(
     conn: Connection,
     crm: str,
     response: SurveyResponse,
-    kind: ActionKind,
-    payload: dict[str, Any],
+    payload: ActionBody,
     depends_on: str | None,
     now_ms: int,
 ) -> tuple[str, Enqueued]:
-    key = key_for(response.source, response.response_id, kind)
+    key = key_for(response.source, response.response_id, payload.kind)
     action = NewAction(
         key=key,
         crm=crm,
-        kind=kind,
         source=response.source,
         response_id=response.response_id,
         version=response.version,
@@ -171,29 +163,35 @@ def _loop_start(crm: str, response: SurveyResponse, decision: RoutingDecision) -
     )
 
 
-def _contact_payload(response: SurveyResponse) -> dict[str, Any]:
-    # Every identifier goes along: deliver tries the configured ones, in the configured order.
-    return {
-        "email": response.email,
-        "external_id": response.external_id,
-        "person_id": response.person_id,
-        "score": response.score,
-        "category": response.category.value,
-        "comment": response.comment,
-        "responded_at": response.submitted_at.isoformat(),
-        "link": response.link,
-        "survey": response.survey,
-        "source": response.source,
-    }
+def contact_sync(response: SurveyResponse) -> ContactSync:
+    """The contact write for ``response``: every identifier, so deliver can try each in turn."""
+    return ContactSync(
+        respondent=response.respondent,
+        fields=NpsFields(
+            score=response.score,
+            category=response.category,
+            responded_at=response.submitted_at,
+            comment=response.comment,
+            link=response.link,
+            survey=response.survey,
+            source=response.source,
+        ),
+    )
 
 
-def _task_payload(task: TaskPlan) -> dict[str, Any]:
-    return {
-        "rule": task.rule,
-        "team": task.team,
-        "owner_chain": list(task.owner_chain),
-        "priority": task.priority.value,
-        "due_at": task.due_at.isoformat(),
-        "subject": task.subject,
-        "body": task.body,
-    }
+def task_create(task: TaskPlan) -> TaskCreate:
+    """The create for the task a rule asks for; its owner is chosen at delivery."""
+    return TaskCreate(
+        rule=task.rule,
+        team=task.team,
+        owner_chain=task.owner_chain,
+        subject=task.subject,
+        body=task.body,
+        priority=task.priority,
+        due_at=task.due_at,
+    )
+
+
+def task_edit(task: TaskPlan) -> TaskEdit:
+    """The new content of a task an earlier version of the answer created."""
+    return TaskEdit(subject=task.subject, body=task.body, priority=task.priority)

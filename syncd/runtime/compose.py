@@ -11,11 +11,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from connectors.registry import Catalog, connector_class
+from syncd.clock import to_ms, utcnow
 from syncd.config_loader import load_settings, settings_secrets
 from syncd.contracts import Crm, SurveySource
 from syncd.redact import Redactor, activate
 from syncd.runtime.daemon import Daemon
 from syncd.settings import Settings
+from syncd.store.crm_binding import CrmIdentity, bind_crm
 from syncd.store.engine import migrate, open_engine, wait_for_store
 from syncd.store.lock import StoreLock, lock_instance, lock_sqlite
 
@@ -34,7 +36,7 @@ def instance_id(settings: Settings) -> str:
 
 
 def build_daemon(settings: Settings, stop: threading.Event | None = None) -> Daemon:
-    """Lock the store, wait for it, migrate it, then build the daemon and recover its claims.
+    """Lock, reach, migrate and bind the store to this CRM; build the daemon; recover claims.
 
     The lock comes before anything touches the store. ``StartupStopped`` when ``stop`` is set
     while waiting for the store.
@@ -68,6 +70,9 @@ def _open(
         raise StartupStopped
     lock = lock_instance(engine, holder, lock)
     migrate(engine)
+    with engine.begin() as conn:
+        # One store, one CRM: refuse here, before anything is written for the wrong CRM.
+        bind_crm(conn, CrmIdentity(settings.crm.name, settings.crm.kind), to_ms(utcnow()))
     if stop is not None and stop.is_set():
         raise StartupStopped
     sources, crm = build_sources(settings), build_crm(settings)

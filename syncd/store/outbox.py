@@ -13,11 +13,9 @@ itself: the CRM's create is idempotent on the key, so the retry updates a task t
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 import structlog
 from sqlalchemy import (
@@ -34,17 +32,32 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from syncd.actions import ActionBody, ActionKind
 from syncd.redact import stored_error
+from syncd.store.action_codec import from_json, to_json
 from syncd.store.schema import outbox
 from syncd.store.upsert import insert_ignore
 
 log = structlog.get_logger(__name__)
 
 
-class ActionKind(StrEnum):
-    SYNC_CONTACT = "sync_contact"
-    CREATE_TASK = "create_task"
-    UPDATE_TASK = "update_task"
+__all__ = [
+    "Action",
+    "ActionKind",
+    "Enqueued",
+    "NewAction",
+    "Status",
+    "claim",
+    "complete",
+    "enqueue",
+    "key_for",
+    "release",
+    "release_all",
+    "renew",
+    "result_of",
+    "retry_later",
+    "settle",
+]
 
 
 class Status(StrEnum):
@@ -67,14 +80,19 @@ class Enqueued(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class NewAction:
+    """An action for the outbox; its kind is the type of its ``payload``."""
+
     key: str
     crm: str
-    kind: ActionKind
     source: str
     response_id: str
     version: int
-    payload: Mapping[str, Any]
+    payload: ActionBody
     depends_on: str | None = None
+
+    @property
+    def kind(self) -> ActionKind:
+        return self.payload.kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +109,7 @@ class Action:
     source: str
     response_id: str
     version: int
-    payload: Mapping[str, Any]
+    payload: ActionBody
     attempts: int
     claim: int = 0
 
@@ -102,7 +120,7 @@ def key_for(source: str, response_id: str, kind: ActionKind) -> str:
 
 def enqueue(conn: Connection, action: NewAction, now_ms: int) -> Enqueued:
     """Insert the action, or rewrite an older stored version of it."""
-    payload = json.dumps(action.payload, sort_keys=True)
+    payload = to_json(action.payload)
     values = {
         "key": action.key,
         "crm": action.crm,
@@ -214,7 +232,7 @@ def _action(row: RowMapping) -> Action:
         source=row["source"],
         response_id=row["response_id"],
         version=row["version"],
-        payload=json.loads(row["payload"]),
+        payload=from_json(ActionKind(row["kind"]), row["payload"]),
         attempts=row["attempts"] + 1,
         claim=row["claims"] + 1,
     )

@@ -149,3 +149,13 @@ owners = Table(
     Column("active", Boolean, nullable=False),
     Column("updated_ms", BigInteger, nullable=False),
 )
+
+#: Facts about the store itself, one row per name: which CRM it serves (``crm_name``,
+#: ``crm_kind``), recorded by the first daemon that starts against it.
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)

@@ -12,17 +12,17 @@ from syncd.settings import CrmSettings, Settings, SourceSettings
 from syncd.store import outbox
 from syncd.store.outbox import ActionKind, NewAction
 from syncd.store.schema import outbox as outbox_table
+from tests.bodies import body
 
 
 def _claimed_by(engine: Engine, holder: str, response_id: str) -> None:
     action = NewAction(
         key=f"d:{response_id}:sync_contact",
         crm="crm",
-        kind=ActionKind.SYNC_CONTACT,
         source="d",
         response_id=response_id,
         version=1,
-        payload={},
+        payload=body(ActionKind.SYNC_CONTACT),
     )
     with engine.begin() as conn:
         outbox.enqueue(conn, action, 0)

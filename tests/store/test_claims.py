@@ -7,17 +7,17 @@ from sqlalchemy import Engine, select
 from syncd.store import leases, outbox
 from syncd.store.outbox import ActionKind, NewAction, Status
 from syncd.store.schema import outbox as outbox_table
+from tests.bodies import body
 
 
 def _create(response_id: str = "r1", version: int = 1) -> NewAction:
     return NewAction(
         key=f"d:{response_id}:create_task",
         crm="crm",
-        kind=ActionKind.CREATE_TASK,
         source="d",
         response_id=response_id,
         version=version,
-        payload={"v": version},
+        payload=body(ActionKind.CREATE_TASK, version),
     )
 
 

@@ -10,6 +10,7 @@ from syncd.store.hold import hold
 from syncd.store.outbox import ActionKind, NewAction, Status
 from syncd.store.quarantine_admin import QuarantineFilter, list_items, replay_items, resolve_items
 from syncd.store.schema import outbox as outbox_table
+from tests.bodies import body
 
 CONTACT = "d:r1:sync_contact"
 CREATE = "d:r1:create_task"
@@ -20,11 +21,10 @@ def _enqueue_pair(conn: Connection) -> None:
         action = NewAction(
             key=f"d:r1:{kind.value}",
             crm="hubspot",
-            kind=kind,
             source="d",
             response_id="r1",
             version=1,
-            payload={},
+            payload=body(kind),
             depends_on=depends_on,
         )
         outbox.enqueue(conn, action, 0)

@@ -8,9 +8,11 @@ from sqlalchemy import Engine, select
 
 from syncd.model import SurveyResponse, TaskChange, TaskState
 from syncd.store import cursors, inbox, leases, loops, outbox
+from syncd.store.action_codec import from_json
 from syncd.store.outbox import ActionKind, Enqueued, NewAction, Status
 from syncd.store.schema import loops as loops_table
 from syncd.store.schema import outbox as outbox_table
+from tests.bodies import body
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -60,11 +62,10 @@ def _new(kind: ActionKind, version: int, depends_on: str | None = None) -> NewAc
     return NewAction(
         key=f"d:r1:{kind.value}",
         crm="crm",
-        kind=kind,
         source="d",
         response_id="r1",
         version=version,
-        payload={"v": version},
+        payload=body(kind, version),
         depends_on=depends_on,
     )
 
@@ -75,7 +76,9 @@ def test_outbox_dedupes_on_key_and_rewrites_newer_versions(engine: Engine) -> No
         assert outbox.enqueue(conn, _new(ActionKind.SYNC_CONTACT, 1), 0) is Enqueued.UNCHANGED
         assert outbox.enqueue(conn, _new(ActionKind.SYNC_CONTACT, 2), 0) is Enqueued.REWRITTEN
         rows = conn.execute(select(outbox_table.c.payload)).scalars().all()
-    assert rows == ['{"v": 2}']
+    assert [from_json(ActionKind.SYNC_CONTACT, row) for row in rows] == [
+        body(ActionKind.SYNC_CONTACT, 2)
+    ]
 
 
 def test_done_create_is_frozen_so_later_content_goes_out_as_update(engine: Engine) -> None:
@@ -96,7 +99,7 @@ def test_create_retrying_after_unknown_outcome_takes_newer_content(engine: Engin
         outbox.retry_later(conn, action, "timed out", 5, now_ms=1)
         assert outbox.enqueue(conn, _new(ActionKind.CREATE_TASK, 2), 2) is Enqueued.REWRITTEN
         (again,) = outbox.claim(conn, "crm", ActionKind.CREATE_TASK, "me", 10, 5, 1000)
-    assert again.version == 2 and again.payload == {"v": 2}
+    assert again.version == 2 and again.payload == body(ActionKind.CREATE_TASK, 2)
 
 
 def test_create_rewritten_in_flight_is_sent_again_not_done(engine: Engine) -> None:

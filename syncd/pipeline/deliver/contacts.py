@@ -11,9 +11,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from syncd.actions import ContactSync, body_as
 from syncd.clock import to_ms
 from syncd.errors import ContactNotFound, SyncdError
-from syncd.model import Contact, ContactUpdate, NpsCategory, NpsFields, Respondent, ResponseKey
+from syncd.model import Contact, ContactUpdate, Respondent, ResponseKey
 from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, record
 from syncd.store import loops
 from syncd.store.outbox import Action
@@ -80,7 +81,7 @@ def _updates(
             if contact.id in latest:
                 outcomes[latest[contact.id].key] = SUPERSEDED
             latest[contact.id] = action
-    return [ContactUpdate(a.key, cid, _fields(a)) for cid, a in latest.items()]
+    return [ContactUpdate(a.key, cid, _sync(a).fields) for cid, a in latest.items()]
 
 
 def _latest_synced(ctx: DeliverContext, contacts: Iterable[Contact]) -> Mapping[str, int]:
@@ -115,23 +116,13 @@ def _on_success(ctx: DeliverContext, contacts: Mapping[str, Contact]) -> OnSucce
 
 
 def respondent_of(action: Action) -> Respondent:
-    """The identifiers plan put into the payload (rows from before ids were kept: email only)."""
-    p = action.payload
-    return Respondent(p.get("email"), p.get("external_id"), p.get("person_id"))
+    """The identifiers plan recorded for the respondent."""
+    return _sync(action).respondent
 
 
 def _responded_at(action: Action) -> datetime:
-    return datetime.fromisoformat(str(action.payload["responded_at"]))
+    return _sync(action).fields.responded_at
 
 
-def _fields(action: Action) -> NpsFields:
-    p = action.payload
-    return NpsFields(
-        score=int(p["score"]),
-        category=NpsCategory(p["category"]),
-        responded_at=_responded_at(action),
-        comment=p.get("comment"),
-        link=p.get("link"),
-        survey=p.get("survey"),
-        source=p.get("source"),
-    )
+def _sync(action: Action) -> ContactSync:
+    return body_as(action.payload, ContactSync)

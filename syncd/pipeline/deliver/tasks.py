@@ -7,13 +7,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 
 import structlog
 from sqlalchemy import Connection
 
+from syncd.actions import TaskCreate, TaskEdit, body_as
 from syncd.errors import CrmRejected, SyncdError
-from syncd.model import Owner, Priority, ResponseKey, TaskSpec, TaskUpdate
+from syncd.model import Owner, ResponseKey, TaskSpec, TaskUpdate
 from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, fail_all, record
 from syncd.routing import OwnerChoice, choose_owner
 from syncd.store import loops, outbox
@@ -61,28 +61,28 @@ def _choose(
     owners: Sequence[Owner],
     open_loops: dict[str, int],
 ) -> OwnerChoice:
-    p = action.payload
+    task = body_as(action.payload, TaskCreate)
     choice = choose_owner(
-        p["owner_chain"], p["team"], contact_owner, owners, open_loops, ctx.routing.fallback_owner
+        task.owner_chain, task.team, contact_owner, owners, open_loops, ctx.routing.fallback_owner
     )
     if choice.owner_id is not None:
         # Count it now so the rest of this batch is balanced too.
         open_loops[choice.owner_id] = open_loops.get(choice.owner_id, 0) + 1
     else:
-        log.warning("no owner found; task left unassigned", key=action.key, team=p["team"])
+        log.warning("no owner found; task left unassigned", key=action.key, team=task.team)
     return choice
 
 
 def _spec(action: Action, contact_id: str, owner_id: str | None) -> TaskSpec:
-    p = action.payload
+    task = body_as(action.payload, TaskCreate)
     return TaskSpec(
         key=action.key,
         contact_id=contact_id,
         owner_id=owner_id,
-        subject=p["subject"],
-        body=p["body"],
-        priority=Priority(p["priority"]),
-        due_at=datetime.fromisoformat(p["due_at"]),
+        subject=task.subject,
+        body=task.body,
+        priority=task.priority,
+        due_at=task.due_at,
     )
 
 
@@ -96,32 +96,33 @@ def _on_created(ctx: DeliverContext, choices: Mapping[str, OwnerChoice]) -> OnSu
 
 
 def deliver_updates(ctx: DeliverContext, actions: Sequence[Action]) -> None:
+    """Send each update to the task its create recorded; outcomes come back by update key."""
     updates: list[TaskUpdate] = []
-    by_create: dict[str, str] = {}
     with ctx.engine.connect() as conn:
         for action in actions:
-            create_key = key_for(action.source, action.response_id, ActionKind.CREATE_TASK)
-            task_id = outbox.result_of(conn, create_key)
+            task_id = outbox.result_of(conn, _create_key(action))
             if task_id is not None:
-                updates.append(_update(action, create_key, task_id))
-                by_create[create_key] = action.key
+                updates.append(_update(action, task_id))
     try:
-        results = ctx.crm.update_tasks(updates) if updates else {}
+        outcomes = ctx.crm.update_tasks(updates) if updates else {}
     except SyncdError as error:
         fail_all(ctx, actions, error)
         return
-    outcomes = {by_create[key]: value for key, value in results.items()}
     record(ctx, actions, outcomes, _on_updated(ctx))
 
 
-def _update(action: Action, create_key: str, task_id: str) -> TaskUpdate:
-    p = action.payload
+def _create_key(action: Action) -> str:
+    return key_for(action.source, action.response_id, ActionKind.CREATE_TASK)
+
+
+def _update(action: Action, task_id: str) -> TaskUpdate:
+    edit = body_as(action.payload, TaskEdit)
     return TaskUpdate(
-        key=create_key,
+        key=action.key,
         task_id=task_id,
-        subject=p["subject"],
-        body=p["body"],
-        priority=Priority(p["priority"]),
+        subject=edit.subject,
+        body=edit.body,
+        priority=edit.priority,
     )
 
 

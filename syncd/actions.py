@@ -1,0 +1,80 @@
+"""What the plan stage hands the deliver stage: one frozen value per kind of outbox action.
+
+Plan builds these values, the outbox keeps them (``syncd.store.action_codec`` is the one place
+that turns them into stored text and back), and deliver reads their attributes. The kind of an
+action is the type of its body, so a row's kind and its content cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar, TypeVar
+
+from syncd.model import NpsFields, Priority, Respondent
+
+
+class ActionKind(StrEnum):
+    """The kinds of outbox action, in the order a response needs them."""
+
+    SYNC_CONTACT = "sync_contact"
+    CREATE_TASK = "create_task"
+    UPDATE_TASK = "update_task"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactSync:
+    """Write the NPS fields of one answer onto the respondent's contact.
+
+    Every identifier of the respondent goes along: deliver tries the ones ``[crm]
+    match_contacts_by`` lists, in that order.
+    """
+
+    kind: ClassVar[ActionKind] = ActionKind.SYNC_CONTACT
+
+    respondent: Respondent
+    fields: NpsFields
+
+
+@dataclass(frozen=True, slots=True)
+class TaskCreate:
+    """Create the follow-up task of one answer; deliver picks the owner from ``owner_chain``."""
+
+    kind: ClassVar[ActionKind] = ActionKind.CREATE_TASK
+
+    rule: str
+    team: str | None
+    owner_chain: tuple[str, ...]
+    subject: str
+    body: str
+    priority: Priority
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TaskEdit:
+    """New content for a task an earlier ``TaskCreate`` of the same answer made."""
+
+    kind: ClassVar[ActionKind] = ActionKind.UPDATE_TASK
+
+    subject: str
+    body: str
+    priority: Priority
+
+
+#: The body of any outbox action.
+ActionBody = ContactSync | TaskCreate | TaskEdit
+
+Body = TypeVar("Body", ContactSync, TaskCreate, TaskEdit)
+
+
+class WrongActionBody(TypeError):
+    """A handler was given an action of another kind: a programming error, never input."""
+
+
+def body_as(body: ActionBody, expected: type[Body]) -> Body:
+    """``body`` as the type a handler expects (claims are per kind, so this always holds)."""
+    if not isinstance(body, expected):
+        raise WrongActionBody(f"expected a {expected.__name__} action, got {type(body).__name__}")
+    return body
