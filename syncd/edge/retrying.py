@@ -102,7 +102,7 @@ class Retrier:
         retry_if: Callable[[BaseException], bool],
         limiter: Limiter | None = None,
     ) -> T:
-        """``operation()`` under ``limiter``, retried while ``retry_if(error)`` and the policy allow.
+        """``operation()`` under ``limiter``, retried while ``retry_if(error)`` and policy allow.
 
         The error of the last attempt is raised unchanged.
         """

@@ -12,7 +12,7 @@ from connectors.crm.hubspot.errors import TEN_SECONDLY_WAIT_SECONDS, is_http_err
 from connectors.crm.hubspot.settings import HubSpotSettings
 from syncd.edge.limiter import Limiter, SlidingWindowLimiter
 from syncd.edge.retrying import Retrier
-from syncd.errors import CrmError, CrmOutcomeUnknown, CrmRateLimited, CrmUnavailable
+from syncd.errors import CrmOutcomeUnknown, CrmRateLimited, CrmUnavailable
 from syncd.redact import Redactor
 
 #: An SDK call: takes the request timeout in seconds, returns the SDK's response model.
