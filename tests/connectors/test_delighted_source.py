@@ -6,6 +6,7 @@ import base64
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -276,6 +277,28 @@ def test_persistent_429_gives_up_with_retry_after(router: respx.MockRouter, slee
         _pages(_source(sleeps, max_retries=3))
     assert caught.value.retry_after == 2.0
     assert sleeps == [2.0, 2.0, 2.0]
+
+
+@pytest.mark.parametrize("unreadable", ["inf", "nan", "-5", "soon"])
+def test_an_unreadable_retry_after_falls_back_to_the_shared_backoff(
+    router: respx.MockRouter, sleeps: Sleeps, unreadable: str
+) -> None:
+    # "inf" once made the client give up with an endless wait for the scheduler to compute on.
+    failed = httpx.Response(503, headers={"Retry-After": unreadable})
+    router.get(LIST_URL).mock(side_effect=[failed, _ok([]), _ok([])])
+    assert [page.responses for page in _pages(_source(sleeps))] == [(), ()]
+    assert sleeps == [1.0]
+
+
+def test_a_retry_after_date_in_the_zone_minus_0000_is_honoured(
+    router: respx.MockRouter, sleeps: Sleeps
+) -> None:
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30)).replace("+0000", "-0000")
+    limited = httpx.Response(429, headers={"Retry-After": when})
+    router.get(LIST_URL).mock(side_effect=[limited, _ok([]), _ok([])])
+    _pages(_source(sleeps))
+    [wait] = sleeps
+    assert 20.0 < wait <= 30.0
 
 
 def test_persistent_500_becomes_source_unavailable(

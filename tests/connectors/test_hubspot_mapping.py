@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import pytest
 
@@ -338,6 +339,35 @@ def test_transport_retries_429_honouring_retry_after() -> None:
     assert transport(clock).call(operation, idempotent=False) == "ok"
     assert operation.calls == 2
     assert sum(clock.slept) == pytest.approx(2.0)
+
+
+def test_transport_honours_a_retry_after_date_in_the_zone_minus_0000() -> None:
+    # email.utils parses "-0000" as a naive datetime, which once raised TypeError here.
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=8)).replace("+0000", "-0000")
+    clock = FakeClock()
+    operation = Flaky([HttpError(429, {"Retry-After": when})])
+
+    assert transport(clock).call(operation, idempotent=True) == "ok"
+    assert operation.calls == 2
+    assert 6.0 < sum(clock.slept) <= 8.0
+
+
+def test_transport_429_holds_back_every_caller_of_the_limiter() -> None:
+    clock = FakeClock()
+    shared = transport(clock, retries=0)
+
+    with pytest.raises(CrmRateLimited):
+        shared.call(Flaky([HttpError(429, {"Retry-After": "5"})]), idempotent=True)
+    assert shared.call(Flaky([]), idempotent=True) == "ok"
+    assert clock.slept == [pytest.approx(5.0)]
+
+
+def test_transport_backs_off_between_retries_of_a_server_error() -> None:
+    clock = FakeClock()
+    operation = Flaky([HttpError(502), HttpError(502), HttpError(502)])
+
+    assert transport(clock).call(operation, idempotent=True) == "ok"
+    assert clock.slept == [0.5, 1.0, 2.0]
 
 
 def test_transport_never_retries_unknown_outcome_of_a_create() -> None:

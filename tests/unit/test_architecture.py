@@ -13,7 +13,10 @@ CORE_FOR_CONNECTORS = {
     "syncd.contracts",
     "syncd.model",
     "syncd.errors",
-    "syncd.ratelimit",
+    "syncd.edge.limiter",
+    "syncd.edge.retry_after",
+    "syncd.edge.retrying",
+    "syncd.edge.settings",
     "syncd.redact",
     "syncd.urls",
 }

@@ -14,15 +14,14 @@ text is redacted before it is cut, so a token echoed near the cut cannot survive
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from urllib3 import exceptions as urllib3_errors
 
 from connectors.crm.hubspot.portal import portal_error
+from syncd.edge.retry_after import retry_after
 from syncd.errors import (
     CrmAuthError,
     CrmError,
@@ -122,7 +121,7 @@ def translate_status(
     if status in (401, 403):
         return CrmAuthError(message)
     if status in _NOT_PROCESSED or status in (423, 429, 477):
-        return _not_processed(status, info, message, _retry_after(headers))
+        return _not_processed(status, info, message, retry_after(headers))
     if 400 <= status < 500:
         return HubSpotRejected(message, status)
     # 500, 502, 504, 524, ...: HubSpot may have done the work before failing to answer.
@@ -168,32 +167,3 @@ def _json_object(body: object) -> Mapping[str, Any] | None:
             return None
         return data if isinstance(data, dict) else None
     return body if isinstance(body, dict) else None
-
-
-def _retry_after(headers: object) -> float | None:
-    value = _header(headers, "retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _header(headers: object, name: str) -> str | None:
-    items: Iterable[tuple[object, object]]
-    if isinstance(headers, Mapping):
-        items = headers.items()
-    elif headers is None:
-        return None
-    else:
-        items = getattr(headers, "items", lambda: [])()
-    for key, value in items:
-        if str(key).lower() == name:
-            return str(value)
-    return None

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from syncd.edge.retrying import InlineRetry
+from syncd.edge.settings import HttpSettings
 from syncd.urls import HttpBaseUrl
+
+#: Waits longer than this go back to the daemon's scheduler instead of blocking a call.
+MAX_INLINE_WAIT_SECONDS = 10.0
 
 
 class HubSpotFieldNames(BaseModel):
@@ -27,10 +32,8 @@ class HubSpotFieldNames(BaseModel):
     task_key: str = Field(default="nps_task_key", min_length=1)
 
 
-class HubSpotSettings(BaseModel):
+class HubSpotSettings(HttpSettings):
     """Settings for ``HubSpotCrm``; unknown keys are an error so typos surface at startup."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     base_url: HttpBaseUrl = "https://api.hubapi.com"
     access_token: SecretStr = Field(min_length=1)
@@ -39,6 +42,14 @@ class HubSpotSettings(BaseModel):
     ten_second_limit: int = Field(default=150, ge=1)
     #: Search has its own limit of 5 requests/s per account.
     search_per_second: float = Field(default=4, gt=0)
-    timeout_seconds: float = Field(default=30, gt=0)
     #: Inline retries for calls that are safe to repeat (reads, search, updates) and for 429s.
     read_retries: int = Field(default=3, ge=0, le=10)
+
+    def inline_retry(self) -> InlineRetry:
+        """Backoff 0.5, 1, 2 ... 10 s between the ``read_retries`` retries."""
+        return InlineRetry(
+            attempts=self.read_retries + 1,
+            backoff_base=0.5,
+            backoff_max=MAX_INLINE_WAIT_SECONDS,
+            max_inline_wait=MAX_INLINE_WAIT_SECONDS,
+        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -11,15 +10,10 @@ from urllib3 import exceptions as urllib3_errors
 
 from connectors.crm.hubspot.errors import TEN_SECONDLY_WAIT_SECONDS, is_http_error, translate
 from connectors.crm.hubspot.settings import HubSpotSettings
-from syncd.errors import CrmError, CrmOutcomeUnknown, CrmRateLimited, CrmUnavailable
-from syncd.ratelimit import SlidingWindowLimiter
+from syncd.edge.limiter import Limiter, SlidingWindowLimiter
+from syncd.edge.retrying import Retrier
+from syncd.errors import CrmOutcomeUnknown, CrmRateLimited, CrmUnavailable
 from syncd.redact import Redactor
-
-logger = logging.getLogger(__name__)
-
-#: Waits longer than this go back to the daemon's scheduler instead of blocking a call.
-MAX_INLINE_WAIT_SECONDS = 10.0
-_BACKOFF_SECONDS = 0.5
 
 #: An SDK call: takes the request timeout in seconds, returns the SDK's response model.
 Operation = Callable[[float], Any]
@@ -40,51 +34,44 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._general = SlidingWindowLimiter(
+        self._general: Limiter = SlidingWindowLimiter(
             settings.ten_second_limit, 10.0, clock=clock, sleep=sleep
         )
-        calls, period = _per_second(settings.search_per_second)
-        self._search = SlidingWindowLimiter(calls, period, clock=clock, sleep=sleep)
+        self._search: Limiter = SlidingWindowLimiter.per_second(
+            settings.search_per_second, clock=clock, sleep=sleep
+        )
         self._timeout = settings.timeout_seconds
-        self._retries = settings.read_retries
-        self._sleep = sleep
+        self._retrier = Retrier(settings.inline_retry(), "hubspot", sleep=sleep)
         self._redactor = Redactor.of([settings.access_token.get_secret_value()])
 
     def call(self, operation: Operation, *, idempotent: bool, search: bool = False) -> Any:
         limiter = self._search if search else self._general
-        attempt = 0
-        while True:
-            limiter.acquire()
-            try:
-                return operation(self._timeout)
-            except Exception as raw:
-                error = self._translate(raw)
-                if not self._retry(error, attempt, idempotent, limiter):
-                    raise error from raw
-            attempt += 1
+        return self._retrier.call(
+            lambda: self._attempt(operation, limiter),
+            retry_if=_retryable_if(idempotent),
+            limiter=limiter,
+        )
 
-    def _translate(self, raw: Exception) -> CrmError:
-        if not _is_remote_failure(raw):
-            raise raw
-        return translate(raw, self._redactor)
+    def _attempt(self, operation: Operation, limiter: Limiter) -> Any:
+        try:
+            return operation(self._timeout)
+        except Exception as raw:
+            if not _is_remote_failure(raw):
+                raise
+            error = translate(raw, self._redactor)
+            if isinstance(error, CrmRateLimited):
+                # Holds back every caller of this limiter, not just this one.
+                limiter.penalise(error.retry_after or TEN_SECONDLY_WAIT_SECONDS)
+            raise error from raw
 
-    def _retry(
-        self, error: CrmError, attempt: int, idempotent: bool, limiter: SlidingWindowLimiter
-    ) -> bool:
+
+def _retryable_if(idempotent: bool) -> Callable[[BaseException], bool]:
+    def retryable(error: BaseException) -> bool:
         if isinstance(error, CrmRateLimited):
-            wait = error.retry_after or TEN_SECONDLY_WAIT_SECONDS
-            limiter.pause(wait)  # holds back every caller, not just this one
-            return attempt < self._retries and wait <= MAX_INLINE_WAIT_SECONDS
-        if not idempotent or attempt >= self._retries:
-            return False
-        if not isinstance(error, CrmUnavailable | CrmOutcomeUnknown):
-            return False
-        wait = max(error.retry_after or 0.0, _BACKOFF_SECONDS * 2**attempt)
-        if wait > MAX_INLINE_WAIT_SECONDS:
-            return False
-        logger.info("retrying HubSpot call after %s (in %.1fs)", error, wait)
-        self._sleep(wait)
-        return True
+            return True  # HubSpot did not process it, so even a create is safe to send again
+        return idempotent and isinstance(error, CrmUnavailable | CrmOutcomeUnknown)
+
+    return retryable
 
 
 def _is_remote_failure(error: Exception) -> bool:
@@ -96,9 +83,3 @@ def _is_remote_failure(error: Exception) -> bool:
     if is_http_error(error) or isinstance(error, urllib3_errors.HTTPError | OSError):
         return True
     return isinstance(error, ValueError) and not hasattr(error, "path_to_item")
-
-
-def _per_second(rate: float) -> tuple[int, float]:
-    """A (calls, period) window equivalent to ``rate`` calls per second, at least one call."""
-    calls = max(1, int(rate))
-    return calls, calls / rate

@@ -10,27 +10,19 @@ import base64
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
-import structlog
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
-from tenacity.stop import stop_base
-from tenacity.wait import wait_exponential
 
 from connectors.sources.delighted.settings import DelightedSettings
+from syncd.edge.limiter import Limiter, SlidingWindowLimiter
+from syncd.edge.retry_after import retry_after
+from syncd.edge.retrying import Retrier
 from syncd.errors import SourceAuthError, SourceError, SourceRejected, SourceUnavailable
-from syncd.ratelimit import SlidingWindowLimiter
 from syncd.redact import Redactor
 
 LIST_PATH = "survey_responses.json"
-#: A longer Retry-After is not slept through inside one fetch; the scheduler waits instead.
-MAX_INLINE_WAIT = 60.0
 #: How much of a vendor message an error keeps (after redaction).
 MAX_DETAIL = 300
-_backoff = wait_exponential(multiplier=1, max=30)
-_log = structlog.get_logger(__name__)
 
 Params = Mapping[str, str | int | Sequence[str]]
 
@@ -57,25 +49,21 @@ class DelightedClient:
             timeout=min(settings.timeout_seconds, settings.request_deadline_seconds),
             transport=transport,
         )
-        self._limiter = _limiter(settings.requests_per_second)
-        self._retrying = Retrying(
-            retry=retry_if_exception_type(SourceUnavailable),
-            stop=stop_after_attempt(settings.max_retries + 1) | _StopOnLongWait(),
-            wait=_wait,
-            sleep=sleep,
-            before_sleep=_log_retry,
-            reraise=True,
-        )
+        self._limiter: Limiter = SlidingWindowLimiter.per_second(settings.requests_per_second)
+        self._retrier = Retrier(settings.inline_retry(), "delighted", sleep=sleep)
 
     def list_responses(self, params: Params) -> list[object]:
         """One page of ``GET survey_responses.json``, retried while the failure is transient."""
-        return self._retrying(self._get_once, params)
+        return self._retrier.call(
+            lambda: self._get_once(params),
+            retry_if=lambda error: isinstance(error, SourceUnavailable),
+            limiter=self._limiter,
+        )
 
     def close(self) -> None:
         self._http.close()
 
     def _get_once(self, params: Params) -> list[object]:
-        self._limiter.acquire()
         deadline = time.monotonic() + self._deadline
         try:
             with self._http.stream("GET", LIST_PATH, params=params) as response:
@@ -96,11 +84,11 @@ class DelightedClient:
             return SourceAuthError(f"Delighted refused the API key (401 {detail})")
         if status == 403:  # Delighted: the feature is not on the account's plan
             return SourceAuthError(f"Delighted denied access (403 {detail}); check the plan")
-        retry_after = _retry_after(response.headers.get("Retry-After"))
+        wait = retry_after(response.headers)
         if status == 429:
-            return SourceUnavailable("Delighted rate limit hit (429)", retry_after=retry_after)
+            return SourceUnavailable("Delighted rate limit hit (429)", retry_after=wait)
         if status >= 500:
-            return SourceUnavailable(f"Delighted failed ({status} {detail})", retry_after)
+            return SourceUnavailable(f"Delighted failed ({status} {detail})", wait)
         return SourceRejected(f"Delighted rejected the request ({status} {detail})")
 
     def _redact(self, text: str, limit: int = MAX_DETAIL) -> str:
@@ -132,12 +120,6 @@ def _body(content: bytes) -> list[object]:
     return body
 
 
-def _limiter(requests_per_second: float) -> SlidingWindowLimiter:
-    # Whole calls per window: 2/s -> 2 per 1 s, 0.5/s -> 1 per 2 s, 2.5/s -> 2 per 0.8 s.
-    calls = max(1, int(requests_per_second))
-    return SlidingWindowLimiter(calls, calls / requests_per_second)
-
-
 def _vendor_message(response: httpx.Response, content: bytes) -> str:
     try:
         body: object = json.loads(content)
@@ -145,44 +127,3 @@ def _vendor_message(response: httpx.Response, content: bytes) -> str:
         return response.reason_phrase or "no message"
     message = body.get("message") if isinstance(body, dict) else None
     return str(message) if message else response.reason_phrase or "no message"
-
-
-def _retry_after(header: str | None) -> float | None:
-    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
-    if not header:
-        return None
-    try:
-        return max(0.0, float(header))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # "-0000" means UTC but parses naive
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _vendor_retry_after(state: RetryCallState) -> float | None:
-    error = state.outcome.exception() if state.outcome else None
-    return error.retry_after if isinstance(error, SourceUnavailable) else None
-
-
-def _wait(state: RetryCallState) -> float:
-    asked = _vendor_retry_after(state)
-    return asked if asked is not None else _backoff(state)
-
-
-class _StopOnLongWait(stop_base):
-    """Give up at once when the vendor asks for a wait too long to sit through inline."""
-
-    def __call__(self, retry_state: RetryCallState) -> bool:
-        asked = _vendor_retry_after(retry_state)
-        return asked is not None and asked > MAX_INLINE_WAIT
-
-
-def _log_retry(state: RetryCallState) -> None:
-    error = state.outcome.exception() if state.outcome else None
-    wait = state.next_action.sleep if state.next_action else 0.0
-    _log.warning("delighted.retry", attempt=state.attempt_number, wait=wait, error=str(error))

@@ -1,7 +1,9 @@
 """Client-side rate limiting shaped by the vendors' published limits.
 
-HubSpot's burst limit is a *rolling* 10-second window, so a plain token bucket can still burst
-into 429s; a log of recent call times is exact and cheap at these volumes.
+Connectors hold a ``Limiter``, not a class: the in-process ``SlidingWindowLimiter`` serves one
+daemon, and a store-backed limiter shared by replicas can take its place without a connector
+noticing. HubSpot's burst limit is a *rolling* 10-second window, so a plain token bucket can
+still burst into 429s; a log of recent call times is exact and cheap at these volumes.
 """
 
 from __future__ import annotations
@@ -10,6 +12,17 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
+
+
+class Limiter(Protocol):
+    """Paces the calls to one vendor account."""
+
+    def acquire(self) -> None:
+        """Block until one more call is allowed, then count it."""
+
+    def penalise(self, seconds: float) -> None:
+        """Let no call through for ``seconds`` (the vendor answered 429), for every caller."""
 
 
 class SlidingWindowLimiter:
@@ -33,12 +46,26 @@ class SlidingWindowLimiter:
         self._lock = threading.Lock()
         self._paused_until = 0.0
 
+    @classmethod
+    def per_second(
+        cls,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> SlidingWindowLimiter:
+        """``rate`` calls per second as a window of whole calls: 2/s is 2 per 1 s, 0.5/s is
+        1 per 2 s, 2.5/s is 2 per 0.8 s."""
+        if rate <= 0:
+            raise ValueError("rate must be > 0")
+        calls = max(1, int(rate))
+        return cls(calls, calls / rate, clock=clock, sleep=sleep)
+
     def acquire(self) -> None:
         while (wait := self._reserve()) > 0:
             self._sleep(wait)
 
-    def pause(self, seconds: float) -> None:
-        """Hold every caller back for ``seconds`` (the vendor said ``Retry-After``)."""
+    def penalise(self, seconds: float) -> None:
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
 
