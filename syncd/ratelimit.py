@@ -34,6 +34,7 @@ class SlidingWindowLimiter:
         self._paused_until = 0.0
 
     def acquire(self) -> None:
+        """Block until a call fits in the window (and any pause is over), then count it."""
         while (wait := self._reserve()) > 0:
             self._sleep(wait)
 

@@ -42,12 +42,16 @@ log = structlog.get_logger(__name__)
 
 
 class ActionKind(StrEnum):
+    """What an outbox action does in the CRM."""
+
     SYNC_CONTACT = "sync_contact"
     CREATE_TASK = "create_task"
     UPDATE_TASK = "update_task"
 
 
 class Status(StrEnum):
+    """Where an outbox action is in its life."""
+
     PENDING = "pending"
     IN_FLIGHT = "in_flight"
     DONE = "done"
@@ -57,6 +61,8 @@ class Status(StrEnum):
 
 
 class Enqueued(StrEnum):
+    """What ``enqueue`` did with an action."""
+
     INSERTED = "inserted"
     REWRITTEN = "rewritten"
     #: The stored version is the same or newer: nothing to do.
@@ -67,6 +73,8 @@ class Enqueued(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class NewAction:
+    """An action for ``enqueue``; ``depends_on`` is the key that must be done first."""
+
     key: str
     crm: str
     kind: ActionKind
@@ -97,6 +105,7 @@ class Action:
 
 
 def key_for(source: str, response_id: str, kind: ActionKind) -> str:
+    """The idempotency key of a response's action of ``kind``, stable across versions."""
     return f"{source}:{response_id}:{kind.value}"
 
 

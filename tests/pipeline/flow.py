@@ -142,10 +142,7 @@ def outbox_rows(engine: Engine) -> dict[str, Row]:
                 t.c.result,
             ).order_by(t.c.id)
         ).all()
-    return {
-        (row.kind if row.key.startswith("d:r1:") else row.key): Row(*row)
-        for row in rows
-    }
+    return {(row.kind if row.key.startswith("d:r1:") else row.key): Row(*row) for row in rows}
 
 
 def loop(engine: Engine, response_id: str = "r1") -> dict[str, Any]:

@@ -72,6 +72,7 @@ class DelightedClient:
         return self._retrying(self._get_once, params)
 
     def close(self) -> None:
+        """Release the HTTP connections."""
         self._http.close()
 
     def _get_once(self, params: Params) -> list[object]:

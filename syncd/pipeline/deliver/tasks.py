@@ -24,6 +24,7 @@ log = structlog.get_logger(__name__)
 
 
 def deliver_creates(ctx: DeliverContext, actions: Sequence[Action]) -> None:
+    """Create each action's task on its contact for the owner routing picks; record outcomes."""
     specs, choices, outcomes = _specs(ctx, actions)
     sent = [a for a in actions if a.key in specs]
     try:
@@ -96,6 +97,7 @@ def _on_created(ctx: DeliverContext, choices: Mapping[str, OwnerChoice]) -> OnSu
 
 
 def deliver_updates(ctx: DeliverContext, actions: Sequence[Action]) -> None:
+    """Send newer content to the task each done create recorded; record outcomes."""
     updates: list[TaskUpdate] = []
     by_create: dict[str, str] = {}
     with ctx.engine.connect() as conn:
