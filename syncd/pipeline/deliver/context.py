@@ -27,7 +27,7 @@ OnSuccess = Callable[[Connection, Action, str], None]
 
 @dataclass(slots=True)
 class DeliverResult:
-    """Counts of one deliver pass, for logs and ``run --once`` output."""
+    """Counts of one deliver pass, reported in the pass summary."""
 
     contacts_updated: int = 0
     contacts_superseded: int = 0
