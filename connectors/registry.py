@@ -30,9 +30,11 @@ class Catalog:
     """``syncd.config_loader.ConnectorCatalog`` over this registry."""
 
     def kinds(self, role: str) -> tuple[str, ...]:
+        """The connector kinds registered for ``role``, sorted."""
         return tuple(sorted(_ROLES[role]))
 
     def settings_model(self, role: str, kind: str) -> type[BaseModel] | None:
+        """The settings model of ``kind``, or None when no connector of that kind exists."""
         if kind not in _ROLES[role]:
             return None
         model: type[BaseModel] = connector_class(role, kind).Settings

@@ -42,6 +42,8 @@ DEFAULT_CONFIG = Path("config/syncd.toml")
 
 
 class ReportFormat(StrEnum):
+    """Output formats of ``syncd report``."""
+
     TEXT = "text"
     JSON = "json"
     CSV = "csv"
@@ -260,6 +262,7 @@ def report(
 
 
 def main() -> None:
+    """Console entry point: run the command line; an unexpected crash is logged as one event."""
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     try:
         app()

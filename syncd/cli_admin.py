@@ -134,6 +134,7 @@ def _settings(path: Path) -> Settings:
 
 @contextmanager
 def open_store(config: Path) -> Iterator[Engine]:
+    """The configured store, migrated, disposed of on exit."""
     from syncd.store.engine import migrate, open_engine
 
     engine = open_engine(_settings(config).daemon.resolved_database_url())
@@ -145,18 +146,21 @@ def open_store(config: Path) -> Iterator[Engine]:
 
 
 def require_selection(chosen: bool) -> None:
+    """Exit with usage status 2 unless the operator named items or passed ``--all``."""
     if not chosen:
         typer.echo("syncd: name item ids or a filter, or pass --all for every item", err=True)
         raise typer.Exit(2)
 
 
 def utc_ms(moment: datetime | None) -> int | None:
+    """Epoch milliseconds of a command-line time; a time without zone is taken as UTC."""
     if moment is None:
         return None
     return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp() * 1000)
 
 
 def utc_text(ms: int) -> str:
+    """Epoch milliseconds as an ISO time in UTC, to the second."""
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
 
 

@@ -35,9 +35,13 @@ from syncd.settings import CrmSettings, DaemonSettings, Settings, SourceSettings
 class ConnectorCatalog(Protocol):
     """Looks up the settings model of a connector kind (``role`` is "source" or "crm")."""
 
-    def settings_model(self, role: str, kind: str) -> type[BaseModel] | None: ...
+    def settings_model(self, role: str, kind: str) -> type[BaseModel] | None:
+        """The pydantic model of ``kind``'s settings, or None for an unknown kind."""
+        ...
 
-    def kinds(self, role: str) -> tuple[str, ...]: ...
+    def kinds(self, role: str) -> tuple[str, ...]:
+        """The kinds known for ``role``, named in errors about an unknown one."""
+        ...
 
 
 def load_settings(

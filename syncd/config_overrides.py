@@ -31,7 +31,9 @@ _CONNECTOR_ROLES = {"sources": "source", "crm": "crm"}
 class SettingsModels(Protocol):
     """The settings model of a connector kind (``role`` is "source" or "crm")."""
 
-    def settings_model(self, role: str, kind: str) -> type[BaseModel] | None: ...
+    def settings_model(self, role: str, kind: str) -> type[BaseModel] | None:
+        """The pydantic model of ``kind``'s settings, or None for an unknown kind."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class Override:
     shown: str
 
     def covers(self, location: str) -> bool:
+        """True when ``location`` is this override's key or lies below it."""
         return location == self.location or location.startswith(f"{self.location}.")
 
 

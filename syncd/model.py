@@ -20,6 +20,7 @@ class NpsCategory(StrEnum):
 
     @classmethod
     def from_score(cls, score: int) -> NpsCategory:
+        """The band of a 0-10 score; anything else is a ``ValueError``."""
         if not 0 <= score <= 10:
             raise ValueError(f"NPS score must be 0-10, got {score}")
         if score >= 9:
@@ -30,6 +31,8 @@ class NpsCategory(StrEnum):
 
 
 class Priority(StrEnum):
+    """Task priority; each CRM maps it to its own values."""
+
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
@@ -82,14 +85,17 @@ class SurveyResponse:
 
     @property
     def key(self) -> ResponseKey:
+        """The identity shared by every version of this response."""
         return ResponseKey(self.source, self.response_id)
 
     @property
     def respondent(self) -> Respondent:
+        """The identifiers that may find the respondent's contact."""
         return Respondent(self.email, self.external_id, self.person_id)
 
     @property
     def category(self) -> NpsCategory:
+        """The NPS band of the score."""
         return NpsCategory.from_score(self.score)
 
 

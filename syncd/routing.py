@@ -29,6 +29,8 @@ class TaskPlan:
 
 @dataclass(frozen=True, slots=True)
 class RoutingDecision:
+    """The rule a response matched (None: no rule), its team, and the task it asks for."""
+
     rule: str | None
     team: str | None
     task: TaskPlan | None
@@ -56,6 +58,7 @@ def route(response: SurveyResponse, settings: RoutingSettings, tz: ZoneInfo) -> 
 
 
 def matches(rule: RoutingRule, response: SurveyResponse) -> bool:
+    """True when the response meets every condition the rule sets; unset ones always hold."""
     comment = (response.comment or "").casefold()
     return (
         response.category in rule.categories
@@ -70,6 +73,7 @@ def matches(rule: RoutingRule, response: SurveyResponse) -> bool:
 
 
 def template_fields(response: SurveyResponse, rule: RoutingRule, due: datetime) -> dict[str, str]:
+    """The values a subject or body template may name, blanks spelled out for the reader."""
     return {
         "score": str(response.score),
         "category": response.category.value,
@@ -109,6 +113,8 @@ def _is_workday(day: date, calendar: RoutingSettings) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class OwnerChoice:
+    """The owner picked for a task (None: unassigned) and the strategy that picked it."""
+
     owner_id: str | None
     via: str
 

@@ -84,6 +84,7 @@ class DaemonSettings(_Strict):
         return value
 
     def resolved_database_url(self) -> str:
+        """The configured store, or a SQLite file in ``data_dir`` when none is set."""
         return self.database_url or f"sqlite:///{self.data_dir / 'syncd.db'}"
 
     def sqlite_dir(self) -> Path | None:

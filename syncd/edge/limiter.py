@@ -62,10 +62,12 @@ class SlidingWindowLimiter:
         return cls(calls, calls / rate, clock=clock, sleep=sleep)
 
     def acquire(self) -> None:
+        """Block until a call fits in the window (and any pause is over), then count it."""
         while (wait := self._reserve()) > 0:
             self._sleep(wait)
 
     def penalise(self, seconds: float) -> None:
+        """Hold every caller back for ``seconds``: the vendor said 429 despite the window."""
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
 

@@ -30,6 +30,8 @@ log = structlog.get_logger(__name__)
 
 @dataclass(slots=True)
 class PlanResult:
+    """Counts of one plan pass."""
+
     planned: int = 0
     tasks: int = 0
     task_updates: int = 0

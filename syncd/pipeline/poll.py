@@ -45,6 +45,7 @@ class PollResult:
 
 
 def cursor_name(source: str) -> str:
+    """The name of a source's cursor in the store."""
     return f"source:{source}"
 
 

@@ -20,11 +20,14 @@ from syncd.store import cursors, loops
 
 @dataclass(slots=True)
 class TrackResult:
+    """Counts of one track pass: task changes read, and those that matched a loop."""
+
     seen: int = 0
     matched: int = 0
 
 
 def cursor_name(crm: str) -> str:
+    """The name of the CRM's task-change cursor in the store."""
     return f"crm:{crm}:tasks"
 
 
@@ -36,6 +39,7 @@ def track_tasks(
     now: datetime,
     stop: threading.Event | None = None,
 ) -> TrackResult:
+    """Read task changes since the cursor (with overlap) into the loops; move the cursor."""
     result = TrackResult()
     with engine.begin() as conn:
         watermark = cursors.get_watermark(conn, cursor_name(crm.name))

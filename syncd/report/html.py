@@ -113,6 +113,7 @@ def _cluster(
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """An HTML table with every cell escaped."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join(
         "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows

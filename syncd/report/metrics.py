@@ -79,6 +79,7 @@ class LoopMetrics:
 
     @property
     def sla_share(self) -> float | None:
+        """Share of counted loops closed by their due time; None when none is counted."""
         return self.sla_met / self.sla_counted if self.sla_counted else None
 
 
@@ -103,6 +104,7 @@ class Nps:
 
     @property
     def responses(self) -> int:
+        """Number of answers counted."""
         return self.promoters + self.passives + self.detractors
 
     @property
@@ -132,6 +134,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def duration_stats(durations: Sequence[int]) -> DurationStats:
+    """Count, median and 90th percentile of ``durations``."""
     if not durations:
         return DurationStats()
     return DurationStats(len(durations), percentile(durations, 0.5), percentile(durations, 0.9))

@@ -64,6 +64,7 @@ class Report:
 
     @property
     def dimensions(self) -> Sequence[tuple[str, Sequence[Group]]]:
+        """The report's groupings, in display order, each with its groups."""
         return (
             ("overall", (metrics.overall_group(self.overall),)),
             ("category", self.by_category),

@@ -45,11 +45,13 @@ def humanize_ms(ms: float | None) -> str:
 
 
 def percent(share: float | None) -> str:
+    """A share as a percentage, or the placeholder when there is none."""
     # One decimal, so 199 of 200 reads 99.5% rather than a misleading 100%.
     return NONE if share is None else f"{share * 100:.1f}%"
 
 
 def signed(score: int | None) -> str:
+    """An NPS with its sign (+12, -3, 0), or the placeholder when there is none."""
     return NONE if score is None else f"{score:+d}" if score else "0"
 
 
@@ -60,10 +62,12 @@ def one_line(text: str, limit: int = 80) -> str:
 
 
 def format_time(moment: datetime) -> str:
+    """A time in UTC to the minute."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def group_name(group: Group) -> str:
+    """A group's label, with the owner's email when it has one."""
     return f"{group.label} <{group.email}>" if group.email else group.label
 
 
@@ -77,6 +81,7 @@ def loop_cells(group: Group) -> list[str]:
 
 
 def nps_cells(nps: Nps) -> list[str]:
+    """NPS, responses, promoters, passives and detractors as table cells."""
     counts = (nps.responses, nps.promoters, nps.passives, nps.detractors)
     return [signed(nps.score), *map(str, counts)]
 

@@ -22,6 +22,7 @@ class StageBackoff:
     _resume_at: dict[str, float] = field(default_factory=dict)
 
     def ready(self, stage: str) -> bool:
+        """True when ``stage`` is not resting after a failure."""
         return self.clock() >= self._resume_at.get(stage, 0.0)
 
     def failed(self, stage: str) -> float:
@@ -33,5 +34,6 @@ class StageBackoff:
         return delay
 
     def succeeded(self, stage: str) -> None:
+        """Forget ``stage``'s failures: its next failure rests the shortest time again."""
         self._failures.pop(stage, None)
         self._resume_at.pop(stage, None)

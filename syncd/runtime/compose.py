@@ -27,6 +27,7 @@ class StartupStopped(Exception):
 
 
 def load(path: Path, env: Mapping[str, str] | None = None) -> Settings:
+    """Load and validate the configuration file with every connector's settings model."""
     return load_settings(path, os.environ if env is None else env, Catalog())
 
 
@@ -80,6 +81,7 @@ def _open(
 
 
 def build_sources(settings: Settings) -> dict[str, SurveySource]:
+    """A connector for every enabled source section, by section name."""
     sources: dict[str, SurveySource] = {}
     for name, section in settings.sources.items():
         if section.enabled:
@@ -89,6 +91,7 @@ def build_sources(settings: Settings) -> dict[str, SurveySource]:
 
 
 def build_crm(settings: Settings) -> Crm:
+    """The connector of the ``[crm]`` section."""
     cls = connector_class("crm", settings.crm.kind)
     crm: Crm = cls(settings.crm.name, cls.Settings.model_validate(settings.crm.model_extra or {}))
     return crm

@@ -47,6 +47,7 @@ class Sandbox:
         ]
 
     def stop(self) -> None:
+        """Stop every fake server of the demo."""
         for server in self.servers:
             server.stop()
 

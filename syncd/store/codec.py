@@ -9,6 +9,7 @@ from syncd.model import SurveyResponse
 
 
 def response_to_json(response: SurveyResponse) -> str:
+    """A response as the JSON the inbox and quarantine keep."""
     return json.dumps(
         {
             "source": response.source,
@@ -30,6 +31,7 @@ def response_to_json(response: SurveyResponse) -> str:
 
 
 def response_from_json(text: str) -> SurveyResponse:
+    """A response back from its stored JSON."""
     data = json.loads(text)
     return SurveyResponse(
         source=data["source"],

@@ -9,6 +9,7 @@ from syncd.store.upsert import insert_ignore
 
 
 def get_watermark(conn: Connection, name: str) -> int | None:
+    """The stored watermark of cursor ``name`` in epoch milliseconds; None before its first pass."""
     return conn.execute(select(cursors.c.watermark_ms).where(cursors.c.name == name)).scalar()
 
 

@@ -25,6 +25,8 @@ class DeadFilter:
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
+    """An outbox action that ended dead, as ``syncd deadletter`` lists it."""
+
     id: int
     key: str
     kind: str

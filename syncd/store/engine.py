@@ -127,4 +127,5 @@ def _lock_for_migration(connection: Connection) -> None:
 
 
 def is_sqlite(engine: Engine) -> bool:
+    """True when the store is SQLite, where one instance runs at a time."""
     return engine.dialect.name == "sqlite"

@@ -56,6 +56,7 @@ def unplanned(conn: Connection, limit: int) -> Sequence[SurveyResponse]:
 
 
 def mark_planned(conn: Connection, response: SurveyResponse) -> None:
+    """Record that this version is planned, so only a newer one is planned again."""
     conn.execute(
         update(inbox)
         .where(_is(response.source, response.response_id))

@@ -33,6 +33,7 @@ def renew(conn: Connection, holder: str, ttl_ms: int, now_ms: int) -> int:
 
 
 def release(conn: Connection, holder: str) -> None:
+    """Give up every lease ``holder`` has (clean shutdown)."""
     conn.execute(delete(leases).where(leases.c.holder == holder))
 
 

@@ -36,6 +36,7 @@ class StoreLock:
     connection: Connection | None = field(default=None, repr=False)
 
     def release(self) -> None:
+        """Drop the lock (file or database session); safe to call twice."""
         if self.fd is not None:
             os.close(self.fd)  # closing the descriptor drops the flock
             self.fd = None

@@ -15,6 +15,8 @@ from syncd.store.upsert import insert_ignore
 
 @dataclass(frozen=True, slots=True)
 class LoopStart:
+    """What plan knows when a loop opens: the answer and its routing."""
+
     key: ResponseKey
     crm: str
     category: str
@@ -62,6 +64,7 @@ def open_loop(conn: Connection, start: LoopStart, now_ms: int) -> None:
 def set_contact(
     conn: Connection, key: ResponseKey, contact_id: str, owner_id: str | None, now_ms: int
 ) -> None:
+    """Link the loop to the contact deliver found, and that contact's owner."""
     conn.execute(
         update(loops)
         .where(_is(key))
@@ -70,6 +73,7 @@ def set_contact(
 
 
 def contact_of(conn: Connection, key: ResponseKey) -> tuple[str | None, str | None]:
+    """The loop's contact id and contact owner id; (None, None) before the contact is synced."""
     row = conn.execute(select(loops.c.contact_id, loops.c.contact_owner_id).where(_is(key))).first()
     return (row.contact_id, row.contact_owner_id) if row else (None, None)
 
@@ -77,6 +81,7 @@ def contact_of(conn: Connection, key: ResponseKey) -> tuple[str | None, str | No
 def set_task(
     conn: Connection, key: ResponseKey, task_id: str, owner_id: str | None, via: str, now_ms: int
 ) -> None:
+    """Record the created task and its owner; the first task recorded stays."""
     conn.execute(
         update(loops)
         .where(_is(key), loops.c.task_id.is_(None))

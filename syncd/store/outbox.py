@@ -61,6 +61,8 @@ __all__ = [
 
 
 class Status(StrEnum):
+    """Where an outbox action is in its life."""
+
     PENDING = "pending"
     IN_FLIGHT = "in_flight"
     DONE = "done"
@@ -70,6 +72,8 @@ class Status(StrEnum):
 
 
 class Enqueued(StrEnum):
+    """What ``enqueue`` did with an action."""
+
     INSERTED = "inserted"
     REWRITTEN = "rewritten"
     #: The stored version is the same or newer: nothing to do.
@@ -80,7 +84,8 @@ class Enqueued(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class NewAction:
-    """An action for the outbox; its kind is the type of its ``payload``."""
+    """An action for ``enqueue``: its kind is the type of its ``payload``; ``depends_on`` is the
+    key that must be done first."""
 
     key: str
     crm: str
@@ -92,6 +97,7 @@ class NewAction:
 
     @property
     def kind(self) -> ActionKind:
+        """What the action does, read from its body's type so the two cannot disagree."""
         return self.payload.kind
 
 
@@ -115,6 +121,7 @@ class Action:
 
 
 def key_for(source: str, response_id: str, kind: ActionKind) -> str:
+    """The idempotency key of a response's action of ``kind``, stable across versions."""
     return f"{source}:{response_id}:{kind.value}"
 
 

@@ -12,6 +12,7 @@ from syncd.store.schema import owners
 
 
 def replace(conn: Connection, crm: str, listed: Sequence[Owner], now_ms: int) -> None:
+    """Replace the stored owner list of ``crm`` with the one just listed."""
     conn.execute(delete(owners).where(owners.c.crm == crm))
     if listed:
         conn.execute(
@@ -32,6 +33,7 @@ def replace(conn: Connection, crm: str, listed: Sequence[Owner], now_ms: int) ->
 
 
 def load(conn: Connection, crm: str) -> Sequence[Owner]:
+    """The last listed owners of ``crm``, by id; empty before the first listing."""
     rows = conn.execute(select(owners).where(owners.c.crm == crm).order_by(owners.c.id))
     return [
         Owner(

@@ -12,6 +12,8 @@ from syncd.store.schema import quarantine
 
 @dataclass(frozen=True, slots=True)
 class QuarantinedItem:
+    """A quarantined item: what was set aside, at which stage, and why."""
+
     id: int
     source: str
     response_id: str | None
@@ -66,6 +68,7 @@ def add(
 
 
 def unresolved(conn: Connection, limit: int = 1000) -> Sequence[QuarantinedItem]:
+    """The items not yet resolved, oldest first."""
     rows = conn.execute(
         select(quarantine)
         .where(quarantine.c.resolved_ms.is_(None))
@@ -88,4 +91,5 @@ def unresolved(conn: Connection, limit: int = 1000) -> Sequence[QuarantinedItem]
 
 
 def resolve(conn: Connection, item_id: int, now_ms: int) -> None:
+    """Mark an item resolved; it stays in the table for the record."""
     conn.execute(update(quarantine).where(quarantine.c.id == item_id).values(resolved_ms=now_ms))

@@ -47,6 +47,7 @@ class ReplayReport:
 def list_items(
     conn: Connection, wanted: QuarantineFilter, limit: int = 10_000
 ) -> list[QuarantinedItem]:
+    """The items ``wanted`` selects, oldest first, at most ``limit``."""
     rows = conn.execute(
         select(quarantine).where(*_conditions(wanted)).order_by(quarantine.c.id).limit(limit)
     )

@@ -1,4 +1,8 @@
-"""An in-memory ``Crm`` that records its contact lookups, for the pipeline's own tests."""
+"""An in-memory ``Crm`` that records every call, for the pipeline's own tests.
+
+Outcomes can be scripted per action key (``outcomes``) or for a whole call (``fail_with``), so
+the deliver stage's handling of each error disposition can be pinned without a vendor.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from syncd.contracts import BatchOutcome
-from syncd.errors import CrmUnavailable
+from syncd.errors import CrmUnavailable, SyncdError
 from syncd.model import (
     CheckResult,
     Contact,
@@ -37,10 +41,32 @@ class StubCrm:
     down_for: set[str] = field(default_factory=set)
     name: str = "stub"
     batch_limit: int = 100
+    created: list[TaskSpec] = field(default_factory=list)
+    task_updates: list[TaskUpdate] = field(default_factory=list)
+    owners: list[Owner] = field(default_factory=list)
+    #: Per action key: an error to answer with instead of success (kept until removed).
+    outcomes: dict[str, SyncdError] = field(default_factory=dict)
+    #: Per call name (``create_tasks``, ``update_contacts``...): the whole call raises this.
+    fail_with: dict[str, SyncdError] = field(default_factory=dict)
+    #: Task ids by action key: a create is idempotent on its key, as the port promises.
+    task_ids: dict[str, str] = field(default_factory=dict)
 
-    def add(self, contact_id: str, email: str | None = None, **properties: str) -> str:
-        self.contacts.append(StubContact(Contact(contact_id, email), properties))
+    def add(
+        self,
+        contact_id: str,
+        email: str | None = None,
+        owner_id: str | None = None,
+        **properties: str,
+    ) -> str:
+        self.contacts.append(StubContact(Contact(contact_id, email, owner_id), properties))
         return contact_id
+
+    def _raise_if_failing(self, call: str) -> None:
+        if call in self.fail_with:
+            raise self.fail_with[call]
+
+    def _outcome(self, key: str, success: str) -> str | SyncdError:
+        return self.outcomes.get(key, success)
 
     def find_contacts(self, field: ContactField, values: Sequence[str]) -> Mapping[str, Contact]:
         self.lookups.append((field, tuple(values)))
@@ -55,23 +81,37 @@ class StubCrm:
         return found
 
     def update_contacts(self, updates: Sequence[ContactUpdate]) -> BatchOutcome:
+        self._raise_if_failing("update_contacts")
         self.updates.extend(updates)
-        return {update.key: update.contact_id for update in updates}
+        return {update.key: self._outcome(update.key, update.contact_id) for update in updates}
 
     def create_tasks(self, tasks: Sequence[TaskSpec]) -> BatchOutcome:
-        raise NotImplementedError
+        self._raise_if_failing("create_tasks")
+        self.created.extend(tasks)
+        outcomes: dict[str, str | SyncdError] = {}
+        for task in tasks:
+            outcome = self._outcome(task.key, "")
+            if isinstance(outcome, SyncdError):
+                outcomes[task.key] = outcome
+                continue
+            task_id = self.task_ids.setdefault(task.key, f"task-{len(self.task_ids) + 1}")
+            outcomes[task.key] = task_id
+        return outcomes
 
     def find_tasks(self, contact_id: str, markers: Sequence[str]) -> Mapping[str, str]:
         raise NotImplementedError
 
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> BatchOutcome:
-        raise NotImplementedError
+        self._raise_if_failing("update_tasks")
+        self.task_updates.extend(updates)
+        return {update.key: self._outcome(update.key, update.task_id) for update in updates}
 
     def task_changes(self, since: datetime) -> Iterator[TaskChangePage]:
         raise NotImplementedError
 
     def list_owners(self) -> Sequence[Owner]:
-        return []
+        self._raise_if_failing("list_owners")
+        return list(self.owners)
 
     def check(self) -> tuple[CheckResult, ...]:
         return ()

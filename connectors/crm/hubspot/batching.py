@@ -17,11 +17,13 @@ Outcome = dict[str, "str | SyncdError"]
 
 
 def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most ``size`` items, in order."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
 def is_whole_batch_rejection(error: BaseException) -> bool:
+    """True for a 400 on the whole batch: one bad item may be hiding among good ones."""
     return isinstance(error, HubSpotRejected) and error.status == 400
 
 

@@ -72,6 +72,7 @@ class HubSpotApi:
         return self._batch(lambda t: self._contacts.read(request, _request_timeout=t))
 
     def update_contacts(self, inputs: Sequence[tuple[str, Mapping[str, str]]]) -> BatchResult:
+        """Write properties onto contacts by record id; per-item errors come back in the result."""
         request = contact_models.BatchInputSimplePublicObjectBatchInput(
             inputs=[
                 contact_models.SimplePublicObjectBatchInput(id=record_id, properties=dict(props))
@@ -136,6 +137,7 @@ class HubSpotApi:
         return bool(getattr(prop, "has_unique_value", False))
 
     def update_tasks(self, inputs: Sequence[tuple[str, Mapping[str, str]]]) -> BatchResult:
+        """Write properties onto tasks by record id; per-item errors come back in the result."""
         request = task_models.BatchInputSimplePublicObjectBatchInput(
             inputs=[
                 task_models.SimplePublicObjectBatchInput(id=task_id, properties=dict(props))
@@ -171,6 +173,7 @@ class HubSpotApi:
         )
 
     def close(self) -> None:
+        """Drop the pooled connections of every SDK client this object opened."""
         for api in (
             self._contacts,
             self._tasks,

@@ -65,6 +65,7 @@ class HubSpotCrm:
         return f"HubSpotCrm(name={self.name!r}, base_url={self._base_url!r})"
 
     def find_contacts(self, field: ContactField, values: Sequence[str]) -> Mapping[str, Contact]:
+        """Contacts by email or a unique property, one batch read per ``batch_limit`` values."""
         id_property = field.property or "email"
         wanted = list(dict.fromkeys(k for v in values if (k := mapping.lookup_key(field, v))))
         properties = tuple(dict.fromkeys((*CONTACT_PROPERTIES, id_property)))
@@ -98,6 +99,7 @@ class HubSpotCrm:
             ) from error
 
     def update_contacts(self, updates: Sequence[ContactUpdate]) -> BatchOutcome:
+        """Write the NPS fields, never one contact twice in a batch (HubSpot refuses that)."""
         rounds = distinct_rounds(updates, lambda update: update.contact_id)
         groups = [chunk for one in rounds for chunk in chunks(one, self.batch_limit)]
         return send_groups(groups, self._send_contact_updates, lambda update: update.key)
@@ -114,11 +116,14 @@ class HubSpotCrm:
         return send_groups(groups, self._send_task_upserts, lambda task: task.key)
 
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> BatchOutcome:
+        """Rewrite subject, body and priority, never the same task twice in one batch."""
         rounds = distinct_rounds(updates, lambda update: update.task_id)
         groups = [chunk for one in rounds for chunk in chunks(one, self.batch_limit)]
         return send_groups(groups, self._send_task_updates, lambda update: update.key)
 
     def task_changes(self, since: datetime) -> Iterator[TaskChangePage]:
+        """Pages of tasks modified since ``since``, through the search API's own rate budget."""
+
         def search(since_ms: int, after: str | None) -> Page[Record]:
             return self._api.search_tasks_modified_since(
                 since_ms, mapping.CHANGE_PROPERTIES, limit=SEARCH_PAGE, after=after
@@ -127,6 +132,7 @@ class HubSpotCrm:
         return task_change_pages(search, mapping.epoch_ms(since))
 
     def list_owners(self) -> Sequence[Owner]:
+        """Every active (not archived) owner of the portal, page by page."""
         owners: list[Owner] = []
         after: str | None = None
         while True:
@@ -149,6 +155,7 @@ class HubSpotCrm:
         return CheckResult(what, True, "exists with unique values: task creates are upserts")
 
     def close(self) -> None:
+        """Release the HTTP connections."""
         self._api.close()
 
     def _send_contact_updates(self, updates: Sequence[ContactUpdate]) -> Outcome:

@@ -65,6 +65,7 @@ class ErrorBody:
 
     @classmethod
     def parse(cls, body: object) -> ErrorBody:
+        """Read a response body, JSON or not; missing fields stay empty instead of failing."""
         data = _json_object(body)
         if data is None:
             text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")

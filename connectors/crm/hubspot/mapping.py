@@ -103,6 +103,7 @@ def task_update_properties(update: TaskUpdate) -> dict[str, str]:
 
 
 def task_state(status: str | None) -> TaskState:
+    """Map ``hs_task_status``; an unknown status counts as open so the loop is not closed early."""
     state = _STATES.get((status or "").upper())
     if state is None:
         logger.warning("unknown HubSpot task status %r, treated as open", status)
@@ -135,6 +136,7 @@ def owner(
     teams: frozenset[str],
     archived: bool,
 ) -> Owner:
+    """An ``Owner`` from HubSpot's fields: email lower-cased, archived owners inactive."""
     name = " ".join(part for part in (first_name, last_name) if part)
     return Owner(
         id=owner_id,

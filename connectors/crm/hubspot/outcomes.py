@@ -69,11 +69,13 @@ def match_links(
 
 
 def contact_error(error: ItemError) -> SyncdError:
+    """``OBJECT_NOT_FOUND`` means the contact is gone (quarantine); other errors are rejections."""
     message = _describe(error)
     return ContactNotFound(message) if error.category == NOT_FOUND else CrmRejected(message)
 
 
 def task_error(error: ItemError) -> SyncdError:
+    """Any per-task error is a rejection: retrying the same write cannot help."""
     return CrmRejected(_describe(error))
 
 

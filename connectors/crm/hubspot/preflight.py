@@ -41,6 +41,7 @@ class PortalCheck:
         self._properties = client.crm.properties.core_api
 
     def run(self) -> list[CheckResult]:
+        """Probe the token, the scopes and the configured properties, one result each."""
         results = [
             self._probe("token and contacts read access", self._read_probe),
             self._probe("tasks read access", self._search_probe),
@@ -52,6 +53,7 @@ class PortalCheck:
         return results + self._field_results(definitions)
 
     def close(self) -> None:
+        """Drop the pooled connections of the SDK clients the check opened."""
         for api in (self._contacts, self._task_search, self._properties):
             api.api_client.rest_client.pool_manager.clear()
             api.api_client.close()

@@ -47,6 +47,8 @@ class TaskInput:
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
+    """What a batch call returned: the records written or read, and per-item errors."""
+
     results: tuple[Record, ...]
     errors: tuple[ItemError, ...] = ()
 
@@ -65,12 +67,14 @@ def list_of(response: Any, name: str) -> list[Any]:
 
 
 def next_after(response: Any) -> str | None:
+    """The cursor of the next page, or None on the last page."""
     following = getattr(getattr(response, "paging", None), "next", None)
     after = getattr(following, "after", None)
     return str(after) if after else None
 
 
 def record_from(item: Any) -> Record:
+    """A ``Record`` from an SDK object, properties as strings, keeping its write trace id."""
     properties = {
         str(k): (None if v is None else str(v)) for k, v in (item.properties or {}).items()
     }
@@ -85,6 +89,7 @@ def record_from(item: Any) -> Record:
 
 
 def item_error_from(item: Any) -> ItemError:
+    """An ``ItemError`` from an SDK error entry, with the ids and trace ids it names."""
     context = getattr(item, "context", None)
     context = context if isinstance(context, dict) else {}
     refs = [*context.get("ids", []), *context.get("objectWriteTraceId", [])]
@@ -109,6 +114,7 @@ def association_result(body: bytes) -> BatchResult:
 
 
 def owner_from(item: Any) -> Owner:
+    """An ``Owner`` from an SDK owner object, with the names of its teams."""
     teams = frozenset(str(team.name) for team in list_of(item, "teams") if team.name)
     return owner(
         owner_id=str(item.id),

@@ -41,6 +41,7 @@ class TaskKeyPropertyMissing(CrmSetupError):
 
 
 def missing_property(name: str, problem: str) -> TaskKeyPropertyMissing:
+    """The error that holds delivery back until the task key property is set up right."""
     return TaskKeyPropertyMissing(
         f"HubSpot task property {name!r} (crm.fields.task_key) {problem}. syncd creates tasks "
         f"as upserts keyed by it: create it on tasks with hasUniqueValue=true (type string, "

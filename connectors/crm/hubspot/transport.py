@@ -45,6 +45,7 @@ class Transport:
         self._redactor = Redactor.of([settings.access_token.get_secret_value()])
 
     def call(self, operation: Operation, *, idempotent: bool, search: bool = False) -> Any:
+        """Run ``operation`` under the limiter, retrying what is safe; raises only ``CrmError``."""
         limiter = self._search if search else self._general
         return self._retrier.call(
             lambda: self._attempt(operation, limiter),

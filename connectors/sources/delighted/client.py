@@ -61,6 +61,7 @@ class DelightedClient:
         )
 
     def close(self) -> None:
+        """Release the HTTP connections."""
         self._http.close()
 
     def _get_once(self, params: Params) -> list[object]:

@@ -50,6 +50,7 @@ class Walk:
         self._last_page: Sequence[object] | None = None
 
     def params(self) -> Params:
+        """The query string of the current page."""
         return {
             self.listing.since: self.cursor,
             self.listing.until: self.end,

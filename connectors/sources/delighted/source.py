@@ -78,4 +78,5 @@ class DelightedSource:
         return check_access(self.name, self._client)
 
     def close(self) -> None:
+        """Release the HTTP connections."""
         self._client.close()

@@ -23,6 +23,7 @@ SUPERSEDED = "superseded"
 
 
 def deliver_contacts(ctx: DeliverContext, actions: Sequence[Action]) -> None:
+    """Find each action's contact and write its latest answer's NPS fields; record outcomes."""
     outcomes: dict[str, str | SyncdError] = {}
     contacts = _resolve(ctx, actions, outcomes)
     updates = _updates(ctx, actions, contacts, outcomes)

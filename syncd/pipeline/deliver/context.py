@@ -27,6 +27,8 @@ OnSuccess = Callable[[Connection, Action, str], None]
 
 @dataclass(slots=True)
 class DeliverResult:
+    """Counts of one deliver pass, reported in the pass summary."""
+
     contacts_updated: int = 0
     contacts_superseded: int = 0
     tasks_created: int = 0
@@ -41,6 +43,8 @@ class DeliverResult:
 
 @dataclass(slots=True)
 class DeliverContext:
+    """The store, CRM, settings and clock of one deliver pass, and its running result."""
+
     engine: Engine
     crm: Crm
     delivery: DeliverySettings
@@ -55,6 +59,7 @@ class DeliverContext:
     blocked: Blocking | None = None
 
     def now_ms(self) -> int:
+        """The pass clock's time in epoch milliseconds."""
         return to_ms(self.clock())
 
 
@@ -121,6 +126,7 @@ def _may_retry(ctx: DeliverContext, action: Action, error: Transient) -> bool:
 
 
 def fail_all(ctx: DeliverContext, actions: Sequence[Action], error: SyncdError) -> None:
+    """Dispose of every action with the same error, as when a whole batch call failed."""
     now_ms = ctx.now_ms()
     with ctx.engine.begin() as conn:
         for action in actions:

@@ -24,6 +24,7 @@ log = structlog.get_logger(__name__)
 
 
 def deliver_creates(ctx: DeliverContext, actions: Sequence[Action]) -> None:
+    """Create each action's task on its contact for the owner routing picks; record outcomes."""
     specs, choices, outcomes = _specs(ctx, actions)
     sent = [a for a in actions if a.key in specs]
     try:

@@ -16,6 +16,7 @@ ms = sa.BigInteger
 
 
 def upgrade() -> None:
+    """Create every table of the first schema."""
     op.create_table(
         "inbox",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -120,5 +121,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop every table."""
     for table in ("owners", "leases", "quarantine", "loops", "outbox", "cursors", "inbox"):
         op.drop_table(table)

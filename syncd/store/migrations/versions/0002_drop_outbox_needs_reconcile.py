@@ -19,11 +19,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Drop the unused reconcile flag."""
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("needs_reconcile")
 
 
 def downgrade() -> None:
+    """Restore the reconcile flag, false everywhere."""
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(
             sa.Column("needs_reconcile", sa.Boolean, nullable=False, server_default=sa.false())

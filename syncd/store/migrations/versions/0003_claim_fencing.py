@@ -14,10 +14,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Add the claim counter that fences outcomes."""
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("claims", sa.Integer, nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
+    """Drop the claim counter."""
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("claims")

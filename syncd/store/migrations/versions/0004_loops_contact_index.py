@@ -13,8 +13,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Index loops by contact for the latest-answer lookup."""
     op.create_index("ix_loops_contact", "loops", ["crm", "contact_id", "response_ms"])
 
 
 def downgrade() -> None:
+    """Drop the contact index."""
     op.drop_index("ix_loops_contact", table_name="loops")

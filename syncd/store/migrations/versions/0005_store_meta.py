@@ -14,6 +14,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Add the key/value table that records which CRM the store serves."""
     op.create_table(
         "store_meta",
         sa.Column("name", sa.String(100), primary_key=True),
@@ -23,4 +24,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop it."""
     op.drop_table("store_meta")
