@@ -14,11 +14,11 @@ import pytest
 import respx
 
 from connectors.sources.delighted import DelightedSettings, DelightedSource
+from connectors.sources.delighted.fake import DelightedFake
+from connectors.sources.delighted.fake.faults import Fault
 from syncd.contracts import SurveySource
 from syncd.errors import SourceAuthError, SourceRejected, SourceUnavailable
 from syncd.model import Rejected, SourcePage, SurveyResponse
-from syncd.sandbox.delighted import DelightedFake
-from syncd.sandbox.delighted_faults import Fault
 from syncd.sandbox.http import Handler, LoopbackServer, Request, Response
 
 BASE = "https://delighted.test/v1"

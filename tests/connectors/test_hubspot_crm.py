@@ -13,6 +13,7 @@ from hubspot import HubSpot
 from pydantic import SecretStr
 
 from connectors.crm.hubspot import HubSpotCrm, HubSpotSettings
+from connectors.crm.hubspot.fake import HubSpotFake
 from connectors.crm.hubspot.mapping import parse_time
 from connectors.crm.hubspot.settings import HubSpotFieldNames
 from connectors.crm.hubspot.setup import TaskKeyPropertyMissing, task_key_property
@@ -37,8 +38,6 @@ from syncd.model import (
     TaskUpdate,
 )
 from syncd.sandbox.http import LoopbackServer
-from syncd.sandbox.hubspot import HubSpotFake
-from syncd.sandbox.world import set_up_crm
 
 TOKEN = "sandbox-token-s3cr3t"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -62,7 +61,7 @@ class FakeClock:
 @pytest.fixture
 def fake() -> HubSpotFake:
     portal = HubSpotFake(token=TOKEN, search_lag_seconds=0.0, ten_second_limit=190)
-    set_up_crm(portal)
+    portal.set_up()
     return portal
 
 

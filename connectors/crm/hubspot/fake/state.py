@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from syncd.sandbox.hubspot.errors import Body
-from syncd.sandbox.hubspot.schema import CONTACTS, TASKS, Schema
-from syncd.sandbox.hubspot.timefmt import as_utc, iso
-from syncd.sandbox.hubspot.unique import UniqueIndex
+from connectors.crm.hubspot.fake.errors import Body
+from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS, Schema
+from connectors.crm.hubspot.fake.timefmt import as_utc, iso
+from connectors.crm.hubspot.fake.unique import UniqueIndex
 
 CREATED = {CONTACTS: "createdate", TASKS: "hs_createdate"}
 MODIFIED = {CONTACTS: "lastmodifieddate", TASKS: "hs_lastmodifieddate"}

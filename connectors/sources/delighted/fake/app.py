@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
-from syncd.sandbox.delighted_faults import Fault, FaultyPages
+from connectors.sources.delighted.fake.faults import Fault, FaultyPages
 from syncd.sandbox.http import Request, Response
 
 LIST_PATH = "/v1/survey_responses"
@@ -82,6 +82,8 @@ class DelightedFake:
     answered with an injected failure or a 401, in arrival order.
     """
 
+    vendor = "Delighted"
+
     def __init__(
         self, api_key: str = "sandbox-key", *, clock: Callable[[], datetime] = _utc_now
     ) -> None:
@@ -93,6 +95,11 @@ class DelightedFake:
         self._failures: deque[Response] = deque()
         self._fault: FaultyPages | None = None
         self.requests: list[dict[str, list[str]]] = []
+
+    @classmethod
+    def for_settings(cls, section: Mapping[str, object]) -> DelightedFake:
+        """A fake that accepts the ``api_key`` of a ``[sources.<name>]`` section."""
+        return cls(str(section["api_key"]))
 
     # -- seeding ---------------------------------------------------------------------------
 

@@ -14,13 +14,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from connectors.crm.hubspot.fake import payload
+from connectors.crm.hubspot.fake.errors import bad_request
+from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS, PropertyDef, Schema
+from connectors.crm.hubspot.fake.state import Store
+from connectors.crm.hubspot.fake.timefmt import epoch_ms, parse_instant
+from connectors.crm.hubspot.fake.views import page, render
 from syncd.sandbox.http import Request, Response
-from syncd.sandbox.hubspot import payload
-from syncd.sandbox.hubspot.errors import bad_request
-from syncd.sandbox.hubspot.schema import CONTACTS, TASKS, PropertyDef, Schema
-from syncd.sandbox.hubspot.state import Store
-from syncd.sandbox.hubspot.timefmt import epoch_ms, parse_instant
-from syncd.sandbox.hubspot.views import page, render
 
 MAX_LIMIT, DEFAULT_LIMIT, MAX_RESULTS = 200, 10, 10_000
 MAX_GROUPS, MAX_GROUP_FILTERS, MAX_FILTERS = 5, 6, 18

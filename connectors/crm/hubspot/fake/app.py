@@ -8,10 +8,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from syncd.sandbox.http import Request, Response
-from syncd.sandbox.hubspot import limits, payload
-from syncd.sandbox.hubspot.directory import new_property
-from syncd.sandbox.hubspot.errors import (
+from connectors.crm.hubspot.fake import limits, payload
+from connectors.crm.hubspot.fake.directory import new_property
+from connectors.crm.hubspot.fake.errors import (
     HubSpotError,
     correlation_id,
     error_body,
@@ -19,12 +18,15 @@ from syncd.sandbox.hubspot.errors import (
     rate_limit_body,
     unauthorized,
 )
-from syncd.sandbox.hubspot.limits import SECONDLY, TEN_SECONDLY, Fault, Faults, RollingWindow
-from syncd.sandbox.hubspot.routes import Route, resolve
-from syncd.sandbox.hubspot.schema import CONTACTS, TASK_STATUSES, TASKS, PropertyDef
-from syncd.sandbox.hubspot.state import COMPLETED, Record, Store
-from syncd.sandbox.hubspot.timefmt import utc_now
-from syncd.sandbox.hubspot.values import check_properties
+from connectors.crm.hubspot.fake.limits import SECONDLY, TEN_SECONDLY, Fault, Faults, RollingWindow
+from connectors.crm.hubspot.fake.routes import Route, resolve
+from connectors.crm.hubspot.fake.schema import CONTACTS, TASK_STATUSES, TASKS, PropertyDef
+from connectors.crm.hubspot.fake.state import COMPLETED, Record, Store
+from connectors.crm.hubspot.fake.timefmt import utc_now
+from connectors.crm.hubspot.fake.values import check_properties
+from connectors.crm.hubspot.settings import HubSpotFieldNames
+from connectors.crm.hubspot.setup import task_key_property
+from syncd.sandbox.http import Request, Response
 
 _NO_TOKEN = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can "
@@ -38,6 +40,8 @@ class HubSpotFake:
     ``clock`` stamps records and ages the search index (``search_lag_seconds``); rate limits run
     on real time. Every request is served under one lock, so the threaded server is safe.
     """
+
+    vendor = "HubSpot"
 
     def __init__(
         self,
@@ -115,7 +119,16 @@ class HubSpotFake:
             }
         return response
 
+    @classmethod
+    def for_settings(cls, section: Mapping[str, object]) -> HubSpotFake:
+        """A fake that accepts the ``access_token`` of a ``[crm]`` section."""
+        return cls(str(section["access_token"]))
+
     # seeding
+
+    def set_up(self, task_key: str = HubSpotFieldNames().task_key) -> None:
+        """What ``syncd crm setup`` does to a real portal, which starts without it; idempotent."""
+        self.ensure_property("tasks", task_key_property(task_key))
 
     def add_owner(
         self,
@@ -212,6 +225,9 @@ class HubSpotFake:
 
     def complete_task(self, task_id: str, *, at: datetime | None = None) -> None:
         self.set_task_status(task_id, COMPLETED, at=at)
+
+    def start_task(self, task_id: str) -> None:
+        self.set_task_status(task_id, "IN_PROGRESS")
 
     def reassign_task(self, task_id: str, owner_id: str, *, at: datetime | None = None) -> None:
         with self._lock:
