@@ -198,17 +198,21 @@ class HubSpotFake:
 
     def tasks(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [
-                {
-                    "id": t.id,
-                    "properties": dict(t.properties),
-                    "contact_ids": self._store.contacts_of(t.id),
-                }
-                for t in self._store.records(TASKS)
-            ]
+            return [self._task_json(task) for task in self._store.records(TASKS)]
+
+    def _task_json(self, task: Record) -> dict[str, Any]:
+        return {
+            "id": task.id,
+            "properties": dict(task.properties),
+            "contact_ids": self._store.contacts_of(task.id),
+        }
 
     def tasks_for_contact(self, contact_id: str) -> list[dict[str, Any]]:
-        return [task for task in self.tasks() if contact_id in task["contact_ids"]]
+        with self._lock:
+            found = (
+                self._store.get(TASKS, task_id) for task_id in self._store.tasks_of(contact_id)
+            )
+            return [self._task_json(task) for task in found if task is not None]
 
     def owners(self) -> list[dict[str, Any]]:
         with self._lock:

@@ -17,7 +17,7 @@ from typing import Any
 from connectors.crm.hubspot.fake import payload
 from connectors.crm.hubspot.fake.errors import bad_request
 from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS, PropertyDef, Schema
-from connectors.crm.hubspot.fake.state import Store
+from connectors.crm.hubspot.fake.state import MODIFIED, Store
 from connectors.crm.hubspot.fake.timefmt import epoch_ms, parse_instant
 from connectors.crm.hubspot.fake.views import page, render
 from syncd.sandbox.http import Request, Response
@@ -85,6 +85,8 @@ _WHEN_UNSET = frozenset({"NEQ", "NOT_IN", "NOT_CONTAINS_TOKEN", "NOT_HAS_PROPERT
 _ONE_VALUE = frozenset({"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN"})
 _TOKEN = frozenset({"CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"})
 _NO_VALUE: Key = (0.0, "")
+#: Operators that put a lower bound on a value.
+_FLOOR = frozenset({"EQ", "GT", "GTE", "BETWEEN"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,14 +107,29 @@ class Query:
 def search(store: Store, request: Request, params: Mapping[str, str]) -> Response:
     kind = payload.object_type(params["type"])
     query = _parse(store.schema, kind, payload.read_body(request))
+    since = _changed_since(query.groups, MODIFIED[kind])
     ordered = _order(
-        [hit for hit in store.indexed(kind) if query.selects(kind, hit[1])], query.sort
+        [hit for hit in store.indexed(kind, since) if query.selects(kind, hit[1])], query.sort
     )
     window = ordered[query.after : min(query.after + query.limit, MAX_RESULTS)]
     results = [render(store.schema, kind, rid, props, query.properties) for rid, props in window]
     end = query.after + len(window)
     more = end < min(len(ordered), MAX_RESULTS)
     return Response(200, {"total": len(ordered)} | page(results, end if more else None))
+
+
+def _changed_since(groups: list[list[Filter]], modified: str) -> float | None:
+    """The lowest modification date (epoch ms) any match can have, when every group bounds it.
+
+    Records changed only before it cannot match, so the store skips them (its change index).
+    """
+    lows: list[float] = []
+    for group in groups:
+        bounds = [f.value[0] for f in group if f.prop.name == modified and f.operator in _FLOOR]
+        if not bounds:
+            return None
+        lows.append(max(bounds))
+    return min(lows) if lows else None
 
 
 def _parse(schema: Schema, kind: str, body: dict[str, Any]) -> Query:

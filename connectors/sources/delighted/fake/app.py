@@ -21,6 +21,7 @@ from http import HTTPStatus
 from typing import Any
 
 from connectors.sources.delighted.fake.faults import Fault, FaultyPages
+from connectors.sources.delighted.fake.index import Entry, TimeIndex
 from syncd.sandbox.http import Request, Response
 
 LIST_PATH = "/v1/survey_responses"
@@ -48,24 +49,6 @@ class _BadParam(ValueError):
     """A query parameter Delighted would answer with 422."""
 
 
-@dataclass(slots=True)
-class _Entry:
-    """A stored response plus the times the fake filters on.
-
-    Filters use these recorded times, not the served JSON, so a test can seed a malformed
-    ``created_at`` through ``overrides`` and still have the item listed in its window.
-    """
-
-    seq: int
-    created: int
-    updated: int | None
-    record: dict[str, Any]
-
-    def order_time(self, by_updated: bool) -> int:
-        # Null updated_at sorts as its created_at.
-        return (self.updated or self.created) if by_updated else self.created
-
-
 @dataclass(frozen=True, slots=True)
 class _Query:
     per_page: int
@@ -90,7 +73,8 @@ class DelightedFake:
         self.api_key = api_key
         self._clock = clock
         self._lock = threading.Lock()
-        self._entries: dict[str, _Entry] = {}
+        self._entries: dict[str, Entry] = {}
+        self._index = TimeIndex()
         self._people: dict[str, dict[str, Any]] = {}
         self._failures: deque[Response] = deque()
         self._fault: FaultyPages | None = None
@@ -134,7 +118,9 @@ class DelightedFake:
                 "additional_answers": [],
             }
             record.update(copy.deepcopy(dict(overrides or {})))
-            self._entries[response_id] = _Entry(len(self._entries) + 1, created, None, record)
+            entry = Entry(len(self._entries) + 1, created, None, record)
+            self._entries[response_id] = entry
+            self._index.add(entry)
         return response_id
 
     def update_response(
@@ -153,7 +139,9 @@ class DelightedFake:
         wanted = _unix(at or self._clock())
         with self._lock:
             entry = self._entries[response_id]
+            previous = entry.updated
             entry.updated = max(wanted, (entry.updated or entry.created) + 1)
+            self._index.moved(entry, previous)
             entry.record["updated_at"] = entry.updated
             if comment is not None:
                 entry.record["comment"] = comment
@@ -233,13 +221,21 @@ class DelightedFake:
         return decoded == f"{self.api_key}:"
 
     def _page(self, query: _Query) -> list[dict[str, Any]]:
-        matching = [entry for entry in self._entries.values() if _matches(entry, query.bounds)]
+        start, descending = (query.page - 1) * query.per_page, query.order.startswith("desc")
         by_updated = query.order.endswith(":updated_at")
-        matching.sort(key=lambda entry: (entry.order_time(by_updated), entry.created, entry.seq))
-        if query.order.startswith("desc"):
-            matching.reverse()
-        start = (query.page - 1) * query.per_page
-        chosen = matching[start : start + query.per_page]
+        if not by_updated and not {"updated_since", "updated_until"} & set(query.bounds):
+            # The default listing: the index is already in this order, so slice the page.
+            chosen = self._index.created_page(
+                query.bounds, start, query.per_page, descending=descending
+            )
+        else:
+            candidates = self._index.candidates(query.bounds)
+            matching = [entry for entry in candidates if _matches(entry, query.bounds)]
+            matching.sort(
+                key=lambda entry: (entry.order_time(by_updated), entry.created, entry.seq),
+                reverse=descending,
+            )
+            chosen = matching[start : start + query.per_page]
         return [_render(entry.record, query.expand_person) for entry in chosen]
 
 
@@ -279,7 +275,7 @@ def _parse_query(request: Request) -> _Query:
     )
 
 
-def _matches(entry: _Entry, bounds: Mapping[str, int]) -> bool:
+def _matches(entry: Entry, bounds: Mapping[str, int]) -> bool:
     if "since" in bounds and entry.created < bounds["since"]:
         return False
     if "until" in bounds and entry.created > bounds["until"]:
