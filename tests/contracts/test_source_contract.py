@@ -117,6 +117,7 @@ def test_an_answer_updated_while_paging_is_not_skipped(source_kit: SourceAdapter
     source_kit.hooked.after = move_one_out_of_the_window
     pages = list(_fetch(source_kit.source(page_size=PAGE), T0, T0 + timedelta(hours=1)))
 
+    assert answered[0] >= 2  # the update did happen mid-listing
     assert set(ids) - {ids[1]} <= set(_ids(pages))
 
 
@@ -139,6 +140,7 @@ def test_wrong_credentials_are_an_auth_error_that_hides_them(source_kit: SourceA
         list(_fetch(source_kit.source(credential="wrong-secret-42"), T0, T0))
 
     assert "wrong-secret-42" not in str(raised.value)
+    assert source_kit.sleeps.slept == []  # refused credentials are not retried
 
 
 def test_a_refused_request_is_rejected_not_retried(source_kit: SourceAdapter) -> None:
