@@ -18,7 +18,7 @@ from connectors.crm.hubspot.fake import HubSpotFake
 from connectors.crm.hubspot.fake import app as hubspot_app
 from connectors.crm.hubspot.fake.state import Record
 from connectors.sources.delighted.fake import DelightedFake
-from connectors.sources.delighted.fake import app as delighted_app
+from connectors.sources.delighted.fake import query as delighted_query
 from syncd.sandbox.http import Request
 
 N = 2_000
@@ -67,7 +67,7 @@ def _list(fake: DelightedFake, **params: str) -> list[dict[str, Any]]:
 def test_delighted_lists_a_late_window_without_a_scan(
     delighted: DelightedFake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    examined = _counting(monkeypatch, delighted_app, "_matches")
+    examined = _counting(monkeypatch, delighted_query, "matches")
     since = str(int(_at(N - 30).timestamp()))
 
     page = _list(delighted, since=since, per_page="20", page="2")
@@ -82,7 +82,7 @@ def test_delighted_updated_filter_reads_only_updated_answers(
     for response_id in ("5", "900", "17"):
         delighted.update_response(response_id, comment="later", at=_at(N + 100))
     delighted.update_response("5", comment="again", at=_at(N + 200))
-    examined = _counting(monkeypatch, delighted_app, "_matches")
+    examined = _counting(monkeypatch, delighted_query, "matches")
 
     since = str(int(_at(N).timestamp()))
     page = _list(delighted, updated_since=since, order="asc:updated_at")

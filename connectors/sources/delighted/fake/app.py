@@ -15,20 +15,16 @@ import copy
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
 from connectors.sources.delighted.fake.faults import Fault, FaultyPages
 from connectors.sources.delighted.fake.index import Entry, TimeIndex
+from connectors.sources.delighted.fake.query import BadParam, Query, parse_query, select
 from syncd.sandbox.http import Request, Response
 
 LIST_PATH = "/v1/survey_responses"
-DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 100
-ORDERS = ("asc", "desc", "asc:updated_at", "desc:updated_at")
-_TIME_FILTERS = ("since", "until", "updated_since", "updated_until")
 
 
 def _utc_now() -> datetime:
@@ -43,19 +39,6 @@ def _unix(moment: datetime) -> int:
 def _error(status: int, message: str | None = None, **headers: str) -> Response:
     text = message or HTTPStatus(status).phrase
     return Response(status, {"status": status, "message": text}, dict(headers))
-
-
-class _BadParam(ValueError):
-    """A query parameter Delighted would answer with 422."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Query:
-    per_page: int
-    page: int
-    order: str
-    bounds: Mapping[str, int]
-    expand_person: bool
 
 
 class DelightedFake:
@@ -200,8 +183,8 @@ class DelightedFake:
         if not self._authorised(request.headers.get("authorization")):
             return _error(401, "Invalid API key")
         try:
-            query = _parse_query(request)
-        except _BadParam as exc:
+            query = parse_query(request)
+        except BadParam as exc:
             return _error(422, str(exc))
         if self._fault is None:
             return Response(200, self._page(query))
@@ -220,76 +203,12 @@ class DelightedFake:
             return False
         return decoded == f"{self.api_key}:"
 
-    def _page(self, query: _Query) -> list[dict[str, Any]]:
-        start, descending = (query.page - 1) * query.per_page, query.order.startswith("desc")
-        by_updated = query.order.endswith(":updated_at")
-        if not by_updated and not {"updated_since", "updated_until"} & set(query.bounds):
-            # The default listing: the index is already in this order, so slice the page.
-            chosen = self._index.created_page(
-                query.bounds, start, query.per_page, descending=descending
-            )
-        else:
-            candidates = self._index.candidates(query.bounds)
-            matching = [entry for entry in candidates if _matches(entry, query.bounds)]
-            matching.sort(
-                key=lambda entry: (entry.order_time(by_updated), entry.created, entry.seq),
-                reverse=descending,
-            )
-            chosen = matching[start : start + query.per_page]
-        return [_render(entry.record, query.expand_person) for entry in chosen]
+    def _page(self, query: Query) -> list[dict[str, Any]]:
+        return [_render(entry.record, query.expand_person) for entry in select(self._index, query)]
 
 
 def _format_seconds(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else str(seconds)
-
-
-def _int_param(request: Request, name: str, default: int | None = None) -> int | None:
-    raw = request.param(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise _BadParam(f"{name} must be an integer, got {raw!r}") from None
-
-
-def _positive(request: Request, name: str, default: int) -> int:
-    value = _int_param(request, name, default)
-    if value is None or value < 1:
-        raise _BadParam(f"{name} must be a positive integer")
-    return value
-
-
-def _parse_query(request: Request) -> _Query:
-    order = request.param("order") or "asc"
-    if order not in ORDERS:
-        raise _BadParam(f"order must be one of {', '.join(ORDERS)}")
-    values = {name: _int_param(request, name) for name in _TIME_FILTERS}
-    bounds = {name: value for name, value in values.items() if value is not None}
-    return _Query(
-        per_page=min(_positive(request, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE),
-        page=_positive(request, "page", 1),
-        order=order,
-        bounds=bounds,
-        expand_person="person" in request.query.get("expand[]", []),
-    )
-
-
-def _matches(entry: Entry, bounds: Mapping[str, int]) -> bool:
-    if "since" in bounds and entry.created < bounds["since"]:
-        return False
-    if "until" in bounds and entry.created > bounds["until"]:
-        return False
-    if not ("updated_since" in bounds or "updated_until" in bounds):
-        return True
-    # Pessimistic reading: a never-updated response is invisible to the updated_* filters.
-    if entry.updated is None:
-        return False
-    return (
-        bounds.get("updated_since", entry.updated)
-        <= entry.updated
-        <= bounds.get("updated_until", entry.updated)
-    )
 
 
 def _render(record: dict[str, Any], expand_person: bool) -> dict[str, Any]:
