@@ -7,6 +7,7 @@ HubSpot never imports simple-salesforce, and a typo in ``kind`` is a config erro
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -39,3 +40,21 @@ class Catalog:
             return None
         model: type[BaseModel] = connector_class(role, kind).Settings
         return model
+
+
+#: Each connector's sandbox fake, by role and kind: what ``syncd demo`` and the tests serve.
+FAKES: dict[str, dict[str, str]] = {
+    "source": {"delighted": "connectors.sources.delighted.fake:DelightedFake"},
+    "crm": {"hubspot": "connectors.crm.hubspot.fake:HubSpotFake"},
+}
+
+
+def fake_kinds(role: str) -> tuple[str, ...]:
+    """The kinds of ``role`` that have a sandbox fake."""
+    return tuple(sorted(FAKES[role]))
+
+
+def build_fake(role: str, kind: str, section: Mapping[str, object]) -> Any:
+    """A fake of ``kind`` that accepts the credentials of its config ``section``."""
+    module_name, _, attribute = FAKES[role][kind].partition(":")
+    return getattr(importlib.import_module(module_name), attribute).for_settings(section)

@@ -209,7 +209,7 @@ def sandbox(
     stop = threading.Event()
     _stop_on_signals(stop)  # before the URLs are printed: a reader may stop us right after
     running, served = start_sandbox(settings, source_port=source_port, crm_port=crm_port)
-    world = seed(running.delighted, running.hubspot, now=utcnow())
+    world = seed(running.source, running.crm, now=utcnow())
     typer.echo(f"sandbox up: {len(world.responses)} answers; Ctrl-C to stop")
     for line in running.describe():
         typer.echo(line)

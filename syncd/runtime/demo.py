@@ -1,8 +1,8 @@
 """``syncd demo``: the whole loop against the sandbox, narrated.
 
-Starts the fakes on loopback, seeds a week of answers, runs the daemon's passes on SQLite in the
-demo's own directory, lets the sandbox's CRM users work some tasks, and prints what happened and
-the report.
+Starts the configured connectors' fakes (each found through the registry) on loopback, seeds a
+week of answers, runs the daemon's passes on SQLite in the demo's own directory, lets the
+sandbox's CRM users work some tasks, and prints what happened and the report.
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from connectors.registry import build_fake
 from syncd.clock import utcnow
 from syncd.report import build_report, render_html, render_text
 from syncd.runtime.compose import build_daemon
 from syncd.runtime.daemon import Daemon, PassSummary
 from syncd.runtime.demo_config import port_of
 from syncd.runtime.demo_dir import claim_demo_dir
-from syncd.sandbox.delighted import DelightedFake
+from syncd.sandbox.fakes import CrmFake, SourceFake
 from syncd.sandbox.http import LoopbackServer, serve_on_free_port
-from syncd.sandbox.hubspot import HubSpotFake
 from syncd.sandbox.world import World, add_late_comments, seed, work_tasks
 from syncd.settings import Settings
 from syncd.store import quarantine
@@ -32,8 +32,8 @@ Say = Callable[[str], None]
 class Sandbox:
     """The running fakes, and a note for each requested port that was taken."""
 
-    delighted: DelightedFake
-    hubspot: HubSpotFake
+    source: SourceFake
+    crm: CrmFake
     servers: tuple[LoopbackServer, LoopbackServer]
     notes: tuple[str, ...] = ()
 
@@ -41,8 +41,8 @@ class Sandbox:
         """The URLs served, for the output: where to point a browser or a manual run."""
         source, crm = (server.base_url for server in self.servers)
         return [
-            f"Sandbox survey API (Delighted-compatible): {source}/v1",
-            f"Sandbox CRM (HubSpot-compatible): {crm}",
+            f"Sandbox survey API ({self.source.vendor}-compatible): {source}/v1",
+            f"Sandbox CRM ({self.crm.vendor}-compatible): {crm}",
             *self.notes,
         ]
 
@@ -65,15 +65,14 @@ def start_sandbox(
     taken port falls back to a free one and says so in ``Sandbox.notes``.
     """
     source_name, source = next(iter(settings.sources.items()))
-    source_extra, crm_extra = dict(source.model_extra or {}), dict(settings.crm.model_extra or {})
-    delighted = DelightedFake(str(source_extra["api_key"]))
-    hubspot = HubSpotFake(str(crm_extra["access_token"]))
+    source_fake: SourceFake = build_fake("source", source.kind, source.model_extra or {})
+    crm_fake: CrmFake = build_fake("crm", settings.crm.kind, settings.crm.model_extra or {})
     wanted = (
         0 if any_port else port_of(source) if source_port is None else source_port,
         0 if any_port else port_of(settings.crm) if crm_port is None else crm_port,
     )
-    d_server, d_moved = serve_on_free_port(delighted, wanted[0])
-    h_server, h_moved = serve_on_free_port(hubspot, wanted[1])
+    d_server, d_moved = serve_on_free_port(source_fake, wanted[0])
+    h_server, h_moved = serve_on_free_port(crm_fake, wanted[1])
     notes = tuple(
         f"Port {port} is in use, so the sandbox {what} serves on {server.port} instead"
         for port, moved, what, server in (
@@ -85,7 +84,7 @@ def start_sandbox(
     data = settings.model_dump(mode="json")
     data["sources"][source_name]["base_url"] = f"{d_server.base_url}/v1"
     data["crm"]["base_url"] = h_server.base_url
-    sandbox = Sandbox(delighted, hubspot, (d_server, h_server), notes)
+    sandbox = Sandbox(source_fake, crm_fake, (d_server, h_server), notes)
     return sandbox, Settings.model_validate(data)
 
 
@@ -121,7 +120,7 @@ def _with_data_dir(settings: Settings, home: Path) -> Settings:
 
 
 def _run(settings: Settings, sandbox: Sandbox, home: Path, say: Say, responses: int) -> World:
-    world = seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=responses)
+    world = seed(sandbox.source, sandbox.crm, now=utcnow(), responses=responses)
     say(
         f"Sandbox: {len(world.responses)} survey answers ({len(world.malformed)} malformed, "
         f"{len(world.unknown_emails)} from people the CRM does not know, "
@@ -142,10 +141,10 @@ def _narrate(daemon: Daemon, sandbox: Sandbox, world: World, say: Say) -> None:
     rng = random.Random(11)
     say("\n1. First pass: poll, plan, deliver, track")
     _describe(daemon.run_once(), say)
-    late = add_late_comments(sandbox.delighted, world, rng)
+    late = add_late_comments(sandbox.source, world, rng)
     say(f"\n2. {late} comments arrive later as updates to their answers")
     _describe(daemon.run_once(), say)
-    worked = work_tasks(sandbox.hubspot, rng)
+    worked = work_tasks(sandbox.crm, rng)
     say(
         f"\n3. Sandbox CRM users work their queues: {worked['completed']} tasks completed, "
         f"{worked['in_progress']} started, {worked['reassigned']} handed to a colleague"

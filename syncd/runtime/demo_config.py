@@ -19,14 +19,12 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
+from connectors.registry import fake_kinds
 from syncd.config_overrides import ENV_PREFIX
 from syncd.errors import ConfigError, ConfigProblem
 from syncd.runtime.compose import load
 from syncd.settings import Settings
 
-#: The connector kinds the sandbox has fakes for, by role.
-SANDBOX_SOURCE_KIND = "delighted"
-SANDBOX_CRM_KIND = "hubspot"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -73,20 +71,19 @@ def sandbox_problems(settings: Settings) -> list[ConfigProblem]:
         )
     for name, source in settings.sources.items():
         problems.extend(
-            _connector_problems(f"sources.{name}", source.kind, SANDBOX_SOURCE_KIND, source)
+            _connector_problems(f"sources.{name}", source.kind, fake_kinds("source"), source)
         )
     crm = settings.crm
-    problems.extend(_connector_problems("crm", crm.kind, SANDBOX_CRM_KIND, crm))
+    problems.extend(_connector_problems("crm", crm.kind, fake_kinds("crm"), crm))
     return problems
 
 
 def _connector_problems(
-    where: str, kind: str, sandbox_kind: str, section: BaseModel
+    where: str, kind: str, sandbox_kinds: tuple[str, ...], section: BaseModel
 ) -> Iterator[ConfigProblem]:
-    if kind != sandbox_kind:
-        yield ConfigProblem(
-            f"{where}.kind", f"{kind!r} has no sandbox fake; the demo runs only {sandbox_kind!r}"
-        )
+    if kind not in sandbox_kinds:
+        runs = ", ".join(repr(known) for known in sandbox_kinds)
+        yield ConfigProblem(f"{where}.kind", f"{kind!r} has no sandbox fake; the demo runs {runs}")
     url = _url(section)
     if urlsplit(url).hostname not in LOOPBACK_HOSTS:
         shown = f"{url[:60]!r} is not a sandbox URL" if url else "not set, so the vendor's API"

@@ -1,1 +1,6 @@
-"""Faithful fakes of the vendor APIs on loopback HTTP, for ``syncd demo`` and the tests."""
+"""The vendor-neutral sandbox: the loopback HTTP server the fakes run on, what the core asks of a
+fake (``fakes``), the seeded demo world and the packaged demo config.
+
+Each connector's fake lives beside its connector (``connectors/<role>/<kind>/fake``) and is named
+in ``connectors.registry``; nothing here imports one.
+"""

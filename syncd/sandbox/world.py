@@ -1,6 +1,7 @@
 """A seeded sandbox world: owners in three teams, contacts, and a week of NPS answers.
 
-Deterministic for a given seed, so the demo and the tests see the same world every run.
+Deterministic for a given seed, so the demo and the tests see the same world every run. It talks
+to any source and CRM fake through ``syncd.sandbox.fakes``, so it names no vendor.
 """
 
 from __future__ import annotations
@@ -10,10 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from connectors.crm.hubspot.settings import HubSpotFieldNames
-from connectors.crm.hubspot.setup import task_key_property
-from syncd.sandbox.delighted import DelightedFake
-from syncd.sandbox.hubspot import HubSpotFake
+from syncd.sandbox.fakes import CrmFake, SourceFake
 
 #: The contact property holding the company's customer id; the packaged ``demo.toml`` matches by it.
 CUSTOMER_ID = "customer_id"
@@ -54,8 +52,8 @@ class World:
 
 
 def seed(
-    delighted: DelightedFake,
-    hubspot: HubSpotFake,
+    source: SourceFake,
+    crm: CrmFake,
     *,
     now: datetime,
     responses: int = 300,
@@ -63,31 +61,26 @@ def seed(
 ) -> World:
     rng = random.Random(seed_value)
     world = World()
-    set_up_crm(hubspot)
-    _seed_owners(hubspot, world)
-    hubspot.define_property("contacts", CUSTOMER_ID, unique=True)
+    crm.set_up()
+    _seed_owners(crm, world)
+    crm.define_property("contacts", CUSTOMER_ID, unique=True)
     csms = [oid for oid, team in world.owners.items() if team == "Customer Success"]
     for index in range(responses):
-        _seed_response(delighted, hubspot, world, rng, index, csms, now)
-    _seed_malformed(delighted, world, now)
+        _seed_response(source, crm, world, rng, index, csms, now)
+    _seed_malformed(source, world, now)
     return world
 
 
-def set_up_crm(hubspot: HubSpotFake, task_key: str = HubSpotFieldNames().task_key) -> None:
-    """What ``syncd crm setup`` does to a real portal, which starts without it; idempotent."""
-    hubspot.ensure_property("tasks", task_key_property(task_key))
-
-
-def _seed_owners(hubspot: HubSpotFake, world: World) -> None:
+def _seed_owners(crm: CrmFake, world: World) -> None:
     for team, people in TEAMS.items():
         for handle, first, last in people:
-            owner_id = hubspot.add_owner(f"{handle}@acme.example", first, last, teams=[team])
+            owner_id = crm.add_owner(f"{handle}@acme.example", first, last, teams=[team])
             world.owners[owner_id] = team
 
 
 def _seed_response(
-    delighted: DelightedFake,
-    hubspot: HubSpotFake,
+    source: SourceFake,
+    crm: CrmFake,
     world: World,
     rng: random.Random,
     index: int,
@@ -99,7 +92,7 @@ def _seed_response(
         world.unknown_emails.add(email)  # answered the survey, but is not in the CRM
     else:
         owner = rng.choice(csms) if rng.random() < 0.7 else None
-        world.contacts[email] = hubspot.add_contact(
+        world.contacts[email] = crm.add_contact(
             email, owner_id=owner, firstname=f"C{index}", **{CUSTOMER_ID: _customer_id(index)}
         )
     score = rng.choices(range(11), weights=(2, 1, 1, 2, 2, 3, 4, 8, 10, 14, 12))[0]
@@ -113,7 +106,7 @@ def _seed_response(
         else timedelta(hours=rng.uniform(1, 24 * 7))
     )
     without_email = rng.random() < NO_EMAIL_SHARE
-    response_id = delighted.add_response(
+    response_id = source.add_response(
         email=None if without_email else email,
         score=score,
         comment=comment,
@@ -132,7 +125,7 @@ def _customer_id(index: int) -> str:
     return f"C-{index:04d}"
 
 
-def _seed_malformed(delighted: DelightedFake, world: World, now: datetime) -> None:
+def _seed_malformed(source: SourceFake, world: World, now: datetime) -> None:
     at = now - timedelta(hours=2)
     cases: list[tuple[str | None, object, dict[str, object]]] = [
         ("bad.score@client.example", 14, {}),
@@ -141,32 +134,32 @@ def _seed_malformed(delighted: DelightedFake, world: World, now: datetime) -> No
         ("no.score@client.example", None, {}),
     ]
     for email, score, overrides in cases:
-        response_id = delighted.add_response(
+        response_id = source.add_response(
             email=email, score=score, created_at=at, overrides=overrides
         )
         world.malformed.add(response_id)
 
 
-def add_late_comments(delighted: DelightedFake, world: World, rng: random.Random) -> int:
+def add_late_comments(source: SourceFake, world: World, rng: random.Random) -> int:
     """The comments that arrive minutes after the score, as Delighted sends them."""
     for response_id in world.late_comments:
-        delighted.update_response(response_id, comment=rng.choice(sum(COMMENTS.values(), ())))
+        source.update_response(response_id, comment=rng.choice(sum(COMMENTS.values(), ())))
     return len(world.late_comments)
 
 
-def work_tasks(hubspot: HubSpotFake, rng: random.Random) -> dict[str, int]:
+def work_tasks(crm: CrmFake, rng: random.Random) -> dict[str, int]:
     """Sandbox CRM users work their queues: finish some tasks, start others, hand a few on."""
     counts = {"completed": 0, "in_progress": 0, "reassigned": 0}
-    owner_ids = [owner["id"] for owner in hubspot.owners()]
-    for task in hubspot.tasks():
+    owner_ids = [owner["id"] for owner in crm.owners()]
+    for task in crm.tasks():
         roll = rng.random()
         if roll < 0.55:
-            hubspot.complete_task(task["id"])
+            crm.complete_task(task["id"])
             counts["completed"] += 1
         elif roll < 0.75:
-            hubspot.set_task_status(task["id"], "IN_PROGRESS")
+            crm.start_task(task["id"])
             counts["in_progress"] += 1
         elif roll < 0.8:
-            hubspot.reassign_task(task["id"], rng.choice(owner_ids))
+            crm.reassign_task(task["id"], rng.choice(owner_ids))
             counts["reassigned"] += 1
     return counts

@@ -15,11 +15,11 @@ import pytest
 import respx
 
 from connectors.sources.delighted import DelightedSettings, DelightedSource
+from connectors.sources.delighted.fake import DelightedFake
+from connectors.sources.delighted.fake.faults import Fault
 from syncd.contracts import SurveySource
 from syncd.errors import SourceAuthError, SourceRejected, SourceUnavailable
 from syncd.model import Rejected, SourcePage, SurveyResponse
-from syncd.sandbox.delighted import DelightedFake
-from syncd.sandbox.delighted_faults import Fault
 from syncd.sandbox.http import Handler, LoopbackServer, Request, Response
 
 BASE = "https://delighted.test/v1"
@@ -661,22 +661,6 @@ class _Switch:
         return self.app(request)
 
 
-class _AfterEachRequest(httpx.BaseTransport):
-    """Real HTTP, then ``hook`` once the server has answered (to change data mid-listing)."""
-
-    def __init__(self, hook: Callable[[httpx.Request], None]) -> None:
-        self._inner = httpx.HTTPTransport()
-        self._hook = hook
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self._inner.handle_request(request)
-        self._hook(request)
-        return response
-
-    def close(self) -> None:
-        self._inner.close()
-
-
 @pytest.fixture(scope="module")
 def shared() -> Iterator[tuple[_Switch, LoopbackServer]]:
     switch = _Switch()
@@ -737,57 +721,6 @@ def test_fetch_from_the_fake_is_complete(
     assert _versions(pages) == expected
     assert early in expected
     assert _rejected(pages) == []
-
-
-def test_window_boundaries_are_inclusive_against_the_fake(
-    fake: DelightedFake, live_settings: DelightedSettings, sleeps: Sleeps
-) -> None:
-    at_since = fake.add_response(email="a@example.org", score=9, created_at=T0)
-    at_until = fake.add_response(email="b@example.org", score=9, created_at=T0 + timedelta(hours=1))
-    fake.add_response(email="c@example.org", score=9, created_at=T0 + timedelta(seconds=3601))
-    fake.add_response(email="d@example.org", score=9, created_at=T0 - timedelta(seconds=1))
-    source = _open(live_settings, sleeps)
-    pages = list(source.fetch(T0, T0 + timedelta(hours=1)))
-    assert set(_versions(pages)) == {at_since, at_until}
-
-
-def test_an_update_during_listing_does_not_hide_another_response(
-    fake: DelightedFake, live_settings: DelightedSettings, sleeps: Sleeps
-) -> None:
-    # Created before the window, so only the updated pass can find them.
-    ids = [fake.add_response(email=f"{i}@example.org", score=5, created_at=T0) for i in range(50)]
-    for i, response_id in enumerate(ids):
-        fake.update_response(response_id, at=T0 + timedelta(days=1, seconds=i))
-
-    def update_one_out_of_the_window(request: httpx.Request) -> None:
-        if "updated_since" in request.url.params and len(fake.requests) == 2:
-            fake.update_response(ids[3], comment="now", at=T0 + timedelta(days=30))
-
-    transport = _AfterEachRequest(update_one_out_of_the_window)
-    source = _open(live_settings, sleeps, transport)
-    pages = list(source.fetch(T0 + timedelta(days=1), T0 + timedelta(days=2)))
-    assert set(_versions(pages)) == set(ids)
-
-
-def test_rate_limit_from_the_fake_is_honoured(
-    fake: DelightedFake, live_settings: DelightedSettings, sleeps: Sleeps
-) -> None:
-    fake.add_response(email="a@example.org", score=10, created_at=T0)
-    fake.inject(429, times=2, retry_after=1.5)
-    source = _open(live_settings, sleeps)
-    assert len(_responses(list(source.fetch(T0, T0)))) == 1
-    assert sleeps == [1.5, 1.5]
-
-
-def test_wrong_key_against_the_fake(
-    fake: DelightedFake, live_settings: DelightedSettings, sleeps: Sleeps
-) -> None:
-    settings = live_settings.model_copy(update={"api_key": pydantic.SecretStr("wrong-key")})
-    source = _open(settings, sleeps)
-    with pytest.raises(SourceAuthError) as caught:
-        list(source.fetch(T0, T0))
-    assert "wrong-key" not in str(caught.value)
-    assert len(fake.requests) == 1
 
 
 def test_a_trickled_answer_ends_at_the_request_deadline(

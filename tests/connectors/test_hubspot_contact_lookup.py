@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 from connectors.crm.hubspot import HubSpotCrm, HubSpotSettings
+from connectors.crm.hubspot.fake import HubSpotFake
 from syncd.errors import CrmRejected
 from syncd.model import EMAIL, ContactField
 from syncd.sandbox.http import LoopbackServer
-from syncd.sandbox.hubspot import HubSpotFake
 
 TOKEN = "sandbox-token"
 CUSTOMER_ID = ContactField("customer_id")

@@ -7,12 +7,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from connectors.crm.hubspot.fake import HubSpotFake
+from connectors.sources.delighted.fake import DelightedFake
 from syncd.runtime.compose import load
 from syncd.runtime.demo import Sandbox, start_sandbox
-from syncd.sandbox.world import World, set_up_crm
+from syncd.sandbox.world import World
 from syncd.settings import Settings
 
 DEMO_CONFIG = Path(__file__).parents[2] / "syncd" / "sandbox" / "demo.toml"
+
+
+def hubspot_of(sandbox: Sandbox) -> HubSpotFake:
+    """The demo config's CRM fake, with its HubSpot-only fault injection and inspection."""
+    assert isinstance(sandbox.crm, HubSpotFake)
+    return sandbox.crm
+
+
+def delighted_of(sandbox: Sandbox) -> DelightedFake:
+    """The demo config's survey fake, with its Delighted-only fault injection."""
+    assert isinstance(sandbox.source, DelightedFake)
+    return sandbox.source
 
 
 @contextmanager
@@ -20,7 +34,7 @@ def sandbox_settings(data_dir: Path, **env: str) -> Iterator[tuple[Sandbox, Sett
     """Demo settings with a fresh data dir, the fakes on free ports."""
     settings = load(DEMO_CONFIG, {"SYNCD__DAEMON__DATA_DIR": str(data_dir), **env})
     sandbox, settings = start_sandbox(settings, any_port=True)
-    set_up_crm(sandbox.hubspot)
+    sandbox.crm.set_up()
     try:
         yield sandbox, settings
     finally:
@@ -73,7 +87,7 @@ def expected_task_contacts(world: World) -> dict[str, str]:
 
 def task_counts(sandbox: Sandbox) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for task in sandbox.hubspot.tasks():
+    for task in sandbox.crm.tasks():
         for contact_id in task["contact_ids"]:
             counts[contact_id] = counts.get(contact_id, 0) + 1
     return counts

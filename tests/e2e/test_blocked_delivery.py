@@ -15,7 +15,13 @@ from syncd.runtime.compose import build_daemon
 from syncd.sandbox.world import seed
 from syncd.store.outbox import Status
 from syncd.store.schema import outbox
-from tests.e2e.helpers import expected_task_contacts, sandbox_settings, task_counts, write_config
+from tests.e2e.helpers import (
+    expected_task_contacts,
+    hubspot_of,
+    sandbox_settings,
+    task_counts,
+    write_config,
+)
 
 MISSPELLED = {"SYNCD__CRM__FIELDS__SCORE": "nps_scor"}
 
@@ -38,13 +44,13 @@ def _pending_attempts(engine: Engine) -> int:
 def test_a_misspelled_property_blocks_delivery_once_and_loses_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with sandbox_settings(data, **MISSPELLED) as (sandbox, settings):
-        world = seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=150)
+        world = seed(sandbox.source, sandbox.crm, now=utcnow(), responses=150)
         daemon = build_daemon(settings)
-        before = len(sandbox.hubspot.requests)
+        before = len(hubspot_of(sandbox).requests)
         first = daemon.run_once()
         second = daemon.run_once()
         daemon.close()
-        updates = [p for _, p in sandbox.hubspot.requests[before:] if "batch/update" in p]
+        updates = [p for _, p in hubspot_of(sandbox).requests[before:] if "batch/update" in p]
         assert len(updates) == 2  # one refused batch per pass, never bisected
         for summary in (first, second):
             (error,) = summary.errors
@@ -56,11 +62,11 @@ def test_a_misspelled_property_blocks_delivery_once_and_loses_nothing(tmp_path: 
         assert set(contact_actions) <= {Status.PENDING, Status.QUARANTINED}
         assert contact_actions[Status.PENDING] >= len(world.contacts) - len(world.without_email)
         assert _pending_attempts(daemon.engine) == 0
-        assert sandbox.hubspot.tasks() == []
+        assert hubspot_of(sandbox).tasks() == []
 
     with sandbox_settings(data) as (fixed_sandbox, fixed):
         # The same store against a fresh portal holding the same world, with the name corrected.
-        world = seed(fixed_sandbox.delighted, fixed_sandbox.hubspot, now=utcnow(), responses=150)
+        world = seed(fixed_sandbox.source, fixed_sandbox.crm, now=utcnow(), responses=150)
         daemon = build_daemon(fixed)
         summary = daemon.run_once()
         daemon.close()
@@ -71,7 +77,7 @@ def test_a_misspelled_property_blocks_delivery_once_and_loses_nothing(tmp_path: 
 
 def test_run_once_exits_non_zero_when_delivery_is_blocked(tmp_path: Path) -> None:
     with sandbox_settings(tmp_path / "data") as (sandbox, settings):
-        seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=20)
+        seed(sandbox.source, sandbox.crm, now=utcnow(), responses=20)
         config = write_config(settings, tmp_path / "syncd.toml")
         with config.open("a", encoding="utf-8") as toml:
             toml.write('[crm.fields]\nscore = "nps_scor"\n')
@@ -87,14 +93,14 @@ def test_run_once_exits_non_zero_when_delivery_is_blocked(tmp_path: Path) -> Non
         output = (run.stdout + run.stderr).splitlines()
         blocked = [line for line in output if "nps_scor" in line]
         assert len(blocked) == 1, output
-        assert sandbox.hubspot.tasks() == []
+        assert hubspot_of(sandbox).tasks() == []
 
 
 def test_a_revoked_token_holds_every_action_with_one_error(tmp_path: Path) -> None:
     with sandbox_settings(tmp_path / "data") as (sandbox, settings):
-        world = seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=40)
-        sandbox.hubspot.inject("/crm/", 401, times=1000)  # the portal revoked the app's token
-        before = len(sandbox.hubspot.requests)
+        world = seed(sandbox.source, sandbox.crm, now=utcnow(), responses=40)
+        hubspot_of(sandbox).inject("/crm/", 401, times=1000)  # the portal revoked the app's token
+        before = len(hubspot_of(sandbox).requests)
         daemon = build_daemon(settings)
         summary = daemon.run_once()
         daemon.close()
@@ -105,4 +111,4 @@ def test_a_revoked_token_holds_every_action_with_one_error(tmp_path: Path) -> No
         assert statuses[("sync_contact", Status.PENDING)] == len(world.responses)
         assert _pending_attempts(daemon.engine) == 0
         # owners, one contact lookup, the tracking search: not one call per action
-        assert len(sandbox.hubspot.requests) - before == 3
+        assert len(hubspot_of(sandbox).requests) - before == 3

@@ -10,7 +10,7 @@ from syncd.cli import app
 from syncd.clock import utcnow
 from syncd.runtime.compose import build_daemon, load
 from syncd.sandbox.world import seed
-from tests.e2e.helpers import sandbox_settings, write_config
+from tests.e2e.helpers import hubspot_of, sandbox_settings, write_config
 
 runner = CliRunner()
 
@@ -26,7 +26,7 @@ def _failures(lines: list[str]) -> list[str]:
 
 def test_check_passes_on_a_working_setup_and_names_each_dependency(tmp_path: Path) -> None:
     with sandbox_settings(tmp_path / "data") as (sandbox, settings):
-        seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=5)
+        seed(sandbox.source, sandbox.crm, now=utcnow(), responses=5)
         config = write_config(settings, tmp_path / "syncd.toml")
         code, lines = _check(config)
         assert code == 1 and _failures(lines) == [lines[0]] and "syncd run" in lines[0]
@@ -50,7 +50,7 @@ def test_check_fails_on_a_missing_scope_a_misspelled_property_and_unknown_names(
     tmp_path: Path,
 ) -> None:
     with sandbox_settings(tmp_path / "data") as (sandbox, settings):
-        seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=5)
+        seed(sandbox.source, sandbox.crm, now=utcnow(), responses=5)
         config = write_config(settings, tmp_path / "syncd.toml")
         build_daemon(load(config)).close()
         text = config.read_text(encoding="utf-8").replace("sam@acme.example", "nobody@acme.example")
@@ -60,7 +60,7 @@ def test_check_fails_on_a_missing_scope_a_misspelled_property_and_unknown_names(
             + '[crm.fields]\nscore = "nps_scor"\n',
             encoding="utf-8",
         )
-        sandbox.hubspot.withhold_scope("/objects/tasks/search", "crm.objects.contacts.read")
+        hubspot_of(sandbox).withhold_scope("/objects/tasks/search", "crm.objects.contacts.read")
         code, lines = _check(config)
         failures = "\n".join(_failures(lines))
         assert code == 1

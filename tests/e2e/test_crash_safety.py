@@ -28,7 +28,9 @@ from syncd.sandbox.world import seed
 from syncd.store.outbox import ActionKind, Status
 from syncd.store.schema import loops, outbox
 from tests.e2e.helpers import (
+    delighted_of,
     expected_task_contacts,
+    hubspot_of,
     sandbox_settings,
     task_counts,
     write_config,
@@ -68,7 +70,7 @@ def test_sigkill_mid_run_then_restart_delivers_every_response_exactly_once(
         "SYNCD__DAEMON__INTERVAL_SECONDS": "0.5",
     }
     with sandbox_settings(tmp_path / "data", **env) as (sandbox, settings):
-        world = seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=160)
+        world = seed(sandbox.source, sandbox.crm, now=utcnow(), responses=160)
         _slow_task_creates(sandbox)
         config = write_config(settings, tmp_path / "syncd.toml")
         rng = random.Random(5)
@@ -81,30 +83,30 @@ def test_sigkill_mid_run_then_restart_delivers_every_response_exactly_once(
         # and SIGTERM then stops it cleanly.
         expected = expected_task_contacts(world)
         daemon = _syncd(config)
-        asked = len(sandbox.hubspot.requests)
+        asked = len(hubspot_of(sandbox).requests)
         deadline = time.monotonic() + 90
         # Until every task exists and this process has called the CRM (so it is up and handles
         # SIGTERM: the kills may have left nothing to do).
         while time.monotonic() < deadline and (
-            len(task_counts(sandbox)) < len(expected) or len(sandbox.hubspot.requests) == asked
+            len(task_counts(sandbox)) < len(expected) or len(hubspot_of(sandbox).requests) == asked
         ):
             time.sleep(0.5)
         time.sleep(1.0)  # one more pass: nothing further may be created
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=30) == 0
         assert task_counts(sandbox) == dict.fromkeys(expected, 1)
-        assert len(sandbox.hubspot.tasks()) == len(expected)  # no unlinked strays either
+        assert len(hubspot_of(sandbox).tasks()) == len(expected)  # no unlinked strays either
         for email in {world.responses[rid] for rid in world.responses} & set(world.contacts):
-            contact = sandbox.hubspot.contact_by_email(email)
+            contact = hubspot_of(sandbox).contact_by_email(email)
             assert contact is not None and contact["properties"].get("nps_score")
 
 
 def test_create_with_lost_answers_is_sent_again_not_repeated(tmp_path: Path) -> None:
     with sandbox_settings(tmp_path / "data") as (sandbox, settings):
-        hubspot = sandbox.hubspot
+        hubspot = hubspot_of(sandbox)
         hubspot.add_owner("sam@acme.example", "Sam", "Ortiz", teams=["Support"])
         contact_id = hubspot.add_contact("dana@client.example")
-        sandbox.delighted.add_response(email="dana@client.example", score=2)
+        delighted_of(sandbox).add_response(email="dana@client.example", score=2)
         # HubSpot writes the task each time, then the answer is lost: the first try and its
         # three inline retries, so the outcome stays unknown to the deliver stage.
         hubspot.inject("/tasks/batch/upsert", 500, times=4, after_processing=True)
@@ -150,8 +152,10 @@ def test_slow_commits_leave_exactly_one_task_per_answer(tmp_path: Path) -> None:
         "SYNCD__DELIVERY__BACKOFF_BASE_SECONDS": "0.05",
     }
     with sandbox_settings(tmp_path / "data", **env) as (sandbox, settings):
-        world = seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=60)
-        slow = sandbox.hubspot.slow_commits(0.3, SLOW_COMMIT_SECONDS, paths=("/tasks/",), seed=3)
+        world = seed(sandbox.source, sandbox.crm, now=utcnow(), responses=60)
+        slow = hubspot_of(sandbox).slow_commits(
+            0.3, SLOW_COMMIT_SECONDS, paths=("/tasks/",), seed=3
+        )
         expected = expected_task_contacts(world)
         with closing(build_daemon(settings)) as daemon:
             deadline = time.monotonic() + 120
@@ -162,16 +166,16 @@ def test_slow_commits_leave_exactly_one_task_per_answer(tmp_path: Path) -> None:
             time.sleep(SLOW_COMMIT_SECONDS + 0.5)  # every late write has landed
             assert _open_creates(daemon) == 0 and slow.count > 0
         assert task_counts(sandbox) == dict.fromkeys(expected, 1)
-        assert len(sandbox.hubspot.tasks()) == len(expected)
+        assert len(hubspot_of(sandbox).tasks()) == len(expected)
 
 
 def test_a_lost_store_creates_no_second_task(tmp_path: Path) -> None:
     with sandbox_settings(tmp_path / "data") as (sandbox, settings):
-        world = seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=40)
+        world = seed(sandbox.source, sandbox.crm, now=utcnow(), responses=40)
         expected = expected_task_contacts(world)
         with closing(build_daemon(settings)) as daemon:
             daemon.run_once()
-        first = {task["id"] for task in sandbox.hubspot.tasks()}
+        first = {task["id"] for task in hubspot_of(sandbox).tasks()}
         assert task_counts(sandbox) == dict.fromkeys(expected, 1)
         shutil.rmtree(settings.daemon.data_dir)  # the store is lost; the CRM keeps its tasks
         with closing(build_daemon(settings)) as fresh:
@@ -179,7 +183,7 @@ def test_a_lost_store_creates_no_second_task(tmp_path: Path) -> None:
             with fresh.engine.connect() as conn:
                 linked = set(conn.execute(select(loops.c.task_id)).scalars()) - {None}
         assert task_counts(sandbox) == dict.fromkeys(expected, 1)
-        assert len(sandbox.hubspot.tasks()) == len(expected)
+        assert len(hubspot_of(sandbox).tasks()) == len(expected)
         assert linked == first  # the fresh store found the tasks made before, and tracks them
 
 
@@ -188,10 +192,10 @@ def test_crm_rate_limit_and_outage_delay_but_lose_nothing(tmp_path: Path) -> Non
         sandbox,
         settings,
     ):
-        hubspot = sandbox.hubspot
+        hubspot = hubspot_of(sandbox)
         hubspot.add_owner("sam@acme.example", "Sam", "Ortiz", teams=["Support"])
         contact_id = hubspot.add_contact("dana@client.example")
-        sandbox.delighted.add_response(email="dana@client.example", score=2)
+        delighted_of(sandbox).add_response(email="dana@client.example", score=2)
         hubspot.inject("/contacts/batch/update", 503, times=2)
         hubspot.inject("/tasks/batch/upsert", 429, times=1, retry_after=0.1)
         daemon = build_daemon(settings)

@@ -10,7 +10,13 @@ from syncd.report import build_report
 from syncd.runtime.compose import build_daemon
 from syncd.sandbox.world import add_late_comments, seed, work_tasks
 from syncd.store import quarantine
-from tests.e2e.helpers import expected_task_contacts, sandbox_settings, task_counts
+from tests.e2e.helpers import (
+    delighted_of,
+    expected_task_contacts,
+    hubspot_of,
+    sandbox_settings,
+    task_counts,
+)
 
 RULE_TEAMS = {
     "detractor": "Support",
@@ -23,18 +29,18 @@ def test_every_answer_reaches_its_contact_once_with_a_task_for_the_right_team(
     tmp_path: Path,
 ) -> None:
     with sandbox_settings(tmp_path / "data") as (sandbox, settings):
-        world = seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=120)
+        world = seed(sandbox.source, sandbox.crm, now=utcnow(), responses=120)
         daemon = build_daemon(settings)
         daemon.run_once()
-        add_late_comments(sandbox.delighted, world, random.Random(1))
+        add_late_comments(sandbox.source, world, random.Random(1))
         daemon.run_once()
         daemon.run_once()
         expected = expected_task_contacts(world)
         assert task_counts(sandbox) == dict.fromkeys(expected, 1)
         owner_team = world.owners
-        for task in sandbox.hubspot.tasks():
+        for task in hubspot_of(sandbox).tasks():
             (contact_id,) = task["contact_ids"]
-            contact = sandbox.hubspot.contact_by_email(expected[contact_id])
+            contact = hubspot_of(sandbox).contact_by_email(expected[contact_id])
             assert contact is not None
             props = contact["properties"]
             category = props["nps_category"]
@@ -44,7 +50,7 @@ def test_every_answer_reaches_its_contact_once_with_a_task_for_the_right_team(
                 "HIGH" if category == "detractor" else "MEDIUM" if category == "passive" else "LOW"
             )
         for email in world.unknown_emails:
-            assert sandbox.hubspot.contact_by_email(email) is None  # never created
+            assert hubspot_of(sandbox).contact_by_email(email) is None  # never created
         with daemon.engine.connect() as conn:
             reasons = {(i.response_id, i.reason_code) for i in quarantine.unresolved(conn)}
         unknown_ids = {
@@ -59,7 +65,7 @@ def test_late_comment_updates_contact_and_open_task_without_a_second_task(
     tmp_path: Path,
 ) -> None:
     with sandbox_settings(tmp_path / "data") as (sandbox, settings):
-        hubspot, delighted = sandbox.hubspot, sandbox.delighted
+        hubspot, delighted = hubspot_of(sandbox), delighted_of(sandbox)
         owner = hubspot.add_owner("sam@acme.example", "Sam", "Ortiz", teams=["Support"])
         contact_id = hubspot.add_contact("dana@client.example", owner_id=owner)
         response_id = delighted.add_response(email="dana@client.example", score=4)
@@ -80,10 +86,10 @@ def test_late_comment_updates_contact_and_open_task_without_a_second_task(
 
 def test_loop_closure_is_tracked_from_task_state(tmp_path: Path) -> None:
     with sandbox_settings(tmp_path / "data") as (sandbox, settings):
-        seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=40)
+        seed(sandbox.source, sandbox.crm, now=utcnow(), responses=40)
         daemon = build_daemon(settings)
         daemon.run_once()
-        worked = work_tasks(sandbox.hubspot, random.Random(3))
+        worked = work_tasks(sandbox.crm, random.Random(3))
         summary = daemon.run_once()
         assert summary.track.matched >= worked["completed"]
         with daemon.engine.connect() as conn:

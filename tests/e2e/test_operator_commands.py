@@ -11,7 +11,14 @@ from syncd.cli import app
 from syncd.clock import utcnow
 from syncd.runtime.compose import build_daemon, load
 from syncd.sandbox.world import seed
-from tests.e2e.helpers import expected_task_contacts, sandbox_settings, task_counts, write_config
+from tests.e2e.helpers import (
+    delighted_of,
+    expected_task_contacts,
+    hubspot_of,
+    sandbox_settings,
+    task_counts,
+    write_config,
+)
 
 runner = CliRunner()
 
@@ -23,7 +30,7 @@ def _syncd(*args: str) -> tuple[int, list[str]]:
 
 def test_dead_letters_replayed_after_the_fix_reach_the_crm_exactly_once(tmp_path: Path) -> None:
     with sandbox_settings(tmp_path / "data") as (sandbox, settings):
-        world = seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=12)
+        world = seed(sandbox.source, sandbox.crm, now=utcnow(), responses=12)
         fixed = write_config(settings, tmp_path / "fixed.toml")
         broken = write_config(settings, tmp_path / "broken.toml")
         with broken.open("a", encoding="utf-8") as toml:
@@ -51,14 +58,14 @@ def test_dead_letters_replayed_after_the_fix_reach_the_crm_exactly_once(tmp_path
             assert _syncd("deadletter", "replay", "--all", "-c", str(fixed))[1] == []
         assert task_counts(sandbox) == dict.fromkeys(expected_task_contacts(world), 1)
         for email in world.contacts:
-            contact = sandbox.hubspot.contact_by_email(email)
+            contact = hubspot_of(sandbox).contact_by_email(email)
             assert contact is not None and contact["properties"]["nps_category"]
         assert _syncd("deadletter", "list", "-c", str(fixed))[1] == []
 
 
 def test_quarantine_replay_of_an_unknown_contact_after_it_was_added(tmp_path: Path) -> None:
     with sandbox_settings(tmp_path / "data") as (sandbox, settings):
-        hubspot, delighted = sandbox.hubspot, sandbox.delighted
+        hubspot, delighted = hubspot_of(sandbox), delighted_of(sandbox)
         hubspot.add_owner("sam@acme.example", "Sam", "Ortiz", teams=["Support"])
         delighted.add_response(email="new@client.example", score=3)
         delighted.add_response(email="bad@client.example", score=14)

@@ -14,16 +14,16 @@ from syncd.sandbox.world import seed
 from syncd.settings import RoutingRule, RoutingSettings
 from syncd.store.outbox import Status
 from syncd.store.schema import outbox
-from tests.e2e.helpers import sandbox_settings
+from tests.e2e.helpers import hubspot_of, sandbox_settings
 
 
 def test_creates_wait_for_the_owner_list_on_a_fresh_store(tmp_path: Path) -> None:
     with sandbox_settings(tmp_path / "data") as (sandbox, settings):
-        world = seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=30)
-        sandbox.hubspot.inject("/crm/v3/owners", 403)  # owners unreadable this pass
+        world = seed(sandbox.source, sandbox.crm, now=utcnow(), responses=30)
+        hubspot_of(sandbox).inject("/crm/v3/owners", 403)  # owners unreadable this pass
         daemon = build_daemon(settings)
         first = daemon.run_once()
-        assert sandbox.hubspot.tasks() == []
+        assert hubspot_of(sandbox).tasks() == []
         (error,) = first.errors
         assert "owner list" in error and "task creation" in error
         assert first.deliver.contacts_updated > 0  # everything else still goes out
@@ -40,14 +40,14 @@ def test_creates_wait_for_the_owner_list_on_a_fresh_store(tmp_path: Path) -> Non
         second = daemon.run_once()
         daemon.close()
         assert second.errors == []
-        tasks = sandbox.hubspot.tasks()
+        tasks = hubspot_of(sandbox).tasks()
         assert len(tasks) == second.deliver.tasks_created > 0
         assert all(t["properties"].get("hubspot_owner_id") in world.owners for t in tasks)
 
 
 def test_a_rule_naming_an_unknown_team_is_warned_about_once_per_pass(tmp_path: Path) -> None:
     with sandbox_settings(tmp_path / "data") as (sandbox, settings):
-        seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=30)
+        seed(sandbox.source, sandbox.crm, now=utcnow(), responses=30)
         routing = RoutingSettings(
             rules=(RoutingRule(name="everyone", team="Suport"),),
             fallback_owner="sam@acme.example",

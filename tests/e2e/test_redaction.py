@@ -20,7 +20,7 @@ from syncd.sandbox.http import Handler, LoopbackServer, Request, Response
 from syncd.sandbox.world import seed
 from syncd.settings import Settings
 from syncd.store.schema import outbox
-from tests.e2e.helpers import sandbox_settings
+from tests.e2e.helpers import hubspot_of, sandbox_settings
 
 #: Longer than the cut of HubSpot messages, and placed across it.
 TOKEN = "SECRET-HUB-" + "7f3a9c2e" * 8
@@ -61,8 +61,8 @@ def fragments(text: str) -> list[str]:
 def test_echoed_token_never_reaches_logs_or_outbox(tmp_path: Path) -> None:
     env = {"SYNCD__CRM__ACCESS_TOKEN": TOKEN, "SYNCD__DAEMON__LOG_LEVEL": "debug"}
     with sandbox_settings(tmp_path / "data", **env) as (sandbox, served):
-        seed(sandbox.delighted, sandbox.hubspot, now=utcnow(), responses=20)
-        with LoopbackServer(echoing(sandbox.hubspot)) as echo:
+        seed(sandbox.source, sandbox.crm, now=utcnow(), responses=20)
+        with LoopbackServer(echoing(hubspot_of(sandbox))) as echo:
             data = served.model_dump(mode="json")
             data["crm"]["base_url"] = echo.base_url
             settings = Settings.model_validate(data)

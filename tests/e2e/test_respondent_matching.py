@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from syncd.runtime.compose import build_daemon
-from tests.e2e.helpers import sandbox_settings
+from tests.e2e.helpers import delighted_of, hubspot_of, sandbox_settings
 
 MATCH_BY = '["email", "external_id:customer_id"]'
 
@@ -13,7 +13,7 @@ MATCH_BY = '["email", "external_id:customer_id"]'
 def test_answer_without_email_reaches_its_contact_by_customer_id_once(tmp_path: Path) -> None:
     env = {"SYNCD__CRM__MATCH_CONTACTS_BY": MATCH_BY}
     with sandbox_settings(tmp_path / "data", **env) as (sandbox, settings):
-        hubspot, delighted = sandbox.hubspot, sandbox.delighted
+        hubspot, delighted = hubspot_of(sandbox), delighted_of(sandbox)
         hubspot.define_property("contacts", "customer_id", unique=True)
         owner = hubspot.add_owner("sam@acme.example", "Sam", "Ortiz", teams=["Support"])
         decoy = hubspot.add_contact("someone@client.example", customer_id="C-1")

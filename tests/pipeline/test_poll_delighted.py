@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from connectors.sources.delighted import DelightedSettings, DelightedSource
+from connectors.sources.delighted.fake import DelightedFake
 from syncd.pipeline.poll import PollResult, poll_source
-from syncd.sandbox.delighted import DelightedFake
 from syncd.sandbox.http import LoopbackServer
 from syncd.settings import SourceSettings
 from syncd.store import quarantine

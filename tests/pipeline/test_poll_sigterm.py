@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from connectors.sources.delighted.fake import DelightedFake
+from connectors.sources.delighted.fake.faults import Fault
 from syncd.clock import utcnow
-from syncd.sandbox.delighted import DelightedFake
-from syncd.sandbox.delighted_faults import Fault
-from tests.e2e.helpers import sandbox_settings, write_config
+from tests.e2e.helpers import delighted_of, sandbox_settings, write_config
 
 #: Seconds a stopped daemon may take to finish its pass, release its claims and exit.
 GRACE = 15
@@ -36,12 +36,12 @@ def _wait_for_requests(fake: DelightedFake, count: int, daemon: subprocess.Popen
 def test_sigterm_ends_the_daemon_whatever_the_listing_does(tmp_path: Path, fault: Fault) -> None:
     with sandbox_settings(tmp_path / "data") as (sandbox, settings):
         for days in (13, 6, 0):  # something in every window, so every page takes its time
-            sandbox.delighted.add_response(
+            delighted_of(sandbox).add_response(
                 email=f"dana{days}@client.example",
                 score=3,
                 created_at=utcnow() - timedelta(days=days, hours=1),
             )
-        sandbox.delighted.misbehave(fault)
+        delighted_of(sandbox).misbehave(fault)
         config = write_config(settings, tmp_path / "syncd.toml")
         with (tmp_path / "daemon.log").open("wb") as log:
             daemon = subprocess.Popen(
@@ -51,7 +51,7 @@ def test_sigterm_ends_the_daemon_whatever_the_listing_does(tmp_path: Path, fault
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
             try:
-                _wait_for_requests(sandbox.delighted, REQUESTS_SEEN[fault], daemon)
+                _wait_for_requests(delighted_of(sandbox), REQUESTS_SEEN[fault], daemon)
                 time.sleep(0.5)  # inside the pass: paging, or mid-way through a trickled body
                 daemon.send_signal(signal.SIGTERM)
                 assert daemon.wait(timeout=GRACE) == 0

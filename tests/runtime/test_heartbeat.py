@@ -16,7 +16,7 @@ from syncd.sandbox.http import Request, Response
 from syncd.store import outbox
 from syncd.store.outbox import ActionKind, Status
 from syncd.store.schema import outbox as outbox_table
-from tests.e2e.helpers import sandbox_settings
+from tests.e2e.helpers import delighted_of, hubspot_of, sandbox_settings
 
 STALL_SECONDS = 3.0
 
@@ -46,9 +46,9 @@ def test_claims_are_renewed_while_a_batch_is_stalled(tmp_path: Path) -> None:
         sandbox,
         settings,
     ):
-        sandbox.hubspot.add_owner("sam@acme.example", "Sam", "Ortiz", teams=["Support"])
-        contact_id = sandbox.hubspot.add_contact("dana@client.example")
-        sandbox.delighted.add_response(email="dana@client.example", score=2)
+        hubspot_of(sandbox).add_owner("sam@acme.example", "Sam", "Ortiz", teams=["Support"])
+        contact_id = hubspot_of(sandbox).add_contact("dana@client.example")
+        delighted_of(sandbox).add_response(email="dana@client.example", score=2)
         _stall_task_creates(sandbox)
         daemon = build_daemon(settings)
         summaries: list[PassSummary] = []
@@ -66,4 +66,4 @@ def test_claims_are_renewed_while_a_batch_is_stalled(tmp_path: Path) -> None:
         daemon.close()
         assert taken == []
         assert summaries[0].deliver.tasks_created == 1
-        assert len(sandbox.hubspot.tasks_for_contact(contact_id)) == 1
+        assert len(hubspot_of(sandbox).tasks_for_contact(contact_id)) == 1

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from syncd.sandbox.delighted import DelightedFake
-from syncd.sandbox.delighted_faults import Fault
+from connectors.sources.delighted.fake import DelightedFake
+from connectors.sources.delighted.fake.faults import Fault
 from syncd.sandbox.http import Handler, LoopbackServer, Request, Response
 
 KEY = "fake-key"

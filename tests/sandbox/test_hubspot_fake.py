@@ -50,8 +50,8 @@ from hubspot.crm.owners.exceptions import UnauthorizedException as OwnersUnautho
 from hubspot.crm.properties import PropertyCreate, PropertyGroupCreate
 from hubspot.crm.properties.exceptions import ApiException as PropertiesApiException
 
+from connectors.crm.hubspot.fake import HubSpotFake
 from syncd.sandbox.http import LoopbackServer, Request, Response
-from syncd.sandbox.hubspot import HubSpotFake
 
 TOKEN = "sandbox-token"
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

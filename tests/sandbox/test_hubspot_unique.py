@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from connectors.crm.hubspot.fake import HubSpotFake
 from syncd.sandbox.http import LoopbackServer
-from syncd.sandbox.hubspot import HubSpotFake
 
 TOKEN = "sandbox-token"
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}

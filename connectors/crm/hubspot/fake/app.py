@@ -8,23 +8,26 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from syncd.sandbox.http import Request, Response
-from syncd.sandbox.hubspot import limits, payload
-from syncd.sandbox.hubspot.directory import new_property
-from syncd.sandbox.hubspot.errors import (
+from connectors.crm.hubspot.fake import payload
+from connectors.crm.hubspot.fake.controls import FaultControls
+from connectors.crm.hubspot.fake.directory import new_property
+from connectors.crm.hubspot.fake.errors import (
     HubSpotError,
-    correlation_id,
+    correlation_headers,
     error_body,
     missing_scopes,
     rate_limit_body,
     unauthorized,
 )
-from syncd.sandbox.hubspot.limits import SECONDLY, TEN_SECONDLY, Fault, Faults, RollingWindow
-from syncd.sandbox.hubspot.routes import Route, resolve
-from syncd.sandbox.hubspot.schema import CONTACTS, TASK_STATUSES, TASKS, PropertyDef
-from syncd.sandbox.hubspot.state import COMPLETED, Record, Store
-from syncd.sandbox.hubspot.timefmt import utc_now
-from syncd.sandbox.hubspot.values import check_properties
+from connectors.crm.hubspot.fake.limits import SECONDLY, TEN_SECONDLY, Faults, RollingWindow
+from connectors.crm.hubspot.fake.routes import Route, resolve
+from connectors.crm.hubspot.fake.schema import CONTACTS, TASK_STATUSES, TASKS, PropertyDef
+from connectors.crm.hubspot.fake.state import COMPLETED, Record, Store
+from connectors.crm.hubspot.fake.timefmt import utc_now
+from connectors.crm.hubspot.fake.values import check_properties
+from connectors.crm.hubspot.settings import HubSpotFieldNames
+from connectors.crm.hubspot.setup import task_key_property
+from syncd.sandbox.http import Request, Response
 
 _NO_TOKEN = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can "
@@ -32,12 +35,14 @@ _NO_TOKEN = (
 )
 
 
-class HubSpotFake:
+class HubSpotFake(FaultControls):
     """A stateful fake of the HubSpot CRM API, to serve with ``LoopbackServer(fake)``.
 
     ``clock`` stamps records and ages the search index (``search_lag_seconds``); rate limits run
     on real time. Every request is served under one lock, so the threaded server is safe.
     """
+
+    vendor = "HubSpot"
 
     def __init__(
         self,
@@ -68,7 +73,7 @@ class HubSpotFake:
             try:
                 return self._serve(request)
             except HubSpotError as error:
-                return Response(error.status, error.body, _correlation(error.body))
+                return Response(error.status, error.body, correlation_headers(error.body))
 
     def _serve(self, request: Request) -> Response:
         self._authenticate(request)
@@ -106,7 +111,7 @@ class HubSpotFake:
             return Response(500, error_body(f"internal error (fake crashed: {exc!r})"))
 
     def _headers(self, route: Route, response: Response) -> Response:
-        response.headers |= _correlation(response.body)
+        response.headers |= correlation_headers(response.body)
         if not route.search:  # HubSpot sends no rate-limit headers on search responses
             response.headers |= {
                 "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
@@ -115,7 +120,16 @@ class HubSpotFake:
             }
         return response
 
+    @classmethod
+    def for_settings(cls, section: Mapping[str, object]) -> HubSpotFake:
+        """A fake that accepts the ``access_token`` of a ``[crm]`` section."""
+        return cls(str(section["access_token"]))
+
     # seeding
+
+    def set_up(self, task_key: str = HubSpotFieldNames().task_key) -> None:
+        """What ``syncd crm setup`` does to a real portal, which starts without it; idempotent."""
+        self.ensure_property("tasks", task_key_property(task_key))
 
     def add_owner(
         self,
@@ -185,17 +199,21 @@ class HubSpotFake:
 
     def tasks(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [
-                {
-                    "id": t.id,
-                    "properties": dict(t.properties),
-                    "contact_ids": self._store.contacts_of(t.id),
-                }
-                for t in self._store.records(TASKS)
-            ]
+            return [self._task_json(task) for task in self._store.records(TASKS)]
+
+    def _task_json(self, task: Record) -> dict[str, Any]:
+        return {
+            "id": task.id,
+            "properties": dict(task.properties),
+            "contact_ids": self._store.contacts_of(task.id),
+        }
 
     def tasks_for_contact(self, contact_id: str) -> list[dict[str, Any]]:
-        return [task for task in self.tasks() if contact_id in task["contact_ids"]]
+        with self._lock:
+            found = (
+                self._store.get(TASKS, task_id) for task_id in self._store.tasks_of(contact_id)
+            )
+            return [self._task_json(task) for task in found if task is not None]
 
     def owners(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -213,6 +231,9 @@ class HubSpotFake:
     def complete_task(self, task_id: str, *, at: datetime | None = None) -> None:
         self.set_task_status(task_id, COMPLETED, at=at)
 
+    def start_task(self, task_id: str) -> None:
+        self.set_task_status(task_id, "IN_PROGRESS")
+
     def reassign_task(self, task_id: str, owner_id: str, *, at: datetime | None = None) -> None:
         with self._lock:
             if owner_id not in self._store.owners:
@@ -224,62 +245,3 @@ class HubSpotFake:
         if task is None:
             raise KeyError(f"no task with id {task_id!r}")
         return task
-
-    # fault injection
-
-    def withhold_scope(self, path_contains: str, scope: str) -> None:
-        """Answer 403 ``MISSING_SCOPES`` naming ``scope`` for every request whose path contains
-        ``path_contains``, until ``grant_scope``: the private app was set up without it."""
-        with self._lock:
-            self._withheld[path_contains] = scope
-
-    def grant_scope(self, path_contains: str) -> None:
-        with self._lock:
-            self._withheld.pop(path_contains, None)
-
-    def inject(
-        self,
-        path_contains: str,
-        status: int,
-        *,
-        times: int = 1,
-        after_processing: bool = False,
-        retry_after: float | None = None,
-        drop: bool = False,
-    ) -> None:
-        """Fail the next ``times`` requests whose path contains ``path_contains`` with ``status``.
-
-        429 answers with HubSpot's rate-limit body (policy SECONDLY on search paths, else
-        TEN_SECONDLY_ROLLING). ``after_processing=True`` does the work first and then answers
-        with the failure, or drops the connection if ``drop`` — the outcome-unknown case.
-        """
-        with self._lock:
-            self._faults.arm(
-                Fault(path_contains, status, times, after_processing, retry_after, drop)
-            )
-
-    def slow_commits(
-        self,
-        probability: float,
-        delay_seconds: float,
-        *,
-        paths: Sequence[str] = ("/batch/",),
-        seed: int = 0,
-    ) -> limits.SlowCommits:
-        """Hold writes (non-GET requests on ``paths``) for ``delay_seconds`` before processing.
-
-        Beyond the client's timeout, the client sees an unknown outcome and the write lands
-        later anyway. The returned fault's ``count`` says how many writes it held.
-        """
-        with self._lock:
-            self._faults.slow = limits.SlowCommits(probability, delay_seconds, paths, seed)
-            return self._faults.slow
-
-    def treat_upserts_as_creates(self, enabled: bool = True) -> None:
-        """Test-only: batch upsert ignores ``idProperty`` and always creates (a plain create)."""
-        self._store.upserts_create_always = enabled  # read under the lock, by every upsert
-
-
-def _correlation(body: object) -> dict[str, str]:
-    found = body.get("correlationId") if isinstance(body, dict) else None
-    return {"X-HubSpot-Correlation-Id": str(found or correlation_id())}

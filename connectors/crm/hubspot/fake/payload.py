@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from connectors.crm.hubspot.fake.errors import bad_request
+from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS
 from syncd.sandbox.http import Request
-from syncd.sandbox.hubspot.errors import bad_request
-from syncd.sandbox.hubspot.schema import CONTACTS, TASKS
 
 MAX_BATCH = 100
 _OBJECT_TYPES = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from syncd.sandbox.hubspot.errors import Body
+from connectors.crm.hubspot.fake.errors import Body
 
 CONTACTS = "contacts"
 TASKS = "tasks"

@@ -133,3 +133,9 @@ def missing_scopes(scope: str) -> HubSpotError:
             links={"scopes": "https://developers.hubspot.com/scopes"},
         ),
     )
+
+
+def correlation_headers(body: object) -> dict[str, str]:
+    """The correlation id header HubSpot sends with an error: the body's, or a fresh one."""
+    found = body.get("correlationId") if isinstance(body, dict) else None
+    return {"X-HubSpot-Correlation-Id": str(found or correlation_id())}

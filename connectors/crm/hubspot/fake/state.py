@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import math
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from syncd.sandbox.hubspot.errors import Body
-from syncd.sandbox.hubspot.schema import CONTACTS, TASKS, Schema
-from syncd.sandbox.hubspot.timefmt import as_utc, iso
-from syncd.sandbox.hubspot.unique import UniqueIndex
+from connectors.crm.hubspot.fake.errors import Body
+from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS, Schema
+from connectors.crm.hubspot.fake.timefmt import as_utc, epoch_ms, iso
+from connectors.crm.hubspot.fake.unique import UniqueIndex
 
 CREATED = {CONTACTS: "createdate", TASKS: "hs_createdate"}
 MODIFIED = {CONTACTS: "lastmodifieddate", TASKS: "hs_lastmodifieddate"}
@@ -30,6 +32,8 @@ class Record:
     object_type: str
     properties: dict[str, str]
     versions: list[tuple[datetime, dict[str, str]]] = field(default_factory=list)
+    #: The latest change time ever applied (epoch ms); a back-dated change does not lower it.
+    latest_ms: int | None = None
 
     def indexed(self, cutoff: datetime) -> dict[str, str] | None:
         # Append order, not time order: a change back-dated with ``at=`` is still the newest.
@@ -85,6 +89,9 @@ class Store:
         self.unique = UniqueIndex()
         self._links: dict[str, list[str]] = {}  # task id -> contact ids
         self._linked: dict[str, list[str]] = {}  # contact id -> task ids
+        #: (latest change ms, id) per object type, sorted: search reads only records changed
+        #: since a lower bound instead of scanning the portal.
+        self._by_change: dict[str, list[tuple[int, int]]] = {CONTACTS: [], TASKS: []}
         #: Test-only: make upserts ignore ``idProperty`` and create every time (a plain create).
         self.upserts_create_always = False
         self.owners: dict[str, Owner] = {}
@@ -130,6 +137,16 @@ class Store:
         record.properties[MODIFIED[record.object_type]] = iso(moment)
         record.versions.append((moment, dict(record.properties)))
         self._prune(record)
+        self._refile(record, epoch_ms(moment))
+
+    def _refile(self, record: Record, changed_ms: int) -> None:
+        if record.latest_ms is not None and record.latest_ms >= changed_ms:
+            return
+        keys = self._by_change[record.object_type]
+        if record.latest_ms is not None:
+            del keys[bisect_left(keys, (record.latest_ms, int(record.id)))]
+        record.latest_ms = changed_ms
+        insort(keys, (changed_ms, int(record.id)))
 
     def _prune(self, record: Record) -> None:
         # Keep the newest version the index already serves, and everything after it.
@@ -152,13 +169,26 @@ class Store:
         record_id = self.unique.find(object_type, name, value)
         return None if record_id is None else self.get(object_type, record_id)
 
-    def indexed(self, object_type: str) -> Iterator[tuple[str, dict[str, str]]]:
-        """What search sees now: each record as of ``search_lag_seconds`` ago, if it existed."""
+    def indexed(
+        self, object_type: str, changed_since_ms: float | None = None
+    ) -> Iterator[tuple[str, dict[str, str]]]:
+        """What search sees now: each record as of ``search_lag_seconds`` ago, if it existed.
+
+        ``changed_since_ms`` skips records whose every change is older: none of their versions
+        can carry a modification date at or after it.
+        """
         cutoff = self.now() - self._lag
-        for record in self.records(object_type):
+        for record in self._changed_since(object_type, changed_since_ms):
             snapshot = record.indexed(cutoff)
             if snapshot is not None:
                 yield record.id, snapshot
+
+    def _changed_since(self, object_type: str, since_ms: float | None) -> list[Record]:
+        if since_ms is None:
+            return self.records(object_type)
+        keys = self._by_change[object_type]
+        start = bisect_left(keys, (math.ceil(since_ms), 0))
+        return [self._records[object_type][str(record_id)] for _, record_id in keys[start:]]
 
     # associations (task -> contact is type 204, contact -> task is 203)
 

@@ -10,10 +10,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from connectors.crm.hubspot.fake import directory, links, objects, search, upsert
+from connectors.crm.hubspot.fake.errors import HubSpotError, error_body, not_found
+from connectors.crm.hubspot.fake.state import Store
 from syncd.sandbox.http import Request, Response
-from syncd.sandbox.hubspot import directory, links, objects, search, upsert
-from syncd.sandbox.hubspot.errors import HubSpotError, error_body, not_found
-from syncd.sandbox.hubspot.state import Store
 
 Handler = Callable[[Store, Request, Mapping[str, str]], Response]
 _OBJECT_TYPE = "contacts|contact|0-1|tasks|task|0-27"

@@ -13,20 +13,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from syncd.sandbox.http import Request, Response
-from syncd.sandbox.hubspot import payload
-from syncd.sandbox.hubspot.errors import (
+from connectors.crm.hubspot.fake import payload
+from connectors.crm.hubspot.fake.errors import (
     Body,
     PropertyProblem,
     bad_request,
     invalid_properties,
     not_found,
 )
-from syncd.sandbox.hubspot.schema import CONTACTS, TASKS
-from syncd.sandbox.hubspot.state import Record, Store
-from syncd.sandbox.hubspot.timefmt import iso
-from syncd.sandbox.hubspot.values import check_properties
-from syncd.sandbox.hubspot.views import ALWAYS, batch_response, render, with_history
+from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS
+from connectors.crm.hubspot.fake.state import Record, Store
+from connectors.crm.hubspot.fake.timefmt import iso
+from connectors.crm.hubspot.fake.values import check_properties
+from connectors.crm.hubspot.fake.views import ALWAYS, batch_response, render, with_history
+from syncd.sandbox.http import Request, Response
 
 TASK_TO_CONTACT = 204
 

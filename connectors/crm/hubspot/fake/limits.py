@@ -12,8 +12,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from connectors.crm.hubspot.fake.errors import fault_body
 from syncd.sandbox.http import Response
-from syncd.sandbox.hubspot.errors import fault_body
 
 TEN_SECONDLY = "TEN_SECONDLY_ROLLING"
 SECONDLY = "SECONDLY"

@@ -21,15 +21,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from connectors.crm.hubspot.fake import payload
+from connectors.crm.hubspot.fake.errors import Body, PropertyProblem, bad_request
+from connectors.crm.hubspot.fake.objects import raise_problems, reject_duplicates
+from connectors.crm.hubspot.fake.schema import TASKS
+from connectors.crm.hubspot.fake.state import Store
+from connectors.crm.hubspot.fake.timefmt import iso
+from connectors.crm.hubspot.fake.values import check_properties
+from connectors.crm.hubspot.fake.views import ALWAYS, render
 from syncd.sandbox.http import Request, Response
-from syncd.sandbox.hubspot import payload
-from syncd.sandbox.hubspot.errors import Body, PropertyProblem, bad_request
-from syncd.sandbox.hubspot.objects import raise_problems, reject_duplicates
-from syncd.sandbox.hubspot.schema import TASKS
-from syncd.sandbox.hubspot.state import Store
-from syncd.sandbox.hubspot.timefmt import iso
-from syncd.sandbox.hubspot.values import check_properties
-from syncd.sandbox.hubspot.views import ALWAYS, render
 
 
 @dataclass(frozen=True, slots=True)

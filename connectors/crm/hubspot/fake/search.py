@@ -9,18 +9,29 @@ NOT_CONTAINS_TOKEN and NOT_HAS_PROPERTY. Search sees the index, which lags the r
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from connectors.crm.hubspot.fake import payload
+from connectors.crm.hubspot.fake.errors import bad_request
+from connectors.crm.hubspot.fake.filters import (
+    MATCHERS,
+    NO_VALUE,
+    ONE_VALUE,
+    TOKEN,
+    Filter,
+    Key,
+    Sort,
+    changed_since,
+    key,
+    matches,
+    order,
+)
+from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS, PropertyDef, Schema
+from connectors.crm.hubspot.fake.state import MODIFIED, Store
+from connectors.crm.hubspot.fake.views import page, render
 from syncd.sandbox.http import Request, Response
-from syncd.sandbox.hubspot import payload
-from syncd.sandbox.hubspot.errors import bad_request
-from syncd.sandbox.hubspot.schema import CONTACTS, TASKS, PropertyDef, Schema
-from syncd.sandbox.hubspot.state import Store
-from syncd.sandbox.hubspot.timefmt import epoch_ms, parse_instant
-from syncd.sandbox.hubspot.views import page, render
 
 MAX_LIMIT, DEFAULT_LIMIT, MAX_RESULTS = 200, 10, 10_000
 MAX_GROUPS, MAX_GROUP_FILTERS, MAX_FILTERS = 5, 6, 18
@@ -29,62 +40,6 @@ _TEXT_FIELDS = {
     CONTACTS: ("email", "firstname", "lastname", "company"),
     TASKS: ("hs_task_subject", "hs_task_body"),
 }
-
-#: (number, text): numbers compare on the first part, text on the second, so one type fits all.
-Key = tuple[float, str]
-Hit = tuple[str, dict[str, str]]
-
-
-@dataclass(frozen=True, slots=True)
-class Filter:
-    prop: PropertyDef
-    operator: str
-    value: Key
-    values: tuple[Key, ...]
-    high: Key
-
-
-@dataclass(frozen=True, slots=True)
-class Sort:
-    prop: PropertyDef
-    descending: bool
-
-
-def key(prop: PropertyDef, raw: str) -> Key | None:
-    if prop.type in ("datetime", "date"):
-        moment = parse_instant(raw)
-        return None if moment is None else (float(epoch_ms(moment)), "")
-    if prop.type == "number":
-        try:
-            return (float(raw), "")
-        except ValueError:
-            return None
-    return (0.0, raw.lower())
-
-
-def _contains_token(value: Key, wanted: Key) -> bool:
-    # Only ``*`` is a wildcard; HubSpot tokenises on whitespace (``*@example.com`` matches emails).
-    pattern = re.compile(".*".join(re.escape(part) for part in wanted[1].split("*")))
-    return any(pattern.fullmatch(token) for token in [*value[1].split(), value[1]])
-
-
-_MATCHERS: dict[str, Callable[[Key, Filter], bool]] = {
-    "EQ": lambda v, f: v == f.value,
-    "NEQ": lambda v, f: v != f.value,
-    "LT": lambda v, f: v < f.value,
-    "LTE": lambda v, f: v <= f.value,
-    "GT": lambda v, f: v > f.value,
-    "GTE": lambda v, f: v >= f.value,
-    "BETWEEN": lambda v, f: f.value <= v <= f.high,
-    "IN": lambda v, f: v in f.values,
-    "NOT_IN": lambda v, f: v not in f.values,
-    "CONTAINS_TOKEN": lambda v, f: _contains_token(v, f.value),
-    "NOT_CONTAINS_TOKEN": lambda v, f: not _contains_token(v, f.value),
-}
-_WHEN_UNSET = frozenset({"NEQ", "NOT_IN", "NOT_CONTAINS_TOKEN", "NOT_HAS_PROPERTY"})
-_ONE_VALUE = frozenset({"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN"})
-_TOKEN = frozenset({"CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"})
-_NO_VALUE: Key = (0.0, "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +54,15 @@ class Query:
     after: int
 
     def selects(self, kind: str, props: Mapping[str, str]) -> bool:
-        return _matches(self.groups, props) and _has_text(kind, props, self.text)
+        return matches(self.groups, props) and _has_text(kind, props, self.text)
 
 
 def search(store: Store, request: Request, params: Mapping[str, str]) -> Response:
     kind = payload.object_type(params["type"])
     query = _parse(store.schema, kind, payload.read_body(request))
-    ordered = _order(
-        [hit for hit in store.indexed(kind) if query.selects(kind, hit[1])], query.sort
+    since = changed_since(query.groups, MODIFIED[kind])
+    ordered = order(
+        [hit for hit in store.indexed(kind, since) if query.selects(kind, hit[1])], query.sort
     )
     window = ordered[query.after : min(query.after + query.limit, MAX_RESULTS)]
     results = [render(store.schema, kind, rid, props, query.properties) for rid, props in window]
@@ -155,14 +111,14 @@ def _filter(schema: Schema, kind: str, raw: Any) -> Filter:
         raise bad_request("Invalid input JSON: a filter must be an object")
     prop = _property(schema, kind, raw.get("propertyName"))
     operator = raw.get("operator")
-    if operator not in _MATCHERS and operator not in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
+    if operator not in MATCHERS and operator not in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
         raise bad_request(f"Unknown filter operator {operator!r}")
-    value = _NO_VALUE
-    if operator in _TOKEN:  # a text pattern, whatever the property's type
+    value = NO_VALUE
+    if operator in TOKEN:  # a text pattern, whatever the property's type
         value = (0.0, str(raw.get("value") or "").lower())
-    elif operator in _ONE_VALUE:
+    elif operator in ONE_VALUE:
         value = _value(prop, raw.get("value"))
-    high = _value(prop, raw.get("highValue")) if operator == "BETWEEN" else _NO_VALUE
+    high = _value(prop, raw.get("highValue")) if operator == "BETWEEN" else NO_VALUE
     values = _values(prop, str(operator), raw.get("values"))
     return Filter(prop, str(operator), value, values, high)
 
@@ -207,36 +163,6 @@ def _sort(schema: Schema, kind: str, raw: object) -> Sort | None:
     raise bad_request(f"Invalid sort rule {rule!r}")
 
 
-def _matches(groups: list[list[Filter]], props: Mapping[str, str]) -> bool:
-    return not groups or any(all(_match(f, props) for f in group) for group in groups)
-
-
-def _match(f: Filter, props: Mapping[str, str]) -> bool:
-    raw = props.get(f.prop.name)
-    if f.operator in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
-        return (raw is not None) == (f.operator == "HAS_PROPERTY")
-    if raw is None:
-        return f.operator in _WHEN_UNSET
-    value = (0.0, raw.lower()) if f.operator.endswith("CONTAINS_TOKEN") else key(f.prop, raw)
-    return value is not None and _MATCHERS[f.operator](value, f)
-
-
 def _has_text(kind: str, props: Mapping[str, str], text: str) -> bool:
     fields = _TEXT_FIELDS[kind]
     return not text or any(text in props.get(name, "").lower() for name in fields)
-
-
-def _order(hits: list[Hit], sort: Sort | None) -> list[Hit]:
-    """Sort by the rule (unset values last), ties and no rule by record id ascending."""
-    hits = sorted(hits, key=lambda hit: int(hit[0]))
-    if sort is None:
-        return hits
-    keyed = [(_sort_key(sort, hit[1]), hit) for hit in hits]
-    present = [(k, hit) for k, hit in keyed if k is not None]
-    present.sort(key=lambda pair: pair[0], reverse=sort.descending)  # stable: ties keep id order
-    return [hit for _, hit in present] + [hit for k, hit in keyed if k is None]
-
-
-def _sort_key(sort: Sort, props: Mapping[str, str]) -> Key | None:
-    raw = props.get(sort.prop.name)
-    return None if raw is None else key(sort.prop, raw)

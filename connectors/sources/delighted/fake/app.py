@@ -15,19 +15,16 @@ import copy
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
-from syncd.sandbox.delighted_faults import Fault, FaultyPages
+from connectors.sources.delighted.fake.faults import Fault, FaultyPages
+from connectors.sources.delighted.fake.index import Entry, TimeIndex
+from connectors.sources.delighted.fake.query import BadParam, Query, parse_query, select
 from syncd.sandbox.http import Request, Response
 
 LIST_PATH = "/v1/survey_responses"
-DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 100
-ORDERS = ("asc", "desc", "asc:updated_at", "desc:updated_at")
-_TIME_FILTERS = ("since", "until", "updated_since", "updated_until")
 
 
 def _utc_now() -> datetime:
@@ -44,37 +41,6 @@ def _error(status: int, message: str | None = None, **headers: str) -> Response:
     return Response(status, {"status": status, "message": text}, dict(headers))
 
 
-class _BadParam(ValueError):
-    """A query parameter Delighted would answer with 422."""
-
-
-@dataclass(slots=True)
-class _Entry:
-    """A stored response plus the times the fake filters on.
-
-    Filters use these recorded times, not the served JSON, so a test can seed a malformed
-    ``created_at`` through ``overrides`` and still have the item listed in its window.
-    """
-
-    seq: int
-    created: int
-    updated: int | None
-    record: dict[str, Any]
-
-    def order_time(self, by_updated: bool) -> int:
-        # Null updated_at sorts as its created_at.
-        return (self.updated or self.created) if by_updated else self.created
-
-
-@dataclass(frozen=True, slots=True)
-class _Query:
-    per_page: int
-    page: int
-    order: str
-    bounds: Mapping[str, int]
-    expand_person: bool
-
-
 class DelightedFake:
     """The Delighted API as a ``LoopbackServer`` app; seed it with ``add_response``.
 
@@ -82,17 +48,25 @@ class DelightedFake:
     answered with an injected failure or a 401, in arrival order.
     """
 
+    vendor = "Delighted"
+
     def __init__(
         self, api_key: str = "sandbox-key", *, clock: Callable[[], datetime] = _utc_now
     ) -> None:
         self.api_key = api_key
         self._clock = clock
         self._lock = threading.Lock()
-        self._entries: dict[str, _Entry] = {}
+        self._entries: dict[str, Entry] = {}
+        self._index = TimeIndex()
         self._people: dict[str, dict[str, Any]] = {}
         self._failures: deque[Response] = deque()
         self._fault: FaultyPages | None = None
         self.requests: list[dict[str, list[str]]] = []
+
+    @classmethod
+    def for_settings(cls, section: Mapping[str, object]) -> DelightedFake:
+        """A fake that accepts the ``api_key`` of a ``[sources.<name>]`` section."""
+        return cls(str(section["api_key"]))
 
     # -- seeding ---------------------------------------------------------------------------
 
@@ -127,7 +101,9 @@ class DelightedFake:
                 "additional_answers": [],
             }
             record.update(copy.deepcopy(dict(overrides or {})))
-            self._entries[response_id] = _Entry(len(self._entries) + 1, created, None, record)
+            entry = Entry(len(self._entries) + 1, created, None, record)
+            self._entries[response_id] = entry
+            self._index.add(entry)
         return response_id
 
     def update_response(
@@ -146,7 +122,9 @@ class DelightedFake:
         wanted = _unix(at or self._clock())
         with self._lock:
             entry = self._entries[response_id]
+            previous = entry.updated
             entry.updated = max(wanted, (entry.updated or entry.created) + 1)
+            self._index.moved(entry, previous)
             entry.record["updated_at"] = entry.updated
             if comment is not None:
                 entry.record["comment"] = comment
@@ -205,8 +183,8 @@ class DelightedFake:
         if not self._authorised(request.headers.get("authorization")):
             return _error(401, "Invalid API key")
         try:
-            query = _parse_query(request)
-        except _BadParam as exc:
+            query = parse_query(request)
+        except BadParam as exc:
             return _error(422, str(exc))
         if self._fault is None:
             return Response(200, self._page(query))
@@ -225,68 +203,12 @@ class DelightedFake:
             return False
         return decoded == f"{self.api_key}:"
 
-    def _page(self, query: _Query) -> list[dict[str, Any]]:
-        matching = [entry for entry in self._entries.values() if _matches(entry, query.bounds)]
-        by_updated = query.order.endswith(":updated_at")
-        matching.sort(key=lambda entry: (entry.order_time(by_updated), entry.created, entry.seq))
-        if query.order.startswith("desc"):
-            matching.reverse()
-        start = (query.page - 1) * query.per_page
-        chosen = matching[start : start + query.per_page]
-        return [_render(entry.record, query.expand_person) for entry in chosen]
+    def _page(self, query: Query) -> list[dict[str, Any]]:
+        return [_render(entry.record, query.expand_person) for entry in select(self._index, query)]
 
 
 def _format_seconds(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else str(seconds)
-
-
-def _int_param(request: Request, name: str, default: int | None = None) -> int | None:
-    raw = request.param(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise _BadParam(f"{name} must be an integer, got {raw!r}") from None
-
-
-def _positive(request: Request, name: str, default: int) -> int:
-    value = _int_param(request, name, default)
-    if value is None or value < 1:
-        raise _BadParam(f"{name} must be a positive integer")
-    return value
-
-
-def _parse_query(request: Request) -> _Query:
-    order = request.param("order") or "asc"
-    if order not in ORDERS:
-        raise _BadParam(f"order must be one of {', '.join(ORDERS)}")
-    values = {name: _int_param(request, name) for name in _TIME_FILTERS}
-    bounds = {name: value for name, value in values.items() if value is not None}
-    return _Query(
-        per_page=min(_positive(request, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE),
-        page=_positive(request, "page", 1),
-        order=order,
-        bounds=bounds,
-        expand_person="person" in request.query.get("expand[]", []),
-    )
-
-
-def _matches(entry: _Entry, bounds: Mapping[str, int]) -> bool:
-    if "since" in bounds and entry.created < bounds["since"]:
-        return False
-    if "until" in bounds and entry.created > bounds["until"]:
-        return False
-    if not ("updated_since" in bounds or "updated_until" in bounds):
-        return True
-    # Pessimistic reading: a never-updated response is invisible to the updated_* filters.
-    if entry.updated is None:
-        return False
-    return (
-        bounds.get("updated_since", entry.updated)
-        <= entry.updated
-        <= bounds.get("updated_until", entry.updated)
-    )
 
 
 def _render(record: dict[str, Any], expand_person: bool) -> dict[str, Any]:

@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from connectors.crm.hubspot.fake import payload
+from connectors.crm.hubspot.fake.directory import ASSOCIATION_TYPES
+from connectors.crm.hubspot.fake.errors import Body, bad_request
+from connectors.crm.hubspot.fake.schema import TASKS
+from connectors.crm.hubspot.fake.state import Store
+from connectors.crm.hubspot.fake.timefmt import iso
 from syncd.sandbox.http import Request, Response
-from syncd.sandbox.hubspot import payload
-from syncd.sandbox.hubspot.directory import ASSOCIATION_TYPES
-from syncd.sandbox.hubspot.errors import Body, bad_request
-from syncd.sandbox.hubspot.schema import TASKS
-from syncd.sandbox.hubspot.state import Store
-from syncd.sandbox.hubspot.timefmt import iso
 
 _MAX_INPUTS = 2000  # the associations API takes larger batches than the object APIs
 

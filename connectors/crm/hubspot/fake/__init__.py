@@ -3,6 +3,6 @@
 Point the real SDK at it: ``HubSpot(access_token=fake_token, host=server.base_url)``.
 """
 
-from syncd.sandbox.hubspot.app import HubSpotFake
+from connectors.crm.hubspot.fake.app import HubSpotFake
 
 __all__ = ["HubSpotFake"]

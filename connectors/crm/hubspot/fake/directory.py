@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from connectors.crm.hubspot.fake import payload
+from connectors.crm.hubspot.fake.errors import bad_request, conflict, not_found
+from connectors.crm.hubspot.fake.schema import (
+    CONTACTS,
+    PROPERTY_TYPES,
+    TASKS,
+    PropertyDef,
+    option_pairs,
+)
+from connectors.crm.hubspot.fake.state import Store
+from connectors.crm.hubspot.fake.views import page
 from syncd.sandbox.http import Request, Response
-from syncd.sandbox.hubspot import payload
-from syncd.sandbox.hubspot.errors import bad_request, conflict, not_found
-from syncd.sandbox.hubspot.schema import CONTACTS, PROPERTY_TYPES, TASKS, PropertyDef, option_pairs
-from syncd.sandbox.hubspot.state import Store
-from syncd.sandbox.hubspot.views import page
 
 T = TypeVar("T")
 OWNERS_DEFAULT_LIMIT, OWNERS_MAX_LIMIT = 100, 500

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from syncd.sandbox.hubspot.errors import PropertyProblem
-from syncd.sandbox.hubspot.schema import PropertyDef, Schema
-from syncd.sandbox.hubspot.timefmt import iso, parse_instant
+from connectors.crm.hubspot.fake.errors import PropertyProblem
+from connectors.crm.hubspot.fake.schema import PropertyDef, Schema
+from connectors.crm.hubspot.fake.timefmt import iso, parse_instant
 
 OwnerCheck = Callable[[str], bool]
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")

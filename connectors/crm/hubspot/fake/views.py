@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from connectors.crm.hubspot.fake.errors import Body
+from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS, Schema
+from connectors.crm.hubspot.fake.state import CREATED, MODIFIED
 from syncd.sandbox.http import Response
-from syncd.sandbox.hubspot.errors import Body
-from syncd.sandbox.hubspot.schema import CONTACTS, TASKS, Schema
-from syncd.sandbox.hubspot.state import CREATED, MODIFIED
 
 #: Returned whatever was asked for.
 ALWAYS = {

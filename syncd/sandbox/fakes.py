@@ -1,0 +1,91 @@
+"""What the sandbox world asks of a connector's fake, in the core's own words.
+
+Each connector ships its fake beside its code (``connectors/<role>/<kind>/fake``) and names it in
+``connectors.registry``; the demo, the seeded world and the tests build fakes through the registry,
+so nothing here names a vendor. A fake is a ``LoopbackServer`` app (``Handler``) plus the seeding
+and inspection hooks below; vendor-specific fault injection stays on the concrete class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from syncd.sandbox.http import Request, Response
+
+
+class SourceFake(Protocol):
+    """A survey tool's API: answers are added and later changed, and listed over HTTP."""
+
+    #: The vendor's name, for the demo's output ("a Delighted-compatible survey API").
+    vendor: str
+
+    def __call__(self, request: Request) -> Response: ...
+
+    def add_response(
+        self,
+        *,
+        email: str | None,
+        score: object,
+        comment: str | None = None,
+        created_at: datetime | None = None,
+        name: str | None = None,
+        person_properties: Mapping[str, str] | None = None,
+        overrides: Mapping[str, object] | None = None,
+    ) -> str:
+        """Store an answer, return its id; ``overrides`` replace keys of the vendor's JSON."""
+        ...
+
+    def update_response(
+        self, response_id: str, *, comment: str | None = None, at: datetime | None = None
+    ) -> None:
+        """Change an answer as the vendor does when a comment arrives after the score."""
+        ...
+
+
+class CrmFake(Protocol):
+    """A CRM's API: owners, contacts and the tasks syncd creates, worked by simulated users."""
+
+    #: The vendor's name, for the demo's output.
+    vendor: str
+
+    def __call__(self, request: Request) -> Response: ...
+
+    def set_up(self) -> None:
+        """What ``syncd crm setup`` does to a fresh account; idempotent."""
+        ...
+
+    def define_property(self, object_type: str, name: str, *, unique: bool = False) -> None:
+        """A custom text property on ``object_type`` ("contacts"), unique-valued if asked."""
+        ...
+
+    def add_owner(
+        self, email: str, first_name: str, last_name: str, teams: Sequence[str] = ()
+    ) -> str:
+        """A CRM user who can own contacts and tasks; returns its id."""
+        ...
+
+    def add_contact(self, email: str | None, *, owner_id: str | None = None, **props: str) -> str:
+        """A contact with the given properties; returns its id."""
+        ...
+
+    def owners(self) -> list[dict[str, Any]]:
+        """Every owner as the vendor shows it; each has an ``id``."""
+        ...
+
+    def tasks(self) -> list[dict[str, Any]]:
+        """Every task; each has ``id``, ``properties`` and ``contact_ids``."""
+        ...
+
+    def complete_task(self, task_id: str) -> None:
+        """A user closes the task."""
+        ...
+
+    def start_task(self, task_id: str) -> None:
+        """A user starts work on the task."""
+        ...
+
+    def reassign_task(self, task_id: str, owner_id: str) -> None:
+        """A user hands the task to a colleague."""
+        ...

@@ -1,0 +1,170 @@
+"""How the contract suites drive each registered connector against its fake.
+
+One adapter per kind: how to build the connector against its running fake, and how to make the
+fake misbehave in the ways every vendor can (rate limits, failures, lost answers, a broken
+setup). Seeding goes through the vendor-neutral ``syncd.sandbox.fakes`` hooks, so the suites
+hold the test logic and adding a vendor means adding an adapter here, not new tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from connectors.crm.hubspot.fake import HubSpotFake
+from connectors.registry import CRMS, FAKES, SOURCES, build_fake, connector_class
+from connectors.sources.delighted.fake import DelightedFake, Fault
+from syncd.contracts import Crm, SurveySource
+from syncd.sandbox.fakes import CrmFake, SourceFake
+from syncd.sandbox.http import LoopbackServer, Request, Response
+
+Hook = Callable[[], None]
+
+
+@dataclass
+class Recorder:
+    """Sleeps and a monotonic clock that only moves when slept: retries cost no wall time."""
+
+    now: float = 1000.0
+    slept: list[float] = field(default_factory=list)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+class _Hooked:
+    """The fake behind a hook that runs after each answered request (data changing mid-listing)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app: Any = app  # the fake the registry built; each adapter knows its class
+        self.after: Hook | None = None
+
+    def __call__(self, request: Request) -> Response:
+        response: Response = self.app(request)
+        if self.after is not None:
+            self.after()
+        return response
+
+
+class SourceAdapter(Protocol):
+    """A source kind under contract: its fake, its connector, its failure modes."""
+
+    fake: SourceFake
+    sleeps: Recorder
+    hooked: _Hooked
+
+    def source(self, *, page_size: int = 20, credential: str | None = None) -> SurveySource: ...
+    def fail(self, status: int, *, times: int, retry_after: float | None = None) -> None: ...
+    def repeat_pages(self) -> None: ...
+
+
+class CrmAdapter(Protocol):
+    """A CRM kind under contract: its fake, its connector, its failure modes."""
+
+    fake: CrmFake
+    clock: Recorder
+
+    def crm(self, *, credential: str | None = None) -> Crm: ...
+    def fail_writes(self, status: int, *, times: int, retry_after: float | None = None) -> None: ...
+    def lose_next_create_answer(self) -> None: ...
+    def break_task_setup(self) -> None: ...
+
+
+@dataclass
+class _Served:
+    server: LoopbackServer
+    hooked: _Hooked
+    section: dict[str, Any]
+
+
+@contextmanager
+def _serve(role: str, kind: str, section: dict[str, Any]) -> Iterator[_Served]:
+    hooked = _Hooked(build_fake(role, kind, section))
+    with LoopbackServer(hooked) as server:
+        yield _Served(server, hooked, section)
+
+
+class DelightedAdapter:
+    def __init__(self, served: _Served) -> None:
+        self.hooked, self.sleeps = served.hooked, Recorder()
+        assert isinstance(served.hooked.app, DelightedFake)
+        self.fake: SourceFake = served.hooked.app
+        self._vendor = served.hooked.app
+        self._settings = served.section | {"base_url": f"{served.server.base_url}/v1"}
+
+    def source(self, *, page_size: int = 20, credential: str | None = None) -> SurveySource:
+        cls = connector_class("source", "delighted")
+        values = self._settings | {"page_size": page_size, "requests_per_second": 1000}
+        values |= {} if credential is None else {"api_key": credential}
+        built: SurveySource = cls(
+            "contract", cls.Settings.model_validate(values), sleep=self.sleeps.sleep
+        )
+        return built
+
+    def fail(self, status: int, *, times: int, retry_after: float | None = None) -> None:
+        self._vendor.inject(status, times=times, retry_after=retry_after)
+
+    def repeat_pages(self) -> None:
+        self._vendor.misbehave(Fault.REPEAT)
+
+
+class HubSpotAdapter:
+    def __init__(self, served: _Served) -> None:
+        self.clock = Recorder()
+        assert isinstance(served.hooked.app, HubSpotFake)
+        self.fake: CrmFake = served.hooked.app
+        self._vendor = served.hooked.app
+        self._settings = served.section | {"base_url": served.server.base_url}
+        self.fake.set_up()
+
+    def crm(self, *, credential: str | None = None) -> Crm:
+        cls = connector_class("crm", "hubspot")
+        values = self._settings | ({} if credential is None else {"access_token": credential})
+        settings = cls.Settings.model_validate(values)
+        built: Crm = cls("contract", settings, sleep=self.clock.sleep, clock=self.clock)
+        return built
+
+    def fail_writes(self, status: int, *, times: int, retry_after: float | None = None) -> None:
+        self._vendor.inject("/batch/", status, times=times, retry_after=retry_after)
+
+    def lose_next_create_answer(self) -> None:
+        # The write lands, then the connection drops: the client cannot know it happened.
+        self._vendor.inject("/tasks/batch/", 500, after_processing=True, drop=True)
+
+    def break_task_setup(self) -> None:
+        self._vendor.withhold_scope("/objects/tasks", "crm.objects.tasks.write")
+
+
+_SOURCE_SECTIONS: dict[str, dict[str, Any]] = {"delighted": {"api_key": "contract-key"}}
+_CRM_SECTIONS: dict[str, dict[str, Any]] = {"hubspot": {"access_token": "contract-token"}}
+_SOURCE_ADAPTERS: dict[str, Callable[[_Served], SourceAdapter]] = {"delighted": DelightedAdapter}
+_CRM_ADAPTERS: dict[str, Callable[[_Served], CrmAdapter]] = {"hubspot": HubSpotAdapter}
+
+
+def source_kinds() -> list[str]:
+    """Every registered source; one without an adapter fails the suite instead of skipping it."""
+    return sorted(SOURCES)
+
+
+def crm_kinds() -> list[str]:
+    return sorted(CRMS)
+
+
+@contextmanager
+def source_adapter(kind: str) -> Iterator[SourceAdapter]:
+    assert kind in FAKES["source"] and kind in _SOURCE_ADAPTERS, f"{kind} needs a fake and adapter"
+    with _serve("source", kind, _SOURCE_SECTIONS[kind]) as served:
+        yield _SOURCE_ADAPTERS[kind](served)
+
+
+@contextmanager
+def crm_adapter(kind: str) -> Iterator[CrmAdapter]:
+    assert kind in FAKES["crm"] and kind in _CRM_ADAPTERS, f"{kind} needs a fake and adapter"
+    with _serve("crm", kind, _CRM_SECTIONS[kind]) as served:
+        yield _CRM_ADAPTERS[kind](served)
