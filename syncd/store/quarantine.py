@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, Row, and_, select, update
 
 from syncd.store.schema import quarantine
 
@@ -75,19 +76,21 @@ def unresolved(conn: Connection, limit: int = 1000) -> Sequence[QuarantinedItem]
         .order_by(quarantine.c.id)
         .limit(limit)
     )
-    return [
-        QuarantinedItem(
-            id=r.id,
-            source=r.source,
-            response_id=r.response_id,
-            stage=r.stage,
-            reason_code=r.reason_code,
-            reason=r.reason,
-            payload=r.payload,
-            created_ms=r.created_ms,
-        )
-        for r in rows
-    ]
+    return [item_of(row) for row in rows]
+
+
+def item_of(row: Row[Any]) -> QuarantinedItem:
+    """A quarantine row as the value the admin commands show."""
+    return QuarantinedItem(
+        id=row.id,
+        source=row.source,
+        response_id=row.response_id,
+        stage=row.stage,
+        reason_code=row.reason_code,
+        reason=row.reason,
+        payload=row.payload,
+        created_ms=row.created_ms,
+    )
 
 
 def resolve(conn: Connection, item_id: int, now_ms: int) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, Connection, func, select, update
 
 from syncd.store.outbox import Status
-from syncd.store.quarantine import QuarantinedItem
+from syncd.store.quarantine import QuarantinedItem, item_of
 from syncd.store.revive import revive
 from syncd.store.schema import outbox, quarantine
 
@@ -51,19 +51,7 @@ def list_items(
     rows = conn.execute(
         select(quarantine).where(*_conditions(wanted)).order_by(quarantine.c.id).limit(limit)
     )
-    return [
-        QuarantinedItem(
-            id=r.id,
-            source=r.source,
-            response_id=r.response_id,
-            stage=r.stage,
-            reason_code=r.reason_code,
-            reason=r.reason,
-            payload=r.payload,
-            created_ms=r.created_ms,
-        )
-        for r in rows
-    ]
+    return [item_of(row) for row in rows]
 
 
 def replay_items(conn: Connection, items: Sequence[QuarantinedItem], now_ms: int) -> ReplayReport:
