@@ -6,8 +6,6 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from syncd.cli_admin import register as register_admin_commands
+from syncd.cli_common import DEFAULT_CONFIG, ConfigOption, settings_or_exit, store_opening
 from syncd.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -32,14 +31,6 @@ config_app = typer.Typer(no_args_is_help=True, help="Check and inspect the confi
 app.add_typer(config_app, name="config")
 register_admin_commands(app)  # check, deadletter, quarantine
 
-ConfigOption = Annotated[
-    Path,
-    typer.Option(
-        "--config", "-c", envvar="SYNCD_CONFIG", help="TOML config file.", show_default=True
-    ),
-]
-DEFAULT_CONFIG = Path("config/syncd.toml")
-
 
 class ReportFormat(StrEnum):
     """Output formats of ``syncd report``."""
@@ -48,32 +39,6 @@ class ReportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
     HTML = "html"
-
-
-@contextmanager
-def _store_opening(settings: Settings) -> Iterator[None]:
-    """Turn a store that cannot be opened (unreachable, no driver, no disk) into one line."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
-
-    try:
-        yield
-    except (SQLAlchemyError, OSError) as error:
-        url = make_url(settings.daemon.resolved_database_url()).render_as_string(hide_password=True)
-        cause = getattr(error, "orig", None) or error
-        reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
-        typer.echo(f"syncd: cannot open the store {url}: {reason}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _settings(path: Path) -> Settings:
-    from syncd.runtime.compose import load
-
-    try:
-        return load(path)
-    except ConfigError as error:
-        typer.echo(f"syncd: {error}", err=True)
-        raise typer.Exit(2) from error
 
 
 @app.command()
@@ -91,7 +56,7 @@ def run(
     from syncd.runtime.logging import bootstrap_logging, configure_logging
 
     bootstrap_logging()
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     configure_logging(settings.daemon)
     daemon = None if stop.is_set() else _start(settings, stop)
     if daemon is None:
@@ -112,7 +77,7 @@ def _start(settings: Settings, stop: threading.Event) -> Daemon | None:
     from syncd.store.lock import StoreBusy
 
     try:
-        with _store_opening(settings):
+        with store_opening(settings):
             return build_daemon(settings, stop)
     except StartupStopped:
         return None
@@ -222,7 +187,7 @@ def sandbox(
 @config_app.command("validate")
 def config_validate(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Check the config; every problem is listed, and the exit code is non-zero on any."""
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     typer.echo(
         f"{config}: OK ({len(settings.sources)} source(s), crm {settings.crm.kind}, "
         f"{len(settings.routing.rules)} routing rule(s))"
@@ -242,8 +207,8 @@ def report(
     from syncd.report import build_report, render_csv, render_html, render_json, render_text
     from syncd.store.engine import migrate, open_engine
 
-    settings = _settings(config)
-    with _store_opening(settings):
+    settings = settings_or_exit(config)
+    with store_opening(settings):
         engine = open_engine(settings.daemon.resolved_database_url())
         migrate(engine)
     renderers = {

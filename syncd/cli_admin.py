@@ -6,36 +6,31 @@ Replays never run a delivery themselves: they make the work due again, and the r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from syncd.errors import ConfigError
+from syncd.cli_common import (
+    DEFAULT_CONFIG,
+    ConfigOption,
+    Contains,
+    DryRun,
+    Everything,
+    Ids,
+    Since,
+    Source,
+    open_store,
+    require_selection,
+    settings_or_exit,
+    utc_ms,
+    utc_text,
+)
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
-    from syncd.settings import Settings
     from syncd.store.deadletters import DeadFilter
 
 deadletter_app = typer.Typer(no_args_is_help=True, help="Actions given up after their retries.")
-
-ConfigOption = Annotated[
-    Path, typer.Option("--config", "-c", envvar="SYNCD_CONFIG", help="TOML config file.")
-]
-DEFAULT_CONFIG = Path("config/syncd.toml")
-Since = Annotated[datetime | None, typer.Option(help="Only items from this time on (UTC).")]
-Source = Annotated[str | None, typer.Option(help="Only this source.")]
-Contains = Annotated[
-    str | None, typer.Option("--reason-contains", help="Only items whose error contains this.")
-]
-Ids = Annotated[list[int] | None, typer.Argument(help="Item ids, as the list command shows.")]
-Everything = Annotated[bool, typer.Option("--all", help="Every item (when no id/filter given).")]
-DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would happen; change nothing.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -52,7 +47,7 @@ def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
     from syncd.runtime.check import run_checks
     from syncd.runtime.compose import build_crm, build_sources
 
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     sources, crm = build_sources(settings), build_crm(settings)
     try:
         url = settings.daemon.resolved_database_url()
@@ -120,48 +115,6 @@ def deadletter_replay(
         typer.echo(key)
     verb = "would be replayed" if dry_run else "due again; the daemon delivers them next pass"
     typer.echo(f"{len(keys)} action(s) {verb}", err=True)
-
-
-def _settings(path: Path) -> Settings:
-    from syncd.runtime.compose import load
-
-    try:
-        return load(path)
-    except ConfigError as error:
-        typer.echo(f"syncd: {error}", err=True)
-        raise typer.Exit(2) from error
-
-
-@contextmanager
-def open_store(config: Path) -> Iterator[Engine]:
-    """The configured store, migrated, disposed of on exit."""
-    from syncd.store.engine import migrate, open_engine
-
-    engine = open_engine(_settings(config).daemon.resolved_database_url())
-    try:
-        migrate(engine)
-        yield engine
-    finally:
-        engine.dispose()
-
-
-def require_selection(chosen: bool) -> None:
-    """Exit with usage status 2 unless the operator named items or passed ``--all``."""
-    if not chosen:
-        typer.echo("syncd: name item ids or a filter, or pass --all for every item", err=True)
-        raise typer.Exit(2)
-
-
-def utc_ms(moment: datetime | None) -> int | None:
-    """Epoch milliseconds of a command-line time; a time without zone is taken as UTC."""
-    if moment is None:
-        return None
-    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp() * 1000)
-
-
-def utc_text(ms: int) -> str:
-    """Epoch milliseconds as an ISO time in UTC, to the second."""
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
 
 
 def _dead_filter(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from syncd.cli_admin import (
+from syncd.cli_common import (
     DEFAULT_CONFIG,
     ConfigOption,
     Contains,
