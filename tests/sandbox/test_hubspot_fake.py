@@ -466,7 +466,9 @@ def test_v4_associations_get_page(fake: HubSpotFake, sdk: Any) -> None:
 
 def test_properties_can_be_read_and_created_once(fake: HubSpotFake, sdk: Any) -> None:
     category = sdk.crm.properties.core_api.get_by_name("contacts", "nps_category")
-    sdk.crm.properties.groups_api.create("contacts", PropertyGroupCreate(name="feedback", label="Feedback"))
+    sdk.crm.properties.groups_api.create(
+        "contacts", PropertyGroupCreate(name="feedback", label="Feedback")
+    )
     new = PropertyCreate(
         name="nps_reason", label="Reason", type="string", field_type="text", group_name="feedback"
     )
