@@ -17,9 +17,8 @@ class Artefact:
     message_contains: str
 
     def covers(self, violation: Violation) -> bool:
-        return violation.location.startswith(
-            self.location_prefix
-        ) and self.message_contains in (violation.message)
+        at = violation.location.startswith(self.location_prefix)
+        return at and self.message_contains in violation.message
 
 
 ALLOWED = (

@@ -22,7 +22,7 @@ from pathlib import Path
 from tests.contracts.prism.specs import merged
 
 START_TIMEOUT_SECONDS = 60.0
-#: ``[HTTP SERVER] post /crm/v3/objects/tasks/search ℹ  info      Request received``
+#: ``[HTTP SERVER] post /crm/v3/objects/tasks/search (i) info  Request received``
 _REQUEST = re.compile(r"\[HTTP SERVER\] (\w+) (\S+) .*Request received")
 #: ``[VALIDATOR] ✖  error     Violation: request.body.sorts.0 Request body property ...``
 _VIOLATION = re.compile(r"\[VALIDATOR\] \S+\s+(\w+)\s+Violation: (\S+) (.*)$")
