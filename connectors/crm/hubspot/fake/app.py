@@ -22,10 +22,11 @@ from connectors.crm.hubspot.fake.errors import (
 from connectors.crm.hubspot.fake.limits import SECONDLY, TEN_SECONDLY, Faults
 from connectors.crm.hubspot.fake.quota import Quota
 from connectors.crm.hubspot.fake.routes import Route, resolve
-from connectors.crm.hubspot.fake.schema import CONTACTS, TASK_STATUSES, TASKS, PropertyDef
-from connectors.crm.hubspot.fake.state import COMPLETED, Record, Store
+from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS, PropertyDef
+from connectors.crm.hubspot.fake.state import Record, Store
 from connectors.crm.hubspot.fake.timefmt import utc_now
 from connectors.crm.hubspot.fake.unique import UniqueConflict
+from connectors.crm.hubspot.fake.users import TaskWork
 from connectors.crm.hubspot.fake.values import check_properties
 from connectors.crm.hubspot.settings import HubSpotFieldNames
 from syncd.sandbox.http import Request, Response
@@ -41,7 +42,7 @@ _NO_TOKEN = (
 DEFAULT_SEARCH_LAG_SECONDS = 2.0
 
 
-class HubSpotFake(FaultControls):
+class HubSpotFake(FaultControls, TaskWork):
     """A stateful fake of the HubSpot CRM API, to serve with ``LoopbackServer(fake)``.
 
     ``clock`` stamps records and ages the search index (``search_lag_seconds``); rate limits run
@@ -238,30 +239,3 @@ class HubSpotFake(FaultControls):
     def owners(self) -> list[dict[str, Any]]:
         with self._lock:
             return [owner.to_json() for owner in self._store.owners.values()]
-
-    # simulated CRM users working the tasks
-
-    def set_task_status(self, task_id: str, status: str, *, at: datetime | None = None) -> None:
-        """COMPLETED stamps hs_task_completion_date, re-opening clears it; always a modification."""
-        if status not in TASK_STATUSES:
-            raise ValueError(f"{status!r} is not one of {TASK_STATUSES}")
-        with self._lock:
-            self._store.change(self._task(task_id), {"hs_task_status": status}, at)
-
-    def complete_task(self, task_id: str, *, at: datetime | None = None) -> None:
-        self.set_task_status(task_id, COMPLETED, at=at)
-
-    def start_task(self, task_id: str) -> None:
-        self.set_task_status(task_id, "IN_PROGRESS")
-
-    def reassign_task(self, task_id: str, owner_id: str, *, at: datetime | None = None) -> None:
-        with self._lock:
-            if owner_id not in self._store.owners:
-                raise ValueError(f"no owner with id {owner_id!r}")
-            self._store.change(self._task(task_id), {"hubspot_owner_id": owner_id}, at)
-
-    def _task(self, task_id: str) -> Record:
-        task = self._store.get(TASKS, task_id)
-        if task is None:
-            raise KeyError(f"no task with id {task_id!r}")
-        return task

@@ -93,6 +93,13 @@ def conflict_message(object_type: str, name: str, value: str, holder: str) -> st
     return f"{singular} with {name} {value[:80]!r} already exists. Existing ID: {holder}"
 
 
+def conflict_item(object_type: str, name: str, value: str, holder: str) -> Body:
+    """One refused input in a 207: HubSpot's error item (no ``errors``/``links`` keys)."""
+    message = conflict_message(object_type, name, value, holder)
+    context = {"existingId": [holder], "propertyName": [name]}
+    return {"status": "error", "category": "CONFLICT", "message": message, "context": context}
+
+
 def invalid_properties(problems: Sequence[PropertyProblem]) -> HubSpotError:
     """The whole batch is rejected: HubSpot validates every input before writing any."""
     listed = json.dumps([problem.legacy() for problem in problems])

@@ -18,7 +18,7 @@ from connectors.crm.hubspot.fake.errors import (
     Body,
     PropertyProblem,
     bad_request,
-    conflict_message,
+    conflict_item,
     invalid_properties,
     not_found,
 )
@@ -112,15 +112,10 @@ def batch_create(store: Store, request: Request, params: Mapping[str, str]) -> R
         try:
             outcome.results.append(create_task(store, plan))
         except UniqueConflict as clash:
-            outcome.errors.append(_conflict_item(clash))
+            outcome.errors.append(
+                conflict_item(clash.object_type, clash.name, clash.value, clash.holder)
+            )
     return outcome.respond(201)
-
-
-def _conflict_item(clash: UniqueConflict) -> Body:
-    """One refused input in a 207: HubSpot's error item (no ``errors``/``links`` keys)."""
-    message = conflict_message(clash.object_type, clash.name, clash.value, clash.holder)
-    context = {"existingId": [clash.holder], "propertyName": [clash.name]}
-    return {"status": "error", "category": "CONFLICT", "message": message, "context": context}
 
 
 def create_one(store: Store, request: Request, params: Mapping[str, str]) -> Response:
