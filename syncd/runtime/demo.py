@@ -8,6 +8,7 @@ sandbox's CRM users work some tasks, and prints what happened and the report.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from syncd.runtime.demo_config import port_of
 from syncd.runtime.demo_dir import claim_demo_dir
 from syncd.sandbox.fakes import CrmFake, SourceFake
 from syncd.sandbox.http import LoopbackServer, serve_on_free_port
-from syncd.sandbox.world import World, add_late_comments, seed, work_tasks
+from syncd.sandbox.world import World, add_late_comments, seed, set_up_crm, work_tasks
 from syncd.settings import Settings
 from syncd.store import quarantine
 
@@ -120,6 +121,7 @@ def _with_data_dir(settings: Settings, home: Path) -> Settings:
 
 
 def _run(settings: Settings, sandbox: Sandbox, home: Path, say: Say, responses: int) -> World:
+    say(set_up_crm(sandbox.crm))
     world = seed(sandbox.source, sandbox.crm, now=utcnow(), responses=responses)
     say(
         f"Sandbox: {len(world.responses)} survey answers ({len(world.malformed)} malformed, "
@@ -149,7 +151,16 @@ def _narrate(daemon: Daemon, sandbox: Sandbox, world: World, say: Say) -> None:
         f"\n3. Sandbox CRM users work their queues: {worked['completed']} tasks completed, "
         f"{worked['in_progress']} started, {worked['reassigned']} handed to a colleague"
     )
+    _await_search_index(sandbox, say)
     _describe(daemon.run_once(), say)
+
+
+def _await_search_index(sandbox: Sandbox, say: Say) -> None:
+    """A CRM's search shows changes only after its index catches up, as the real one does."""
+    lag = sandbox.crm.search_lag_seconds
+    if lag > 0:
+        say(f"   (waiting {lag:g} s: {sandbox.crm.vendor} search shows changes after a moment)")
+        time.sleep(lag + 0.5)
 
 
 def _describe(summary: PassSummary, say: Say) -> None:

@@ -49,6 +49,8 @@ class CrmFake(Protocol):
 
     #: The vendor's name, for the demo's output.
     vendor: str
+    #: How long a change takes to show in the vendor's search (0: at once).
+    search_lag_seconds: float
 
     def __call__(self, request: Request) -> Response: ...
 

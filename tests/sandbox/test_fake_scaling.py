@@ -95,7 +95,7 @@ def test_hubspot_search_reads_only_records_changed_since_its_bound(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     now = [START]
-    fake = HubSpotFake("t", clock=lambda: now[0], ten_second_limit=10**9)
+    fake = HubSpotFake("t", clock=lambda: now[0], search_lag_seconds=0, ten_second_limit=10**9)
     ids: list[str] = []
     for i in range(N):
         now[0] = _at(i)
@@ -118,7 +118,7 @@ def test_hubspot_search_reads_only_records_changed_since_its_bound(
 def test_hubspot_tasks_of_a_contact_come_from_the_association_index(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    fake = HubSpotFake("t", ten_second_limit=10**9)
+    fake = HubSpotFake("t", search_lag_seconds=0, ten_second_limit=10**9)
     contact = fake.add_contact("dana@example.org")
     listed = _counting(monkeypatch, hubspot_app.HubSpotFake, "tasks")
 

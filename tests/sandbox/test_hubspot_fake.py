@@ -106,7 +106,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 def fake(clock: Clock) -> HubSpotFake:
-    return HubSpotFake(clock=clock)
+    portal = HubSpotFake(clock=clock, search_lag_seconds=0)
+    portal.set_up()  # syncd's properties, as ``syncd crm setup`` creates them
+    return portal
 
 
 @pytest.fixture
@@ -464,9 +466,11 @@ def test_v4_associations_get_page(fake: HubSpotFake, sdk: Any) -> None:
 
 def test_properties_can_be_read_and_created_once(fake: HubSpotFake, sdk: Any) -> None:
     category = sdk.crm.properties.core_api.get_by_name("contacts", "nps_category")
-    sdk.crm.properties.groups_api.create("contacts", PropertyGroupCreate(name="nps", label="NPS"))
+    sdk.crm.properties.groups_api.create(
+        "contacts", PropertyGroupCreate(name="feedback", label="Feedback")
+    )
     new = PropertyCreate(
-        name="nps_reason", label="Reason", type="string", field_type="text", group_name="nps"
+        name="nps_reason", label="Reason", type="string", field_type="text", group_name="feedback"
     )
     sdk.crm.properties.core_api.create("contacts", new)
     with pytest.raises(PropertiesApiException) as caught:
@@ -590,7 +594,7 @@ def test_contacts_search_by_email_token(fake: HubSpotFake, sdk: Any) -> None:
 
 def define_task_key(sdk: Any, *, unique: bool = True) -> None:
     key = PropertyCreate(
-        name="nps_task_key",
+        name="followup_key",
         label="Key",
         type="string",
         field_type="text",
@@ -603,7 +607,7 @@ def define_task_key(sdk: Any, *, unique: bool = True) -> None:
 def upsert(sdk: Any, *keys: str, subject: str = "Call back") -> Any:
     inputs = [
         SimplePublicObjectBatchInputUpsert(
-            id_property="nps_task_key",
+            id_property="followup_key",
             id=key,
             properties={"hs_timestamp": "1795510800000", "hs_task_subject": subject},
             object_write_trace_id=f"trace-{key}",
@@ -618,7 +622,7 @@ def upsert(sdk: Any, *keys: str, subject: str = "Call back") -> Any:
 def test_a_unique_task_property_is_created_through_the_properties_api(sdk: Any) -> None:
     define_task_key(sdk)
 
-    created = sdk.crm.properties.core_api.get_by_name("tasks", "nps_task_key")
+    created = sdk.crm.properties.core_api.get_by_name("tasks", "followup_key")
     email = sdk.crm.properties.core_api.get_by_name("contacts", "email")
     assert created.has_unique_value and email.has_unique_value
     assert not sdk.crm.properties.core_api.get_by_name("tasks", "hs_task_subject").has_unique_value
@@ -631,14 +635,14 @@ def test_batch_upsert_creates_then_updates_by_the_unique_value(fake: HubSpotFake
     fake.complete_task(first.results[0].id)
     second = upsert(sdk, "k1", subject="Call back, with the comment")
 
-    assert [(r.new, r.properties["nps_task_key"]) for r in first.results] == [
+    assert [(r.new, r.properties["followup_key"]) for r in first.results] == [
         (True, "k1"),
         (True, "k2"),
     ]
     assert first.results[0].object_write_trace_id == "trace-k1"
     [again] = second.results
     assert (again.new, again.id) == (False, first.results[0].id)
-    by_key = {t["properties"]["nps_task_key"]: t["properties"] for t in fake.tasks()}
+    by_key = {t["properties"]["followup_key"]: t["properties"] for t in fake.tasks()}
     assert len(by_key) == 2 and len(fake.tasks()) == 2
     assert by_key["k1"]["hs_task_subject"] == "Call back, with the comment"
     assert by_key["k1"]["hs_task_status"] == "COMPLETED"  # not sent, so not touched
@@ -648,7 +652,7 @@ def test_batch_upsert_creates_then_updates_by_the_unique_value(fake: HubSpotFake
     ("id_property", "unique", "expected"),
     [
         ("nps_nope", True, "does not exist"),
-        ("nps_task_key", False, "does not require unique values"),
+        ("followup_key", False, "does not require unique values"),
         ("hs_task_subject", True, "does not require unique values"),
     ],
 )
@@ -712,7 +716,7 @@ def test_a_slow_commit_lands_after_the_client_gave_up(
 ) -> None:
     define_task_key(sdk)
     slow = fake.slow_commits(1.0, 0.5, paths=("/batch/upsert",))
-    item = {"idProperty": "nps_task_key", "id": "k1", "properties": {"hs_timestamp": "1"}}
+    item = {"idProperty": "followup_key", "id": "k1", "properties": {"hs_timestamp": "1"}}
 
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(

@@ -5,28 +5,30 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.crm.hubspot.fake import payload
+from connectors.crm.hubspot.fake import payload, provision
 from connectors.crm.hubspot.fake.controls import FaultControls
 from connectors.crm.hubspot.fake.directory import new_property
 from connectors.crm.hubspot.fake.errors import (
     HubSpotError,
+    already_exists,
     correlation_headers,
     error_body,
     missing_scopes,
-    rate_limit_body,
     unauthorized,
 )
-from connectors.crm.hubspot.fake.limits import SECONDLY, TEN_SECONDLY, Faults, RollingWindow
+from connectors.crm.hubspot.fake.limits import SECONDLY, TEN_SECONDLY, Faults
+from connectors.crm.hubspot.fake.quota import Quota
 from connectors.crm.hubspot.fake.routes import Route, resolve
-from connectors.crm.hubspot.fake.schema import CONTACTS, TASK_STATUSES, TASKS, PropertyDef
-from connectors.crm.hubspot.fake.state import COMPLETED, Record, Store
+from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS, PropertyDef
+from connectors.crm.hubspot.fake.state import Record, Store
 from connectors.crm.hubspot.fake.timefmt import utc_now
+from connectors.crm.hubspot.fake.unique import UniqueConflict
+from connectors.crm.hubspot.fake.users import TaskWork
 from connectors.crm.hubspot.fake.values import check_properties
 from connectors.crm.hubspot.settings import HubSpotFieldNames
-from connectors.crm.hubspot.setup import task_key_property
 from syncd.sandbox.http import Request, Response
 
 _NO_TOKEN = (
@@ -35,7 +37,12 @@ _NO_TOKEN = (
 )
 
 
-class HubSpotFake(FaultControls):
+#: HubSpot: "It may take a few moments for newly created or updated CRM objects to appear" in
+#: search; the sandbox lags by default, and tests of other things pass 0 explicitly.
+DEFAULT_SEARCH_LAG_SECONDS = 2.0
+
+
+class HubSpotFake(FaultControls, TaskWork):
     """A stateful fake of the HubSpot CRM API, to serve with ``LoopbackServer(fake)``.
 
     ``clock`` stamps records and ages the search index (``search_lag_seconds``); rate limits run
@@ -49,14 +56,15 @@ class HubSpotFake(FaultControls):
         token: str = "sandbox-token",
         *,
         clock: Callable[[], datetime] = utc_now,
-        search_lag_seconds: float = 0.0,
+        search_lag_seconds: float = DEFAULT_SEARCH_LAG_SECONDS,
         ten_second_limit: int = 190,
+        daily_limit: int = 1_000_000,
     ) -> None:
         self._token = token
+        self.search_lag_seconds = search_lag_seconds
         self._store = Store(clock, search_lag_seconds)
         self._lock = threading.RLock()
-        self._window = RollingWindow(ten_second_limit, 10.0)
-        self._search_window = RollingWindow(5, 1.0)
+        self._quota = Quota(ten_second_limit, daily_limit, self._store.now)
         self._faults = Faults()
         self._withheld: dict[str, str] = {}  # path fragment -> scope the app lacks for it
         self.requests: list[tuple[str, str]] = []
@@ -82,12 +90,13 @@ class HubSpotFake(FaultControls):
         policy = SECONDLY if route.search else TEN_SECONDLY
         fault = self._faults.take(request.path)
         if fault is not None and not fault.after_processing:
-            return self._headers(route, fault.response(policy))
-        if not (self._search_window if route.search else self._window).admit():
-            return self._headers(route, Response(429, rate_limit_body(policy)))
+            return self._headers(route, fault.response(policy, named=self._quota.named_policies))
+        refused = self._quota.refuse(route.search)
+        if refused is not None:
+            return self._headers(route, refused)
         response = self._handle(route, request, params)
         if fault is not None:  # the work is done, but the client learns nothing of it
-            response = fault.response(policy)
+            response = fault.response(policy, named=self._quota.named_policies)
         return self._headers(route, response)
 
     def _authenticate(self, request: Request) -> None:
@@ -107,18 +116,28 @@ class HubSpotFake(FaultControls):
             return route.handler(self._store, request, params)
         except HubSpotError as error:
             return Response(error.status, error.body)
+        except UniqueConflict as clash:  # a second record with a unique value: HubSpot's 409
+            refusal = already_exists(clash.object_type, clash.name, clash.value, clash.holder)
+            return Response(refusal.status, refusal.body)
         except Exception as exc:  # a bug in the fake: answer like HubSpot's 500, but say what broke
             return Response(500, error_body(f"internal error (fake crashed: {exc!r})"))
 
     def _headers(self, route: Route, response: Response) -> Response:
         response.headers |= correlation_headers(response.body)
         if not route.search:  # HubSpot sends no rate-limit headers on search responses
-            response.headers |= {
-                "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
-                "X-HubSpot-RateLimit-Max": str(self._window.limit),
-                "X-HubSpot-RateLimit-Remaining": str(self._window.remaining()),
-            }
+            response.headers |= self._quota.headers()
         return response
+
+    def lag_search(self, seconds: float) -> None:
+        """How long a change stays invisible to search; 0 for tests of something else."""
+        with self._lock:
+            self.search_lag_seconds = seconds
+            self._store.lag = timedelta(seconds=seconds)
+
+    def name_rate_limit_policies(self, enabled: bool) -> None:
+        """False: 429 bodies without ``policyName``, the other shape HubSpot sends."""
+        with self._lock:
+            self._quota.named_policies = enabled
 
     @classmethod
     def for_settings(cls, section: Mapping[str, object]) -> HubSpotFake:
@@ -127,9 +146,11 @@ class HubSpotFake(FaultControls):
 
     # seeding
 
-    def set_up(self, task_key: str = HubSpotFieldNames().task_key) -> None:
-        """What ``syncd crm setup`` does to a real portal, which starts without it; idempotent."""
-        self.ensure_property("tasks", task_key_property(task_key))
+    def set_up(self, fields: HubSpotFieldNames | None = None) -> None:
+        """What ``syncd crm setup`` does to a real portal, which starts without syncd's
+        properties: the property group, the contact properties and the task key; idempotent."""
+        with self._lock:
+            provision.set_up(self._store, fields or HubSpotFieldNames())
 
     def add_owner(
         self,
@@ -218,30 +239,3 @@ class HubSpotFake(FaultControls):
     def owners(self) -> list[dict[str, Any]]:
         with self._lock:
             return [owner.to_json() for owner in self._store.owners.values()]
-
-    # simulated CRM users working the tasks
-
-    def set_task_status(self, task_id: str, status: str, *, at: datetime | None = None) -> None:
-        """COMPLETED stamps hs_task_completion_date, re-opening clears it; always a modification."""
-        if status not in TASK_STATUSES:
-            raise ValueError(f"{status!r} is not one of {TASK_STATUSES}")
-        with self._lock:
-            self._store.change(self._task(task_id), {"hs_task_status": status}, at)
-
-    def complete_task(self, task_id: str, *, at: datetime | None = None) -> None:
-        self.set_task_status(task_id, COMPLETED, at=at)
-
-    def start_task(self, task_id: str) -> None:
-        self.set_task_status(task_id, "IN_PROGRESS")
-
-    def reassign_task(self, task_id: str, owner_id: str, *, at: datetime | None = None) -> None:
-        with self._lock:
-            if owner_id not in self._store.owners:
-                raise ValueError(f"no owner with id {owner_id!r}")
-            self._store.change(self._task(task_id), {"hubspot_owner_id": owner_id}, at)
-
-    def _task(self, task_id: str) -> Record:
-        task = self._store.get(TASKS, task_id)
-        if task is None:
-            raise KeyError(f"no task with id {task_id!r}")
-        return task

@@ -75,6 +75,31 @@ def conflict(message: str, **context: list[str]) -> HubSpotError:
     return HubSpotError(409, error_body(message, "OBJECT_ALREADY_EXISTS", context=context))
 
 
+def already_exists(object_type: str, name: str, value: str, holder: str) -> HubSpotError:
+    """HubSpot's 409 for a unique value another record holds. For a contact's email HubSpot
+    says "Contact already exists. Existing ID: <id>" with category CONFLICT (bodies quoted in
+    github HubSpot/hubspot-api-nodejs#545 and HubSpot/hubspot-api-python#51); the same shape
+    names the property for other unique values."""
+    return HubSpotError(
+        409, error_body(conflict_message(object_type, name, value, holder), "CONFLICT")
+    )
+
+
+def conflict_message(object_type: str, name: str, value: str, holder: str) -> str:
+    """The message of a unique-value conflict (email: HubSpot's exact words)."""
+    if name == "email":
+        return f"Contact already exists. Existing ID: {holder}"
+    singular = object_type.rstrip("s").capitalize()
+    return f"{singular} with {name} {value[:80]!r} already exists. Existing ID: {holder}"
+
+
+def conflict_item(object_type: str, name: str, value: str, holder: str) -> Body:
+    """One refused input in a 207: HubSpot's error item (no ``errors``/``links`` keys)."""
+    message = conflict_message(object_type, name, value, holder)
+    context = {"existingId": [holder], "propertyName": [name]}
+    return {"status": "error", "category": "CONFLICT", "message": message, "context": context}
+
+
 def invalid_properties(problems: Sequence[PropertyProblem]) -> HubSpotError:
     """The whole batch is rejected: HubSpot validates every input before writing any."""
     listed = json.dumps([problem.legacy() for problem in problems])
@@ -85,12 +110,9 @@ def invalid_properties(problems: Sequence[PropertyProblem]) -> HubSpotError:
 
 
 def rate_limit_body(policy: str) -> Body:
-    """``TEN_SECONDLY_ROLLING`` for the burst limit, ``SECONDLY`` for the search limit."""
-    message = (
-        "You have reached your secondly limit."
-        if policy == "SECONDLY"
-        else f"You have reached your {policy.lower()} limit."
-    )
+    """``TEN_SECONDLY_ROLLING`` for the burst limit, ``SECONDLY`` for the search limit,
+    ``DAILY`` for the account's daily allowance."""
+    message = f"You have reached your {policy.lower()} limit."
     return {
         "status": "error",
         "message": message,

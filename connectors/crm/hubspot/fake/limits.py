@@ -17,6 +17,7 @@ from syncd.sandbox.http import Response
 
 TEN_SECONDLY = "TEN_SECONDLY_ROLLING"
 SECONDLY = "SECONDLY"
+DAILY = "DAILY"
 
 
 class RollingWindow:
@@ -54,9 +55,12 @@ class Fault:
     retry_after: float | None
     drop: bool
 
-    def response(self, policy: str) -> Response:
+    def response(self, policy: str, *, named: bool = True) -> Response:
         headers = {} if self.retry_after is None else {"Retry-After": _seconds(self.retry_after)}
-        return Response(self.status, fault_body(self.status, policy), headers, drop=self.drop)
+        body = fault_body(self.status, policy)
+        if not named:  # the 429 shape without policyName
+            body.pop("policyName", None)
+        return Response(self.status, body, headers, drop=self.drop)
 
 
 class Faults:

@@ -18,12 +18,14 @@ from connectors.crm.hubspot.fake.errors import (
     Body,
     PropertyProblem,
     bad_request,
+    conflict_item,
     invalid_properties,
     not_found,
 )
 from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS
 from connectors.crm.hubspot.fake.state import Record, Store
 from connectors.crm.hubspot.fake.timefmt import iso
+from connectors.crm.hubspot.fake.unique import UniqueConflict
 from connectors.crm.hubspot.fake.values import check_properties
 from connectors.crm.hubspot.fake.views import ALWAYS, batch_response, render, with_history
 from syncd.sandbox.http import Request, Response
@@ -39,10 +41,11 @@ class _Outcome:
         self.started = iso(store.now())
         self.results: list[Body] = []
         self.missing: list[str] = []
+        self.errors: list[Body] = []  # per-input failures that did not stop the others
 
     def respond(self, status: int) -> Response:
         finished = iso(self.store.now())
-        return batch_response(
+        response = batch_response(
             self.kind,
             self.results,
             self.missing,
@@ -50,6 +53,10 @@ class _Outcome:
             finished=finished,
             status=status,
         )
+        if self.errors:  # HubSpot's multi-status: what was written, and what was not and why
+            errors = [*response.body.get("errors", []), *self.errors]
+            response = Response(207, response.body | {"numErrors": len(errors), "errors": errors})
+        return response
 
 
 def batch_read(store: Store, request: Request, params: Mapping[str, str]) -> Response:
@@ -76,6 +83,9 @@ def batch_update(store: Store, request: Request, params: Mapping[str, str]) -> R
     changes = [_update_input(store, kind, item) for item in inputs]
     reject_duplicates([record_id for record_id, _ in changes])
     raise_problems([p for _, (_, problems) in changes for p in problems])
+    for record_id, (clean, _) in changes:  # a taken unique value refuses the batch, unwritten
+        if store.get(kind, record_id) is not None:
+            store.check_unique(kind, record_id, clean)
     outcome = _Outcome(store, kind)
     for record_id, (clean, _) in changes:
         record = store.get(kind, record_id)
@@ -89,12 +99,22 @@ def batch_update(store: Store, request: Request, params: Mapping[str, str]) -> R
 
 
 def batch_create(store: Store, request: Request, params: Mapping[str, str]) -> Response:
-    """Create up to 100 tasks, each with its inline 204 associations; 201 or a 400 for all."""
+    """Create up to 100 tasks, each with its inline 204 associations.
+
+    An invalid input fails the whole batch with 400; an input whose unique value another task
+    already holds fails alone, and the others are created: 207 with one error per refused input.
+    """
     inputs = payload.batch_inputs(payload.read_body(request))
     plans = [task_plan(store, item) for item in inputs]
     raise_problems([p for plan in plans for p in plan.problems])
     outcome = _Outcome(store, TASKS)
-    outcome.results = [create_task(store, plan) for plan in plans]
+    for plan in plans:
+        try:
+            outcome.results.append(create_task(store, plan))
+        except UniqueConflict as clash:
+            outcome.errors.append(
+                conflict_item(clash.object_type, clash.name, clash.value, clash.holder)
+            )
     return outcome.respond(201)
 
 

@@ -66,16 +66,12 @@ def _enum(*values: str) -> tuple[tuple[str, str], ...]:
     return tuple((value, value.replace("_", " ").capitalize()) for value in values)
 
 
-def _datetime(name: str, group: str, *, read_only: bool = False, ours: bool = False) -> PropertyDef:
-    return PropertyDef(
-        name, "datetime", "date", group, read_only=read_only, hubspot_defined=not ours
-    )
+def _datetime(name: str, group: str, *, read_only: bool = False) -> PropertyDef:
+    return PropertyDef(name, "datetime", "date", group, read_only=read_only)
 
 
-def _select(name: str, group: str, *values: str, ours: bool = False) -> PropertyDef:
-    return PropertyDef(
-        name, "enumeration", "select", group, _enum(*values), hubspot_defined=not ours
-    )
+def _select(name: str, group: str, *values: str) -> PropertyDef:
+    return PropertyDef(name, "enumeration", "select", group, _enum(*values))
 
 
 def _owner(group: str) -> PropertyDef:
@@ -83,6 +79,7 @@ def _owner(group: str) -> PropertyDef:
 
 
 def _defaults() -> dict[str, list[PropertyDef]]:
+    # HubSpot's own properties only: a portal has none of syncd's until ``syncd crm setup``.
     info, task = "contactinformation", "taskinformation"
     return {
         CONTACTS: [
@@ -92,14 +89,6 @@ def _defaults() -> dict[str, list[PropertyDef]]:
             _datetime("createdate", info, read_only=True),
             _datetime("lastmodifieddate", info, read_only=True),
             PropertyDef("hs_object_id", "number", "number", info, read_only=True),
-            PropertyDef("nps_score", "number", "number", info, hubspot_defined=False),
-            _select("nps_category", info, "promoter", "passive", "detractor", ours=True),
-            PropertyDef("nps_comment", "string", "textarea", info, hubspot_defined=False),
-            _datetime("nps_last_response_at", info, ours=True),
-            *(
-                PropertyDef(f"nps_{name}", hubspot_defined=False)
-                for name in ("response_link", "survey", "source")
-            ),
         ],
         TASKS: [
             _datetime("hs_timestamp", task),

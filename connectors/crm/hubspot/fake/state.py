@@ -83,7 +83,7 @@ class Store:
 
     def __init__(self, clock: Callable[[], datetime], search_lag_seconds: float) -> None:
         self._clock = clock
-        self._lag = timedelta(seconds=search_lag_seconds)
+        self.lag = timedelta(seconds=search_lag_seconds)
         self.schema = Schema(iso(self.now()))
         self._records: dict[str, dict[str, Record]] = {CONTACTS: {}, TASKS: {}}
         self.unique = UniqueIndex()
@@ -109,6 +109,7 @@ class Store:
     def create(
         self, object_type: str, properties: Mapping[str, str], at: datetime | None = None
     ) -> Record:
+        self.check_unique(object_type, None, properties)  # refused before the record exists
         moment = self.now() if at is None else as_utc(at)
         record = Record(str(next(self._ids[object_type])), object_type, {})
         stamp = iso(moment)
@@ -150,10 +151,16 @@ class Store:
 
     def _prune(self, record: Record) -> None:
         # Keep the newest version the index already serves, and everything after it.
-        cutoff = self.now() - self._lag
+        cutoff = self.now() - self.lag
         served = [i for i, (at, _) in enumerate(record.versions) if at <= cutoff]
         if served:
             del record.versions[: served[-1]]
+
+    def check_unique(
+        self, object_type: str, record_id: str | None, changes: Mapping[str, str]
+    ) -> None:
+        """Raise ``UniqueConflict`` before writing if ``changes`` reuse a taken unique value."""
+        self.unique.check(object_type, record_id, changes, self.schema.unique(object_type))
 
     def get(self, object_type: str, record_id: str) -> Record | None:
         return self._records[object_type].get(record_id)
@@ -177,7 +184,7 @@ class Store:
         ``changed_since_ms`` skips records whose every change is older: none of their versions
         can carry a modification date at or after it.
         """
-        cutoff = self.now() - self._lag
+        cutoff = self.now() - self.lag
         for record in self._changed_since(object_type, changed_since_ms):
             snapshot = record.indexed(cutoff)
             if snapshot is not None:
@@ -230,11 +237,6 @@ class Store:
         """Tasks and contacts may only be assigned to existing, active owners."""
         owner = self.owners.get(owner_id)
         return owner is not None and not owner.archived
-
-
-def _unique_key(name: str, value: str) -> str:
-    # HubSpot matches email case-insensitively; other unique values exactly.
-    return value.strip().lower() if name == "email" else value
 
 
 def _completion_rule(before: Mapping[str, str], updates: dict[str, str], at: datetime) -> None:

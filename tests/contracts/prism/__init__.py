@@ -1,0 +1,1 @@
+"""HubSpot's own OpenAPI documents, served by Stoplight Prism in front of the HubSpot fake."""
