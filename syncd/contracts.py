@@ -74,6 +74,14 @@ class Crm(Protocol):
         """Write NPS fields onto existing contacts (never creates one)."""
         ...
 
+    def company_owners(self, contact_ids: Sequence[str]) -> Mapping[str, str]:
+        """Per contact id, the owner id of the contact's primary company.
+
+        Contacts with no primary company, or whose company has no owner, are absent. Asked once
+        per batch of task creates, only when a routing rule names ``company_owner``.
+        """
+        ...
+
     def create_tasks(self, tasks: Sequence[TaskSpec]) -> BatchOutcome:
         """Create tasks associated with their contact; returns the task id per key.
 

@@ -50,6 +50,9 @@ class StubCrm:
     fail_with: dict[str, SyncdError] = field(default_factory=dict)
     #: Task ids by action key: a create is idempotent on its key, as the port promises.
     task_ids: dict[str, str] = field(default_factory=dict)
+    #: Per contact id: the owner of the contact's primary company.
+    company_owner_of: dict[str, str] = field(default_factory=dict)
+    company_lookups: list[tuple[str, ...]] = field(default_factory=list)
 
     def add(
         self,
@@ -84,6 +87,11 @@ class StubCrm:
         self._raise_if_failing("update_contacts")
         self.updates.extend(updates)
         return {update.key: self._outcome(update.key, update.contact_id) for update in updates}
+
+    def company_owners(self, contact_ids: Sequence[str]) -> Mapping[str, str]:
+        self._raise_if_failing("company_owners")
+        self.company_lookups.append(tuple(contact_ids))
+        return {c: self.company_owner_of[c] for c in contact_ids if c in self.company_owner_of}
 
     def create_tasks(self, tasks: Sequence[TaskSpec]) -> BatchOutcome:
         self._raise_if_failing("create_tasks")
