@@ -60,7 +60,7 @@ def choose_owner(
 
 
 def _apply(strategy: str, active: Sequence[Owner], facts: OwnerFacts) -> OwnerChoice | None:
-    name = strategy.split(":")[0]
+    name = strategy.split(":", maxsplit=1)[0]
     if strategy == "round_robin":
         return _next_in_pool(active, facts)
     owner: Owner | None = None

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from connectors.crm.hubspot.fake import payload
+from connectors.crm.hubspot.fake.companies import CompanyControls
 from connectors.crm.hubspot.fake.controls import FaultControls
 from connectors.crm.hubspot.fake.directory import new_property
 from connectors.crm.hubspot.fake.errors import (
@@ -35,7 +36,7 @@ _NO_TOKEN = (
 )
 
 
-class HubSpotFake(FaultControls):
+class HubSpotFake(FaultControls, CompanyControls):
     """A stateful fake of the HubSpot CRM API, to serve with ``LoopbackServer(fake)``.
 
     ``clock`` stamps records and ages the search index (``search_lag_seconds``); rate limits run

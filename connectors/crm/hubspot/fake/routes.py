@@ -16,7 +16,7 @@ from connectors.crm.hubspot.fake.state import Store
 from syncd.sandbox.http import Request, Response
 
 Handler = Callable[[Store, Request, Mapping[str, str]], Response]
-_OBJECT_TYPE = "contacts|contact|0-1|tasks|task|0-27"
+_OBJECT_TYPE = "contacts|contact|0-1|tasks|task|0-27|companies|company|0-2"
 _SEGMENTS = {"type": _OBJECT_TYPE, "to": _OBJECT_TYPE}
 
 

@@ -9,13 +9,18 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from connectors.crm.hubspot.fake import company_schema
 from connectors.crm.hubspot.fake.errors import Body
-from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS, Schema
+from connectors.crm.hubspot.fake.schema import COMPANIES, CONTACTS, TASKS, Schema
 from connectors.crm.hubspot.fake.timefmt import as_utc, epoch_ms, iso
 from connectors.crm.hubspot.fake.unique import UniqueIndex
 
-CREATED = {CONTACTS: "createdate", TASKS: "hs_createdate"}
-MODIFIED = {CONTACTS: "lastmodifieddate", TASKS: "hs_lastmodifieddate"}
+CREATED = {CONTACTS: "createdate", TASKS: "hs_createdate", COMPANIES: "createdate"}
+MODIFIED = {
+    CONTACTS: "lastmodifieddate",
+    TASKS: "hs_lastmodifieddate",
+    COMPANIES: "hs_lastmodifieddate",
+}
 COMPLETED = "COMPLETED"
 
 
@@ -85,18 +90,27 @@ class Store:
         self._clock = clock
         self._lag = timedelta(seconds=search_lag_seconds)
         self.schema = Schema(iso(self.now()))
-        self._records: dict[str, dict[str, Record]] = {CONTACTS: {}, TASKS: {}}
+        company_schema.install(self.schema)
+        self._records: dict[str, dict[str, Record]] = {CONTACTS: {}, TASKS: {}, COMPANIES: {}}
         self.unique = UniqueIndex()
         self._links: dict[str, list[str]] = {}  # task id -> contact ids
         self._linked: dict[str, list[str]] = {}  # contact id -> task ids
         #: (latest change ms, id) per object type, sorted: search reads only records changed
         #: since a lower bound instead of scanning the portal.
-        self._by_change: dict[str, list[tuple[int, int]]] = {CONTACTS: [], TASKS: []}
+        self._by_change: dict[str, list[tuple[int, int]]] = {
+            CONTACTS: [],
+            TASKS: [],
+            COMPANIES: [],
+        }
         #: Test-only: make upserts ignore ``idProperty`` and create every time (a plain create).
         self.upserts_create_always = False
         self.owners: dict[str, Owner] = {}
         self._teams: dict[str, str] = {}  # team name -> id
-        self._ids = {CONTACTS: itertools.count(101), TASKS: itertools.count(9001)}
+        self._ids = {
+            CONTACTS: itertools.count(101),
+            TASKS: itertools.count(9001),
+            COMPANIES: itertools.count(20001),
+        }
         self._owner_ids = itertools.count(5001)
         self._user_ids = itertools.count(7001)
         self._team_ids = itertools.count(301)
