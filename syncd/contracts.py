@@ -15,6 +15,7 @@ from syncd.model import (
     Contact,
     ContactField,
     ContactUpdate,
+    NewContact,
     Owner,
     SourcePage,
     TaskChangePage,
@@ -67,6 +68,14 @@ class Crm(Protocol):
 
         Emails match whatever their case and come back as keys lower-cased; other values match
         as given. Values no contact holds are absent.
+        """
+        ...
+
+    def create_contacts(self, contacts: Sequence[NewContact]) -> BatchOutcome:
+        """Create a contact per email; returns the contact id per ``NewContact.key``.
+
+        Idempotent on the email (compared without case): an email some contact already holds,
+        by a retry or by someone else's hand, gives that contact's id and creates nothing.
         """
         ...
 

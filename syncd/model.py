@@ -177,6 +177,17 @@ class Contact:
 
 
 @dataclass(frozen=True, slots=True)
+class NewContact:
+    """A contact to create for a respondent the CRM does not have; ``key`` names the outcome.
+
+    Creating is idempotent on ``email``: a contact that exists by then is returned, not doubled.
+    """
+
+    key: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
 class Owner:
     """A CRM user who can own tasks, with the teams they belong to."""
 

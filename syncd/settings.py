@@ -129,6 +129,14 @@ class CrmSettings(BaseModel):
     name: str = "crm"
     #: Tried in order for each answer; the first identifier that finds a contact wins.
     match_contacts_by: tuple[ContactMatchOption, ...] = (BY_EMAIL,)
+    #: A respondent no identifier finds: quarantine the answer, or create the contact (by email).
+    unknown_contacts: Literal["quarantine", "create"] = "quarantine"
+    #: With ``create``: only answers in these NPS categories create a contact.
+    create_for: tuple[NpsCategory, ...] = tuple(NpsCategory)
+
+    def creates_contacts_for(self) -> frozenset[NpsCategory]:
+        """The categories whose unknown respondents get a new contact; empty: quarantine all."""
+        return frozenset(self.create_for) if self.unknown_contacts == "create" else frozenset()
 
     @field_validator("match_contacts_by")
     @classmethod

@@ -17,6 +17,7 @@ from syncd.model import (
     Contact,
     ContactField,
     ContactUpdate,
+    NewContact,
     Owner,
     TaskChangePage,
     TaskSpec,
@@ -53,6 +54,7 @@ class StubCrm:
     #: Per contact id: the owner of the contact's primary company.
     company_owner_of: dict[str, str] = field(default_factory=dict)
     company_lookups: list[tuple[str, ...]] = field(default_factory=list)
+    contacts_created: list[NewContact] = field(default_factory=list)
 
     def add(
         self,
@@ -82,6 +84,18 @@ class StubCrm:
             if value is not None and value in values:
                 found[value] = stub.contact
         return found
+
+    def create_contacts(self, contacts: Sequence[NewContact]) -> BatchOutcome:
+        self._raise_if_failing("create_contacts")
+        self.contacts_created.extend(contacts)
+        outcomes: dict[str, str | SyncdError] = {}
+        for new in contacts:
+            existing = next((s for s in self.contacts if s.contact.email == new.email), None)
+            contact_id = (
+                existing.contact.id if existing else self.add(f"new-{new.email}", new.email)
+            )
+            outcomes[new.key] = self._outcome(new.key, contact_id)
+        return outcomes
 
     def update_contacts(self, updates: Sequence[ContactUpdate]) -> BatchOutcome:
         self._raise_if_failing("update_contacts")

@@ -11,6 +11,7 @@ from connectors.crm.hubspot.batching import chunks, distinct_rounds, send_groups
 from connectors.crm.hubspot.changes import SEARCH_PAGE, task_change_pages
 from connectors.crm.hubspot.client import HubSpotApi
 from connectors.crm.hubspot.companies import CompanyOwners
+from connectors.crm.hubspot.contact_create import ContactCreator
 from connectors.crm.hubspot.errors import HubSpotRejected
 from connectors.crm.hubspot.preflight import check_portal
 from connectors.crm.hubspot.records import BatchResult, Page, Record, TaskInput
@@ -24,6 +25,7 @@ from syncd.model import (
     Contact,
     ContactField,
     ContactUpdate,
+    NewContact,
     Owner,
     TaskChangePage,
     TaskSpec,
@@ -62,6 +64,7 @@ class HubSpotCrm:
         self._transport = Transport(settings, sleep=sleep, clock=clock)
         self._api = HubSpotApi(settings, self._transport)
         self._companies = CompanyOwners(settings, self._transport, self.batch_limit)
+        self._creator = ContactCreator(settings, self._transport, self.batch_limit)
 
     def __repr__(self) -> str:
         return f"HubSpotCrm(name={self.name!r}, base_url={self._base_url!r})"
@@ -99,6 +102,10 @@ class HubSpotCrm:
                 f"with unique values, or fix [crm] match_contacts_by",
                 error.status,
             ) from error
+
+    def create_contacts(self, contacts: Sequence[NewContact]) -> BatchOutcome:
+        """Contacts by email, created when new: one batch upsert per 100 emails."""
+        return self._creator.create(contacts)
 
     def update_contacts(self, updates: Sequence[ContactUpdate]) -> BatchOutcome:
         """Write the NPS fields, never one contact twice in a batch (HubSpot refuses that)."""
@@ -164,6 +171,7 @@ class HubSpotCrm:
         """Release the HTTP connections."""
         self._api.close()
         self._companies.close()
+        self._creator.close()
 
     def _send_contact_updates(self, updates: Sequence[ContactUpdate]) -> Outcome:
         result = self._api.update_contacts(

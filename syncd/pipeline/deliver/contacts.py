@@ -16,6 +16,7 @@ from syncd.clock import to_ms
 from syncd.errors import ContactNotFound, SyncdError
 from syncd.model import Contact, ContactUpdate, Respondent, ResponseKey
 from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, record
+from syncd.pipeline.deliver.unknown import create_missing
 from syncd.store import loops
 from syncd.store.outbox import Action
 
@@ -26,6 +27,7 @@ def deliver_contacts(ctx: DeliverContext, actions: Sequence[Action]) -> None:
     """Find each action's contact and write its latest answer's NPS fields; record outcomes."""
     outcomes: dict[str, str | SyncdError] = {}
     contacts = _resolve(ctx, actions, outcomes)
+    contacts.update(create_missing(ctx, actions, contacts, outcomes))
     updates = _updates(ctx, actions, contacts, outcomes)
     try:
         outcomes.update(ctx.crm.update_contacts(updates))

@@ -13,6 +13,7 @@ from syncd.clock import to_ms
 from syncd.contact_match import BY_EMAIL, ContactMatch
 from syncd.contracts import Crm
 from syncd.errors import Blocking, CrmRateLimited, Skippable, SyncdError, Transient
+from syncd.model import NpsCategory
 from syncd.retry import RetryPolicy
 from syncd.settings import DeliverySettings, RoutingSettings
 from syncd.store import outbox, quarantine
@@ -55,6 +56,8 @@ class DeliverContext:
     result: DeliverResult = field(default_factory=DeliverResult)
     #: How contacts are found, tried in order (``[crm] match_contacts_by``).
     match_by: tuple[ContactMatch, ...] = (BY_EMAIL,)
+    #: Answers of these categories create the contact the CRM lacks (``[crm] unknown_contacts``).
+    create_contacts_for: frozenset[NpsCategory] = frozenset()
     #: The first account-wide error of this pass; the stage stops once it is set.
     blocked: Blocking | None = None
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from connectors.crm.hubspot.fake import directory, links, objects, search, upsert
+from connectors.crm.hubspot.fake import contact_upsert, directory, links, objects, search, upsert
 from connectors.crm.hubspot.fake.errors import HubSpotError, error_body, not_found
 from connectors.crm.hubspot.fake.state import Store
 from syncd.sandbox.http import Request, Response
@@ -40,6 +40,7 @@ ROUTES = (
     _route("POST", "/crm/v3/objects/{type}/batch/update", objects.batch_update),
     _route("POST", "/crm/v3/objects/tasks/batch/create", objects.batch_create),
     _route("POST", "/crm/v3/objects/tasks/batch/upsert", upsert.batch_upsert),
+    _route("POST", "/crm/v3/objects/contacts/batch/upsert", contact_upsert.batch_upsert),
     _route("POST", "/crm/v3/objects/{type}/search", search.search, is_search=True),
     _route("POST", "/crm/v3/objects/tasks", objects.create_one),
     _route("GET", "/crm/v3/objects/{type}/{id}", objects.get_one),
