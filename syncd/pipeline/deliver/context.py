@@ -32,6 +32,8 @@ class DeliverResult:
 
     contacts_updated: int = 0
     contacts_superseded: int = 0
+    #: Contact writes not sent: the contact already holds exactly these fields.
+    contacts_unchanged: int = 0
     tasks_created: int = 0
     tasks_updated: int = 0
     retried: int = 0
