@@ -149,6 +149,32 @@ def unknown_teams(rules: Sequence[RoutingRule], owners: Sequence[Owner]) -> list
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class MemberProblem:
+    """A rule whose ``members`` names people who are not active owners (never assigned)."""
+
+    rule: str
+    missing: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return (
+            f"routing rule {self.rule!r} lists members who are not active CRM owners "
+            f"({', '.join(self.missing)[:200]}): they are never assigned; correct the emails "
+            "or ids, or remove people who left"
+        )
+
+
+def unknown_members(rules: Sequence[RoutingRule], owners: Sequence[Owner]) -> list[MemberProblem]:
+    """Task-creating rules listing members that no active owner matches (by id or email)."""
+    active = [owner for owner in owners if owner.active]
+    problems = []
+    for rule in rules:
+        missing = tuple(m for m in rule.members if find(active, m) is None)
+        if rule.create_task and missing:
+            problems.append(MemberProblem(rule.name, missing))
+    return problems
+
+
 def fallback_missing(fallback: str | None, owners: Sequence[Owner]) -> bool:
     """True when a fallback owner is configured but is not an active owner."""
     active = [owner for owner in owners if owner.active]

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from syncd.errors import CrmUnavailable
 from syncd.model import Owner
 from syncd.owner_routing import OwnerFacts, choose_owner
+from syncd.routing import unknown_members
 from syncd.settings import RoutingRule
 from tests.pipeline.flow import answer, deliver, loop, outbox_rows, plan, routing, rule
 from tests.pipeline.stub_crm import StubCrm
@@ -100,3 +101,11 @@ def test_pool_strategies_need_a_team_or_members() -> None:
     with pytest.raises(ValueError, match="need a team or a members list"):
         RoutingRule(name="r", owner=("round_robin",))
     assert RoutingRule(name="r", owner=("round_robin",), members=("a@x.example",)).members
+
+
+def test_members_who_are_not_active_owners_are_named() -> None:
+    rules = [RoutingRule(name="vip", owner=("round_robin",), members=("o-1", "gone@corp.example"))]
+    (problem,) = unknown_members(rules, [ANN, GONE])
+    assert problem.missing == ("gone@corp.example",)
+    assert "gone@corp.example" in str(problem)
+    assert unknown_members(rules[:0], [ANN]) == []
