@@ -17,6 +17,7 @@ from syncd.model import (
     ContactUpdate,
     NewContact,
     Owner,
+    ResponseNote,
     SourcePage,
     TaskChangePage,
     TaskSpec,
@@ -81,6 +82,14 @@ class Crm(Protocol):
 
     def update_contacts(self, updates: Sequence[ContactUpdate]) -> BatchOutcome:
         """Write NPS fields onto existing contacts (never creates one)."""
+        ...
+
+    def add_notes(self, notes: Sequence[ResponseNote]) -> BatchOutcome:
+        """Put each note on its contact's timeline; returns the note id per key.
+
+        Idempotent on ``ResponseNote.key``, as ``create_tasks`` is on its key: a retry after an
+        unknown outcome leaves one note per key.
+        """
         ...
 
     def company_owners(self, contact_ids: Sequence[str]) -> Mapping[str, str]:

@@ -221,6 +221,20 @@ class ContactUpdate:
 
 
 @dataclass(frozen=True, slots=True)
+class ResponseNote:
+    """A note on the contact's timeline recording one answer, so later answers never erase it.
+
+    ``key`` names one version of one response: ``Crm.add_notes`` makes one note per key.
+    """
+
+    key: str
+    contact_id: str
+    body: str
+    #: Where the note sits on the timeline: when the answer was given.
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class TaskSpec:
     """A follow-up task to create on a contact.
 

@@ -133,6 +133,8 @@ class CrmSettings(BaseModel):
     unknown_contacts: Literal["quarantine", "create"] = "quarantine"
     #: With ``create``: only answers in these NPS categories create a contact.
     create_for: tuple[NpsCategory, ...] = tuple(NpsCategory)
+    #: One note per answer on the contact's timeline, besides the latest-answer properties.
+    history_notes: bool = False
 
     def creates_contacts_for(self) -> frozenset[NpsCategory]:
         """The categories whose unknown respondents get a new contact; empty: quarantine all."""

@@ -98,6 +98,7 @@ def deliver(
     max_attempts: int = 3,
     create_contacts_for: frozenset[NpsCategory] = frozenset(),
     match_by: tuple[ContactMatch, ...] = (BY_EMAIL,),
+    history_notes: bool = False,
 ) -> DeliverResult:
     """One deliver pass (until idle) with a jitter-free retry policy."""
     ctx = DeliverContext(
@@ -110,6 +111,7 @@ def deliver(
         clock or Clock(),
         create_contacts_for=create_contacts_for,
         match_by=match_by,
+        history_notes=history_notes,
     )
     return Deliverer(ctx).run()
 

@@ -19,6 +19,7 @@ from syncd.model import (
     ContactUpdate,
     NewContact,
     Owner,
+    ResponseNote,
     TaskChangePage,
     TaskSpec,
     TaskUpdate,
@@ -55,6 +56,7 @@ class StubCrm:
     company_owner_of: dict[str, str] = field(default_factory=dict)
     company_lookups: list[tuple[str, ...]] = field(default_factory=list)
     contacts_created: list[NewContact] = field(default_factory=list)
+    notes: dict[str, ResponseNote] = field(default_factory=dict)
 
     def add(
         self,
@@ -101,6 +103,16 @@ class StubCrm:
         self._raise_if_failing("update_contacts")
         self.updates.extend(updates)
         return {update.key: self._outcome(update.key, update.contact_id) for update in updates}
+
+    def add_notes(self, notes: Sequence[ResponseNote]) -> BatchOutcome:
+        self._raise_if_failing("add_notes")
+        outcomes: dict[str, str | SyncdError] = {}
+        for note in notes:
+            outcome = self._outcome(note.key, f"note-{note.key}")
+            if isinstance(outcome, str):
+                self.notes[note.key] = note  # one note per key, as the port promises
+            outcomes[note.key] = outcome
+        return outcomes
 
     def company_owners(self, contact_ids: Sequence[str]) -> Mapping[str, str]:
         self._raise_if_failing("company_owners")

@@ -13,6 +13,7 @@ from connectors.crm.hubspot.client import HubSpotApi
 from connectors.crm.hubspot.companies import CompanyOwners
 from connectors.crm.hubspot.contact_create import ContactCreator
 from connectors.crm.hubspot.errors import HubSpotRejected
+from connectors.crm.hubspot.notes import NoteWriter
 from connectors.crm.hubspot.preflight import check_portal
 from connectors.crm.hubspot.records import BatchResult, Page, Record, TaskInput
 from connectors.crm.hubspot.settings import HubSpotSettings
@@ -27,6 +28,7 @@ from syncd.model import (
     ContactUpdate,
     NewContact,
     Owner,
+    ResponseNote,
     TaskChangePage,
     TaskSpec,
     TaskUpdate,
@@ -65,6 +67,7 @@ class HubSpotCrm:
         self._api = HubSpotApi(settings, self._transport)
         self._companies = CompanyOwners(settings, self._transport, self.batch_limit)
         self._creator = ContactCreator(settings, self._transport, self.batch_limit)
+        self._notes = NoteWriter(settings, self._transport, self.batch_limit)
 
     def __repr__(self) -> str:
         return f"HubSpotCrm(name={self.name!r}, base_url={self._base_url!r})"
@@ -112,6 +115,10 @@ class HubSpotCrm:
         rounds = distinct_rounds(updates, lambda update: update.contact_id)
         groups = [chunk for one in rounds for chunk in chunks(one, self.batch_limit)]
         return send_groups(groups, self._send_contact_updates, lambda update: update.key)
+
+    def add_notes(self, notes: Sequence[ResponseNote]) -> BatchOutcome:
+        """Upsert each answer's note by its key, then link it to its contact."""
+        return self._notes.add(notes)
 
     def company_owners(self, contact_ids: Sequence[str]) -> Mapping[str, str]:
         """Owners of the contacts' primary companies: two batch reads per 100 contacts."""
@@ -172,6 +179,7 @@ class HubSpotCrm:
         self._api.close()
         self._companies.close()
         self._creator.close()
+        self._notes.close()
 
     def _send_contact_updates(self, updates: Sequence[ContactUpdate]) -> Outcome:
         result = self._api.update_contacts(

@@ -16,6 +16,7 @@ from syncd.clock import to_ms
 from syncd.errors import ContactNotFound, SyncdError
 from syncd.model import Contact, ContactUpdate, Respondent, ResponseKey
 from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, record
+from syncd.pipeline.deliver.history import add_history
 from syncd.pipeline.deliver.unchanged import Split, split_unchanged
 from syncd.pipeline.deliver.unknown import create_missing
 from syncd.store import keyed, loops
@@ -35,6 +36,7 @@ def deliver_contacts(ctx: DeliverContext, actions: Sequence[Action]) -> None:
         outcomes.update(ctx.crm.update_contacts(split.send) if split.send else {})
     except SyncdError as error:
         outcomes.update({update.key: error for update in split.send})
+    add_history(ctx, actions, contacts, outcomes)
     record(ctx, actions, outcomes, _on_success(ctx, contacts, split))
 
 

@@ -60,6 +60,8 @@ class DeliverContext:
     match_by: tuple[ContactMatch, ...] = (BY_EMAIL,)
     #: Answers of these categories create the contact the CRM lacks (``[crm] unknown_contacts``).
     create_contacts_for: frozenset[NpsCategory] = frozenset()
+    #: Put a note per answer on the contact's timeline (``[crm] history_notes``).
+    history_notes: bool = False
     #: The first account-wide error of this pass; the stage stops once it is set.
     blocked: Blocking | None = None
 

@@ -21,6 +21,7 @@ from connectors.crm.hubspot.fake.errors import (
     unauthorized,
 )
 from connectors.crm.hubspot.fake.limits import SECONDLY, TEN_SECONDLY, Faults, RollingWindow
+from connectors.crm.hubspot.fake.notes import NoteControls
 from connectors.crm.hubspot.fake.routes import Route, resolve
 from connectors.crm.hubspot.fake.schema import CONTACTS, TASK_STATUSES, TASKS, PropertyDef
 from connectors.crm.hubspot.fake.state import COMPLETED, Record, Store
@@ -36,7 +37,7 @@ _NO_TOKEN = (
 )
 
 
-class HubSpotFake(FaultControls, CompanyControls):
+class HubSpotFake(FaultControls, CompanyControls, NoteControls):
     """A stateful fake of the HubSpot CRM API, to serve with ``LoopbackServer(fake)``.
 
     ``clock`` stamps records and ages the search index (``search_lag_seconds``); rate limits run

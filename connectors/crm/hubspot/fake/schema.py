@@ -10,6 +10,7 @@ from connectors.crm.hubspot.fake.errors import Body
 CONTACTS = "contacts"
 TASKS = "tasks"
 COMPANIES = "companies"
+NOTES = "notes"
 PROPERTY_TYPES = frozenset(
     {"bool", "date", "datetime", "enumeration", "number", "phone_number", "string"}
 )

@@ -9,17 +9,23 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from connectors.crm.hubspot.fake import company_schema
+from connectors.crm.hubspot.fake import company_schema, note_schema
 from connectors.crm.hubspot.fake.errors import Body
-from connectors.crm.hubspot.fake.schema import COMPANIES, CONTACTS, TASKS, Schema
+from connectors.crm.hubspot.fake.schema import COMPANIES, CONTACTS, NOTES, TASKS, Schema
 from connectors.crm.hubspot.fake.timefmt import as_utc, epoch_ms, iso
 from connectors.crm.hubspot.fake.unique import UniqueIndex
 
-CREATED = {CONTACTS: "createdate", TASKS: "hs_createdate", COMPANIES: "createdate"}
+CREATED = {
+    CONTACTS: "createdate",
+    TASKS: "hs_createdate",
+    COMPANIES: "createdate",
+    NOTES: "hs_createdate",
+}
 MODIFIED = {
     CONTACTS: "lastmodifieddate",
     TASKS: "hs_lastmodifieddate",
     COMPANIES: "hs_lastmodifieddate",
+    NOTES: "hs_lastmodifieddate",
 }
 COMPLETED = "COMPLETED"
 
@@ -91,7 +97,14 @@ class Store:
         self._lag = timedelta(seconds=search_lag_seconds)
         self.schema = Schema(iso(self.now()))
         company_schema.install(self.schema)
-        self._records: dict[str, dict[str, Record]] = {CONTACTS: {}, TASKS: {}, COMPANIES: {}}
+        note_schema.install(self.schema)
+        self.note_links: dict[str, list[str]] = {}  # note id -> contact ids
+        self._records: dict[str, dict[str, Record]] = {
+            CONTACTS: {},
+            TASKS: {},
+            COMPANIES: {},
+            NOTES: {},
+        }
         self.unique = UniqueIndex()
         self._links: dict[str, list[str]] = {}  # task id -> contact ids
         self._linked: dict[str, list[str]] = {}  # contact id -> task ids
@@ -101,6 +114,7 @@ class Store:
             CONTACTS: [],
             TASKS: [],
             COMPANIES: [],
+            NOTES: [],
         }
         #: Test-only: make upserts ignore ``idProperty`` and create every time (a plain create).
         self.upserts_create_always = False
@@ -110,6 +124,7 @@ class Store:
             CONTACTS: itertools.count(101),
             TASKS: itertools.count(9001),
             COMPANIES: itertools.count(20001),
+            NOTES: itertools.count(60001),
         }
         self._owner_ids = itertools.count(5001)
         self._user_ids = itertools.count(7001)
