@@ -15,6 +15,7 @@ from connectors.crm.hubspot.fake.schema import COMPANIES, CONTACTS, NOTES, TASKS
 from connectors.crm.hubspot.fake.timefmt import as_utc, epoch_ms, iso
 from connectors.crm.hubspot.fake.unique import UniqueIndex
 
+OBJECT_TYPES = (CONTACTS, TASKS, COMPANIES, NOTES)
 CREATED = {
     CONTACTS: "createdate",
     TASKS: "hs_createdate",
@@ -99,23 +100,13 @@ class Store:
         company_schema.install(self.schema)
         note_schema.install(self.schema)
         self.note_links: dict[str, list[str]] = {}  # note id -> contact ids
-        self._records: dict[str, dict[str, Record]] = {
-            CONTACTS: {},
-            TASKS: {},
-            COMPANIES: {},
-            NOTES: {},
-        }
+        self._records: dict[str, dict[str, Record]] = {kind: {} for kind in OBJECT_TYPES}
         self.unique = UniqueIndex()
         self._links: dict[str, list[str]] = {}  # task id -> contact ids
         self._linked: dict[str, list[str]] = {}  # contact id -> task ids
         #: (latest change ms, id) per object type, sorted: search reads only records changed
         #: since a lower bound instead of scanning the portal.
-        self._by_change: dict[str, list[tuple[int, int]]] = {
-            CONTACTS: [],
-            TASKS: [],
-            COMPANIES: [],
-            NOTES: [],
-        }
+        self._by_change: dict[str, list[tuple[int, int]]] = {kind: [] for kind in OBJECT_TYPES}
         #: Test-only: make upserts ignore ``idProperty`` and create every time (a plain create).
         self.upserts_create_always = False
         self.owners: dict[str, Owner] = {}
