@@ -46,14 +46,16 @@ def _specs(
     specs: dict[str, TaskSpec] = {}
     choices: dict[str, OwnerChoice] = {}
     outcomes: dict[str, str | SyncdError] = {}
+    with ctx.engine.connect() as conn:
+        contacts = {a.key: loops.contact_of(conn, _response(a)) for a in actions}
+    # Asked outside any transaction: no store lock is held across a CRM call.
+    companies = company_owners_of(ctx, actions, contacts)
     with ctx.engine.begin() as conn:
         load = OwnerLoad(
             owner_store.load(conn, ctx.crm.name),
             dict(loops.open_counts(conn, ctx.crm.name)),
             keyed.rotation(conn, ctx.crm.name),
         )
-        contacts = {a.key: loops.contact_of(conn, _response(a)) for a in actions}
-        companies = company_owners_of(ctx, actions, contacts)
         for action in actions:
             contact_id, contact_owner = contacts[action.key]
             if contact_id is None:
