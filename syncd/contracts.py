@@ -15,7 +15,9 @@ from syncd.model import (
     Contact,
     ContactField,
     ContactUpdate,
+    NewContact,
     Owner,
+    ResponseNote,
     SourcePage,
     TaskChangePage,
     TaskSpec,
@@ -70,8 +72,32 @@ class Crm(Protocol):
         """
         ...
 
+    def create_contacts(self, contacts: Sequence[NewContact]) -> BatchOutcome:
+        """Create a contact per email; returns the contact id per ``NewContact.key``.
+
+        Idempotent on the email (compared without case): an email some contact already holds,
+        by a retry or by someone else's hand, gives that contact's id and creates nothing.
+        """
+        ...
+
     def update_contacts(self, updates: Sequence[ContactUpdate]) -> BatchOutcome:
         """Write NPS fields onto existing contacts (never creates one)."""
+        ...
+
+    def add_notes(self, notes: Sequence[ResponseNote]) -> BatchOutcome:
+        """Put each note on its contact's timeline; returns the note id per key.
+
+        Idempotent on ``ResponseNote.key``, as ``create_tasks`` is on its key: a retry after an
+        unknown outcome leaves one note per key.
+        """
+        ...
+
+    def company_owners(self, contact_ids: Sequence[str]) -> Mapping[str, str]:
+        """Per contact id, the owner id of the contact's primary company.
+
+        Contacts with no primary company, or whose company has no owner, are absent. Asked once
+        per batch of task creates, only when a routing rule names ``company_owner``.
+        """
         ...
 
     def create_tasks(self, tasks: Sequence[TaskSpec]) -> BatchOutcome:

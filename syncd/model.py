@@ -177,6 +177,17 @@ class Contact:
 
 
 @dataclass(frozen=True, slots=True)
+class NewContact:
+    """A contact to create for a respondent the CRM does not have; ``key`` names the outcome.
+
+    Creating is idempotent on ``email``: a contact that exists by then is returned, not doubled.
+    """
+
+    key: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
 class Owner:
     """A CRM user who can own tasks, with the teams they belong to."""
 
@@ -207,6 +218,20 @@ class ContactUpdate:
     key: str
     contact_id: str
     fields: NpsFields
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseNote:
+    """A note on the contact's timeline recording one answer, so later answers never erase it.
+
+    ``key`` names one version of one response: ``Crm.add_notes`` makes one note per key.
+    """
+
+    key: str
+    contact_id: str
+    body: str
+    #: Where the note sits on the timeline: when the answer was given.
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,17 +1,28 @@
 """Routing: which rule a response matches, the task it asks for, and who should own it.
 
-Pure functions over settings and model values, so every decision can be unit-tested.
+Pure functions over settings and model values, so every decision can be unit-tested. Owner
+strategies live in ``syncd.owner_routing``; their entry points are re-exported here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from syncd.model import Owner, Priority, SurveyResponse
+from syncd.owner_routing import OwnerChoice, OwnerFacts, choose_owner, find, in_team
 from syncd.settings import RoutingRule, RoutingSettings
+
+__all__ = [
+    "OwnerChoice",
+    "OwnerFacts",
+    "RoutingDecision",
+    "TaskPlan",
+    "choose_owner",
+    "route",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,63 +123,6 @@ def _is_workday(day: date, calendar: RoutingSettings) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class OwnerChoice:
-    """The owner picked for a task (None: unassigned) and the strategy that picked it."""
-
-    owner_id: str | None
-    via: str
-
-
-def choose_owner(
-    chain: Sequence[str],
-    team: str | None,
-    contact_owner_id: str | None,
-    owners: Sequence[Owner],
-    open_loops: Mapping[str, int],
-    fallback: str | None,
-) -> OwnerChoice:
-    """Walk the rule's owner strategies in order; then the fallback; else unassigned."""
-    active = [owner for owner in owners if owner.active]
-    for strategy in chain:
-        owner = _apply(strategy, team, contact_owner_id, active, open_loops)
-        if owner is not None:
-            return OwnerChoice(owner.id, strategy.split(":")[0])
-    if fallback is not None and (owner := _find(active, fallback)) is not None:
-        return OwnerChoice(owner.id, "fallback")
-    return OwnerChoice(None, "unassigned")
-
-
-def _apply(
-    strategy: str,
-    team: str | None,
-    contact_owner_id: str | None,
-    active: Sequence[Owner],
-    open_loops: Mapping[str, int],
-) -> Owner | None:
-    members = [o for o in active if team is not None and _in_team(o, team)]
-    if strategy == "contact_owner":
-        return _find(active, contact_owner_id)
-    if strategy == "team_contact_owner":
-        return _find(members, contact_owner_id)
-    if strategy == "least_open":
-        return min(members, key=lambda o: (open_loops.get(o.id, 0), o.id), default=None)
-    if strategy.startswith("user:"):
-        return _find(active, strategy[5:])
-    return None
-
-
-def _in_team(owner: Owner, team: str) -> bool:
-    return team.casefold() in {name.casefold() for name in owner.teams}
-
-
-def _find(owners: Sequence[Owner], id_or_email: str | None) -> Owner | None:
-    if not id_or_email:
-        return None
-    wanted = id_or_email.casefold()
-    return next((o for o in owners if wanted in (o.id, o.email.casefold())), None)
-
-
-@dataclass(frozen=True, slots=True)
 class TeamProblem:
     """A rule that creates tasks for a team no active owner belongs to."""
 
@@ -191,11 +145,37 @@ def unknown_teams(rules: Sequence[RoutingRule], owners: Sequence[Owner]) -> list
         for rule in rules
         if rule.create_task
         and rule.team is not None
-        and not any(_in_team(owner, rule.team) for owner in active)
+        and not any(in_team(owner, rule.team) for owner in active)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberProblem:
+    """A rule whose ``members`` names people who are not active owners (never assigned)."""
+
+    rule: str
+    missing: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return (
+            f"routing rule {self.rule!r} lists members who are not active CRM owners "
+            f"({', '.join(self.missing)[:200]}): they are never assigned; correct the emails "
+            "or ids, or remove people who left"
+        )
+
+
+def unknown_members(rules: Sequence[RoutingRule], owners: Sequence[Owner]) -> list[MemberProblem]:
+    """Task-creating rules listing members that no active owner matches (by id or email)."""
+    active = [owner for owner in owners if owner.active]
+    problems = []
+    for rule in rules:
+        missing = tuple(m for m in rule.members if find(active, m) is None)
+        if rule.create_task and missing:
+            problems.append(MemberProblem(rule.name, missing))
+    return problems
 
 
 def fallback_missing(fallback: str | None, owners: Sequence[Owner]) -> bool:
     """True when a fallback owner is configured but is not an active owner."""
     active = [owner for owner in owners if owner.active]
-    return fallback is not None and _find(active, fallback) is None
+    return fallback is not None and find(active, fallback) is None

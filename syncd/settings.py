@@ -32,7 +32,15 @@ TEMPLATE_FIELDS = frozenset(
         "team",
     }
 )
-OWNER_STRATEGIES = ("contact_owner", "team_contact_owner", "least_open")
+OWNER_STRATEGIES = (
+    "contact_owner",
+    "company_owner",
+    "team_contact_owner",
+    "least_open",
+    "round_robin",
+)
+#: Strategies that pick among a pool: the rule's ``members`` when listed, else its ``team``.
+POOL_STRATEGIES = ("team_contact_owner", "least_open", "round_robin")
 #: The stores syncd ships drivers and migrations for.
 _DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
 SUPPORTED_DATABASES = (
@@ -121,6 +129,16 @@ class CrmSettings(BaseModel):
     name: str = "crm"
     #: Tried in order for each answer; the first identifier that finds a contact wins.
     match_contacts_by: tuple[ContactMatchOption, ...] = (BY_EMAIL,)
+    #: A respondent no identifier finds: quarantine the answer, or create the contact (by email).
+    unknown_contacts: Literal["quarantine", "create"] = "quarantine"
+    #: With ``create``: only answers in these NPS categories create a contact.
+    create_for: tuple[NpsCategory, ...] = tuple(NpsCategory)
+    #: One note per answer on the contact's timeline, besides the latest-answer properties.
+    history_notes: bool = False
+
+    def creates_contacts_for(self) -> frozenset[NpsCategory]:
+        """The categories whose unknown respondents get a new contact; empty: quarantine all."""
+        return frozenset(self.create_for) if self.unknown_contacts == "create" else frozenset()
 
     @field_validator("match_contacts_by")
     @classmethod
@@ -165,6 +183,8 @@ class RoutingRule(_Strict):
     properties: dict[str, str] = Field(default_factory=dict)
     create_task: bool = True
     team: str | None = None
+    #: Owners (ids or emails) the pool strategies pick among instead of the team's members.
+    members: tuple[str, ...] = ()
     owner: tuple[str, ...] = ("team_contact_owner", "least_open")
     priority: Priority = Priority.MEDIUM
     due_business_days: float = Field(3.0, gt=0)
@@ -196,9 +216,12 @@ class RoutingRule(_Strict):
         if (
             self.create_task
             and self.team is None
-            and any(s in ("team_contact_owner", "least_open") for s in self.owner)
+            and not self.members
+            and any(s in POOL_STRATEGIES for s in self.owner)
         ):
-            raise ValueError("owner strategies team_contact_owner/least_open need a team")
+            raise ValueError(
+                f"owner strategies {'/'.join(POOL_STRATEGIES)} need a team or a members list"
+            )
         return self
 
 

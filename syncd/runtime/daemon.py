@@ -204,6 +204,8 @@ class Daemon:
             self.holder,
             self.clock,
             match_by=self.settings.crm.match_contacts_by,
+            create_contacts_for=self.settings.crm.creates_contacts_for(),
+            history_notes=self.settings.crm.history_notes,
         )
         summary.deliver = ctx.result  # filled as the stage goes; kept if it stops early
         try:

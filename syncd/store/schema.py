@@ -159,3 +159,24 @@ store_meta = Table(
     Column("value", Text, nullable=False),
     Column("updated_ms", BigInteger, nullable=False),
 )
+
+#: Per round-robin pool (a team or a configured member list): the owner the last task went to,
+#: so every replica continues the same rotation.
+owner_rotation = Table(
+    "owner_rotation",
+    metadata,
+    Column("crm", String(100), primary_key=True),
+    Column("pool", String(200), primary_key=True),
+    Column("owner_id", String(100), nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)
+
+#: Per contact: a digest of the NPS fields last written onto it, so an unchanged write is skipped.
+contact_digests = Table(
+    "contact_digests",
+    metadata,
+    Column("crm", String(100), primary_key=True),
+    Column("contact_id", String(100), primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)

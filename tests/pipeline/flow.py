@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 
 from syncd.clock import to_ms
 from syncd.contact_match import BY_EMAIL, ContactMatch
-from syncd.model import SurveyResponse
+from syncd.model import NpsCategory, SurveyResponse
 from syncd.pipeline.deliver import Deliverer, DeliverResult
 from syncd.pipeline.deliver.context import DeliverContext
 from syncd.pipeline.plan import PlanResult, plan_pending
@@ -96,6 +96,9 @@ def deliver(
     settings: RoutingSettings | None = None,
     clock: Clock | None = None,
     max_attempts: int = 3,
+    create_contacts_for: frozenset[NpsCategory] = frozenset(),
+    match_by: tuple[ContactMatch, ...] = (BY_EMAIL,),
+    history_notes: bool = False,
 ) -> DeliverResult:
     """One deliver pass (until idle) with a jitter-free retry policy."""
     ctx = DeliverContext(
@@ -106,6 +109,9 @@ def deliver(
         RetryPolicy(max_attempts, 10.0, 1000.0, jitter=0.0),
         "test",
         clock or Clock(),
+        create_contacts_for=create_contacts_for,
+        match_by=match_by,
+        history_notes=history_notes,
     )
     return Deliverer(ctx).run()
 

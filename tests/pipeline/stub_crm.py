@@ -17,7 +17,9 @@ from syncd.model import (
     Contact,
     ContactField,
     ContactUpdate,
+    NewContact,
     Owner,
+    ResponseNote,
     TaskChangePage,
     TaskSpec,
     TaskUpdate,
@@ -50,6 +52,11 @@ class StubCrm:
     fail_with: dict[str, SyncdError] = field(default_factory=dict)
     #: Task ids by action key: a create is idempotent on its key, as the port promises.
     task_ids: dict[str, str] = field(default_factory=dict)
+    #: Per contact id: the owner of the contact's primary company.
+    company_owner_of: dict[str, str] = field(default_factory=dict)
+    company_lookups: list[tuple[str, ...]] = field(default_factory=list)
+    contacts_created: list[NewContact] = field(default_factory=list)
+    notes: dict[str, ResponseNote] = field(default_factory=dict)
 
     def add(
         self,
@@ -80,10 +87,37 @@ class StubCrm:
                 found[value] = stub.contact
         return found
 
+    def create_contacts(self, contacts: Sequence[NewContact]) -> BatchOutcome:
+        self._raise_if_failing("create_contacts")
+        self.contacts_created.extend(contacts)
+        outcomes: dict[str, str | SyncdError] = {}
+        for new in contacts:
+            existing = next((s for s in self.contacts if s.contact.email == new.email), None)
+            contact_id = (
+                existing.contact.id if existing else self.add(f"new-{new.email}", new.email)
+            )
+            outcomes[new.key] = self._outcome(new.key, contact_id)
+        return outcomes
+
     def update_contacts(self, updates: Sequence[ContactUpdate]) -> BatchOutcome:
         self._raise_if_failing("update_contacts")
         self.updates.extend(updates)
         return {update.key: self._outcome(update.key, update.contact_id) for update in updates}
+
+    def add_notes(self, notes: Sequence[ResponseNote]) -> BatchOutcome:
+        self._raise_if_failing("add_notes")
+        outcomes: dict[str, str | SyncdError] = {}
+        for note in notes:
+            outcome = self._outcome(note.key, f"note-{note.key}")
+            if isinstance(outcome, str):
+                self.notes[note.key] = note  # one note per key, as the port promises
+            outcomes[note.key] = outcome
+        return outcomes
+
+    def company_owners(self, contact_ids: Sequence[str]) -> Mapping[str, str]:
+        self._raise_if_failing("company_owners")
+        self.company_lookups.append(tuple(contact_ids))
+        return {c: self.company_owner_of[c] for c in contact_ids if c in self.company_owner_of}
 
     def create_tasks(self, tasks: Sequence[TaskSpec]) -> BatchOutcome:
         self._raise_if_failing("create_tasks")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from syncd.model import NpsCategory, Owner, Priority, SurveyResponse
-from syncd.routing import add_business_days, choose_owner, matches, route
+from syncd.routing import OwnerChoice, OwnerFacts, add_business_days, choose_owner, matches, route
 from syncd.settings import RoutingRule, RoutingSettings
 
 UTC_TZ = ZoneInfo("UTC")
@@ -212,49 +213,61 @@ GONE = Owner("4", "gone@x.example", "Gone", frozenset({"Support"}), active=False
 OWNERS = (ANN, BOB, CAT, GONE)
 
 
+def pick(
+    chain: tuple[str, ...],
+    team: str | None,
+    contact_owner: str | None,
+    owners: Sequence[Owner],
+    loads: Mapping[str, int],
+    fallback: str | None,
+) -> OwnerChoice:
+    facts = OwnerFacts(team=team, contact_owner_id=contact_owner, open_loops=loads)
+    return choose_owner(chain, owners, facts, fallback)
+
+
 def test_team_contact_owner_only_when_the_owner_is_in_the_team() -> None:
     chain = ("team_contact_owner", "least_open")
-    in_team = choose_owner(chain, "Support", "2", OWNERS, {"2": 5}, None)
+    in_team = pick(chain, "Support", "2", OWNERS, {"2": 5}, None)
     assert (in_team.owner_id, in_team.via) == ("2", "team_contact_owner")
-    outside = choose_owner(chain, "Support", "3", OWNERS, {}, None)
+    outside = pick(chain, "Support", "3", OWNERS, {}, None)
     assert (outside.owner_id, outside.via) == ("1", "least_open")
 
 
 def test_contact_owner_ignores_the_team() -> None:
-    choice = choose_owner(("contact_owner",), "Support", "3", OWNERS, {}, None)
+    choice = pick(("contact_owner",), "Support", "3", OWNERS, {}, None)
     assert (choice.owner_id, choice.via) == ("3", "contact_owner")
 
 
 def test_least_open_picks_the_team_member_with_fewest_open_loops() -> None:
-    choice = choose_owner(("least_open",), "support", None, OWNERS, {"1": 4, "2": 1}, None)
+    choice = pick(("least_open",), "support", None, OWNERS, {"1": 4, "2": 1}, None)
     assert (choice.owner_id, choice.via) == ("2", "least_open")
-    tie = choose_owner(("least_open",), "Support", None, OWNERS, {}, None)
+    tie = pick(("least_open",), "Support", None, OWNERS, {}, None)
     assert tie.owner_id == "1"
 
 
 def test_user_strategy_finds_by_email_or_id() -> None:
-    by_email = choose_owner(("user:CAT@x.example",), None, None, OWNERS, {}, None)
-    by_id = choose_owner(("user:2",), None, None, OWNERS, {}, None)
+    by_email = pick(("user:CAT@x.example",), None, None, OWNERS, {}, None)
+    by_id = pick(("user:2",), None, None, OWNERS, {}, None)
     assert (by_email.owner_id, by_email.via) == ("3", "user")
     assert by_id.owner_id == "2"
 
 
 def test_strategies_are_tried_in_order() -> None:
-    first = choose_owner(("user:cat@x.example", "contact_owner"), None, "1", OWNERS, {}, None)
-    second = choose_owner(("contact_owner", "user:cat@x.example"), None, "1", OWNERS, {}, None)
+    first = pick(("user:cat@x.example", "contact_owner"), None, "1", OWNERS, {}, None)
+    second = pick(("contact_owner", "user:cat@x.example"), None, "1", OWNERS, {}, None)
     assert (first.owner_id, second.owner_id) == ("3", "1")
 
 
 def test_inactive_owners_are_never_chosen() -> None:
     chain = ("contact_owner", "user:gone@x.example", "least_open")
-    choice = choose_owner(chain, "Support", "4", (GONE,), {}, "4")
+    choice = pick(chain, "Support", "4", (GONE,), {}, "4")
     assert (choice.owner_id, choice.via) == (None, "unassigned")
 
 
 def test_fallback_when_no_strategy_finds_anyone() -> None:
-    choice = choose_owner(("contact_owner",), None, None, OWNERS, {}, "bob@x.example")
+    choice = pick(("contact_owner",), None, None, OWNERS, {}, "bob@x.example")
     assert (choice.owner_id, choice.via) == ("2", "fallback")
-    unknown = choose_owner(("contact_owner",), None, None, OWNERS, {}, "nobody@x.example")
+    unknown = pick(("contact_owner",), None, None, OWNERS, {}, "nobody@x.example")
     assert (unknown.owner_id, unknown.via) == (None, "unassigned")
 
 

@@ -10,7 +10,10 @@ from connectors.crm.hubspot import mapping, outcomes
 from connectors.crm.hubspot.batching import chunks, distinct_rounds, send_groups
 from connectors.crm.hubspot.changes import SEARCH_PAGE, task_change_pages
 from connectors.crm.hubspot.client import HubSpotApi
+from connectors.crm.hubspot.companies import CompanyOwners
+from connectors.crm.hubspot.contact_create import ContactCreator
 from connectors.crm.hubspot.errors import HubSpotRejected
+from connectors.crm.hubspot.notes import NoteWriter
 from connectors.crm.hubspot.preflight import check_portal
 from connectors.crm.hubspot.records import BatchResult, Page, Record, TaskInput
 from connectors.crm.hubspot.settings import HubSpotSettings
@@ -23,7 +26,9 @@ from syncd.model import (
     Contact,
     ContactField,
     ContactUpdate,
+    NewContact,
     Owner,
+    ResponseNote,
     TaskChangePage,
     TaskSpec,
     TaskUpdate,
@@ -60,6 +65,9 @@ class HubSpotCrm:
         self._settings = settings
         self._transport = Transport(settings, sleep=sleep, clock=clock)
         self._api = HubSpotApi(settings, self._transport)
+        self._companies = CompanyOwners(settings, self._transport, self.batch_limit)
+        self._creator = ContactCreator(settings, self._transport, self.batch_limit)
+        self._notes = NoteWriter(settings, self._transport, self.batch_limit)
 
     def __repr__(self) -> str:
         return f"HubSpotCrm(name={self.name!r}, base_url={self._base_url!r})"
@@ -98,11 +106,23 @@ class HubSpotCrm:
                 error.status,
             ) from error
 
+    def create_contacts(self, contacts: Sequence[NewContact]) -> BatchOutcome:
+        """Contacts by email, created when new: one batch upsert per 100 emails."""
+        return self._creator.create(contacts)
+
     def update_contacts(self, updates: Sequence[ContactUpdate]) -> BatchOutcome:
         """Write the NPS fields, never one contact twice in a batch (HubSpot refuses that)."""
         rounds = distinct_rounds(updates, lambda update: update.contact_id)
         groups = [chunk for one in rounds for chunk in chunks(one, self.batch_limit)]
         return send_groups(groups, self._send_contact_updates, lambda update: update.key)
+
+    def add_notes(self, notes: Sequence[ResponseNote]) -> BatchOutcome:
+        """Upsert each answer's note by its key, then link it to its contact."""
+        return self._notes.add(notes)
+
+    def company_owners(self, contact_ids: Sequence[str]) -> Mapping[str, str]:
+        """Owners of the contacts' primary companies: two batch reads per 100 contacts."""
+        return self._companies.owners_of(contact_ids)
 
     def create_tasks(self, tasks: Sequence[TaskSpec]) -> BatchOutcome:
         """Upsert each task by its key, then associate it with its contact.
@@ -157,6 +177,9 @@ class HubSpotCrm:
     def close(self) -> None:
         """Release the HTTP connections."""
         self._api.close()
+        self._companies.close()
+        self._creator.close()
+        self._notes.close()
 
     def _send_contact_updates(self, updates: Sequence[ContactUpdate]) -> Outcome:
         result = self._api.update_contacts(

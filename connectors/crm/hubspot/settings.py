@@ -38,6 +38,8 @@ class HubSpotSettings(HttpSettings):
     base_url: HttpBaseUrl = "https://api.hubapi.com"
     access_token: SecretStr = Field(min_length=1)
     fields: HubSpotFieldNames = HubSpotFieldNames()
+    #: With ``[crm] history_notes``: the note property (unique values) keying each answer's note.
+    note_key: str = Field(default="nps_note_key", min_length=1)
     #: About 80% of the 190 per rolling 10 s of Professional/Enterprise private apps.
     ten_second_limit: int = Field(default=150, ge=1)
     #: Search has its own limit of 5 requests/s per account.

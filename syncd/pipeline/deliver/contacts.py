@@ -16,7 +16,10 @@ from syncd.clock import to_ms
 from syncd.errors import ContactNotFound, SyncdError
 from syncd.model import Contact, ContactUpdate, Respondent, ResponseKey
 from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, record
-from syncd.store import loops
+from syncd.pipeline.deliver.history import add_history
+from syncd.pipeline.deliver.unchanged import Split, split_unchanged
+from syncd.pipeline.deliver.unknown import create_missing
+from syncd.store import keyed, loops
 from syncd.store.outbox import Action
 
 SUPERSEDED = "superseded"
@@ -26,12 +29,15 @@ def deliver_contacts(ctx: DeliverContext, actions: Sequence[Action]) -> None:
     """Find each action's contact and write its latest answer's NPS fields; record outcomes."""
     outcomes: dict[str, str | SyncdError] = {}
     contacts = _resolve(ctx, actions, outcomes)
-    updates = _updates(ctx, actions, contacts, outcomes)
+    contacts.update(create_missing(ctx, actions, contacts, outcomes))
+    split = split_unchanged(ctx, _updates(ctx, actions, contacts, outcomes))
+    outcomes.update(split.unchanged)
     try:
-        outcomes.update(ctx.crm.update_contacts(updates))
+        outcomes.update(ctx.crm.update_contacts(split.send) if split.send else {})
     except SyncdError as error:
-        outcomes.update({update.key: error for update in updates})
-    record(ctx, actions, outcomes, _on_success(ctx, contacts))
+        outcomes.update({update.key: error for update in split.send})
+    add_history(ctx, actions, contacts, outcomes)
+    record(ctx, actions, outcomes, _on_success(ctx, contacts, split))
 
 
 def _resolve(
@@ -103,14 +109,18 @@ def _not_found(ctx: DeliverContext, action: Action) -> str:
     return f"no contact in {ctx.crm.name} has {' or '.join(tried)}"
 
 
-def _on_success(ctx: DeliverContext, contacts: Mapping[str, Contact]) -> OnSuccess:
+def _on_success(ctx: DeliverContext, contacts: Mapping[str, Contact], split: Split) -> OnSuccess:
     def link_loop(conn: Connection, action: Action, value: str) -> None:
         contact = contacts[action.key]
         key = ResponseKey(action.source, action.response_id)
         loops.set_contact(conn, key, contact.id, contact.owner_id, ctx.now_ms())
         if value == SUPERSEDED:
             ctx.result.contacts_superseded += 1
+        elif action.key in split.unchanged:
+            ctx.result.contacts_unchanged += 1
         else:
+            digest = split.digests[action.key]
+            keyed.set_digest(conn, ctx.crm.name, contact.id, digest, ctx.now_ms())
             ctx.result.contacts_updated += 1
 
     return link_loop

@@ -13,6 +13,7 @@ from syncd.clock import to_ms
 from syncd.contact_match import BY_EMAIL, ContactMatch
 from syncd.contracts import Crm
 from syncd.errors import Blocking, CrmRateLimited, Skippable, SyncdError, Transient
+from syncd.model import NpsCategory
 from syncd.retry import RetryPolicy
 from syncd.settings import DeliverySettings, RoutingSettings
 from syncd.store import outbox, quarantine
@@ -31,6 +32,8 @@ class DeliverResult:
 
     contacts_updated: int = 0
     contacts_superseded: int = 0
+    #: Contact writes not sent: the contact already holds exactly these fields.
+    contacts_unchanged: int = 0
     tasks_created: int = 0
     tasks_updated: int = 0
     retried: int = 0
@@ -55,6 +58,10 @@ class DeliverContext:
     result: DeliverResult = field(default_factory=DeliverResult)
     #: How contacts are found, tried in order (``[crm] match_contacts_by``).
     match_by: tuple[ContactMatch, ...] = (BY_EMAIL,)
+    #: Answers of these categories create the contact the CRM lacks (``[crm] unknown_contacts``).
+    create_contacts_for: frozenset[NpsCategory] = frozenset()
+    #: Put a note per answer on the contact's timeline (``[crm] history_notes``).
+    history_notes: bool = False
     #: The first account-wide error of this pass; the stage stops once it is set.
     blocked: Blocking | None = None
 

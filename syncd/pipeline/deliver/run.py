@@ -20,7 +20,7 @@ from syncd.errors import Blocking, SyncdError, Transient
 from syncd.pipeline.deliver.contacts import deliver_contacts
 from syncd.pipeline.deliver.context import DeliverContext, DeliverResult
 from syncd.pipeline.deliver.tasks import deliver_creates, deliver_updates
-from syncd.routing import fallback_missing, unknown_teams
+from syncd.routing import fallback_missing, unknown_members, unknown_teams
 from syncd.store import outbox
 from syncd.store import owners as owner_store
 from syncd.store.outbox import Action, ActionKind
@@ -114,6 +114,8 @@ class Deliverer:
             owners = owner_store.load(conn, ctx.crm.name)
         for problem in unknown_teams(ctx.routing.rules, owners):
             log.warning(str(problem), rule=problem.rule, team=problem.team)
+        for members in unknown_members(ctx.routing.rules, owners):
+            log.warning(str(members), rule=members.rule)
         if fallback_missing(ctx.routing.fallback_owner, owners):
             log.warning(
                 "the fallback owner is not an active CRM owner; tasks no rule can assign stay "

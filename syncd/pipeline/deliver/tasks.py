@@ -13,10 +13,11 @@ from sqlalchemy import Connection
 
 from syncd.actions import TaskCreate, TaskEdit, body_as
 from syncd.errors import CrmRejected, SyncdError
-from syncd.model import Owner, ResponseKey, TaskSpec, TaskUpdate
+from syncd.model import ResponseKey, TaskSpec, TaskUpdate
 from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, fail_all, record
-from syncd.routing import OwnerChoice, choose_owner
-from syncd.store import loops, outbox
+from syncd.pipeline.deliver.owners import OwnerLoad, company_owners_of
+from syncd.routing import OwnerChoice, OwnerFacts, choose_owner
+from syncd.store import keyed, loops, outbox
 from syncd.store import owners as owner_store
 from syncd.store.outbox import Action, ActionKind, key_for
 
@@ -25,7 +26,11 @@ log = structlog.get_logger(__name__)
 
 def deliver_creates(ctx: DeliverContext, actions: Sequence[Action]) -> None:
     """Create each action's task on its contact for the owner routing picks; record outcomes."""
-    specs, choices, outcomes = _specs(ctx, actions)
+    try:
+        specs, choices, outcomes = _specs(ctx, actions)
+    except SyncdError as error:
+        fail_all(ctx, actions, error)
+        return
     sent = [a for a in actions if a.key in specs]
     try:
         outcomes.update(ctx.crm.create_tasks(list(specs.values())) if specs else {})
@@ -42,33 +47,58 @@ def _specs(
     choices: dict[str, OwnerChoice] = {}
     outcomes: dict[str, str | SyncdError] = {}
     with ctx.engine.connect() as conn:
-        owners = owner_store.load(conn, ctx.crm.name)
-        open_loops = dict(loops.open_counts(conn, ctx.crm.name))
+        contacts = {a.key: loops.contact_of(conn, _response(a)) for a in actions}
+    # Asked outside any transaction: no store lock is held across a CRM call.
+    companies = company_owners_of(ctx, actions, contacts)
+    with ctx.engine.begin() as conn:
+        load = OwnerLoad(
+            owner_store.load(conn, ctx.crm.name),
+            dict(loops.open_counts(conn, ctx.crm.name)),
+            keyed.rotation(conn, ctx.crm.name),
+        )
         for action in actions:
-            contact_id, contact_owner = loops.contact_of(conn, _response(action))
+            contact_id, contact_owner = contacts[action.key]
             if contact_id is None:
                 outcomes[action.key] = CrmRejected("the contact of this response is not known")
                 continue
-            choice = _choose(ctx, action, contact_owner, owners, open_loops)
+            facts = _facts(ctx, action, contact_owner, companies.get(contact_id), load)
+            choice = _choose(ctx, action, facts, load)
+            if choice.pool is not None and choice.owner_id is not None:
+                # Stored before the create is sent: a retry moves the rotation on, never back.
+                keyed.set_rotation(conn, ctx.crm.name, choice.pool, choice.owner_id, ctx.now_ms())
             choices[action.key] = choice
             specs[action.key] = _spec(action, contact_id, choice.owner_id)
     return specs, choices, outcomes
 
 
-def _choose(
+def _facts(
     ctx: DeliverContext,
     action: Action,
     contact_owner: str | None,
-    owners: Sequence[Owner],
-    open_loops: dict[str, int],
-) -> OwnerChoice:
+    company_owner: str | None,
+    load: OwnerLoad,
+) -> OwnerFacts:
     task = body_as(action.payload, TaskCreate)
-    choice = choose_owner(
-        task.owner_chain, task.team, contact_owner, owners, open_loops, ctx.routing.fallback_owner
+    # Members are read from the live configuration: the rule's name travels in the action.
+    rule = next((r for r in ctx.routing.rules if r.name == task.rule), None)
+    return OwnerFacts(
+        team=task.team,
+        members=rule.members if rule is not None else (),
+        contact_owner_id=contact_owner,
+        company_owner_id=company_owner,
+        open_loops=load.open_loops,
+        rotation=load.rotation,
     )
+
+
+def _choose(ctx: DeliverContext, action: Action, facts: OwnerFacts, load: OwnerLoad) -> OwnerChoice:
+    task = body_as(action.payload, TaskCreate)
+    choice = choose_owner(task.owner_chain, load.owners, facts, ctx.routing.fallback_owner)
     if choice.owner_id is not None:
         # Count it now so the rest of this batch is balanced too.
-        open_loops[choice.owner_id] = open_loops.get(choice.owner_id, 0) + 1
+        load.open_loops[choice.owner_id] = load.open_loops.get(choice.owner_id, 0) + 1
+        if choice.pool is not None:
+            load.rotation[choice.pool] = choice.owner_id
     else:
         log.warning("no owner found; task left unassigned", key=action.key, team=task.team)
     return choice

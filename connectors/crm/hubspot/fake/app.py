@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.crm.hubspot.fake import payload, provision
+from connectors.crm.hubspot.fake.companies import CompanyControls
 from connectors.crm.hubspot.fake.controls import FaultControls
 from connectors.crm.hubspot.fake.directory import new_property
 from connectors.crm.hubspot.fake.errors import (
@@ -20,6 +21,7 @@ from connectors.crm.hubspot.fake.errors import (
     unauthorized,
 )
 from connectors.crm.hubspot.fake.limits import SECONDLY, TEN_SECONDLY, Faults
+from connectors.crm.hubspot.fake.notes import NoteControls
 from connectors.crm.hubspot.fake.quota import Quota
 from connectors.crm.hubspot.fake.routes import Route, resolve
 from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS, PropertyDef
@@ -42,7 +44,7 @@ _NO_TOKEN = (
 DEFAULT_SEARCH_LAG_SECONDS = 2.0
 
 
-class HubSpotFake(FaultControls, TaskWork):
+class HubSpotFake(FaultControls, TaskWork, CompanyControls, NoteControls):
     """A stateful fake of the HubSpot CRM API, to serve with ``LoopbackServer(fake)``.
 
     ``clock`` stamps records and ages the search index (``search_lag_seconds``); rate limits run

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.crm.hubspot.fake import payload
+from connectors.crm.hubspot.fake import notes, payload
 from connectors.crm.hubspot.fake.directory import ASSOCIATION_TYPES
 from connectors.crm.hubspot.fake.errors import Body, bad_request
-from connectors.crm.hubspot.fake.schema import TASKS
+from connectors.crm.hubspot.fake.schema import CONTACTS, NOTES, TASKS
 from connectors.crm.hubspot.fake.state import Store
 from connectors.crm.hubspot.fake.timefmt import iso
 from syncd.sandbox.http import Request, Response
@@ -26,6 +26,8 @@ _MAX_INPUTS = 2000  # the associations API takes larger batches than the object 
 
 def associate_default(store: Store, request: Request, params: Mapping[str, str]) -> Response:
     kinds = (payload.object_type(params["type"]), payload.object_type(params["to"]))
+    if kinds == (NOTES, CONTACTS):
+        return _respond(store, *notes.associate(store, _inputs(payload.read_body(request))))
     type_id = ASSOCIATION_TYPES.get(kinds)
     if type_id is None:
         raise bad_request(f"No association from {kinds[0]} to {kinds[1]} is supported by the fake.")
@@ -44,6 +46,14 @@ def associate_default(store: Store, request: Request, params: Mapping[str, str])
         task, contact = (source, target) if kinds[0] == TASKS else (target, source)
         store.link(task, contact)
         results.append({"from": {"id": source}, "to": {"id": target}, "associationSpec": spec})
+    body: Body = {"status": "COMPLETE", "results": results, "startedAt": started}
+    if missing:
+        body |= {"numErrors": 1, "errors": [_not_found(missing)]}
+    return Response(207 if missing else 200, body | {"completedAt": iso(store.now())})
+
+
+def _respond(store: Store, results: list[Body], missing: list[str]) -> Response:
+    started = iso(store.now())
     body: Body = {"status": "COMPLETE", "results": results, "startedAt": started}
     if missing:
         body |= {"numErrors": 1, "errors": [_not_found(missing)]}

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from connectors.crm.hubspot.fake.errors import bad_request
-from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS
+from connectors.crm.hubspot.fake.schema import COMPANIES, CONTACTS, NOTES, TASKS
 from syncd.sandbox.http import Request
 
 MAX_BATCH = 100
@@ -17,6 +17,12 @@ _OBJECT_TYPES = {
     "tasks": TASKS,
     "task": TASKS,
     "0-27": TASKS,
+    "companies": COMPANIES,
+    "company": COMPANIES,
+    "0-2": COMPANIES,
+    "notes": NOTES,
+    "note": NOTES,
+    "0-46": NOTES,
 }
 
 

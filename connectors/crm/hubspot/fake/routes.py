@@ -10,13 +10,21 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from connectors.crm.hubspot.fake import directory, links, objects, search, upsert
+from connectors.crm.hubspot.fake import (
+    contact_upsert,
+    directory,
+    links,
+    notes,
+    objects,
+    search,
+    upsert,
+)
 from connectors.crm.hubspot.fake.errors import HubSpotError, error_body, not_found
 from connectors.crm.hubspot.fake.state import Store
 from syncd.sandbox.http import Request, Response
 
 Handler = Callable[[Store, Request, Mapping[str, str]], Response]
-_OBJECT_TYPE = "contacts|contact|0-1|tasks|task|0-27"
+_OBJECT_TYPE = "contacts|contact|0-1|tasks|task|0-27|companies|company|0-2|notes|note|0-46"
 _SEGMENTS = {"type": _OBJECT_TYPE, "to": _OBJECT_TYPE}
 
 
@@ -40,6 +48,8 @@ ROUTES = (
     _route("POST", "/crm/v3/objects/{type}/batch/update", objects.batch_update),
     _route("POST", "/crm/v3/objects/tasks/batch/create", objects.batch_create),
     _route("POST", "/crm/v3/objects/tasks/batch/upsert", upsert.batch_upsert),
+    _route("POST", "/crm/v3/objects/contacts/batch/upsert", contact_upsert.batch_upsert),
+    _route("POST", "/crm/v3/objects/notes/batch/upsert", notes.batch_upsert),
     _route("POST", "/crm/v3/objects/{type}/search", search.search, is_search=True),
     _route("POST", "/crm/v3/objects/tasks", objects.create_one),
     _route("GET", "/crm/v3/objects/{type}/{id}", objects.get_one),

@@ -9,6 +9,8 @@ from connectors.crm.hubspot.fake.errors import Body
 
 CONTACTS = "contacts"
 TASKS = "tasks"
+COMPANIES = "companies"
+NOTES = "notes"
 PROPERTY_TYPES = frozenset(
     {"bool", "date", "datetime", "enumeration", "number", "phone_number", "string"}
 )
@@ -131,6 +133,11 @@ class Schema:
 
     def listing(self, object_type: str) -> list[PropertyDef]:
         return list(self._properties[object_type].values())
+
+    def add_type(self, object_type: str, group: str, label: str) -> None:
+        """A further object type, with no properties yet and its default group."""
+        self._properties.setdefault(object_type, {})
+        self._groups.setdefault(object_type, {group: _group(group, label)})
 
     def define(self, object_type: str, prop: PropertyDef) -> None:
         self._properties[object_type][prop.name] = prop

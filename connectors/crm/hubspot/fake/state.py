@@ -9,13 +9,25 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from connectors.crm.hubspot.fake import company_schema, note_schema
 from connectors.crm.hubspot.fake.errors import Body
-from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS, Schema
+from connectors.crm.hubspot.fake.schema import COMPANIES, CONTACTS, NOTES, TASKS, Schema
 from connectors.crm.hubspot.fake.timefmt import as_utc, epoch_ms, iso
 from connectors.crm.hubspot.fake.unique import UniqueIndex
 
-CREATED = {CONTACTS: "createdate", TASKS: "hs_createdate"}
-MODIFIED = {CONTACTS: "lastmodifieddate", TASKS: "hs_lastmodifieddate"}
+OBJECT_TYPES = (CONTACTS, TASKS, COMPANIES, NOTES)
+CREATED = {
+    CONTACTS: "createdate",
+    TASKS: "hs_createdate",
+    COMPANIES: "createdate",
+    NOTES: "hs_createdate",
+}
+MODIFIED = {
+    CONTACTS: "lastmodifieddate",
+    TASKS: "hs_lastmodifieddate",
+    COMPANIES: "hs_lastmodifieddate",
+    NOTES: "hs_lastmodifieddate",
+}
 COMPLETED = "COMPLETED"
 
 
@@ -85,18 +97,26 @@ class Store:
         self._clock = clock
         self.lag = timedelta(seconds=search_lag_seconds)
         self.schema = Schema(iso(self.now()))
-        self._records: dict[str, dict[str, Record]] = {CONTACTS: {}, TASKS: {}}
+        company_schema.install(self.schema)
+        note_schema.install(self.schema)
+        self.note_links: dict[str, list[str]] = {}  # note id -> contact ids
+        self._records: dict[str, dict[str, Record]] = {kind: {} for kind in OBJECT_TYPES}
         self.unique = UniqueIndex()
         self._links: dict[str, list[str]] = {}  # task id -> contact ids
         self._linked: dict[str, list[str]] = {}  # contact id -> task ids
         #: (latest change ms, id) per object type, sorted: search reads only records changed
         #: since a lower bound instead of scanning the portal.
-        self._by_change: dict[str, list[tuple[int, int]]] = {CONTACTS: [], TASKS: []}
+        self._by_change: dict[str, list[tuple[int, int]]] = {kind: [] for kind in OBJECT_TYPES}
         #: Test-only: make upserts ignore ``idProperty`` and create every time (a plain create).
         self.upserts_create_always = False
         self.owners: dict[str, Owner] = {}
         self._teams: dict[str, str] = {}  # team name -> id
-        self._ids = {CONTACTS: itertools.count(101), TASKS: itertools.count(9001)}
+        self._ids = {
+            CONTACTS: itertools.count(101),
+            TASKS: itertools.count(9001),
+            COMPANIES: itertools.count(20001),
+            NOTES: itertools.count(60001),
+        }
         self._owner_ids = itertools.count(5001)
         self._user_ids = itertools.count(7001)
         self._team_ids = itertools.count(301)

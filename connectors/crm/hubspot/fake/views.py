@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.crm.hubspot.fake.errors import Body
-from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS, Schema
+from connectors.crm.hubspot.fake.schema import COMPANIES, CONTACTS, NOTES, TASKS, Schema
 from connectors.crm.hubspot.fake.state import CREATED, MODIFIED
 from syncd.sandbox.http import Response
 
@@ -14,13 +14,17 @@ from syncd.sandbox.http import Response
 ALWAYS = {
     CONTACTS: ("createdate", "hs_object_id", "lastmodifieddate"),
     TASKS: ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
+    COMPANIES: ("createdate", "hs_lastmodifieddate", "hs_object_id"),
+    NOTES: ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
 }
 #: Returned when no properties were asked for.
 DEFAULTS = {
     CONTACTS: ("createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"),
     TASKS: ALWAYS[TASKS],
+    COMPANIES: ("createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"),
+    NOTES: ALWAYS[NOTES],
 }
-_NAMES = {CONTACTS: "CONTACT", TASKS: "TASK"}
+_NAMES = {CONTACTS: "CONTACT", TASKS: "TASK", COMPANIES: "COMPANY", NOTES: "NOTE"}
 
 
 def render(
