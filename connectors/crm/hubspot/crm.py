@@ -12,6 +12,7 @@ from connectors.crm.hubspot.changes import SEARCH_PAGE, task_change_pages
 from connectors.crm.hubspot.client import HubSpotApi
 from connectors.crm.hubspot.errors import HubSpotRejected
 from connectors.crm.hubspot.preflight import check_portal
+from connectors.crm.hubspot.provision import set_up_portal
 from connectors.crm.hubspot.records import BatchResult, Page, Record, TaskInput
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.setup import missing_property
@@ -24,6 +25,7 @@ from syncd.model import (
     ContactField,
     ContactUpdate,
     Owner,
+    SetupStep,
     TaskChangePage,
     TaskSpec,
     TaskUpdate,
@@ -145,6 +147,10 @@ class HubSpotCrm:
     def check(self) -> Sequence[CheckResult]:
         """Token, read scopes, the ``[crm.fields]`` properties and the task key property."""
         return [*check_portal(self.name, self._settings, self._transport), self._task_key_result()]
+
+    def setup(self, *, dry_run: bool = False) -> Sequence[SetupStep]:
+        """Create the ``nps`` contact property group, the contact properties and the task key."""
+        return set_up_portal(self._settings, self._transport, dry_run=dry_run)
 
     def _task_key_result(self) -> CheckResult:
         what = f"crm {self.name} task property {self._fields.task_key!r} ([crm.fields] task_key)"

@@ -22,6 +22,8 @@ from syncd.model import CheckResult
 
 #: An address no contact has: the read proves the token and the contacts scope, nothing else.
 PROBE_EMAIL = "syncd-check@invalid.example"
+#: ``[crm.fields]`` that are no contact property syncd writes today.
+NOT_WRITTEN = frozenset({"task_key", "loop_closed_at"})
 
 
 class PortalCheck:
@@ -95,8 +97,8 @@ class PortalCheck:
     def _field_results(self, writable: dict[str, bool]) -> list[CheckResult]:
         results: list[CheckResult] = []
         for field, name in self._settings.fields.model_dump().items():
-            if not name or field == "task_key":
-                continue  # disabled field, or the task property (checked by the connector)
+            if not name or field in NOT_WRITTEN:
+                continue  # disabled, or not written on contacts (the task key: checked apart)
             what = f"contact property {name!r} ([crm.fields] {field})"
             if name not in writable:
                 detail = "does not exist: correct the name or create the property in HubSpot"
