@@ -282,11 +282,16 @@ class SetupState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SetupStep:
-    """One thing ``syncd crm setup`` looked at (a field, a group): its state, and why."""
+    """One thing ``syncd crm setup`` looked at (a field, a group): its state, and why.
+
+    ``required``: syncd writes it, so the daemon refuses to start while it is missing; other
+    steps (a grouping, a field kept for reports) only tidy the CRM up.
+    """
 
     what: str
     state: SetupState
     detail: str = ""
+    required: bool = True
 
     @property
     def missing(self) -> bool:

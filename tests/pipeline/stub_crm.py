@@ -18,6 +18,7 @@ from syncd.model import (
     ContactField,
     ContactUpdate,
     Owner,
+    SetupStep,
     TaskChangePage,
     TaskSpec,
     TaskUpdate,
@@ -114,6 +115,9 @@ class StubCrm:
         return list(self.owners)
 
     def check(self) -> tuple[CheckResult, ...]:
+        return ()
+
+    def setup(self, *, dry_run: bool = False) -> tuple[SetupStep, ...]:
         return ()
 
     def close(self) -> None:

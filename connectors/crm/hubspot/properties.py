@@ -54,10 +54,10 @@ def contact_property(field: str, name: str) -> dict[str, Any]:
     return body
 
 
-def contact_properties(names: HubSpotFieldNames) -> list[dict[str, Any]]:
-    """Create bodies for every enabled contact field (an empty name is a disabled field)."""
+def contact_properties(names: HubSpotFieldNames) -> list[tuple[str, dict[str, Any]]]:
+    """(field, create body) for every enabled contact field (an empty name disables a field)."""
     return [
-        contact_property(field, name)
+        (field, contact_property(field, name))
         for field, name in names.model_dump().items()
         if field in _SHAPES and name
     ]

@@ -8,12 +8,14 @@ property), then creates what is missing, so a second run creates nothing. A fail
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import hubspot.crm.properties.models as property_models
 from hubspot import HubSpot
 
 from connectors.crm.hubspot.errors import HubSpotRejected
+from connectors.crm.hubspot.preflight import NOT_WRITTEN
 from connectors.crm.hubspot.properties import GROUP, contact_properties
 from connectors.crm.hubspot.records import list_of
 from connectors.crm.hubspot.settings import HubSpotSettings
@@ -45,15 +47,17 @@ class PortalSetup:
 
     def run(self) -> list[SetupStep]:
         """The group, each contact property, then the task key property: one step each."""
-        steps = [self._group()]
+        # The group only tidies the contact record up: startup does not insist on it.
+        steps = [replace(self._group(), required=False)]
         try:
             existing = self._contact_property_names()
         except CrmError as error:
             steps.append(SetupStep("contact properties", SetupState.FAILED, str(error)))
         else:
             group_missing = steps[0].missing
-            for body in contact_properties(self._settings.fields):
-                steps.append(self._contact_property(body, existing, group_missing))
+            for field, body in contact_properties(self._settings.fields):
+                step = self._contact_property(body, existing, group_missing)
+                steps.append(replace(step, required=field not in NOT_WRITTEN))
         steps.append(self._task_key())
         return steps
 
