@@ -16,6 +16,7 @@ import hubspot.crm.objects.tasks.models as task_models
 from hubspot import HubSpot
 
 from connectors.crm.hubspot.records import (
+    NOT_ARCHIVED,
     BatchResult,
     Page,
     Record,
@@ -164,7 +165,7 @@ class HubSpotApi:
         """One page of active (not archived) owners."""
         response = self._transport.call(
             lambda t: self._owners.get_page(
-                limit=OWNER_PAGE, after=after, archived=False, _request_timeout=t
+                limit=OWNER_PAGE, after=after, archived=NOT_ARCHIVED, _request_timeout=t
             ),
             idempotent=True,
         )

@@ -11,6 +11,7 @@ from connectors.crm.hubspot.batching import chunks, distinct_rounds, send_groups
 from connectors.crm.hubspot.changes import SEARCH_PAGE, task_change_pages
 from connectors.crm.hubspot.client import HubSpotApi
 from connectors.crm.hubspot.errors import HubSpotRejected
+from connectors.crm.hubspot.owners import OwnerCache
 from connectors.crm.hubspot.preflight import check_portal
 from connectors.crm.hubspot.provision import set_up_portal
 from connectors.crm.hubspot.records import BatchResult, Page, Record, TaskInput
@@ -62,6 +63,7 @@ class HubSpotCrm:
         self._settings = settings
         self._transport = Transport(settings, sleep=sleep, clock=clock)
         self._api = HubSpotApi(settings, self._transport)
+        self._owners = OwnerCache(self._list_owners, settings.owners_ttl_seconds, clock)
 
     def __repr__(self) -> str:
         return f"HubSpotCrm(name={self.name!r}, base_url={self._base_url!r})"
@@ -115,7 +117,9 @@ class HubSpotCrm:
         if tasks:
             self._check_task_key()
         groups = list(chunks(tasks, self.batch_limit))
-        return send_groups(groups, self._send_task_upserts, lambda task: task.key)
+        outcome = send_groups(groups, self._send_task_upserts, lambda task: task.key)
+        self._owners.check_outcome(outcome)
+        return outcome
 
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> BatchOutcome:
         """Rewrite subject, body and priority, never the same task twice in one batch."""
@@ -134,6 +138,10 @@ class HubSpotCrm:
         return task_change_pages(search, mapping.epoch_ms(since))
 
     def list_owners(self) -> Sequence[Owner]:
+        """Every active owner, listed again once ``owners_ttl_seconds`` have passed."""
+        return self._owners.get()
+
+    def _list_owners(self) -> Sequence[Owner]:
         """Every active (not archived) owner of the portal, page by page."""
         owners: list[Owner] = []
         after: str | None = None

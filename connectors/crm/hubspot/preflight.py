@@ -14,7 +14,7 @@ import hubspot.crm.contacts.models as contact_models
 import hubspot.crm.objects.tasks.models as task_models
 from hubspot import HubSpot
 
-from connectors.crm.hubspot.records import list_of
+from connectors.crm.hubspot.records import NOT_ARCHIVED, list_of
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Transport
 from syncd.errors import CrmError
@@ -85,7 +85,9 @@ class PortalCheck:
     def _contact_properties(self) -> dict[str, bool]:
         """Contact property name -> whether its value can be written."""
         response = self._transport.call(
-            lambda t: self._properties.get_all("contacts", archived=False, _request_timeout=t),
+            lambda t: self._properties.get_all(
+                "contacts", archived=NOT_ARCHIVED, _request_timeout=t
+            ),
             idempotent=True,
         )
         writable: dict[str, bool] = {}

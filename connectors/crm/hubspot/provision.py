@@ -17,7 +17,7 @@ from hubspot import HubSpot
 from connectors.crm.hubspot.errors import HubSpotRejected
 from connectors.crm.hubspot.preflight import NOT_WRITTEN
 from connectors.crm.hubspot.properties import GROUP, contact_properties
-from connectors.crm.hubspot.records import list_of
+from connectors.crm.hubspot.records import NOT_ARCHIVED, list_of
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.setup import task_key_property
 from connectors.crm.hubspot.transport import Transport
@@ -87,7 +87,7 @@ class PortalSetup:
 
     def _contact_property_names(self) -> frozenset[str]:
         response = self._call(
-            lambda t: self._core.get_all("contacts", archived=False, _request_timeout=t)
+            lambda t: self._core.get_all("contacts", archived=NOT_ARCHIVED, _request_timeout=t)
         )
         return frozenset(str(item.name) for item in list_of(response, "results"))
 

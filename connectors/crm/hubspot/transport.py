@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+import structlog
 from urllib3 import exceptions as urllib3_errors
 
-from connectors.crm.hubspot.errors import TEN_SECONDLY_WAIT_SECONDS, is_http_error, translate
+from connectors.crm.hubspot.errors import is_http_error, translate
 from connectors.crm.hubspot.settings import HubSpotSettings
+from connectors.crm.hubspot.throttle import TEN_SECONDLY_WAIT_SECONDS, DailyLimitReached
 from syncd.edge.limiter import Limiter, SlidingWindowLimiter
 from syncd.edge.retrying import Retrier
 from syncd.errors import CrmOutcomeUnknown, CrmRateLimited, CrmUnavailable
@@ -18,6 +21,8 @@ from syncd.redact import Redactor
 #: An SDK call: takes the request timeout in seconds, returns the SDK's response model.
 Operation = Callable[[float], Any]
 
+log = structlog.get_logger(__name__)
+
 
 class Transport:
     """Runs SDK calls for one portal under its two limiters (search has its own budget).
@@ -25,6 +30,8 @@ class Transport:
     ``idempotent`` calls (reads, search, updates, upserts by a unique key, associations) are
     retried inline after a 5xx, a timeout or a dropped connection. Every call is retried after a
     429/423, which HubSpot did not process. A call that is not idempotent is never repeated here.
+    Once the daily allowance is spent, every call fails at once with ``DailyLimitReached``
+    (sending nothing) until the pause it asked for is over.
     """
 
     def __init__(
@@ -35,7 +42,7 @@ class Transport:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._general: Limiter = SlidingWindowLimiter(
-            settings.ten_second_limit, 10.0, clock=clock, sleep=sleep
+            settings.burst_limit(), 10.0, clock=clock, sleep=sleep
         )
         self._search: Limiter = SlidingWindowLimiter.per_second(
             settings.search_per_second, clock=clock, sleep=sleep
@@ -43,27 +50,49 @@ class Transport:
         self._timeout = settings.timeout_seconds
         self._retrier = Retrier(settings.inline_retry(), "hubspot", sleep=sleep)
         self._redactor = Redactor.of([settings.access_token.get_secret_value()])
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._daily: tuple[float, DailyLimitReached] | None = None  # (until, why)
 
     def call(self, operation: Operation, *, idempotent: bool, search: bool = False) -> Any:
         """Run ``operation`` under the limiter, retrying what is safe; raises only ``CrmError``."""
+        self._raise_if_paused()
         limiter = self._search if search else self._general
         return self._retrier.call(
-            lambda: self._attempt(operation, limiter),
+            lambda: self._attempt(operation, limiter, search),
             retry_if=_retryable_if(idempotent),
             limiter=limiter,
         )
 
-    def _attempt(self, operation: Operation, limiter: Limiter) -> Any:
+    def _attempt(self, operation: Operation, limiter: Limiter, search: bool) -> Any:
         try:
             return operation(self._timeout)
         except Exception as raw:
             if not _is_remote_failure(raw):
                 raise
-            error = translate(raw, self._redactor)
-            if isinstance(error, CrmRateLimited):
+            error = translate(raw, self._redactor, search=search)
+            if isinstance(error, DailyLimitReached):
+                self._pause(error)
+            elif isinstance(error, CrmRateLimited):
                 # Holds back every caller of this limiter, not just this one.
                 limiter.penalise(error.retry_after or TEN_SECONDLY_WAIT_SECONDS)
             raise error from raw
+
+    def _pause(self, error: DailyLimitReached) -> None:
+        with self._lock:
+            self._daily = (self._clock() + (error.retry_after or 0.0), error)
+        log.warning("crm.daily_limit.pause", error=str(error), wait_seconds=error.retry_after)
+
+    def _raise_if_paused(self) -> None:
+        with self._lock:
+            if self._daily is None:
+                return
+            until, error = self._daily
+            if self._clock() >= until:
+                self._daily = None
+                log.info("crm.daily_limit.resume", detail="one call checks the allowance")
+                return
+        raise DailyLimitReached(str(error), until - self._clock())
 
 
 def _retryable_if(idempotent: bool) -> Callable[[BaseException], bool]:
