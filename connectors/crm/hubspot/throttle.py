@@ -67,8 +67,9 @@ def rate_limited(
         wait = asked or _to_next_hour(current)
         until = current + timedelta(seconds=wait)
         return DailyLimitReached(
-            f"{message}. The portal's daily API allowance is used up: delivery pauses until "
-            f"{until:%Y-%m-%d %H:%M} UTC, then one call checks whether it has reset",
+            f"{message.rstrip('.')}. The portal's daily API allowance is used up: delivery "
+            f"pauses until {until:%Y-%m-%d %H:%M:%S} UTC, then one call checks whether it has "
+            "reset",
             wait,
         )
     if policy is Policy.SECONDLY:

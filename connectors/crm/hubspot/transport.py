@@ -97,6 +97,8 @@ class Transport:
 
 def _retryable_if(idempotent: bool) -> Callable[[BaseException], bool]:
     def retryable(error: BaseException) -> bool:
+        if isinstance(error, DailyLimitReached):
+            return False  # hours, not seconds: the pause holds the work, not this thread
         if isinstance(error, CrmRateLimited):
             return True  # HubSpot did not process it, so even a create is safe to send again
         return idempotent and isinstance(error, CrmUnavailable | CrmOutcomeUnknown)
