@@ -8,6 +8,7 @@ import pytest
 
 from connectors.crm.hubspot import HubSpotCrm
 from connectors.crm.hubspot.fake import HubSpotFake
+from connectors.crm.hubspot.throttle import DailyLimitReached
 from syncd.sandbox.http import LoopbackServer, Request, Response
 from tests.connectors.test_hubspot_crm import TOKEN, FakeClock, make_crm, task
 
@@ -89,3 +90,42 @@ def test_query_booleans_are_sent_in_lower_case(recorder: Recorder, crm: HubSpotC
     archived = [query["archived"] for _, query in recorder.queries if "archived" in query]
     assert len(archived) >= 3  # owners, and the property listings of check and setup
     assert all(values == ["false"] for values in archived)
+
+
+class LowAllowance(Recorder):
+    """Every answer says how much of the day's allowance is left."""
+
+    def __init__(self, fake: HubSpotFake, remaining: int) -> None:
+        super().__init__(fake)
+        self.remaining = remaining
+
+    def __call__(self, request: Request) -> Response:
+        response = super().__call__(request)
+        response.headers |= {
+            "X-HubSpot-RateLimit-Daily": "1000",
+            "X-HubSpot-RateLimit-Daily-Remaining": str(self.remaining),
+        }
+        return response
+
+
+def test_a_low_daily_allowance_pauses_calls_before_hubspot_refuses_them(
+    fake: HubSpotFake, clock: FakeClock
+) -> None:
+    gate = LowAllowance(fake, remaining=500)
+    with LoopbackServer(gate) as server:
+        crm = make_crm(server, clock, owners_ttl_seconds=0)
+        crm.list_owners()
+        gate.remaining = 15  # under the default reserve of 2% of 1000
+        crm.list_owners()
+        sent = len(gate.queries)
+        with pytest.raises(DailyLimitReached) as paused:
+            crm.list_owners()
+        assert len(gate.queries) == sent  # nothing sent while paused
+        assert "nearly used up" in str(paused.value) and "UTC" in str(paused.value)
+        assert paused.value.retry_after is not None and paused.value.retry_after <= 3600
+        gate.remaining = 900  # the allowance reset
+        clock.now += 3601
+        crm.list_owners()  # resumes: one call finds the new allowance
+        crm.list_owners()
+        crm.close()
+    assert len(gate.queries) == sent + 2

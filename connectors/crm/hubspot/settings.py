@@ -51,6 +51,9 @@ class HubSpotSettings(HttpSettings):
     ten_second_limit: int | None = Field(default=None, ge=1)
     #: Search has its own limit of 5 requests/s per account.
     search_per_second: float = Field(default=4, gt=0)
+    #: Pause every call when the daily allowance left (``X-HubSpot-RateLimit-Daily-Remaining``)
+    #: falls to this share of the day's (the portal's other apps share the allowance).
+    daily_reserve_fraction: float = Field(default=0.02, ge=0, lt=1)
     #: Owners are listed again after this long (at once after a create names an unknown one).
     owners_ttl_seconds: float = Field(default=3600, ge=0)
     #: Inline retries for calls that are safe to repeat (reads, search, updates) and for 429s.

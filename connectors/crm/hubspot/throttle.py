@@ -63,18 +63,28 @@ def rate_limited(
 ) -> CrmRateLimited:
     """The error for a 429 about ``policy``; ``asked``: the ``Retry-After``, if any."""
     if policy is Policy.DAILY:
-        current = now or datetime.now(UTC)
-        wait = asked or _to_next_hour(current)
-        until = current + timedelta(seconds=wait)
-        return DailyLimitReached(
-            f"{message.rstrip('.')}. The portal's daily API allowance is used up: delivery "
-            f"pauses until {until:%Y-%m-%d %H:%M:%S} UTC, then one call checks whether it has "
-            "reset",
-            wait,
-        )
+        return daily_pause(message, asked, now)
     if policy is Policy.SECONDLY:
         return CrmRateLimited(message, asked or SECONDLY_WAIT_SECONDS)
     return CrmRateLimited(message, asked or TEN_SECONDLY_WAIT_SECONDS)
+
+
+def daily_pause(
+    message: str,
+    asked: float | None = None,
+    now: datetime | None = None,
+    *,
+    state: str = "is used up",
+) -> DailyLimitReached:
+    """The pause after a daily 429 or a low allowance: ``asked`` seconds, else to the hour."""
+    current = now or datetime.now(UTC)
+    wait = asked or _to_next_hour(current)
+    until = current + timedelta(seconds=wait)
+    return DailyLimitReached(
+        f"{message.rstrip('.')}. The portal's daily API allowance {state}: delivery "
+        f"pauses until {until:%Y-%m-%d %H:%M:%S} UTC, then one call checks whether it has reset",
+        wait,
+    )
 
 
 def _to_next_hour(moment: datetime) -> float:

@@ -12,8 +12,14 @@ from urllib3 import exceptions as urllib3_errors
 
 from connectors.crm.hubspot.errors import is_http_error, translate
 from connectors.crm.hubspot.settings import HubSpotSettings
-from connectors.crm.hubspot.throttle import TEN_SECONDLY_WAIT_SECONDS, DailyLimitReached
+from connectors.crm.hubspot.throttle import (
+    HEADER_PREFIX,
+    TEN_SECONDLY_WAIT_SECONDS,
+    DailyLimitReached,
+    daily_pause,
+)
 from syncd.edge.limiter import Limiter, SlidingWindowLimiter
+from syncd.edge.rate_headers import RateHeaders
 from syncd.edge.retrying import Retrier
 from syncd.errors import CrmOutcomeUnknown, CrmRateLimited, CrmUnavailable
 from syncd.redact import Redactor
@@ -51,6 +57,7 @@ class Transport:
         self._retrier = Retrier(settings.inline_retry(), "hubspot", sleep=sleep)
         self._redactor = Redactor.of([settings.access_token.get_secret_value()])
         self._clock = clock
+        self._reserve = settings.daily_reserve_fraction
         self._lock = threading.Lock()
         self._daily: tuple[float, DailyLimitReached] | None = None  # (until, why)
 
@@ -63,6 +70,34 @@ class Transport:
             retry_if=_retryable_if(idempotent),
             limiter=limiter,
         )
+
+    def watch(self, api: Any) -> None:
+        """Read the rate headers of every answer ``api`` (an SDK API object) receives.
+
+        The SDK hands back bodies only, so its connection pool's ``request`` is wrapped: each
+        answer's daily allowance is seen, success or not, and a low one pauses the portal's calls
+        before HubSpot starts refusing them.
+        """
+        pool = api.api_client.rest_client.pool_manager
+        send = pool.request
+
+        def request(*args: Any, **kwargs: Any) -> Any:
+            response = send(*args, **kwargs)
+            self._observe(getattr(response, "headers", None))
+            return response
+
+        pool.request = request
+
+    def _observe(self, headers: object) -> None:
+        rate = RateHeaders.parse(headers, HEADER_PREFIX)
+        if rate.daily_remaining is None or not rate.daily_limit:
+            return
+        if rate.daily_remaining <= rate.daily_limit * self._reserve:
+            note = (
+                f"HubSpot daily allowance low: {rate.daily_remaining} of {rate.daily_limit} "
+                f"calls left, under the [crm] daily_reserve_fraction kept for other apps"
+            )
+            self._pause(daily_pause(note, state="is nearly used up"))
 
     def _attempt(self, operation: Operation, limiter: Limiter, search: bool) -> Any:
         try:
@@ -80,6 +115,8 @@ class Transport:
 
     def _pause(self, error: DailyLimitReached) -> None:
         with self._lock:
+            if self._daily is not None and self._daily[0] > self._clock():
+                return  # already paused: one log line per pause
             self._daily = (self._clock() + (error.retry_after or 0.0), error)
         log.warning("crm.daily_limit.pause", error=str(error), wait_seconds=error.retry_after)
 
