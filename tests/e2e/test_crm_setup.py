@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,8 +32,16 @@ def test_startup_refuses_with_one_message_until_crm_setup_ran(tmp_path: Path) ->
         assert "'csat_score'" in message and "syncd crm setup" in message
         assert "nps_comment" not in message  # only what is missing is named
 
-        run = runner.invoke(app, ["run", "--once", "-c", str(config)])
-        assert run.exit_code == 1 and "syncd crm setup" in run.stderr
+        run = subprocess.run(
+            [sys.executable, "-m", "syncd.cli", "run", "--once", "--config", str(config)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            timeout=120,
+            check=False,
+        )
+        assert run.returncode == 1 and "syncd crm setup" in run.stderr
+        assert "Traceback" not in run.stderr
 
         assert runner.invoke(app, ["crm", "setup", "-c", str(config)]).exit_code == 0
         daemon = build_daemon(load(config))

@@ -83,7 +83,8 @@ class Transport:
 
         def request(*args: Any, **kwargs: Any) -> Any:
             response = send(*args, **kwargs)
-            self._observe(getattr(response, "headers", None))
+            if getattr(response, "status", 500) < 400:  # refusals are read by ``translate``
+                self._observe(getattr(response, "headers", None))
             return response
 
         pool.request = request
