@@ -16,6 +16,7 @@ import typer
 
 from syncd.cli_admin import register as register_admin_commands
 from syncd.cli_common import DEFAULT_CONFIG, ConfigOption, settings_or_exit, store_opening
+from syncd.cli_crm import register as register_crm_commands
 from syncd.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ app = typer.Typer(
 config_app = typer.Typer(no_args_is_help=True, help="Check and inspect the configuration.")
 app.add_typer(config_app, name="config")
 register_admin_commands(app)  # check, deadletter, quarantine
+register_crm_commands(app)  # crm setup
 
 
 class ReportFormat(StrEnum):
@@ -72,7 +74,7 @@ def run(
 
 def _start(settings: Settings, stop: threading.Event) -> Daemon | None:
     """Lock, reach and migrate the store; None when stopped meanwhile. Store problems: one line."""
-    from syncd.runtime.compose import StartupStopped, build_daemon
+    from syncd.runtime.compose import CrmNotSetUp, StartupStopped, build_daemon
     from syncd.store.engine import StoreUnavailable
     from syncd.store.lock import StoreBusy
 
@@ -81,7 +83,7 @@ def _start(settings: Settings, stop: threading.Event) -> Daemon | None:
             return build_daemon(settings, stop)
     except StartupStopped:
         return None
-    except (StoreBusy, StoreUnavailable) as error:
+    except (StoreBusy, StoreUnavailable, CrmNotSetUp) as error:
         typer.echo(f"syncd: {error}", err=True)
         raise typer.Exit(1) from error
 

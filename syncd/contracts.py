@@ -18,6 +18,7 @@ from syncd.model import (
     NewContact,
     Owner,
     ResponseNote,
+    SetupStep,
     SourcePage,
     TaskChangePage,
     TaskSpec,
@@ -128,6 +129,15 @@ class Crm(Protocol):
         """Verify credentials, scopes and the configured fields against the CRM; never raises.
 
         Owners, teams and the fallback owner are checked by the core through ``list_owners``.
+        """
+        ...
+
+    def setup(self, *, dry_run: bool = False) -> Sequence[SetupStep]:
+        """Create, idempotently, the custom fields syncd writes; never raises a ``CrmError``.
+
+        One step per field (and per grouping the CRM offers): what exists, what was created, what
+        failed and why (a missing permission is named). ``dry_run`` creates nothing and reports
+        what it would create, so startup can refuse to run while anything is missing.
         """
         ...
 

@@ -294,3 +294,34 @@ class CheckResult:
     def __str__(self) -> str:
         mark = "ok  " if self.ok else "FAIL"
         return f"{mark} {self.name}" + (f": {self.detail}" if self.detail else "")
+
+
+class SetupState(StrEnum):
+    """Where one thing a CRM needs stands after ``Crm.setup``."""
+
+    EXISTS = "exists"
+    CREATED = "created"
+    WOULD_CREATE = "would create"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class SetupStep:
+    """One thing ``syncd crm setup`` looked at (a field, a group): its state, and why.
+
+    ``required``: syncd writes it, so the daemon refuses to start while it is missing; other
+    steps (a grouping, a field kept for reports) only tidy the CRM up.
+    """
+
+    what: str
+    state: SetupState
+    detail: str = ""
+    required: bool = True
+
+    @property
+    def missing(self) -> bool:
+        """True while the thing does not exist in the CRM (not yet created, or creation failed)."""
+        return self.state in (SetupState.WOULD_CREATE, SetupState.FAILED)
+
+    def __str__(self) -> str:
+        return f"{self.state.value:<12} {self.what}" + (f": {self.detail}" if self.detail else "")

@@ -14,6 +14,7 @@ from connectors.registry import Catalog, connector_class
 from syncd.clock import to_ms, utcnow
 from syncd.config_loader import load_settings, settings_secrets
 from syncd.contracts import Crm, SurveySource
+from syncd.model import SetupState
 from syncd.redact import Redactor, activate
 from syncd.runtime.daemon import Daemon
 from syncd.settings import Settings
@@ -24,6 +25,10 @@ from syncd.store.lock import StoreLock, lock_instance, lock_sqlite
 
 class StartupStopped(Exception):
     """A stop signal arrived while the daemon was starting; nothing was started."""
+
+
+class CrmNotSetUp(Exception):
+    """The CRM lacks fields syncd writes: ``syncd crm setup`` creates them; startup never does."""
 
 
 def load(path: Path, env: Mapping[str, str] | None = None) -> Settings:
@@ -76,8 +81,29 @@ def _open(
         bind_crm(conn, CrmIdentity(settings.crm.name, settings.crm.kind), to_ms(utcnow()))
     if stop is not None and stop.is_set():
         raise StartupStopped
-    sources, crm = build_sources(settings), build_crm(settings)
-    return Daemon(settings, engine, sources, crm, holder=holder, lock=lock)
+    crm = build_crm(settings)
+    try:
+        require_setup(crm)
+    except BaseException:
+        crm.close()
+        raise
+    return Daemon(settings, engine, build_sources(settings), crm, holder=holder, lock=lock)
+
+
+def require_setup(crm: Crm) -> None:
+    """Refuse to start while the CRM lacks a field syncd writes (read-only: a dry run).
+
+    Steps that could not be read (the CRM unreachable, a scope missing) do not stop startup:
+    delivery holds its work on the same error and says so each pass.
+    """
+    steps = crm.setup(dry_run=True)
+    missing = [s for s in steps if s.required and s.state is SetupState.WOULD_CREATE]
+    if missing:
+        listed = "; ".join(step.what for step in missing)
+        raise CrmNotSetUp(
+            f"crm {crm.name} lacks what syncd writes: {listed}. Run `syncd crm setup` "
+            "(with --dry-run to see it first); syncd never creates them on its own"
+        )
 
 
 def build_sources(settings: Settings) -> dict[str, SurveySource]:

@@ -15,14 +15,15 @@ from pathlib import Path
 
 from connectors.registry import build_fake
 from syncd.clock import utcnow
+from syncd.model import SetupState
 from syncd.report import build_report, render_html, render_text
-from syncd.runtime.compose import build_daemon
+from syncd.runtime.compose import build_crm, build_daemon
 from syncd.runtime.daemon import Daemon, PassSummary
 from syncd.runtime.demo_config import port_of
 from syncd.runtime.demo_dir import claim_demo_dir
 from syncd.sandbox.fakes import CrmFake, SourceFake
 from syncd.sandbox.http import LoopbackServer, serve_on_free_port
-from syncd.sandbox.world import World, add_late_comments, seed, set_up_crm, work_tasks
+from syncd.sandbox.world import World, add_late_comments, seed, work_tasks
 from syncd.settings import Settings
 from syncd.store import quarantine
 
@@ -121,7 +122,7 @@ def _with_data_dir(settings: Settings, home: Path) -> Settings:
 
 
 def _run(settings: Settings, sandbox: Sandbox, home: Path, say: Say, responses: int) -> World:
-    say(set_up_crm(sandbox.crm))
+    say(_set_up_crm(settings))
     world = seed(sandbox.source, sandbox.crm, now=utcnow(), responses=responses)
     say(
         f"Sandbox: {len(world.responses)} survey answers ({len(world.malformed)} malformed, "
@@ -137,6 +138,22 @@ def _run(settings: Settings, sandbox: Sandbox, home: Path, say: Say, responses: 
         daemon.close()
     say(f"Store: {settings.daemon.resolved_database_url()}")
     return world
+
+
+def _set_up_crm(settings: Settings) -> str:
+    """Run ``syncd crm setup`` against the sandbox CRM, which starts without syncd's fields."""
+    crm = build_crm(settings)
+    try:
+        steps = crm.setup()
+    finally:
+        crm.close()
+    created = sum(step.state is SetupState.CREATED for step in steps)
+    failed = [str(step) for step in steps if step.state is SetupState.FAILED]
+    line = (
+        f"CRM setup (`syncd crm setup`): the sandbox CRM starts without syncd's fields, as a real "
+        f"account does; {created} created, {len(steps) - created - len(failed)} already there."
+    )
+    return "\n".join([line, *(f"   FAILED {text}" for text in failed)])
 
 
 def _narrate(daemon: Daemon, sandbox: Sandbox, world: World, say: Say) -> None:

@@ -61,7 +61,6 @@ def seed(
 ) -> World:
     rng = random.Random(seed_value)
     world = World()
-    set_up_crm(crm)
     _seed_owners(crm, world)
     crm.define_property("contacts", CUSTOMER_ID, unique=True)
     csms = [oid for oid, team in world.owners.items() if team == "Customer Success"]
@@ -69,16 +68,6 @@ def seed(
         _seed_response(source, crm, world, rng, index, csms, now)
     _seed_malformed(source, world, now)
     return world
-
-
-def set_up_crm(crm: CrmFake) -> str:
-    """Create syncd's properties in the sandbox CRM, which starts without them as a real account
-    does (what ``syncd crm setup`` does); idempotent. Returns the line the demo prints."""
-    crm.set_up()
-    return (
-        f"Setting up the CRM ({crm.vendor}): syncd's properties are created first, as "
-        "`syncd crm setup` does on a real account, which starts without them."
-    )
 
 
 def _seed_owners(crm: CrmFake, world: World) -> None:

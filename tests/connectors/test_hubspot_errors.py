@@ -11,11 +11,11 @@ import hubspot.crm.objects.tasks.exceptions as task_exceptions
 import pytest
 from urllib3 import exceptions as urllib3_errors
 
-from connectors.crm.hubspot.errors import (
+from connectors.crm.hubspot.errors import HubSpotRejected, translate
+from connectors.crm.hubspot.throttle import (
     SECONDLY_WAIT_SECONDS,
     TEN_SECONDLY_WAIT_SECONDS,
-    HubSpotRejected,
-    translate,
+    DailyLimitReached,
 )
 from syncd.errors import (
     CrmAuthError,
@@ -128,7 +128,6 @@ def test_ssl_error_wrapped_by_sdk_is_outcome_unknown() -> None:
     ("policy", "wait"),
     [
         ("TEN_SECONDLY_ROLLING", TEN_SECONDLY_WAIT_SECONDS),
-        ("DAILY", TEN_SECONDLY_WAIT_SECONDS),
         ("SECONDLY", SECONDLY_WAIT_SECONDS),
         ("", TEN_SECONDLY_WAIT_SECONDS),
     ],
@@ -139,6 +138,48 @@ def test_rate_limit_wait_follows_policy(policy: str, wait: float) -> None:
 
     assert isinstance(error, CrmRateLimited)
     assert error.retry_after == wait
+
+
+SECONDLY_MESSAGE = "You have reached your secondly limit."
+BURST_LEFT = {"X-HubSpot-RateLimit-Max": "190", "X-HubSpot-RateLimit-Remaining": "120"}
+BURST_SPENT = {"X-HubSpot-RateLimit-Max": "190", "X-HubSpot-RateLimit-Remaining": "0"}
+DAILY_SPENT = {"X-HubSpot-RateLimit-Daily": "625000", "X-HubSpot-RateLimit-Daily-Remaining": "0"}
+
+
+@pytest.mark.parametrize(
+    ("message", "headers", "search", "wait"),
+    [
+        # the recorded real per-second 429: no policyName, only the message
+        (SECONDLY_MESSAGE, {}, False, SECONDLY_WAIT_SECONDS),
+        ("You have reached your ten_secondly_rolling limit.", {}, False, TEN_SECONDLY_WAIT_SECONDS),
+        ("Rate limited.", {}, True, SECONDLY_WAIT_SECONDS),  # search: a per-second limit only
+        ("Rate limited.", BURST_LEFT, False, SECONDLY_WAIT_SECONDS),
+        ("Rate limited.", BURST_SPENT, False, TEN_SECONDLY_WAIT_SECONDS),
+    ],
+)
+def test_a_429_without_policy_name_is_told_apart_by_message_headers_and_call(
+    message: str, headers: dict[str, str], search: bool, wait: float
+) -> None:
+    body = json.dumps({"status": "error", "message": message, "errorType": "RATE_LIMIT"})
+    error = translate(FakeApiException(429, body, headers), search=search)
+
+    assert type(error) is CrmRateLimited
+    assert error.retry_after == wait
+
+
+@pytest.mark.parametrize(
+    ("policy", "headers"),
+    [("DAILY", {}), ("", DAILY_SPENT)],
+)
+def test_a_daily_429_pauses_until_the_next_hour_not_ten_seconds(
+    policy: str, headers: dict[str, str]
+) -> None:
+    body = hubspot_body(message="You have reached your limit.", policyName=policy)
+    error = translate(FakeApiException(429, body, headers))
+
+    assert isinstance(error, DailyLimitReached)
+    assert error.retry_after is not None and 0 < error.retry_after <= 3600
+    assert "daily API allowance is used up" in str(error) and "UTC" in str(error)
 
 
 def test_retry_after_header_wins_and_is_case_insensitive() -> None:

@@ -29,6 +29,7 @@ from syncd.model import (
     NpsCategory,
     NpsFields,
     Priority,
+    SetupState,
     TaskChange,
     TaskSpec,
     TaskState,
@@ -214,3 +215,16 @@ def test_wrong_credentials_are_an_auth_error_that_hides_them(crm_kit: CrmAdapter
         crm.find_contacts(EMAIL, ["a@example.com"])
 
     assert "wrong-token-123" not in str(raised.value)
+
+
+def test_setup_creates_what_is_missing_once_and_a_dry_run_creates_nothing(
+    crm_kit: CrmAdapter,
+) -> None:
+    with _crm(crm_kit) as crm:
+        dry = crm.setup(dry_run=True)
+        assert {step.state for step in dry} <= {SetupState.EXISTS, SetupState.WOULD_CREATE}
+        assert crm.setup(dry_run=True) == dry  # a dry run changed nothing
+        first = crm.setup()
+        assert {step.state for step in first} <= {SetupState.EXISTS, SetupState.CREATED}
+        assert [step.what for step in first] == [step.what for step in dry]
+        assert {step.state for step in crm.setup()} == {SetupState.EXISTS}

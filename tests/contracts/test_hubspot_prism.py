@@ -140,11 +140,6 @@ def test_tasks_are_upserted_associated_updated_and_tracked_within_hubspots_docum
     assert unexplained(creating + updating + tracking) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the owners call sends archived=False (Python's spelling), not the boolean `false` "
-    "HubSpot's owners document requires",
-)
 def test_owners_are_listed_within_hubspots_documents(
     prism: Prism, fake: HubSpotFake, crm: HubSpotCrm
 ) -> None:

@@ -85,7 +85,11 @@ def test_demo_runs_from_an_empty_directory_without_a_config(tmp_path: Path) -> N
     assert (home / "report.html").is_file() and (home / ".syncd-demo").is_file()
     assert "Sandbox survey API (Delighted-compatible): http://127.0.0.1:" in result.stdout
     # The sandbox CRM starts without syncd's properties, as a real account does.
-    assert "Setting up the CRM (HubSpot): syncd's properties are created first" in result.stdout
+    assert (
+        "CRM setup (`syncd crm setup`): the sandbox CRM starts without syncd's fields"
+        in result.stdout
+    )
+    assert " 0 created" not in result.stdout
     # Completions show in search only after the index catches up; the third pass still sees them.
     assert "search shows changes after a moment" in result.stdout
     last_track = re.findall(r"track: \d+ task changes read, (\d+) were syncd's", result.stdout)[-1]

@@ -23,8 +23,10 @@ def test_defaults_are_unchanged() -> None:
     assert (delighted.base_url, delighted.timeout_seconds) == ("https://api.delighted.com/v1", 30)
     assert (hubspot.base_url, hubspot.timeout_seconds) == ("https://api.hubapi.com", 30)
     assert (delighted.max_retries, delighted.requests_per_second) == (4, 2)
-    limits = (hubspot.read_retries, hubspot.ten_second_limit, hubspot.search_per_second)
-    assert limits == (3, 150, 4)
+    limits = (hubspot.read_retries, hubspot.burst_limit(), hubspot.search_per_second)
+    assert limits == (3, 152, 4)  # 80% of the Professional tier's 190 per 10 s
+    assert HubSpotSettings(access_token="token", tier="starter").burst_limit() == 80
+    assert HubSpotSettings(access_token="token", ten_second_limit=50).burst_limit() == 50
 
 
 def test_each_connector_builds_its_retry_policy_from_its_own_options() -> None:

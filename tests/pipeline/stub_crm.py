@@ -20,6 +20,7 @@ from syncd.model import (
     NewContact,
     Owner,
     ResponseNote,
+    SetupStep,
     TaskChangePage,
     TaskSpec,
     TaskUpdate,
@@ -148,6 +149,9 @@ class StubCrm:
         return list(self.owners)
 
     def check(self) -> tuple[CheckResult, ...]:
+        return ()
+
+    def setup(self, *, dry_run: bool = False) -> tuple[SetupStep, ...]:
         return ()
 
     def close(self) -> None:

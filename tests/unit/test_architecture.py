@@ -35,6 +35,7 @@ CORE_FOR_CONNECTORS = frozenset(
         "syncd.model",
         "syncd.errors",
         "syncd.edge.limiter",
+        "syncd.edge.rate_headers",
         "syncd.edge.retry_after",
         "syncd.edge.retrying",
         "syncd.edge.settings",

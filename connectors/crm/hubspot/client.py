@@ -16,6 +16,7 @@ import hubspot.crm.objects.tasks.models as task_models
 from hubspot import HubSpot
 
 from connectors.crm.hubspot.records import (
+    NOT_ARCHIVED,
     BatchResult,
     Page,
     Record,
@@ -52,6 +53,8 @@ class HubSpotApi:
         self._properties = crm.properties.core_api
         self._owners = crm.owners.owners_api
         self._transport = transport
+        for api in self._apis():
+            transport.watch(api)
 
     def read_contacts(
         self, id_property: str, values: Sequence[str], properties: Sequence[str]
@@ -164,7 +167,7 @@ class HubSpotApi:
         """One page of active (not archived) owners."""
         response = self._transport.call(
             lambda t: self._owners.get_page(
-                limit=OWNER_PAGE, after=after, archived=False, _request_timeout=t
+                limit=OWNER_PAGE, after=after, archived=NOT_ARCHIVED, _request_timeout=t
             ),
             idempotent=True,
         )
@@ -174,16 +177,19 @@ class HubSpotApi:
 
     def close(self) -> None:
         """Drop the pooled connections of every SDK client this object opened."""
-        for api in (
+        for api in self._apis():
+            api.api_client.rest_client.pool_manager.clear()
+            api.api_client.close()
+
+    def _apis(self) -> tuple[Any, ...]:
+        return (
             self._contacts,
             self._tasks,
             self._task_search,
             self._associations,
             self._properties,
             self._owners,
-        ):
-            api.api_client.rest_client.pool_manager.clear()
-            api.api_client.close()
+        )
 
     def _batch(self, operation: Operation, *, idempotent: bool = True) -> BatchResult:
         response = self._transport.call(operation, idempotent=idempotent)

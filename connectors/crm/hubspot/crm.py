@@ -14,7 +14,9 @@ from connectors.crm.hubspot.companies import CompanyOwners
 from connectors.crm.hubspot.contact_create import ContactCreator
 from connectors.crm.hubspot.errors import HubSpotRejected
 from connectors.crm.hubspot.notes import NoteWriter
+from connectors.crm.hubspot.owners import OwnerCache
 from connectors.crm.hubspot.preflight import check_portal
+from connectors.crm.hubspot.provision import set_up_portal
 from connectors.crm.hubspot.records import BatchResult, Page, Record, TaskInput
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.setup import missing_property
@@ -29,6 +31,7 @@ from syncd.model import (
     NewContact,
     Owner,
     ResponseNote,
+    SetupStep,
     TaskChangePage,
     TaskSpec,
     TaskUpdate,
@@ -68,6 +71,7 @@ class HubSpotCrm:
         self._companies = CompanyOwners(settings, self._transport, self.batch_limit)
         self._creator = ContactCreator(settings, self._transport, self.batch_limit)
         self._notes = NoteWriter(settings, self._transport, self.batch_limit)
+        self._owners = OwnerCache(self._list_owners, settings.owners_ttl_seconds, clock)
 
     def __repr__(self) -> str:
         return f"HubSpotCrm(name={self.name!r}, base_url={self._base_url!r})"
@@ -133,7 +137,9 @@ class HubSpotCrm:
         if tasks:
             self._check_task_key()
         groups = list(chunks(tasks, self.batch_limit))
-        return send_groups(groups, self._send_task_upserts, lambda task: task.key)
+        outcome = send_groups(groups, self._send_task_upserts, lambda task: task.key)
+        self._owners.check_outcome(outcome)
+        return outcome
 
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> BatchOutcome:
         """Rewrite subject, body and priority, never the same task twice in one batch."""
@@ -152,6 +158,10 @@ class HubSpotCrm:
         return task_change_pages(search, mapping.epoch_ms(since))
 
     def list_owners(self) -> Sequence[Owner]:
+        """Every active owner, listed again once ``owners_ttl_seconds`` have passed."""
+        return self._owners.get()
+
+    def _list_owners(self) -> Sequence[Owner]:
         """Every active (not archived) owner of the portal, page by page."""
         owners: list[Owner] = []
         after: str | None = None
@@ -165,6 +175,10 @@ class HubSpotCrm:
     def check(self) -> Sequence[CheckResult]:
         """Token, read scopes, the ``[crm.fields]`` properties and the task key property."""
         return [*check_portal(self.name, self._settings, self._transport), self._task_key_result()]
+
+    def setup(self, *, dry_run: bool = False) -> Sequence[SetupStep]:
+        """Create the ``nps`` contact property group, the contact properties and the task key."""
+        return set_up_portal(self._settings, self._transport, dry_run=dry_run)
 
     def _task_key_result(self) -> CheckResult:
         what = f"crm {self.name} task property {self._fields.task_key!r} ([crm.fields] task_key)"

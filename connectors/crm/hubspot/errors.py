@@ -21,6 +21,8 @@ from typing import Any
 from urllib3 import exceptions as urllib3_errors
 
 from connectors.crm.hubspot.portal import portal_error
+from connectors.crm.hubspot.throttle import HEADER_PREFIX, policy_of, rate_limited
+from syncd.edge.rate_headers import RateHeaders
 from syncd.edge.retry_after import retry_after
 from syncd.errors import (
     CrmAuthError,
@@ -34,9 +36,6 @@ from syncd.redact import Redactor
 
 #: HubSpot's lock on records under heavy writes lasts 2 s.
 LOCKED_WAIT_SECONDS = 2.0
-#: The HubSpot SDKs wait 10 s after a 10-second-window 429 and 1 s after a per-second one.
-TEN_SECONDLY_WAIT_SECONDS = 10.0
-SECONDLY_WAIT_SECONDS = 1.0
 #: 477 "migration in progress" comes with a Retry-After; this is the fallback.
 MIGRATION_WAIT_SECONDS = 60.0
 
@@ -93,8 +92,13 @@ def is_http_error(error: BaseException) -> bool:
     return all(hasattr(error, name) for name in ("status", "body", "headers"))
 
 
-def translate(error: BaseException, redactor: Redactor = _NO_SECRETS) -> CrmError:
-    """The syncd error for an SDK ``ApiException``-like or a urllib3/socket failure."""
+def translate(
+    error: BaseException, redactor: Redactor = _NO_SECRETS, *, search: bool = False
+) -> CrmError:
+    """The syncd error for an SDK ``ApiException``-like or a urllib3/socket failure.
+
+    ``search``: the call was a CRM search, whose only rate limit is per second.
+    """
     if isinstance(error, CrmError):
         return error
     if is_http_error(error):
@@ -103,16 +107,22 @@ def translate(error: BaseException, redactor: Redactor = _NO_SECRETS) -> CrmErro
             getattr(error, "body", None),
             getattr(error, "headers", None),
             redactor,
+            search=search,
         )
     return _translate_transport(error, redactor)
 
 
 def translate_status(
-    status: int, body: object, headers: object, redactor: Redactor = _NO_SECRETS
+    status: int,
+    body: object,
+    headers: object,
+    redactor: Redactor = _NO_SECRETS,
+    *,
+    search: bool = False,
 ) -> CrmError:
     """The syncd error for an HTTP error response (``status`` 0: the SDK's wrapped SSL error).
 
-    ``headers`` are read for ``Retry-After`` only; none of them reaches the message.
+    ``headers`` are read for ``Retry-After`` and the rate headers; none reaches the message.
     """
     info = ErrorBody.parse(body)
     message = info.describe(status, redactor)
@@ -121,32 +131,25 @@ def translate_status(
         return portal_wide
     if status in (401, 403):
         return CrmAuthError(message)
-    if status in _NOT_PROCESSED or status in (423, 429, 477):
-        return _not_processed(status, info, message, retry_after(headers))
+    if status == 429:
+        rate = RateHeaders.parse(headers, HEADER_PREFIX)
+        policy = policy_of(info.policy_name, info.message, rate, search=search)
+        return rate_limited(message, policy, retry_after(headers))
+    if status in _NOT_PROCESSED or status in (423, 477):
+        return _not_processed(status, message, retry_after(headers))
     if 400 <= status < 500:
         return HubSpotRejected(message, status)
     # 500, 502, 504, 524, ...: HubSpot may have done the work before failing to answer.
     return CrmOutcomeUnknown(message)
 
 
-def _not_processed(
-    status: int, info: ErrorBody, message: str, retry_after: float | None
-) -> CrmError:
+def _not_processed(status: int, message: str, retry_after: float | None) -> CrmError:
     """Errors for requests HubSpot refused without processing: safe to send again later."""
-    if status == 429:
-        return CrmRateLimited(message, retry_after or rate_limit_wait(info.policy_name))
     if status == 423:
         return CrmRateLimited(message, retry_after or LOCKED_WAIT_SECONDS)
     if status == 477:
         return CrmUnavailable(message, retry_after or MIGRATION_WAIT_SECONDS)
     return CrmUnavailable(message, retry_after)
-
-
-def rate_limit_wait(policy_name: str) -> float:
-    """How long to back off after a 429 that named no ``Retry-After``."""
-    if policy_name.upper() == "SECONDLY":
-        return SECONDLY_WAIT_SECONDS
-    return TEN_SECONDLY_WAIT_SECONDS
 
 
 def _translate_transport(error: BaseException, redactor: Redactor) -> CrmError:

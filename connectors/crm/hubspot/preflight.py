@@ -14,7 +14,7 @@ import hubspot.crm.contacts.models as contact_models
 import hubspot.crm.objects.tasks.models as task_models
 from hubspot import HubSpot
 
-from connectors.crm.hubspot.records import list_of
+from connectors.crm.hubspot.records import NOT_ARCHIVED, list_of
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Transport
 from syncd.errors import CrmError
@@ -22,6 +22,8 @@ from syncd.model import CheckResult
 
 #: An address no contact has: the read proves the token and the contacts scope, nothing else.
 PROBE_EMAIL = "syncd-check@invalid.example"
+#: ``[crm.fields]`` that are no contact property syncd writes today.
+NOT_WRITTEN = frozenset({"task_key", "loop_closed_at"})
 
 
 class PortalCheck:
@@ -83,7 +85,9 @@ class PortalCheck:
     def _contact_properties(self) -> dict[str, bool]:
         """Contact property name -> whether its value can be written."""
         response = self._transport.call(
-            lambda t: self._properties.get_all("contacts", archived=False, _request_timeout=t),
+            lambda t: self._properties.get_all(
+                "contacts", archived=NOT_ARCHIVED, _request_timeout=t
+            ),
             idempotent=True,
         )
         writable: dict[str, bool] = {}
@@ -95,8 +99,8 @@ class PortalCheck:
     def _field_results(self, writable: dict[str, bool]) -> list[CheckResult]:
         results: list[CheckResult] = []
         for field, name in self._settings.fields.model_dump().items():
-            if not name or field == "task_key":
-                continue  # disabled field, or the task property (checked by the connector)
+            if not name or field in NOT_WRITTEN:
+                continue  # disabled, or not written on contacts (the task key: checked apart)
             what = f"contact property {name!r} ([crm.fields] {field})"
             if name not in writable:
                 detail = "does not exist: correct the name or create the property in HubSpot"

@@ -14,6 +14,10 @@ from syncd.model import Owner
 
 T = TypeVar("T")
 
+#: ``archived=false`` as HubSpot's spec spells a query boolean; the SDK passes a Python bool
+#: through ``str()``, which would send ``archived=False``.
+NOT_ARCHIVED = "false"
+
 
 @dataclass(frozen=True, slots=True)
 class Record:

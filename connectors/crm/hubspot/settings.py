@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from connectors.crm.hubspot.throttle import TIERS
 from syncd.edge.retrying import InlineRetry
 from syncd.edge.settings import HttpSettings
 from syncd.urls import HttpBaseUrl
+
+Tier = Literal["free", "starter", "professional", "enterprise", "api_limit_increase"]
 
 #: Waits longer than this go back to the daemon's scheduler instead of blocking a call.
 MAX_INLINE_WAIT_SECONDS = 10.0
@@ -28,6 +33,8 @@ class HubSpotFieldNames(BaseModel):
     link: str = "nps_response_link"
     survey: str = "nps_survey"
     source: str = "nps_source"
+    #: Created by ``syncd crm setup`` for reports and workflows; syncd does not write it yet.
+    loop_closed_at: str = "nps_loop_closed_at"
     #: Task creation is an upsert on this property, so a repeated create finds its task.
     task_key: str = Field(default="nps_task_key", min_length=1)
 
@@ -40,12 +47,25 @@ class HubSpotSettings(HttpSettings):
     fields: HubSpotFieldNames = HubSpotFieldNames()
     #: With ``[crm] history_notes``: the note property (unique values) keying each answer's note.
     note_key: str = Field(default="nps_note_key", min_length=1)
-    #: About 80% of the 190 per rolling 10 s of Professional/Enterprise private apps.
-    ten_second_limit: int = Field(default=150, ge=1)
+    #: The portal's tier: it sets the burst (per rolling 10 s) and daily limits of the app.
+    tier: Tier = "professional"
+    #: Calls per rolling 10 s; unset: 80% of the tier's burst limit (152 of 190 on Professional).
+    ten_second_limit: int | None = Field(default=None, ge=1)
     #: Search has its own limit of 5 requests/s per account.
     search_per_second: float = Field(default=4, gt=0)
+    #: Pause every call when the daily allowance left (``X-HubSpot-RateLimit-Daily-Remaining``)
+    #: falls to this share of the day's (the portal's other apps share the allowance).
+    daily_reserve_fraction: float = Field(default=0.02, ge=0, lt=1)
+    #: Owners are listed again after this long (at once after a create names an unknown one).
+    owners_ttl_seconds: float = Field(default=3600, ge=0)
     #: Inline retries for calls that are safe to repeat (reads, search, updates) and for 429s.
     read_retries: int = Field(default=3, ge=0, le=10)
+
+    def burst_limit(self) -> int:
+        """Calls allowed per rolling 10 s: the setting, else 80% of the tier's limit."""
+        if self.ten_second_limit is not None:
+            return self.ten_second_limit
+        return max(1, TIERS[self.tier][0] * 4 // 5)
 
     def inline_retry(self) -> InlineRetry:
         """Backoff 0.5, 1, 2 ... 10 s between the ``read_retries`` retries."""

@@ -1,0 +1,161 @@
+"""``HubSpotCrm.setup``: create syncd's property group and properties, only where missing.
+
+Reads first (the contact property group, every contact property in one listing, the task key
+property), then creates what is missing, so a second run creates nothing. A failure of one step
+(a 403 naming the scope the token lacks, say) is reported for that step and the others go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import hubspot.crm.properties.models as property_models
+from hubspot import HubSpot
+
+from connectors.crm.hubspot.errors import HubSpotRejected
+from connectors.crm.hubspot.preflight import NOT_WRITTEN
+from connectors.crm.hubspot.properties import GROUP, contact_properties
+from connectors.crm.hubspot.records import NOT_ARCHIVED, list_of
+from connectors.crm.hubspot.settings import HubSpotSettings
+from connectors.crm.hubspot.setup import task_key_property
+from connectors.crm.hubspot.transport import Transport
+from syncd.errors import CrmError
+from syncd.model import SetupState, SetupStep
+
+_FIX_UNIQUE = (
+    "exists but does not require unique values, which can only be set when a property is "
+    "created: name another task property in [crm.fields] task_key and run setup again"
+)
+
+
+class PortalSetup:
+    """The reads and creates of ``syncd crm setup`` against one portal."""
+
+    def __init__(self, settings: HubSpotSettings, transport: Transport, *, dry_run: bool) -> None:
+        self._settings = settings
+        self._transport = transport
+        self._dry_run = dry_run
+        client = HubSpot(
+            access_token=settings.access_token.get_secret_value(),
+            host=settings.base_url,
+            retry=False,
+        )
+        self._groups = client.crm.properties.groups_api
+        self._core = client.crm.properties.core_api
+
+    def run(self) -> list[SetupStep]:
+        """The group, each contact property, then the task key property: one step each."""
+        # The group only tidies the contact record up: startup does not insist on it.
+        steps = [replace(self._group(), required=False)]
+        try:
+            existing = self._contact_property_names()
+        except CrmError as error:
+            steps.append(SetupStep("contact properties", SetupState.FAILED, str(error)))
+        else:
+            group_missing = steps[0].missing
+            for field, body in contact_properties(self._settings.fields):
+                step = self._contact_property(body, existing, group_missing)
+                steps.append(replace(step, required=field not in NOT_WRITTEN))
+        steps.append(self._task_key())
+        return steps
+
+    def close(self) -> None:
+        """Drop the pooled connections of the SDK clients this object opened."""
+        for api in (self._groups, self._core):
+            api.api_client.rest_client.pool_manager.clear()
+            api.api_client.close()
+
+    def _group(self) -> SetupStep:
+        what = f"contact property group {GROUP['name']!r}"
+        try:
+            self._call(
+                lambda t: self._groups.get_by_name("contacts", GROUP["name"], _request_timeout=t)
+            )
+        except HubSpotRejected as error:
+            if error.status != 404:
+                return SetupStep(what, SetupState.FAILED, str(error))
+        except CrmError as error:
+            return SetupStep(what, SetupState.FAILED, str(error))
+        else:
+            return SetupStep(what, SetupState.EXISTS)
+        request = property_models.PropertyGroupCreate(**_snake(GROUP))
+        return self._create(
+            what, lambda t: self._groups.create("contacts", request, _request_timeout=t)
+        )
+
+    def _contact_property_names(self) -> frozenset[str]:
+        response = self._call(
+            lambda t: self._core.get_all("contacts", archived=NOT_ARCHIVED, _request_timeout=t)
+        )
+        return frozenset(str(item.name) for item in list_of(response, "results"))
+
+    def _contact_property(
+        self, body: Mapping[str, Any], existing: frozenset[str], group_missing: bool
+    ) -> SetupStep:
+        what = f"contact property {body['name']!r} ({body['type']})"
+        if body["name"] in existing:
+            return SetupStep(what, SetupState.EXISTS)
+        if group_missing and not self._dry_run:
+            return SetupStep(what, SetupState.FAILED, "its group could not be created (above)")
+        request = property_models.PropertyCreate(**_snake(body))
+        return self._create(
+            what, lambda t: self._core.create("contacts", request, _request_timeout=t)
+        )
+
+    def _task_key(self) -> SetupStep:
+        name = self._settings.fields.task_key
+        what = f"task property {name!r} (unique values: task creates are upserts)"
+        try:
+            prop = self._call(lambda t: self._core.get_by_name("tasks", name, _request_timeout=t))
+        except HubSpotRejected as error:
+            if error.status != 404:
+                return SetupStep(what, SetupState.FAILED, str(error))
+        except CrmError as error:
+            return SetupStep(what, SetupState.FAILED, str(error))
+        else:
+            if getattr(prop, "has_unique_value", False):
+                return SetupStep(what, SetupState.EXISTS)
+            return SetupStep(what, SetupState.FAILED, _FIX_UNIQUE)
+        request = property_models.PropertyCreate(**_snake(task_key_property(name)))
+        return self._create(what, lambda t: self._core.create("tasks", request, _request_timeout=t))
+
+    def _create(self, what: str, create: Callable[[float], Any]) -> SetupStep:
+        if self._dry_run:
+            return SetupStep(what, SetupState.WOULD_CREATE)
+        try:
+            # Not idempotent: a lost answer is not repeated here; the next run finds the result.
+            self._transport.call(create, idempotent=False)
+        except CrmError as error:
+            return SetupStep(what, SetupState.FAILED, str(error))
+        return SetupStep(what, SetupState.CREATED)
+
+    def _call(self, read: Callable[[float], Any]) -> Any:
+        return self._transport.call(read, idempotent=True)
+
+
+def _snake(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The SDK model's keyword arguments for a JSON body (``groupName`` -> ``group_name``)."""
+    converted = {_snake_name(key): value for key, value in body.items()}
+    if "options" in converted:
+        converted["options"] = [
+            property_models.OptionInput(**{_snake_name(k): v for k, v in option.items()})
+            for option in converted["options"]
+        ]
+    return converted
+
+
+def _snake_name(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def set_up_portal(
+    settings: HubSpotSettings, transport: Transport, *, dry_run: bool
+) -> Sequence[SetupStep]:
+    """Run ``PortalSetup``; never raises a ``CrmError``."""
+    setup = PortalSetup(settings, transport, dry_run=dry_run)
+    try:
+        return setup.run()
+    finally:
+        setup.close()
