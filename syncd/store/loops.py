@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, RowMapping, Select, and_, func, select, update
@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Connection, RowMapping, Select, and_, func
 from syncd.clock import to_ms
 from syncd.model import ResponseKey, TaskChange, TaskState
 from syncd.store.schema import loops
-from syncd.store.upsert import insert_ignore
+from syncd.store.upsert import insert_ignore_many
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,24 @@ def open_loop(conn: Connection, start: LoopStart, now_ms: int) -> None:
     The SLA clock (``due_ms``) and the routing stay those of the first answer: a comment added
     later must not move the deadline.
     """
-    row = {
+    open_loops(conn, [start], now_ms)
+
+
+def open_loops(conn: Connection, starts: Sequence[LoopStart], now_ms: int) -> None:
+    """``open_loop`` for a batch: one multi-row insert; existing loops are refreshed one by one."""
+    rows = [_row(start, now_ms) for start in starts]
+    inserted = insert_ignore_many(conn, loops, rows)
+    for start in starts:
+        if (start.key.source, start.key.response_id) not in inserted:
+            conn.execute(
+                update(loops)
+                .where(_is(start.key))
+                .values(category=start.category, score=start.score, updated_ms=now_ms)
+            )
+
+
+def _row(start: LoopStart, now_ms: int) -> dict[str, object]:
+    return {
         "source": start.key.source,
         "response_id": start.key.response_id,
         "crm": start.crm,
@@ -53,12 +70,6 @@ def open_loop(conn: Connection, start: LoopStart, now_ms: int) -> None:
         "due_ms": start.due_ms,
         "updated_ms": now_ms,
     }
-    if not insert_ignore(conn, loops, row):
-        conn.execute(
-            update(loops)
-            .where(_is(start.key))
-            .values(category=start.category, score=start.score, updated_ms=now_ms)
-        )
 
 
 def set_contact(

@@ -16,7 +16,8 @@ from syncd.clock import to_ms
 from syncd.errors import ContactNotFound, SyncdError
 from syncd.model import Contact, ContactUpdate, Respondent, ResponseKey
 from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, record
-from syncd.store import loops
+from syncd.store import loop_links, loops
+from syncd.store.loop_links import ContactLink
 from syncd.store.outbox import Action
 
 SUPERSEDED = "superseded"
@@ -104,16 +105,21 @@ def _not_found(ctx: DeliverContext, action: Action) -> str:
 
 
 def _on_success(ctx: DeliverContext, contacts: Mapping[str, Contact]) -> OnSuccess:
-    def link_loop(conn: Connection, action: Action, value: str) -> None:
-        contact = contacts[action.key]
-        key = ResponseKey(action.source, action.response_id)
-        loops.set_contact(conn, key, contact.id, contact.owner_id, ctx.now_ms())
-        if value == SUPERSEDED:
-            ctx.result.contacts_superseded += 1
-        else:
-            ctx.result.contacts_updated += 1
+    def link_loops(conn: Connection, succeeded: Sequence[tuple[Action, str]]) -> None:
+        links = [
+            ContactLink(
+                ResponseKey(action.source, action.response_id),
+                contacts[action.key].id,
+                contacts[action.key].owner_id,
+            )
+            for action, _ in succeeded
+        ]
+        loop_links.set_contacts(conn, links, ctx.now_ms())
+        superseded = sum(value == SUPERSEDED for _, value in succeeded)
+        ctx.result.contacts_superseded += superseded
+        ctx.result.contacts_updated += len(succeeded) - superseded
 
-    return link_loop
+    return link_loops
 
 
 def respondent_of(action: Action) -> Respondent:

@@ -16,8 +16,9 @@ from syncd.errors import CrmRejected, SyncdError
 from syncd.model import Owner, ResponseKey, TaskSpec, TaskUpdate
 from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, fail_all, record
 from syncd.routing import OwnerChoice, choose_owner
-from syncd.store import loops, outbox
+from syncd.store import loop_links, loops, outbox
 from syncd.store import owners as owner_store
+from syncd.store.loop_links import TaskLink
 from syncd.store.outbox import Action, ActionKind, key_for
 
 log = structlog.get_logger(__name__)
@@ -43,16 +44,28 @@ def _specs(
     outcomes: dict[str, str | SyncdError] = {}
     with ctx.engine.connect() as conn:
         owners = owner_store.load(conn, ctx.crm.name)
-        open_loops = dict(loops.open_counts(conn, ctx.crm.name))
-        for action in actions:
-            contact_id, contact_owner = loops.contact_of(conn, _response(action))
-            if contact_id is None:
-                outcomes[action.key] = CrmRejected("the contact of this response is not known")
-                continue
-            choice = _choose(ctx, action, contact_owner, owners, open_loops)
-            choices[action.key] = choice
-            specs[action.key] = _spec(action, contact_id, choice.owner_id)
+        open_loops = _open_loops(ctx, conn)
+        linked = loop_links.contacts_of(conn, {_response(action) for action in actions})
+    for action in actions:
+        contact_id, contact_owner = linked.get(_response(action), (None, None))
+        if contact_id is None:
+            outcomes[action.key] = CrmRejected("the contact of this response is not known")
+            continue
+        choice = _choose(ctx, action, contact_owner, owners, open_loops)
+        choices[action.key] = choice
+        specs[action.key] = _spec(action, contact_id, choice.owner_id)
     return specs, choices, outcomes
+
+
+def _open_loops(ctx: DeliverContext, conn: Connection) -> dict[str, int]:
+    """Open loops per owner, counted once per pass and kept current as tasks are assigned.
+
+    Counting per batch costs a scan of every open loop each time; within one pass only this
+    stage assigns tasks, so the running count stays exact.
+    """
+    if ctx.open_loops is None:
+        ctx.open_loops = dict(loops.open_counts(conn, ctx.crm.name))
+    return ctx.open_loops
 
 
 def _choose(
@@ -88,12 +101,20 @@ def _spec(action: Action, contact_id: str, owner_id: str | None) -> TaskSpec:
 
 
 def _on_created(ctx: DeliverContext, choices: Mapping[str, OwnerChoice]) -> OnSuccess:
-    def link_task(conn: Connection, action: Action, task_id: str) -> None:
-        choice = choices[action.key]
-        loops.set_task(conn, _response(action), task_id, choice.owner_id, choice.via, ctx.now_ms())
-        ctx.result.tasks_created += 1
+    def link_tasks(conn: Connection, succeeded: Sequence[tuple[Action, str]]) -> None:
+        links = [
+            TaskLink(
+                _response(action),
+                task_id,
+                choices[action.key].owner_id,
+                choices[action.key].via,
+            )
+            for action, task_id in succeeded
+        ]
+        loop_links.set_tasks(conn, links, ctx.now_ms())
+        ctx.result.tasks_created += len(succeeded)
 
-    return link_task
+    return link_tasks
 
 
 def deliver_updates(ctx: DeliverContext, actions: Sequence[Action]) -> None:
@@ -128,8 +149,8 @@ def _update(action: Action, task_id: str) -> TaskUpdate:
 
 
 def _on_updated(ctx: DeliverContext) -> OnSuccess:
-    def count(_conn: Connection, _action: Action, _value: str) -> None:
-        ctx.result.tasks_updated += 1
+    def count(_conn: Connection, succeeded: Sequence[tuple[Action, str]]) -> None:
+        ctx.result.tasks_updated += len(succeeded)
 
     return count
 
