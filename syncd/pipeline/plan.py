@@ -38,6 +38,16 @@ class PlanResult:
     unmatchable: int = 0
     drained: bool = True
 
+    def add(self, later: PlanResult) -> PlanResult:
+        """This pass's counts followed by ``later``'s; drained as ``later`` left it."""
+        return PlanResult(
+            self.planned + later.planned,
+            self.tasks + later.tasks,
+            self.task_updates + later.task_updates,
+            self.unmatchable + later.unmatchable,
+            later.drained,
+        )
+
 
 def plan_pending(
     engine: Engine,
