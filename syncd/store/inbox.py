@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, select, true, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, select, true, update
 
 from syncd.clock import to_ms
 from syncd.model import SurveyResponse
@@ -68,13 +68,17 @@ def unplanned(conn: Connection, limit: int) -> Sequence[SurveyResponse]:
 
     Read from the front of ``ix_inbox_to_plan``: the cost is the batch, not the inbox.
     """
-    query = (
+    return [response_from_json(payload) for (payload,) in conn.execute(unplanned_query(limit))]
+
+
+def unplanned_query(limit: int) -> Select[str]:
+    """The payloads of the first ``limit`` responses to plan, in answer order."""
+    return (
         select(inbox.c.payload)
         .where(inbox.c.needs_plan == true())
         .order_by(inbox.c.submitted_ms, inbox.c.id)
         .limit(limit)
     )
-    return [response_from_json(payload) for (payload,) in conn.execute(query)]
 
 
 #: One compiled statement for every batch: the version planned, and whether a newer one arrived

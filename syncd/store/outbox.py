@@ -49,6 +49,8 @@ __all__ = [
     "Status",
     "claim",
     "complete",
+    "dependents_query",
+    "due_query",
     "enqueue",
     "enqueue_all",
     "key_for",
@@ -215,7 +217,7 @@ def claim(
     # Expired claims first (a crashed holder's rows are the oldest work), then due pending rows.
     ids = list(conn.execute(_expired(crm, kind, now_ms, limit)).scalars())
     if len(ids) < limit:
-        ids += conn.execute(_due(crm, kind, now_ms, limit - len(ids))).scalars()
+        ids += conn.execute(due_query(crm, kind, now_ms, limit - len(ids))).scalars()
     if not ids:
         return []
     rows = conn.execute(select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id)).all()
@@ -243,7 +245,7 @@ def _dependency_done() -> ColumnElement[bool]:
     )
 
 
-def _due(crm: str, kind: ActionKind, now_ms: int, limit: int) -> Select[tuple[int]]:
+def due_query(crm: str, kind: ActionKind, now_ms: int, limit: int) -> Select[tuple[int]]:
     """Pending rows that are due, read in ``ix_outbox_due`` order: no sort, stops at ``limit``."""
     return (
         select(outbox.c.id)
@@ -403,16 +405,15 @@ def settle(conn: Connection, action: Action, status: Status, error: str, now_ms:
     return True
 
 
-def _skip_dependents(conn: Connection, key: str, reason: str, now_ms: int) -> None:
-    waiting = (
-        conn.execute(
-            select(outbox.c.key).where(
-                outbox.c.depends_on == key, outbox.c.status == Status.PENDING.value
-            )
-        )
-        .scalars()
-        .all()
+def dependents_query(key: str) -> Select[str]:
+    """The pending actions waiting on ``key``, found through ``ix_outbox_depends_on``."""
+    return select(outbox.c.key).where(
+        outbox.c.depends_on == key, outbox.c.status == Status.PENDING.value
     )
+
+
+def _skip_dependents(conn: Connection, key: str, reason: str, now_ms: int) -> None:
+    waiting = conn.execute(dependents_query(key)).scalars().all()
     for dependent in waiting:
         conn.execute(
             update(outbox)
