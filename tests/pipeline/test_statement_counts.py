@@ -18,7 +18,7 @@ from syncd.store import inbox
 from tests.pipeline.flow import T0, answer, deliver, plan
 from tests.pipeline.stub_crm import StubCrm
 
-ANN = Owner(id="o-ann", email="ann@corp.example", name="Ann", teams=("Support",))
+ANN = Owner(id="o-ann", email="ann@corp.example", name="Ann", teams=frozenset({"Support"}))
 
 
 @contextmanager
