@@ -3,6 +3,7 @@
 Nothing but a stop ends the loop: a stage that raises, whatever it raises, is logged as one event
 (with its traceback when the error was not foreseen) and rests for a growing, capped time while
 the other stages carry on. While a pass works, a heartbeat renews this instance's leases and claims.
+A backlog is worked in slices (pages polled, batches planned) with delivery after each slice.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ from syncd.clock import to_ms, utcnow
 from syncd.contracts import Crm, SurveySource
 from syncd.errors import SyncdError
 from syncd.pipeline.deliver import Deliverer, DeliverResult
-from syncd.pipeline.deliver.context import DeliverContext
+from syncd.pipeline.deliver.context import DeliverContext, pass_context
 from syncd.pipeline.plan import PlanResult, plan_pending
 from syncd.pipeline.poll import Interleave, PollResult, poll_source
 from syncd.pipeline.track import TrackResult, track_tasks
-from syncd.retry import RetryPolicy
 from syncd.runtime.backoff import StageBackoff
 from syncd.runtime.heartbeat import Heartbeat
 from syncd.settings import Settings
@@ -123,7 +123,9 @@ class Daemon:
     def _pass(self, stop: threading.Event | None, *, resting: bool) -> PassSummary:
         summary = PassSummary()
         guard = partial(self._guarded, summary, resting=resting)
-        deliver = self._deliver_context(summary)
+        # One deliver context per pass: counts and owner load carry over from slice to slice.
+        deliver = pass_context(self.settings, self.engine, self.crm, self.holder, self.clock)
+        summary.deliver = deliver.result  # filled as the stage goes; kept if it stops early
         work = Interleave(partial(self._plan_and_deliver, guard, summary, deliver, stop))
         for name, source in self.sources.items():
             guard(f"poll {name}", partial(self._poll, source, summary, stop, work))
@@ -139,11 +141,8 @@ class Daemon:
         ctx: DeliverContext,
         stop: threading.Event | None,
     ) -> None:
-        """Plan a slice, deliver it, until the plan is drained: a backfill never starves delivery.
-
-        Runs between slices of pages while a source is polled too, so the first tasks of a
-        large backfill go out within the first pass instead of after all of it was read.
-        """
+        """Plan a slice, deliver it, until the plan is drained (also between slices of polled
+        pages), so the first tasks of a large backfill go out at once, not after all of it."""
         while True:
             planned = summary.plan.planned
             guard("plan", lambda: self._plan(summary))
@@ -221,25 +220,6 @@ class Daemon:
             max_batches=PLAN_SLICE_BATCHES,
         )
         summary.plan = summary.plan.add(sliced)
-
-    def _deliver_context(self, summary: PassSummary) -> DeliverContext:
-        """One per pass: its counts and its owner load carry over from slice to slice."""
-        delivery = self.settings.delivery
-        policy = RetryPolicy(
-            delivery.max_attempts, delivery.backoff_base_seconds, delivery.backoff_max_seconds
-        )
-        ctx = DeliverContext(
-            self.engine,
-            self.crm,
-            delivery,
-            self.settings.routing,
-            policy,
-            self.holder,
-            self.clock,
-            match_by=self.settings.crm.match_contacts_by,
-        )
-        summary.deliver = ctx.result  # filled as the stage goes; kept if it stops early
-        return ctx
 
     def _deliver(self, ctx: DeliverContext, stop: threading.Event | None) -> None:
         if ctx.blocked is not None:

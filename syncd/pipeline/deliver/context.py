@@ -14,7 +14,7 @@ from syncd.contact_match import BY_EMAIL, ContactMatch
 from syncd.contracts import Crm
 from syncd.errors import Blocking, CrmRateLimited, Skippable, SyncdError, Transient
 from syncd.retry import RetryPolicy
-from syncd.settings import DeliverySettings, RoutingSettings
+from syncd.settings import DeliverySettings, RoutingSettings, Settings
 from syncd.store import outbox, quarantine
 from syncd.store.hold import hold
 from syncd.store.outbox import Action, Status
@@ -64,6 +64,26 @@ class DeliverContext:
     def now_ms(self) -> int:
         """The pass clock's time in epoch milliseconds."""
         return to_ms(self.clock())
+
+
+def pass_context(
+    settings: Settings, engine: Engine, crm: Crm, holder: str, clock: Callable[[], datetime]
+) -> DeliverContext:
+    """The context of one daemon pass, from the configuration."""
+    delivery = settings.delivery
+    policy = RetryPolicy(
+        delivery.max_attempts, delivery.backoff_base_seconds, delivery.backoff_max_seconds
+    )
+    return DeliverContext(
+        engine,
+        crm,
+        delivery,
+        settings.routing,
+        policy,
+        holder,
+        clock,
+        match_by=settings.crm.match_contacts_by,
+    )
 
 
 def record(
