@@ -3,7 +3,8 @@
 ``python -m bench.run``: sizes from ``BENCH_SIZES`` (default ``1000,10000``; add ``1000000`` only
 with ``--million``), stores from ``BENCH_STORES`` (default ``sqlite,postgresql``). Each run gets
 its own fakes process and a fresh store (a new PostgreSQL database, dropped afterwards), then
-times ``syncd run --once`` as a child process: wall time, its CPU and peak RSS from its rusage.
+times ``syncd run --once`` as a child process: wall time, its CPU and peak RSS from its rusage;
+then ``syncd report`` on the same store, its time and peak RSS.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class Measured:
     source_calls: int
     tasks: int
     exit_code: int
+    report_seconds: float
+    report_rss_mb: float
 
 
 def _config(urls: dict[str, str], data_dir: Path, database_url: str) -> str:
@@ -90,7 +93,8 @@ def measure(store: Store, answers: int, work: Path) -> Measured:
         urls = json.loads(fakes.stdout.readline())
         config = work / "syncd.toml"
         config.write_text(_config(urls, work / "data", store.url), encoding="utf-8")
-        seconds, code, usage = _run_syncd(config)
+        seconds, code, usage = _run_syncd(config, "run", "--once")
+        report_seconds, _, report_usage = _run_syncd(config, "report", "-o", str(work / "r.txt"))
     finally:
         fakes.send_signal(signal.SIGTERM)
         fakes.wait(timeout=120)
@@ -105,13 +109,15 @@ def measure(store: Store, answers: int, work: Path) -> Measured:
         source_calls=calls["source"],
         tasks=calls["tasks"],
         exit_code=code,
+        report_seconds=report_seconds,
+        report_rss_mb=report_usage.ru_maxrss / 1024,
     )
 
 
-def _run_syncd(config: Path) -> tuple[float, int, resource.struct_rusage]:
+def _run_syncd(config: Path, *command: str) -> tuple[float, int, resource.struct_rusage]:
     started = time.monotonic()
     child = subprocess.Popen(
-        [sys.executable, "-m", "syncd.cli", "run", "--once", "--config", str(config)], cwd=ROOT
+        [sys.executable, "-m", "syncd.cli", *command, "--config", str(config)], cwd=ROOT
     )
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -122,7 +128,8 @@ def table(rows: list[Measured]) -> str:
     """The figures as one Markdown table; CRM calls per 100 answers by endpoint."""
     head = (
         "| store | answers | answers/s | CPU s / 1k | peak RSS MB | tasks | source calls / 100 "
-        "| CRM calls / 100 by endpoint | exit |\n|---|---:|---:|---:|---:|---:|---:|---|---:|"
+        "| CRM calls / 100 by endpoint | exit | report s | report RSS MB |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"
     )
     lines = [head]
     for row in rows:
@@ -133,7 +140,8 @@ def table(rows: list[Measured]) -> str:
         lines.append(
             f"| {row.store} | {row.answers:,} | {row.answers / row.seconds:,.0f} "
             f"| {row.cpu_seconds * 1000 / row.answers:.2f} | {row.max_rss_mb:.0f} | {row.tasks:,} "
-            f"| {row.source_calls * per:.1f} | {crm} | {row.exit_code} |"
+            f"| {row.source_calls * per:.1f} | {crm} | {row.exit_code} "
+            f"| {row.report_seconds:.1f} | {row.report_rss_mb:.0f} |"
         )
     return "\n".join(lines)
 
