@@ -36,5 +36,11 @@ test: $(STAMP)
 	$(RUN) mypy
 	$(RUN) pytest
 
+# Throughput, CPU and memory against the seeded fakes (own process, limits lifted), SQLite and
+# PostgreSQL on 127.0.0.1:5432. BENCH_SIZES=1000,10000,100000 picks sizes; BENCH_ARGS=--million
+# adds 1,000,000; BENCH_STORES=sqlite limits the stores.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

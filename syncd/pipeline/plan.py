@@ -23,19 +23,30 @@ from syncd.routing import RoutingDecision, TaskPlan, route
 from syncd.settings import RoutingSettings
 from syncd.store import inbox, loops, quarantine
 from syncd.store.codec import response_to_json
-from syncd.store.outbox import Enqueued, NewAction, enqueue, key_for
+from syncd.store.outbox import Enqueued, NewAction, enqueue, enqueue_all, key_for
 
 log = structlog.get_logger(__name__)
 
 
 @dataclass(slots=True)
 class PlanResult:
-    """Counts of one plan pass."""
+    """Counts of one plan pass; ``drained`` is False when it stopped at ``max_batches``."""
 
     planned: int = 0
     tasks: int = 0
     task_updates: int = 0
     unmatchable: int = 0
+    drained: bool = True
+
+    def add(self, later: PlanResult) -> PlanResult:
+        """This pass's counts followed by ``later``'s; drained as ``later`` left it."""
+        return PlanResult(
+            self.planned + later.planned,
+            self.tasks + later.tasks,
+            self.task_updates + later.task_updates,
+            self.unmatchable + later.unmatchable,
+            later.drained,
+        )
 
 
 def plan_pending(
@@ -47,83 +58,93 @@ def plan_pending(
     now_ms: int,
     batch_size: int = 500,
     match_by: Sequence[ContactMatch] = (BY_EMAIL,),
+    max_batches: int | None = None,
 ) -> PlanResult:
-    """Plan every unplanned response, a batch per transaction.
+    """Plan every unplanned response (at most ``max_batches`` batches), a batch per transaction.
 
     ``match_by`` is how the CRM finds contacts; an answer carrying none of those identifiers
-    cannot reach one and is quarantined here instead.
+    cannot reach one and is quarantined here instead. A batch costs a fixed number of
+    statements (multi-row inserts), not a few per response.
     """
     result = PlanResult()
-    while True:
+    batches = 0
+    while max_batches is None or batches < max_batches:
         with engine.begin() as conn:
             responses = inbox.unplanned(conn, batch_size)
-            for response in responses:
-                _plan_one(conn, crm, response, routing, tz, now_ms, result, match_by)
-                inbox.mark_planned(conn, response)
+            _plan_batch(conn, _Batch(crm, routing, tz, now_ms, match_by), responses, result)
+            inbox.mark_all_planned(conn, responses)
+        batches += 1
         if len(responses) < batch_size:
             return result
+    result.drained = False
+    return result
 
 
-def _plan_one(
-    conn: Connection,
-    crm: str,
-    response: SurveyResponse,
-    routing: RoutingSettings,
-    tz: ZoneInfo,
-    now_ms: int,
-    result: PlanResult,
-    match_by: Sequence[ContactMatch],
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """What every response of a batch is planned with."""
+
+    crm: str
+    routing: RoutingSettings
+    tz: ZoneInfo
+    now_ms: int
+    match_by: Sequence[ContactMatch]
+
+
+def _plan_batch(
+    conn: Connection, batch: _Batch, responses: Sequence[SurveyResponse], result: PlanResult
 ) -> None:
-    result.planned += 1
-    unmatchable = unmatchable_reason(response, match_by)
-    if unmatchable is not None:
-        result.unmatchable += 1
-        quarantine.add(
-            conn,
-            source=response.source,
-            response_id=response.response_id,
-            stage="plan",
-            reason_code="unmatchable",
-            reason=unmatchable,
-            payload=response_to_json(response),
-            now_ms=now_ms,
-        )
-        return
-    decision = route(response, routing, tz)
-    loops.open_loop(conn, _loop_start(crm, response, decision), now_ms)
-    sync_key = _enqueue(conn, crm, response, contact_sync(response), None, now_ms)[0]
-    if decision.task is not None:
-        _plan_task(conn, crm, response, decision.task, sync_key, now_ms, result)
+    starts: list[loops.LoopStart] = []
+    actions: list[NewAction] = []
+    creates: dict[str, tuple[SurveyResponse, TaskPlan]] = {}
+    for response in responses:
+        result.planned += 1
+        if _quarantined(conn, batch, response, result):
+            continue
+        decision = route(response, batch.routing, batch.tz)
+        starts.append(_loop_start(batch.crm, response, decision))
+        sync = _action(batch.crm, response, contact_sync(response), None)
+        actions.append(sync)
+        if decision.task is not None:
+            create = _action(batch.crm, response, task_create(decision.task), sync.key)
+            actions.append(create)
+            creates[create.key] = (response, decision.task)
+    loops.open_loops(conn, starts, batch.now_ms)
+    outcomes = enqueue_all(conn, actions, batch.now_ms)
+    for key, (response, task) in creates.items():
+        if outcomes[key] is Enqueued.INSERTED:
+            result.tasks += 1
+        elif outcomes[key] is Enqueued.FROZEN:
+            # The task exists: the new content goes out as an update of it.
+            result.task_updates += 1
+            enqueue(conn, _action(batch.crm, response, task_edit(task), key), batch.now_ms)
 
 
-def _plan_task(
-    conn: Connection,
-    crm: str,
-    response: SurveyResponse,
-    task: TaskPlan,
-    sync_key: str,
-    now_ms: int,
-    result: PlanResult,
-) -> None:
-    create_key, outcome = _enqueue(conn, crm, response, task_create(task), sync_key, now_ms)
-    if outcome is Enqueued.INSERTED:
-        result.tasks += 1
-    elif outcome is Enqueued.FROZEN:
-        result.task_updates += 1
-        _enqueue(conn, crm, response, task_edit(task), create_key, now_ms)
+def _quarantined(
+    conn: Connection, batch: _Batch, response: SurveyResponse, result: PlanResult
+) -> bool:
+    unmatchable = unmatchable_reason(response, batch.match_by)
+    if unmatchable is None:
+        return False
+    result.unmatchable += 1
+    quarantine.add(
+        conn,
+        source=response.source,
+        response_id=response.response_id,
+        stage="plan",
+        reason_code="unmatchable",
+        reason=unmatchable,
+        payload=response_to_json(response),
+        now_ms=batch.now_ms,
+    )
+    return True
 
 
-def _enqueue(
-    conn: Connection,
-    crm: str,
-    response: SurveyResponse,
-    payload: ActionBody,
-    depends_on: str | None,
-    now_ms: int,
-) -> tuple[str, Enqueued]:
-    key = key_for(response.source, response.response_id, payload.kind)
-    action = NewAction(
-        key=key,
+def _action(
+    crm: str, response: SurveyResponse, payload: ActionBody, depends_on: str | None
+) -> NewAction:
+    return NewAction(
+        key=key_for(response.source, response.response_id, payload.kind),
         crm=crm,
         source=response.source,
         response_id=response.response_id,
@@ -131,7 +152,6 @@ def _enqueue(
         payload=payload,
         depends_on=depends_on,
     )
-    return key, enqueue(conn, action, now_ms)
 
 
 def unmatchable_reason(response: SurveyResponse, match_by: Sequence[ContactMatch]) -> str | None:

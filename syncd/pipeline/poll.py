@@ -11,7 +11,7 @@ stored and the next pass continues from the cursor.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,6 +44,14 @@ class PollResult:
     cut_short: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Interleave:
+    """Work to run after every ``every_pages`` stored pages (the daemon plans and delivers)."""
+
+    run: Callable[[], None]
+    every_pages: int = 20
+
+
 def cursor_name(source: str) -> str:
     """The name of a source's cursor in the store."""
     return f"source:{source}"
@@ -56,8 +64,13 @@ def poll_source(
     *,
     now: datetime,
     stop: threading.Event | None = None,
+    interleave: Interleave | None = None,
 ) -> PollResult:
-    """Fetch everything since the cursor (minus overlap) up to ``now - lag``, within bounds."""
+    """Fetch everything since the cursor (minus overlap) up to ``now - lag``, within bounds.
+
+    With ``interleave``, its work runs between slices of pages, so a backfill's first answers
+    go out while the rest is still being read.
+    """
     result = PollResult(source.name)
     budget = Budget(settings.max_pages_per_pass, settings.max_pass_seconds, stop)
     with engine.begin() as conn:
@@ -65,7 +78,7 @@ def poll_source(
     until = now - timedelta(seconds=settings.lag_seconds)
     start = _start(watermark, settings, now)
     for since, end in windows(start, until, source.max_window):
-        if not _poll_window(engine, source, (since, end), budget, result, now):
+        if not _poll_window(engine, source, (since, end), budget, result, now, interleave):
             break
         result.windows += 1
     _log_outcome(result)
@@ -79,6 +92,7 @@ def _poll_window(
     budget: Budget,
     result: PollResult,
     now: datetime,
+    interleave: Interleave | None = None,
 ) -> bool:
     """Store one window's pages; True when all of it was read and the cursor is at its end."""
     since, end = window
@@ -90,6 +104,8 @@ def _poll_window(
             if through is not None:
                 _advance(conn, source.name, min(through, end), now)
         result.pages += 1
+        if interleave is not None and result.pages % interleave.every_pages == 0:
+            interleave.run()
     if budget.spent is not None:
         result.cut_short = budget.spent
         return False

@@ -43,7 +43,7 @@ def _store_all(
     # savepoint per response, to find the response at fault.
     try:
         with conn.begin_nested():
-            return sum(inbox.store_response(conn, r, now_ms) for r in responses), 0
+            return inbox.store_responses(conn, responses, now_ms), 0
     except _REFUSALS:
         pass
     stored = rejected = 0

@@ -50,9 +50,8 @@ def track_tasks(
     )
     for page in crm.task_changes(since):
         with engine.begin() as conn:
-            for change in page.changes:
-                result.seen += 1
-                result.matched += loops.apply_change(conn, crm.name, change, to_ms(now))
+            result.seen += len(page.changes)
+            result.matched += loops.apply_changes(conn, crm.name, page.changes, to_ms(now))
             if page.watermark is not None:
                 mark = min(page.watermark, now)
                 cursors.advance(conn, cursor_name(crm.name), to_ms(mark), to_ms(now))

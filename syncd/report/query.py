@@ -18,7 +18,17 @@ from sqlalchemy import Column, ColumnElement, Connection, func, select
 
 from syncd.clock import to_ms
 from syncd.report import metrics
-from syncd.report.metrics import Group, LoopMetrics, LoopRow, Nps, OwnerName, nps_from_scores
+from syncd.report.loop_sql import GroupMetrics, metrics_by
+from syncd.report.metrics import (
+    CATEGORY_ORDER,
+    NO_TEAM,
+    UNASSIGNED,
+    Group,
+    LoopMetrics,
+    Nps,
+    OwnerName,
+    nps_from_scores,
+)
 from syncd.store.schema import inbox, loops, outbox, owners, quarantine
 
 #: Every outbox status, in pipeline order; the report shows all of them, zeros included.
@@ -83,16 +93,17 @@ def build_report(
     """
     now_ms = _ms(now)
     since_ms = _ms(since) if since is not None else None
-    rows = _loop_rows(conn, since_ms, source)
+    where = _where(loops.c.source, source, loops.c.response_ms, since_ms)
     per_source = _scores_by_source(conn, since_ms, source)
+    (overall,) = metrics_by(conn, "overall", where, now_ms)
     return Report(
         generated_at=now,
         since=since,
         source=source,
-        overall=metrics.loop_metrics(rows, now_ms),
-        by_category=metrics.by_category(rows, now_ms),
-        by_team=metrics.by_team(rows, now_ms),
-        by_owner=metrics.by_owner(rows, now_ms, _owner_names(conn)),
+        overall=overall.metrics,
+        by_category=_by_category(metrics_by(conn, "category", where, now_ms)),
+        by_team=_by_team(metrics_by(conn, "team", where, now_ms)),
+        by_owner=_by_owner(metrics_by(conn, "owner", where, now_ms), _owner_names(conn)),
         nps=nps_from_scores(sum(per_source.values(), Counter[int]())),
         nps_by_source=MappingProxyType(
             {name: nps_from_scores(per_source[name]) for name in sorted(per_source)}
@@ -120,35 +131,35 @@ def _where(
     return conditions
 
 
-def _loop_rows(conn: Connection, since_ms: int | None, source: str | None) -> list[LoopRow]:
-    c = loops.c
-    query = select(
-        c.crm,
-        c.category,
-        c.team,
-        c.owner_id,
-        c.task_id,
-        c.response_ms,
-        c.due_ms,
-        c.task_created_ms,
-        c.first_touch_ms,
-        c.closed_ms,
-    ).where(*_where(c.source, source, c.response_ms, since_ms))
-    return [
-        LoopRow(
-            crm=r.crm,
-            category=r.category,
-            team=r.team,
-            owner_id=r.owner_id,
-            has_task=r.task_id is not None,
-            response_ms=r.response_ms,
-            due_ms=r.due_ms,
-            task_created_ms=r.task_created_ms,
-            first_touch_ms=r.first_touch_ms,
-            closed_ms=r.closed_ms,
-        )
-        for r in conn.execute(query)
-    ]
+def _by_category(groups: Sequence[GroupMetrics]) -> tuple[Group, ...]:
+    """All three NPS categories, detractors first, even when empty; unknown ones after."""
+    found = {g.key: g.metrics for g in groups}
+    extra = sorted(set(found) - set(CATEGORY_ORDER))
+    return tuple(
+        Group("category", name, name, None, found.get(name, LoopMetrics()))
+        for name in (*CATEGORY_ORDER, *extra)
+    )
+
+
+def _by_team(groups: Sequence[GroupMetrics]) -> tuple[Group, ...]:
+    """Teams in name order; loops routed to no team last, as ``(no team)``."""
+    ordered = sorted(groups, key=lambda g: (g.key == NO_TEAM, g.key.casefold(), g.key))
+    return tuple(Group("team", g.key, g.key, None, g.metrics) for g in ordered)
+
+
+def _by_owner(
+    groups: Sequence[GroupMetrics], names: Mapping[tuple[str, str], OwnerName]
+) -> tuple[Group, ...]:
+    """Owners keyed ``crm:id`` and named from ``owners``; unknown ids show as the id."""
+    built = []
+    for g in groups:
+        if g.key == UNASSIGNED or g.owner_id is None:
+            built.append(Group("owner", g.key, UNASSIGNED, None, g.metrics))
+            continue
+        known = names.get((g.crm, g.owner_id))
+        label, email = (known.name, known.email) if known else (g.owner_id, None)
+        built.append(Group("owner", g.key, label, email, g.metrics))
+    return tuple(sorted(built, key=lambda g: (g.key == UNASSIGNED, g.label.casefold(), g.key)))
 
 
 def _owner_names(conn: Connection) -> dict[tuple[str, str], OwnerName]:

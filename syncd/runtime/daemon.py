@@ -3,6 +3,7 @@
 Nothing but a stop ends the loop: a stage that raises, whatever it raises, is logged as one event
 (with its traceback when the error was not foreseen) and rests for a growing, capped time while
 the other stages carry on. While a pass works, a heartbeat renews this instance's leases and claims.
+A backlog is worked in slices (pages polled, batches planned) with delivery after each slice.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ from syncd.clock import to_ms, utcnow
 from syncd.contracts import Crm, SurveySource
 from syncd.errors import SyncdError
 from syncd.pipeline.deliver import Deliverer, DeliverResult
-from syncd.pipeline.deliver.context import DeliverContext
+from syncd.pipeline.deliver.context import DeliverContext, pass_context
 from syncd.pipeline.plan import PlanResult, plan_pending
-from syncd.pipeline.poll import PollResult, poll_source
+from syncd.pipeline.poll import Interleave, PollResult, poll_source
 from syncd.pipeline.track import TrackResult, track_tasks
-from syncd.retry import RetryPolicy
 from syncd.runtime.backoff import StageBackoff
 from syncd.runtime.heartbeat import Heartbeat
 from syncd.settings import Settings
@@ -34,6 +34,9 @@ from syncd.store.engine import is_sqlite
 from syncd.store.lock import StoreLock
 
 log = structlog.get_logger(__name__)
+
+#: Plan batches (of 500 answers) between two deliveries: bounds how long planned work waits.
+PLAN_SLICE_BATCHES = 4
 
 
 @dataclass(slots=True)
@@ -120,13 +123,33 @@ class Daemon:
     def _pass(self, stop: threading.Event | None, *, resting: bool) -> PassSummary:
         summary = PassSummary()
         guard = partial(self._guarded, summary, resting=resting)
+        # One deliver context per pass: counts and owner load carry over from slice to slice.
+        deliver = pass_context(self.settings, self.engine, self.crm, self.holder, self.clock)
+        summary.deliver = deliver.result  # filled as the stage goes; kept if it stops early
+        work = Interleave(partial(self._plan_and_deliver, guard, summary, deliver, stop))
         for name, source in self.sources.items():
-            guard(f"poll {name}", partial(self._poll, source, summary, stop))
-        guard("plan", lambda: self._plan(summary))
-        guard("deliver", lambda: self._deliver(summary, stop))
+            guard(f"poll {name}", partial(self._poll, source, summary, stop, work))
+        work.run()
         if self.settings.tracking.enabled:
             guard("track", lambda: self._track(summary, stop))
         return summary
+
+    def _plan_and_deliver(
+        self,
+        guard: Callable[[str, Callable[[], None]], None],
+        summary: PassSummary,
+        ctx: DeliverContext,
+        stop: threading.Event | None,
+    ) -> None:
+        """Plan a slice, deliver it, until the plan is drained (also between slices of polled
+        pages), so the first tasks of a large backfill go out at once, not after all of it."""
+        while True:
+            planned = summary.plan.planned
+            guard("plan", lambda: self._plan(summary))
+            guard("deliver", lambda: self._deliver(ctx, stop))
+            more = not summary.plan.drained and summary.plan.planned > planned
+            if not more or (stop is not None and stop.is_set()):
+                return
 
     def _guarded(
         self, summary: PassSummary, stage: str, run: Callable[[], None], *, resting: bool
@@ -165,12 +188,18 @@ class Daemon:
             return leases.acquire(conn, name, self.holder, self._lease_ms, to_ms(self.clock()))
 
     def _poll(
-        self, source: SurveySource, summary: PassSummary, stop: threading.Event | None
+        self,
+        source: SurveySource,
+        summary: PassSummary,
+        stop: threading.Event | None,
+        work: Interleave,
     ) -> None:
         if not self._leased(f"poll:{source.name}"):
             return
         settings = self.settings.sources[source.name]
-        result = poll_source(self.engine, source, settings, now=self.clock(), stop=stop)
+        result = poll_source(
+            self.engine, source, settings, now=self.clock(), stop=stop, interleave=work
+        )
         summary.polls.append(result)
         log.info(
             "polled",
@@ -181,33 +210,20 @@ class Daemon:
         )
 
     def _plan(self, summary: PassSummary) -> None:
-        summary.plan = plan_pending(
+        sliced = plan_pending(
             self.engine,
             self.crm.name,
             self.settings.routing,
             self.tz,
             now_ms=to_ms(self.clock()),
             match_by=self.settings.crm.match_contacts_by,
+            max_batches=PLAN_SLICE_BATCHES,
         )
+        summary.plan = summary.plan.add(sliced)
 
-    def _deliver(self, summary: PassSummary, stop: threading.Event | None) -> None:
-        delivery = self.settings.delivery
-        policy = RetryPolicy(
-            delivery.max_attempts, delivery.backoff_base_seconds, delivery.backoff_max_seconds
-        )
-        ctx = DeliverContext(
-            self.engine,
-            self.crm,
-            delivery,
-            self.settings.routing,
-            policy,
-            self.holder,
-            self.clock,
-            match_by=self.settings.crm.match_contacts_by,
-            create_contacts_for=self.settings.crm.creates_contacts_for(),
-            history_notes=self.settings.crm.history_notes,
-        )
-        summary.deliver = ctx.result  # filled as the stage goes; kept if it stops early
+    def _deliver(self, ctx: DeliverContext, stop: threading.Event | None) -> None:
+        if ctx.blocked is not None:
+            return  # reported once for this pass; the next pass tries again
         try:
             Deliverer(ctx).run(stop)
         finally:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Connection, and_, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, select, true, update
 
 from syncd.clock import to_ms
 from syncd.model import SurveyResponse
 from syncd.store.codec import response_from_json, response_to_json
 from syncd.store.schema import inbox
-from syncd.store.upsert import insert_ignore
+from syncd.store.upsert import insert_ignore, insert_ignore_many
 
 
 def store_response(conn: Connection, response: SurveyResponse, now_ms: int) -> bool:
@@ -18,10 +18,28 @@ def store_response(conn: Connection, response: SurveyResponse, now_ms: int) -> b
     values = _row(response, now_ms)
     if insert_ignore(conn, inbox, {**values, "received_ms": now_ms}):
         return True
+    return _store_newer(conn, response, now_ms)
+
+
+def store_responses(conn: Connection, responses: Sequence[SurveyResponse], now_ms: int) -> int:
+    """``store_response`` for a page: one multi-row insert, then the already-known one by one.
+
+    Returns how many it stored or changed.
+    """
+    keys = {(r.source, r.response_id) for r in responses}
+    if len(keys) < len(responses):  # the same answer twice in a page: order decides, go singly
+        return sum(store_response(conn, r, now_ms) for r in responses)
+    rows = [{**_row(r, now_ms), "received_ms": now_ms} for r in responses]
+    inserted = insert_ignore_many(conn, inbox, rows, (inbox.c.source, inbox.c.response_id))
+    known = [r for r in responses if (r.source, r.response_id) not in inserted]
+    return len(inserted) + sum(_store_newer(conn, r, now_ms) for r in known)
+
+
+def _store_newer(conn: Connection, response: SurveyResponse, now_ms: int) -> bool:
     newer = (
         update(inbox)
         .where(_is(response.source, response.response_id), inbox.c.version < response.version)
-        .values(**values)
+        .values(**_row(response, now_ms))
     )
     return conn.execute(newer).rowcount == 1
 
@@ -36,6 +54,7 @@ def _row(response: SurveyResponse, now_ms: int) -> dict[str, object]:
         "email": response.email,
         "submitted_ms": to_ms(response.submitted_at),
         "payload": response_to_json(response),
+        "needs_plan": True,
         "updated_ms": now_ms,
     }
 
@@ -45,20 +64,44 @@ def _is(source: str, response_id: str) -> ColumnElement[bool]:
 
 
 def unplanned(conn: Connection, limit: int) -> Sequence[SurveyResponse]:
-    """Responses whose newest version has not been planned yet, oldest answer first."""
-    query = (
+    """Responses whose newest version has not been planned yet, oldest answer first.
+
+    Read from the front of ``ix_inbox_to_plan``: the cost is the batch, not the inbox.
+    """
+    return [response_from_json(payload) for (payload,) in conn.execute(unplanned_query(limit))]
+
+
+def unplanned_query(limit: int) -> Select[str]:
+    """The payloads of the first ``limit`` responses to plan, in answer order."""
+    return (
         select(inbox.c.payload)
-        .where(or_(inbox.c.planned_version.is_(None), inbox.c.planned_version < inbox.c.version))
+        .where(inbox.c.needs_plan == true())
         .order_by(inbox.c.submitted_ms, inbox.c.id)
         .limit(limit)
     )
-    return [response_from_json(payload) for (payload,) in conn.execute(query)]
+
+
+#: One compiled statement for every batch: the version planned, and whether a newer one arrived
+#: since it was read (then the response stays queued for the next batch).
+_MARK_PLANNED = (
+    update(inbox)
+    .where(inbox.c.source == bindparam("b_source"), inbox.c.response_id == bindparam("b_response"))
+    .values(
+        planned_version=bindparam("b_version"), needs_plan=inbox.c.version > bindparam("b_version")
+    )
+)
 
 
 def mark_planned(conn: Connection, response: SurveyResponse) -> None:
     """Record that this version is planned, so only a newer one is planned again."""
-    conn.execute(
-        update(inbox)
-        .where(_is(response.source, response.response_id))
-        .values(planned_version=response.version)
-    )
+    mark_all_planned(conn, [response])
+
+
+def mark_all_planned(conn: Connection, responses: Iterable[SurveyResponse]) -> None:
+    """``mark_planned`` for a whole batch, in one executemany statement."""
+    rows = [
+        {"b_source": r.source, "b_response": r.response_id, "b_version": r.version}
+        for r in responses
+    ]
+    if rows:
+        conn.execute(_MARK_PLANNED, rows)

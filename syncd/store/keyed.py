@@ -6,7 +6,7 @@ never fail on each other's row; the last writer wins, which both uses tolerate.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, select
@@ -44,17 +44,32 @@ def digests(conn: Connection, crm: str, contact_ids: Collection[str]) -> dict[st
 
 def set_digest(conn: Connection, crm: str, contact_id: str, digest: str, now_ms: int) -> None:
     """Record the digest of the fields just written onto ``contact_id``."""
-    values = {"crm": crm, "contact_id": contact_id, "digest": digest, "updated_ms": now_ms}
-    _upsert(conn, contact_digests, values, ("digest", "updated_ms"))
+    set_digests(conn, crm, {contact_id: digest}, now_ms)
+
+
+def set_digests(conn: Connection, crm: str, digests: Mapping[str, str], now_ms: int) -> None:
+    """Record the digests of the fields just written, by contact id: one statement a batch."""
+    rows = [
+        {"crm": crm, "contact_id": contact_id, "digest": digest, "updated_ms": now_ms}
+        for contact_id, digest in digests.items()
+    ]
+    if rows:
+        _upsert_many(conn, contact_digests, rows, ("digest", "updated_ms"))
 
 
 def _upsert(
     conn: Connection, table: Table, values: Mapping[str, Any], update: tuple[str, ...]
 ) -> None:
+    _upsert_many(conn, table, [values], update)
+
+
+def _upsert_many(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], update: tuple[str, ...]
+) -> None:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(**values)
+    statement = dialect.insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=list(table.primary_key.columns),
         set_={name: statement.excluded[name] for name in update},
     )
-    conn.execute(statement)
+    conn.execute(statement, list(rows))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, Select, and_, func, select, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, update
 
 from syncd.clock import to_ms
 from syncd.model import ResponseKey, TaskChange, TaskState
 from syncd.store.schema import loops
-from syncd.store.upsert import insert_ignore
+from syncd.store.upsert import insert_ignore_many
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,24 @@ def open_loop(conn: Connection, start: LoopStart, now_ms: int) -> None:
     The SLA clock (``due_ms``) and the routing stay those of the first answer: a comment added
     later must not move the deadline.
     """
-    row = {
+    open_loops(conn, [start], now_ms)
+
+
+def open_loops(conn: Connection, starts: Sequence[LoopStart], now_ms: int) -> None:
+    """``open_loop`` for a batch: one multi-row insert; existing loops are refreshed one by one."""
+    rows = [_row(start, now_ms) for start in starts]
+    inserted = insert_ignore_many(conn, loops, rows)
+    for start in starts:
+        if (start.key.source, start.key.response_id) not in inserted:
+            conn.execute(
+                update(loops)
+                .where(_is(start.key))
+                .values(category=start.category, score=start.score, updated_ms=now_ms)
+            )
+
+
+def _row(start: LoopStart, now_ms: int) -> dict[str, object]:
+    return {
         "source": start.key.source,
         "response_id": start.key.response_id,
         "crm": start.crm,
@@ -53,12 +71,6 @@ def open_loop(conn: Connection, start: LoopStart, now_ms: int) -> None:
         "due_ms": start.due_ms,
         "updated_ms": now_ms,
     }
-    if not insert_ignore(conn, loops, row):
-        conn.execute(
-            update(loops)
-            .where(_is(start.key))
-            .values(category=start.category, score=start.score, updated_ms=now_ms)
-        )
 
 
 def set_contact(
@@ -113,29 +125,51 @@ def open_counts(conn: Connection, crm: str) -> Mapping[str, int]:
 
 def apply_change(conn: Connection, crm: str, change: TaskChange, now_ms: int) -> bool:
     """Stamp first touch / close / reopen / reassignment; False if the task is not syncd's."""
-    row = conn.execute(
-        select(
-            loops.c.source,
-            loops.c.response_id,
-            loops.c.first_touch_ms,
-            loops.c.task_state,
-            loops.c.owner_id,
-            loops.c.closed_ms,
-            loops.c.task_modified_ms,
-        ).where(loops.c.crm == crm, loops.c.task_id == change.task_id)
-    ).first()
-    if row is None:
-        return False
-    if (row.task_modified_ms or 0) > to_ms(change.modified_at):
-        return True  # an older view of the task (lagging search index): keep what we know
-    values = _stamps(row._mapping, change)
-    if values:
-        key = ResponseKey(row.source, row.response_id)
-        conn.execute(update(loops).where(_is(key)).values(**values, updated_ms=now_ms))
-    return True
+    return apply_changes(conn, crm, [change], now_ms) == 1
 
 
-def _stamps(current: RowMapping, change: TaskChange) -> dict[str, object]:
+def apply_changes(conn: Connection, crm: str, changes: Sequence[TaskChange], now_ms: int) -> int:
+    """``apply_change`` for a page of changes, in order: one read for the page, then an update
+    per loop that changed. Returns how many changes were syncd's tasks."""
+    current = _loops_of_tasks(conn, crm, {change.task_id for change in changes})
+    matched = 0
+    for change in changes:
+        row = current.get(change.task_id)
+        if row is None:
+            continue
+        matched += 1
+        if (row["task_modified_ms"] or 0) > to_ms(change.modified_at):
+            continue  # an older view of the task (lagging search index): keep what we know
+        values = _stamps(row, change)
+        if values:
+            key = ResponseKey(row["source"], row["response_id"])
+            conn.execute(update(loops).where(_is(key)).values(**values, updated_ms=now_ms))
+            row.update(values)  # the same task may change again later in the page
+    return matched
+
+
+def _loops_of_tasks(
+    conn: Connection, crm: str, task_ids: Collection[str]
+) -> dict[str, dict[str, Any]]:
+    if not task_ids:
+        return {}
+    query = select(
+        loops.c.task_id,
+        loops.c.source,
+        loops.c.response_id,
+        loops.c.first_touch_ms,
+        loops.c.task_state,
+        loops.c.owner_id,
+        loops.c.closed_ms,
+        loops.c.task_modified_ms,
+    ).where(loops.c.crm == crm, loops.c.task_id.in_(sorted(task_ids)))
+    found: dict[str, dict[str, Any]] = {}
+    for row in conn.execute(query):
+        found.setdefault(row.task_id, dict(row._mapping))
+    return found
+
+
+def _stamps(current: Mapping[str, Any], change: TaskChange) -> dict[str, object]:
     values: dict[str, object] = {}
     modified = to_ms(change.modified_at)
     if change.state is not TaskState.OPEN and current["first_touch_ms"] is None:

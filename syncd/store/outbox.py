@@ -36,7 +36,7 @@ from syncd.actions import ActionBody, ActionKind
 from syncd.redact import stored_error
 from syncd.store.action_codec import from_json, to_json
 from syncd.store.schema import outbox
-from syncd.store.upsert import insert_ignore
+from syncd.store.upsert import insert_ignore_many
 
 log = structlog.get_logger(__name__)
 
@@ -49,7 +49,10 @@ __all__ = [
     "Status",
     "claim",
     "complete",
+    "dependents_query",
+    "due_query",
     "enqueue",
+    "enqueue_all",
     "key_for",
     "release",
     "release_all",
@@ -127,8 +130,26 @@ def key_for(source: str, response_id: str, kind: ActionKind) -> str:
 
 def enqueue(conn: Connection, action: NewAction, now_ms: int) -> Enqueued:
     """Insert the action, or rewrite an older stored version of it."""
-    payload = to_json(action.payload)
-    values = {
+    return enqueue_all(conn, [action], now_ms)[action.key]
+
+
+def enqueue_all(conn: Connection, actions: Sequence[NewAction], now_ms: int) -> dict[str, Enqueued]:
+    """``enqueue`` for a batch: one multi-row insert; only keys already stored go one by one.
+
+    Keys must be distinct within the batch.
+    """
+    payloads = {action.key: to_json(action.payload) for action in actions}
+    rows = [_row(action, payloads[action.key], now_ms) for action in actions]
+    inserted = {key for (key,) in insert_ignore_many(conn, outbox, rows, (outbox.c.key,))}
+    outcomes = dict.fromkeys(inserted, Enqueued.INSERTED)
+    for action in actions:
+        if action.key not in inserted:
+            outcomes[action.key] = _enqueue_existing(conn, action, payloads[action.key], now_ms)
+    return outcomes
+
+
+def _row(action: NewAction, payload: str, now_ms: int) -> dict[str, object]:
+    return {
         "key": action.key,
         "crm": action.crm,
         "kind": action.kind.value,
@@ -143,8 +164,9 @@ def enqueue(conn: Connection, action: NewAction, now_ms: int) -> Enqueued:
         "created_ms": now_ms,
         "updated_ms": now_ms,
     }
-    if insert_ignore(conn, outbox, values):
-        return Enqueued.INSERTED
+
+
+def _enqueue_existing(conn: Connection, action: NewAction, payload: str, now_ms: int) -> Enqueued:
     if _rewrite(conn, action, payload, now_ms):
         return Enqueued.REWRITTEN
     stored = conn.execute(select(outbox.c.version).where(outbox.c.key == action.key)).scalar()
@@ -192,7 +214,10 @@ def claim(
     ``attempts`` grows only when an outcome is recorded, so a crash loop that claims the same
     rows again and again does not use up their retries.
     """
-    ids = conn.execute(_due(crm, kind, now_ms, limit)).scalars().all()
+    # Expired claims first (a crashed holder's rows are the oldest work), then due pending rows.
+    ids = list(conn.execute(_expired(crm, kind, now_ms, limit)).scalars())
+    if len(ids) < limit:
+        ids += conn.execute(due_query(crm, kind, now_ms, limit - len(ids))).scalars()
     if not ids:
         return []
     rows = conn.execute(select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id)).all()
@@ -210,21 +235,44 @@ def claim(
     return [_action(row._mapping) for row in rows]
 
 
-def _due(crm: str, kind: ActionKind, now_ms: int, limit: int) -> Select[tuple[int]]:
+def _dependency_done() -> ColumnElement[bool]:
     dependency = aliased(outbox)
-    dependency_done = or_(
+    return or_(
         outbox.c.depends_on.is_(None),
         exists().where(
             and_(dependency.c.key == outbox.c.depends_on, dependency.c.status == Status.DONE.value)
         ),
     )
-    due = or_(
-        and_(outbox.c.status == Status.PENDING.value, outbox.c.next_attempt_ms <= now_ms),
-        and_(outbox.c.status == Status.IN_FLIGHT.value, outbox.c.lease_until_ms < now_ms),
-    )
+
+
+def due_query(crm: str, kind: ActionKind, now_ms: int, limit: int) -> Select[tuple[int]]:
+    """Pending rows that are due, read in ``ix_outbox_due`` order: no sort, stops at ``limit``."""
     return (
         select(outbox.c.id)
-        .where(outbox.c.crm == crm, outbox.c.kind == kind.value, due, dependency_done)
+        .where(
+            outbox.c.crm == crm,
+            outbox.c.kind == kind.value,
+            outbox.c.status == Status.PENDING.value,
+            outbox.c.next_attempt_ms <= now_ms,
+            _dependency_done(),
+        )
+        .order_by(outbox.c.next_attempt_ms, outbox.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def _expired(crm: str, kind: ActionKind, now_ms: int, limit: int) -> Select[tuple[int]]:
+    """In-flight rows whose lease ran out (their holder died); few, all in flight at once."""
+    return (
+        select(outbox.c.id)
+        .where(
+            outbox.c.crm == crm,
+            outbox.c.kind == kind.value,
+            outbox.c.status == Status.IN_FLIGHT.value,
+            outbox.c.lease_until_ms < now_ms,
+            _dependency_done(),
+        )
         .order_by(outbox.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -357,16 +405,15 @@ def settle(conn: Connection, action: Action, status: Status, error: str, now_ms:
     return True
 
 
-def _skip_dependents(conn: Connection, key: str, reason: str, now_ms: int) -> None:
-    waiting = (
-        conn.execute(
-            select(outbox.c.key).where(
-                outbox.c.depends_on == key, outbox.c.status == Status.PENDING.value
-            )
-        )
-        .scalars()
-        .all()
+def dependents_query(key: str) -> Select[str]:
+    """The pending actions waiting on ``key``, found through ``ix_outbox_depends_on``."""
+    return select(outbox.c.key).where(
+        outbox.c.depends_on == key, outbox.c.status == Status.PENDING.value
     )
+
+
+def _skip_dependents(conn: Connection, key: str, reason: str, now_ms: int) -> None:
+    waiting = conn.execute(dependents_query(key)).scalars().all()
     for dependent in waiting:
         conn.execute(
             update(outbox)

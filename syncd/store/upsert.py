@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Column, Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -20,3 +20,27 @@ def insert_ignore(conn: Connection, table: Table, values: Mapping[str, Any]) -> 
         .returning(*table.primary_key.columns)
     )
     return conn.execute(statement).first() is not None
+
+
+def insert_ignore_many(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    returning: Sequence[Column[Any]] = (),
+) -> set[tuple[Any, ...]]:
+    """``insert_ignore`` for many rows in one statement; of each row inserted, the ``returning``
+    columns (default: the primary key).
+
+    Rows must share their columns. The statement is built once per table and dialect, so the
+    compiled form is reused from SQLAlchemy's cache batch after batch.
+    """
+    if not rows:
+        return set()
+    columns = returning or tuple(table.primary_key.columns)
+    statement = _insert_ignoring(conn.dialect.name, table).returning(*columns)
+    return {tuple(row) for row in conn.execute(statement, list(rows))}
+
+
+def _insert_ignoring(dialect_name: str, table: Table) -> Any:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()

@@ -19,7 +19,8 @@ from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, record
 from syncd.pipeline.deliver.history import add_history
 from syncd.pipeline.deliver.unchanged import Split, split_unchanged
 from syncd.pipeline.deliver.unknown import create_missing
-from syncd.store import keyed, loops
+from syncd.store import keyed, loop_links, loops
+from syncd.store.loop_links import ContactLink
 from syncd.store.outbox import Action
 
 SUPERSEDED = "superseded"
@@ -110,20 +111,28 @@ def _not_found(ctx: DeliverContext, action: Action) -> str:
 
 
 def _on_success(ctx: DeliverContext, contacts: Mapping[str, Contact], split: Split) -> OnSuccess:
-    def link_loop(conn: Connection, action: Action, value: str) -> None:
-        contact = contacts[action.key]
-        key = ResponseKey(action.source, action.response_id)
-        loops.set_contact(conn, key, contact.id, contact.owner_id, ctx.now_ms())
-        if value == SUPERSEDED:
-            ctx.result.contacts_superseded += 1
-        elif action.key in split.unchanged:
-            ctx.result.contacts_unchanged += 1
-        else:
-            digest = split.digests[action.key]
-            keyed.set_digest(conn, ctx.crm.name, contact.id, digest, ctx.now_ms())
-            ctx.result.contacts_updated += 1
+    def link_loops(conn: Connection, succeeded: Sequence[tuple[Action, str]]) -> None:
+        links = [
+            ContactLink(
+                ResponseKey(action.source, action.response_id),
+                contacts[action.key].id,
+                contacts[action.key].owner_id,
+            )
+            for action, _ in succeeded
+        ]
+        loop_links.set_contacts(conn, links, ctx.now_ms())
+        written: dict[str, str] = {}
+        for action, value in succeeded:
+            if value == SUPERSEDED:
+                ctx.result.contacts_superseded += 1
+            elif action.key in split.unchanged:
+                ctx.result.contacts_unchanged += 1
+            else:
+                written[contacts[action.key].id] = split.digests[action.key]
+                ctx.result.contacts_updated += 1
+        keyed.set_digests(conn, ctx.crm.name, written, ctx.now_ms())
 
-    return link_loop
+    return link_loops
 
 
 def respondent_of(action: Action) -> Respondent:

@@ -15,15 +15,16 @@ from syncd.contracts import Crm
 from syncd.errors import Blocking, CrmRateLimited, Skippable, SyncdError, Transient
 from syncd.model import NpsCategory
 from syncd.retry import RetryPolicy
-from syncd.settings import DeliverySettings, RoutingSettings
+from syncd.settings import DeliverySettings, RoutingSettings, Settings
 from syncd.store import outbox, quarantine
 from syncd.store.hold import hold
 from syncd.store.outbox import Action, Status
+from syncd.store.outbox_batch import complete_all
 
 log = structlog.get_logger(__name__)
 
-#: Called inside the recording transaction for each action that succeeded.
-OnSuccess = Callable[[Connection, Action, str], None]
+#: Called inside the recording transaction with every action that succeeded and its result.
+OnSuccess = Callable[[Connection, Sequence[tuple[Action, str]]], None]
 
 
 @dataclass(slots=True)
@@ -64,10 +65,34 @@ class DeliverContext:
     history_notes: bool = False
     #: The first account-wide error of this pass; the stage stops once it is set.
     blocked: Blocking | None = None
+    #: Open loops per owner for ``least_open`` routing: read once per pass, then kept current.
+    open_loops: dict[str, int] | None = None
 
     def now_ms(self) -> int:
         """The pass clock's time in epoch milliseconds."""
         return to_ms(self.clock())
+
+
+def pass_context(
+    settings: Settings, engine: Engine, crm: Crm, holder: str, clock: Callable[[], datetime]
+) -> DeliverContext:
+    """The context of one daemon pass, from the configuration."""
+    delivery = settings.delivery
+    policy = RetryPolicy(
+        delivery.max_attempts, delivery.backoff_base_seconds, delivery.backoff_max_seconds
+    )
+    return DeliverContext(
+        engine,
+        crm,
+        delivery,
+        settings.routing,
+        policy,
+        holder,
+        clock,
+        match_by=settings.crm.match_contacts_by,
+        create_contacts_for=settings.crm.creates_contacts_for(),
+        history_notes=settings.crm.history_notes,
+    )
 
 
 def record(
@@ -76,18 +101,24 @@ def record(
     outcomes: Mapping[str, str | SyncdError],
     on_success: OnSuccess,
 ) -> None:
-    """Apply each action's outcome in one transaction; an action without one is retried."""
+    """Apply each action's outcome in one transaction; an action without one is retried.
+
+    Successes are recorded together (a fixed number of statements per batch); failures, the
+    exception, one by one.
+    """
     now_ms = ctx.now_ms()
+    succeeded: list[tuple[Action, str]] = []
     with ctx.engine.begin() as conn:
         for action in actions:
             outcome = outcomes.get(action.key)
             if outcome is None:
                 outcome = Transient(f"the CRM returned no result for {action.key}")
             if isinstance(outcome, str):
-                on_success(conn, action, outcome)
-                outbox.complete(conn, action, outcome, now_ms)
+                succeeded.append((action, outcome))
             else:
                 dispose(ctx, conn, action, outcome, now_ms)
+        on_success(conn, succeeded)
+        complete_all(conn, succeeded, now_ms)
 
 
 def dispose(

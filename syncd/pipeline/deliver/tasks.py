@@ -17,8 +17,9 @@ from syncd.model import ResponseKey, TaskSpec, TaskUpdate
 from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, fail_all, record
 from syncd.pipeline.deliver.owners import OwnerLoad, company_owners_of
 from syncd.routing import OwnerChoice, OwnerFacts, choose_owner
-from syncd.store import keyed, loops, outbox
+from syncd.store import keyed, loop_links, loops, outbox
 from syncd.store import owners as owner_store
+from syncd.store.loop_links import TaskLink
 from syncd.store.outbox import Action, ActionKind, key_for
 
 log = structlog.get_logger(__name__)
@@ -47,13 +48,14 @@ def _specs(
     choices: dict[str, OwnerChoice] = {}
     outcomes: dict[str, str | SyncdError] = {}
     with ctx.engine.connect() as conn:
-        contacts = {a.key: loops.contact_of(conn, _response(a)) for a in actions}
+        linked = loop_links.contacts_of(conn, {_response(action) for action in actions})
+    contacts = {a.key: linked.get(_response(a), (None, None)) for a in actions}
     # Asked outside any transaction: no store lock is held across a CRM call.
     companies = company_owners_of(ctx, actions, contacts)
     with ctx.engine.begin() as conn:
         load = OwnerLoad(
             owner_store.load(conn, ctx.crm.name),
-            dict(loops.open_counts(conn, ctx.crm.name)),
+            _open_loops(ctx, conn),
             keyed.rotation(conn, ctx.crm.name),
         )
         for action in actions:
@@ -69,6 +71,17 @@ def _specs(
             choices[action.key] = choice
             specs[action.key] = _spec(action, contact_id, choice.owner_id)
     return specs, choices, outcomes
+
+
+def _open_loops(ctx: DeliverContext, conn: Connection) -> dict[str, int]:
+    """Open loops per owner, counted once per pass and kept current as tasks are assigned.
+
+    Counting per batch costs a scan of every open loop each time; within one pass only this
+    stage assigns tasks, so the running count stays exact.
+    """
+    if ctx.open_loops is None:
+        ctx.open_loops = dict(loops.open_counts(conn, ctx.crm.name))
+    return ctx.open_loops
 
 
 def _facts(
@@ -118,12 +131,20 @@ def _spec(action: Action, contact_id: str, owner_id: str | None) -> TaskSpec:
 
 
 def _on_created(ctx: DeliverContext, choices: Mapping[str, OwnerChoice]) -> OnSuccess:
-    def link_task(conn: Connection, action: Action, task_id: str) -> None:
-        choice = choices[action.key]
-        loops.set_task(conn, _response(action), task_id, choice.owner_id, choice.via, ctx.now_ms())
-        ctx.result.tasks_created += 1
+    def link_tasks(conn: Connection, succeeded: Sequence[tuple[Action, str]]) -> None:
+        links = [
+            TaskLink(
+                _response(action),
+                task_id,
+                choices[action.key].owner_id,
+                choices[action.key].via,
+            )
+            for action, task_id in succeeded
+        ]
+        loop_links.set_tasks(conn, links, ctx.now_ms())
+        ctx.result.tasks_created += len(succeeded)
 
-    return link_task
+    return link_tasks
 
 
 def deliver_updates(ctx: DeliverContext, actions: Sequence[Action]) -> None:
@@ -158,8 +179,8 @@ def _update(action: Action, task_id: str) -> TaskUpdate:
 
 
 def _on_updated(ctx: DeliverContext) -> OnSuccess:
-    def count(_conn: Connection, _action: Action, _value: str) -> None:
-        ctx.result.tasks_updated += 1
+    def count(_conn: Connection, succeeded: Sequence[tuple[Action, str]]) -> None:
+        ctx.result.tasks_updated += len(succeeded)
 
     return count
 

@@ -1,0 +1,1 @@
+"""``make bench``: syncd's throughput, CPU and memory against the sandbox fakes."""

@@ -1,0 +1,171 @@
+"""Run syncd against the seeded fakes for each store and size; print one table.
+
+``python -m bench.run``: sizes from ``BENCH_SIZES`` (default ``1000,10000``; add ``1000000`` only
+with ``--million``), stores from ``BENCH_STORES`` (default ``sqlite,postgresql``). Each run gets
+its own fakes process and a fresh store (a new PostgreSQL database, dropped afterwards), then
+times ``syncd run --once`` as a child process: wall time, its CPU and peak RSS from its rusage;
+then ``syncd report`` on the same store, its time and peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.stores import Store, fresh_store
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SIZES = "1000,10000"
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """One run's figures."""
+
+    store: str
+    answers: int
+    seconds: float
+    cpu_seconds: float
+    max_rss_mb: float
+    crm_calls: dict[str, int]
+    source_calls: int
+    tasks: int
+    exit_code: int
+    report_seconds: float
+    report_rss_mb: float
+
+
+def _config(urls: dict[str, str], data_dir: Path, database_url: str) -> str:
+    return f"""
+[daemon]
+data_dir = "{data_dir}"
+database_url = "{database_url}"
+interval_seconds = 5
+timezone = "Europe/Berlin"
+log_level = "error"
+
+[sources.delighted]
+kind = "delighted"
+base_url = "{urls["source"]}"
+api_key = "sandbox-key"
+lag_seconds = 0
+overlap_seconds = 300
+initial_lookback_days = 14
+max_pages_per_pass = 1000000
+max_pass_seconds = 100000
+
+[crm]
+kind = "hubspot"
+name = "hubspot"
+base_url = "{urls["crm"]}"
+access_token = "sandbox-token"
+match_contacts_by = ["email", "external_id:customer_id"]
+
+[delivery]
+batch_size = 100
+lease_seconds = 600
+
+[routing]
+fallback_owner = "sam@acme.example"
+"""
+
+
+def measure(store: Store, answers: int, work: Path) -> Measured:
+    """Seed fakes with ``answers``, run one syncd pass against them, collect the figures."""
+    stats = work / "fakes.json"
+    fakes = subprocess.Popen(
+        [sys.executable, "-m", "bench.fakes", "--responses", str(answers), "--stats", str(stats)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert fakes.stdout is not None
+        urls = json.loads(fakes.stdout.readline())
+        config = work / "syncd.toml"
+        config.write_text(_config(urls, work / "data", store.url), encoding="utf-8")
+        seconds, code, usage = _run_syncd(config, "run", "--once")
+        report_seconds, _, report_usage = _run_syncd(config, "report", "-o", str(work / "r.txt"))
+    finally:
+        fakes.send_signal(signal.SIGTERM)
+        fakes.wait(timeout=120)
+    calls = json.loads(stats.read_text(encoding="utf-8"))
+    return Measured(
+        store=store.kind,
+        answers=answers,
+        seconds=seconds,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        max_rss_mb=usage.ru_maxrss / 1024,
+        crm_calls=calls["crm"],
+        source_calls=calls["source"],
+        tasks=calls["tasks"],
+        exit_code=code,
+        report_seconds=report_seconds,
+        report_rss_mb=report_usage.ru_maxrss / 1024,
+    )
+
+
+def _run_syncd(config: Path, *command: str) -> tuple[float, int, resource.struct_rusage]:
+    started = time.monotonic()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "syncd.cli", *command, "--config", str(config)], cwd=ROOT
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return time.monotonic() - started, child.returncode, usage
+
+
+def table(rows: list[Measured]) -> str:
+    """The figures as one Markdown table; CRM calls per 100 answers by endpoint."""
+    head = (
+        "| store | answers | answers/s | CPU s / 1k | peak RSS MB | tasks | source calls / 100 "
+        "| CRM calls / 100 by endpoint | exit | report s | report RSS MB |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"
+    )
+    lines = [head]
+    for row in rows:
+        per = 100 / row.answers
+        crm = ", ".join(
+            f"{endpoint} {count * per:.1f}" for endpoint, count in sorted(row.crm_calls.items())
+        )
+        lines.append(
+            f"| {row.store} | {row.answers:,} | {row.answers / row.seconds:,.0f} "
+            f"| {row.cpu_seconds * 1000 / row.answers:.2f} | {row.max_rss_mb:.0f} | {row.tasks:,} "
+            f"| {row.source_calls * per:.1f} | {crm} | {row.exit_code} "
+            f"| {row.report_seconds:.1f} | {row.report_rss_mb:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Measure every store and size, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--million", action="store_true", help="Add a 1,000,000-answer run.")
+    args = parser.parse_args()
+    sizes = [int(size) for size in os.environ.get("BENCH_SIZES", DEFAULT_SIZES).split(",")]
+    if args.million:
+        sizes.append(1_000_000)
+    stores = os.environ.get("BENCH_STORES", "sqlite,postgresql").split(",")
+    rows = []
+    for kind in stores:
+        for size in sizes:
+            with (
+                tempfile.TemporaryDirectory(prefix="syncd-bench-") as tmp,
+                fresh_store(kind, Path(tmp)) as store,
+            ):
+                rows.append(measure(store, size, Path(tmp)))
+            print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

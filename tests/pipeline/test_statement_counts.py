@@ -1,0 +1,83 @@
+"""Plan and deliver cost a fixed number of SQL statements per batch, not a few per answer.
+
+Counted with an SQLAlchemy cursor event, so the check holds whatever the machine's speed: a batch
+of 100 answers issues exactly as many statements as a batch of 10.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+from syncd.clock import to_ms
+from syncd.model import Owner
+from syncd.store import inbox
+from tests.pipeline.flow import T0, answer, deliver, plan
+from tests.pipeline.stub_crm import StubCrm
+
+ANN = Owner(id="o-ann", email="ann@corp.example", name="Ann", teams=frozenset({"Support"}))
+
+
+@contextmanager
+def _counted(engine: Engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _answers(first: int, count: int) -> list[Any]:
+    return [
+        answer(f"r{n}", email=f"p{n}@x.example", score=n % 11) for n in range(first, first + count)
+    ]
+
+
+def _statements_to_plan(engine: Engine, first: int, count: int) -> int:
+    with engine.begin() as conn:
+        for item in _answers(first, count):
+            inbox.store_response(conn, item, to_ms(T0))
+    with _counted(engine) as statements:
+        result = plan(engine)
+    assert result.planned == count
+    return len(statements)
+
+
+def test_planning_a_batch_costs_the_same_statements_for_10_and_100_answers(
+    engine: Engine,
+) -> None:
+    assert _statements_to_plan(engine, 0, 10) == _statements_to_plan(engine, 10, 100)
+
+
+def test_storing_a_page_costs_the_same_statements_for_10_and_100_answers(engine: Engine) -> None:
+    counts = []
+    for first, size in ((0, 10), (10, 100)):
+        with _counted(engine) as statements, engine.begin() as conn:
+            assert inbox.store_responses(conn, _answers(first, size), to_ms(T0)) == size
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
+
+
+def _statements_to_deliver(engine: Engine, first: int, count: int) -> int:
+    crm = StubCrm(owners=[ANN])
+    for n in range(first, first + count):
+        crm.add(f"c{n}", f"p{n}@x.example", owner_id=ANN.id)
+    plan(engine, *_answers(first, count))
+    with _counted(engine) as statements:
+        result = deliver(engine, crm)
+    assert (result.contacts_updated, result.tasks_created) == (count, count)
+    return len(statements)
+
+
+def test_delivering_a_batch_costs_the_same_statements_for_10_and_100_answers(
+    engine: Engine,
+) -> None:
+    assert _statements_to_deliver(engine, 0, 10) == _statements_to_deliver(engine, 10, 100)
