@@ -10,17 +10,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from connectors.crm.hubspot.fake.chaos import KINDS, ChaosMode
+from connectors.crm.hubspot.fake.chaos import ChaosMode
 from syncd.sandbox.world import COMMENTS
 from tests.chaos import pg
 from tests.chaos.harness import Run, RunSpec, chaos_run
 from tests.chaos.outcome import Outcome
 from tests.chaos.ratelimit import share_of_allowance
-
-#: Task writes and contact writes: the two writes whose outcome a crash can leave unknown.
-__all__ = ["KINDS", "SMALL", "Sizes"]
-
-WRITE_PATHS = ("/tasks/batch/upsert", "/contacts/batch/update")
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.crm.hubspot.fake.chaos import KINDS
 from tests.chaos import pg, scenarios
 from tests.chaos.outcome import Outcome
 from tests.chaos.scenarios import SMALL
@@ -83,7 +84,7 @@ def test_the_kill_scenario_catches_creates_that_are_not_idempotent(runs: Runs) -
 def test_a_fifth_of_crm_calls_failing_every_way(runs: Runs) -> None:
     outcome = runs["faults"].result()
     _exactly_once(outcome)
-    assert all(f"{kind} " in outcome.notes for kind in scenarios.KINDS), outcome.notes
+    assert all(f"{kind} " in outcome.notes for kind in KINDS), outcome.notes
 
 
 @pytest.mark.postgres
