@@ -5,7 +5,6 @@ from __future__ import annotations
 from tests.chaos.ratelimit import share_of_allowance
 from tests.chaos.recorder import Answer
 
-
 TASKS = "/crm/v3/objects/tasks/batch/upsert"
 
 
