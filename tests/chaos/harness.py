@@ -57,6 +57,7 @@ class Run:
     source_url: str
     started: float = field(default_factory=time.monotonic)
     daemons: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    finished: bool = True  # False once a wait for the drain ran out of time
 
     def store_url(self) -> str:
         return self.spec.database_url or f"sqlite:///{self.spec.workdir / 'data' / 'syncd.db'}"
@@ -132,7 +133,9 @@ fallback_owner = "sam@acme.example"
                 proc.wait()
 
     def outcome(self, name: str) -> Outcome:
-        return measure(name, self.crm, self.source, self.world, time.monotonic() - self.started)
+        """The counts now; a run cut short by its drain deadline says so in its notes."""
+        outcome = measure(name, self.crm, self.source, self.world, time.monotonic() - self.started)
+        return outcome if self.finished else outcome.with_notes("drain deadline reached")
 
     def drained(self, engine: Engine) -> bool:
         """Polled, planned and delivered: inbox rows all planned, no open outbox row."""
@@ -168,6 +171,7 @@ fallback_owner = "sam@acme.example"
                     time.sleep(settle)
                     return True
                 time.sleep(0.3)
+            self.finished = False
             return False
         finally:
             engine.dispose()

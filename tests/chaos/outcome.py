@@ -39,7 +39,7 @@ class Outcome:
         return self.complete() and self.duplicated == 0
 
     def with_notes(self, notes: str) -> Outcome:
-        return replace(self, notes=notes)
+        return replace(self, notes=f"{self.notes}; {notes}" if self.notes else notes)
 
 
 def measure(

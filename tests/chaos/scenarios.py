@@ -27,15 +27,19 @@ class Sizes:
     replicas: int = 3
     fault_share: float = 0.2
     comment_share: float = 0.2
-    limit_per_ten_seconds: int = 190
+    #: Smaller batches mean more calls, so that a small run still meets every fault kind.
+    fault_batch_size: int = 50
+    #: Low enough that the portal's limit, not syncd, bounds the calls.
+    limit_per_ten_seconds: int = 50
     limit_answers: int = 1000
-    drain_timeout: float = 900.0
+    drain_timeout: float = 1800.0
 
 
 SMALL = Sizes(
     answers=200,
     kills=3,
     fault_share=0.2,
+    fault_batch_size=10,
     limit_per_ten_seconds=20,
     limit_answers=60,
     drain_timeout=90.0,
@@ -113,7 +117,9 @@ def crm_faults(workdir: Path, sizes: Sizes, *, as_creates: bool = False) -> Outc
     """``fault_share`` of CRM calls fail, each in one of the ways the fake knows."""
     timeout = 1.0
     hang = timeout + 1.0
-    spec = RunSpec(sizes.answers, workdir, batch_size=10, crm_timeout_seconds=timeout)
+    spec = RunSpec(
+        sizes.answers, workdir, batch_size=sizes.fault_batch_size, crm_timeout_seconds=timeout
+    )
     with chaos_run(spec) as run:
         run.crm.treat_upserts_as_creates(as_creates)
         mode = ChaosMode(sizes.fault_share, hang_seconds=hang, retry_after=0.5, seed=3)
