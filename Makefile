@@ -17,7 +17,7 @@ ifneq ($(VENV_HOME),$(realpath $(CURDIR)))
 $(shell rm -f $(STAMP))
 endif
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench chaos clean
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	$(BIN)/python -c '' 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
@@ -41,6 +41,12 @@ test: $(STAMP)
 # adds 1,000,000; BENCH_STORES=sqlite limits the stores.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The chaos scenarios at full size (5,000 answers, 20 kills; needs PostgreSQL at
+# SYNCD_TEST_PG_URL): prints, per scenario, tasks per answer, contacts written right, lost and
+# duplicated. `make test` runs the small version of each. Options: CHAOS_ARGS="--only faults".
+chaos: $(STAMP)
+	$(RUN) tests.chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

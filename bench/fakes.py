@@ -46,6 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     source = build_fake("source", "delighted", {"api_key": "sandbox-key"})
     crm = build_fake("crm", "hubspot", {"access_token": "sandbox-token"})
+    crm.set_up()  # what `syncd crm setup` does on a real portal
     seed(source, crm, now=utcnow(), responses=args.responses)
     lift_limits(crm)
     crm.requests.clear()

@@ -20,7 +20,7 @@ from connectors.crm.hubspot.fake.errors import (
     missing_scopes,
     unauthorized,
 )
-from connectors.crm.hubspot.fake.limits import SECONDLY, TEN_SECONDLY, Faults
+from connectors.crm.hubspot.fake.limits import SECONDLY, TEN_SECONDLY, Fault, Faults
 from connectors.crm.hubspot.fake.notes import NoteControls
 from connectors.crm.hubspot.fake.quota import Quota
 from connectors.crm.hubspot.fake.routes import Route, resolve
@@ -76,21 +76,23 @@ class HubSpotFake(FaultControls, TaskWork, CompanyControls, NoteControls):
     def __call__(self, request: Request) -> Response:
         with self._lock:
             delay = self._faults.delay_for(request.method, request.path)
+            drawn = None if self._chaos is None else self._chaos.draw(request.path)
+        delay += 0.0 if drawn is None else drawn.delay
         if delay:
             time.sleep(delay)  # outside the lock: other requests (the client's retry) go ahead
         with self._lock:
             self.requests.append((request.method, request.path))
             try:
-                return self._serve(request)
+                return self._serve(request, None if drawn is None else drawn.fault)
             except HubSpotError as error:
                 return Response(error.status, error.body, correlation_headers(error.body))
 
-    def _serve(self, request: Request) -> Response:
+    def _serve(self, request: Request, drawn: Fault | None = None) -> Response:
         self._authenticate(request)
         self._authorize(request)
         route, params = resolve(request)
         policy = SECONDLY if route.search else TEN_SECONDLY
-        fault = self._faults.take(request.path)
+        fault = drawn or self._faults.take(request.path)
         if fault is not None and not fault.after_processing:
             return self._headers(route, fault.response(policy, named=self._quota.named_policies))
         refused = self._quota.refuse(route.search)

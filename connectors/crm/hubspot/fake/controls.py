@@ -6,6 +6,7 @@ import threading
 from collections.abc import Sequence
 
 from connectors.crm.hubspot.fake import limits
+from connectors.crm.hubspot.fake.chaos import ChaosMode
 from connectors.crm.hubspot.fake.limits import Fault, Faults
 from connectors.crm.hubspot.fake.state import Store
 
@@ -17,6 +18,7 @@ class FaultControls:
     _store: Store
     _faults: Faults
     _withheld: dict[str, str]
+    _chaos: ChaosMode | None = None
 
     def withhold_scope(self, path_contains: str, scope: str) -> None:
         """Answer 403 ``MISSING_SCOPES`` naming ``scope`` for every request whose path contains
@@ -69,3 +71,8 @@ class FaultControls:
     def treat_upserts_as_creates(self, enabled: bool = True) -> None:
         """Test-only: batch upsert ignores ``idProperty`` and always creates (a plain create)."""
         self._store.upserts_create_always = enabled  # read under the lock, by every upsert
+
+    def chaos(self, mode: ChaosMode | None) -> None:
+        """Fail a random share of requests in every way HubSpot can (see ``fake.chaos``)."""
+        with self._lock:
+            self._chaos = mode

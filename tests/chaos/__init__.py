@@ -1,0 +1,1 @@
+"""Chaos scenarios: crashes, CRM faults, replicas, shared rate limits and late comments."""
