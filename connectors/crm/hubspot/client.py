@@ -13,7 +13,6 @@ from typing import Any
 import hubspot.crm.associations.v4.models as association_models
 import hubspot.crm.contacts.models as contact_models
 import hubspot.crm.objects.tasks.models as task_models
-from hubspot import HubSpot
 
 from connectors.crm.hubspot.records import (
     NOT_ARCHIVED,
@@ -28,6 +27,7 @@ from connectors.crm.hubspot.records import (
     owner_from,
     record_from,
 )
+from connectors.crm.hubspot.sdk import sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Operation, Transport
 from syncd.model import Owner
@@ -39,12 +39,7 @@ class HubSpotApi:
     """The HubSpot calls syncd makes, each through the ``Transport``."""
 
     def __init__(self, settings: HubSpotSettings, transport: Transport) -> None:
-        # retry=False: the daemon's outbox owns retries, and urllib3 must never repeat a POST.
-        client = HubSpot(
-            access_token=settings.access_token.get_secret_value(),
-            host=settings.base_url,
-            retry=False,
-        )
+        client = sdk_client(settings)
         crm = client.crm
         self._contacts = crm.contacts.batch_api
         self._tasks = crm.objects.tasks.batch_api

@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 
 import hubspot.crm.companies.models as company_models
 import hubspot.crm.contacts.models as contact_models
-from hubspot import HubSpot
 
 from connectors.crm.hubspot.batching import chunks
 from connectors.crm.hubspot.records import BatchResult, item_error_from, list_of, record_from
+from connectors.crm.hubspot.sdk import sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Operation, Transport
 
@@ -28,11 +28,7 @@ class CompanyOwners:
     """Reads contacts' primary companies and those companies' owners through the ``Transport``."""
 
     def __init__(self, settings: HubSpotSettings, transport: Transport, batch_limit: int) -> None:
-        client = HubSpot(
-            access_token=settings.access_token.get_secret_value(),
-            host=settings.base_url,
-            retry=False,
-        )
+        client = sdk_client(settings)
         self._contacts = client.crm.contacts.batch_api
         self._companies = client.crm.companies.batch_api
         self._transport = transport

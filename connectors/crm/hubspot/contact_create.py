@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import hubspot.crm.contacts.models as contact_models
-from hubspot import HubSpot
 
 from connectors.crm.hubspot import outcomes
 from connectors.crm.hubspot.batching import chunks, send_groups
 from connectors.crm.hubspot.records import BatchResult, item_error_from, list_of, record_from
+from connectors.crm.hubspot.sdk import sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Transport
 from syncd.contracts import BatchOutcome
@@ -28,11 +28,7 @@ class ContactCreator:
     """Upserts contacts by email through the ``Transport``, 100 per call."""
 
     def __init__(self, settings: HubSpotSettings, transport: Transport, batch_limit: int) -> None:
-        client = HubSpot(
-            access_token=settings.access_token.get_secret_value(),
-            host=settings.base_url,
-            retry=False,
-        )
+        client = sdk_client(settings)
         self._contacts = client.crm.contacts.batch_api
         self._transport = transport
         self._limit = batch_limit

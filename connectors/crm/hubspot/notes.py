@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 import hubspot.crm.associations.v4.models as association_models
 import hubspot.crm.objects.notes.models as note_models
-from hubspot import HubSpot
 
 from connectors.crm.hubspot import mapping, outcomes
 from connectors.crm.hubspot.batching import chunks, send_groups
@@ -26,6 +25,7 @@ from connectors.crm.hubspot.records import (
     list_of,
     record_from,
 )
+from connectors.crm.hubspot.sdk import sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Transport
 from syncd.contracts import BatchOutcome
@@ -55,11 +55,7 @@ class NoteWriter:
     """Upserts notes by their key property and links each to its contact."""
 
     def __init__(self, settings: HubSpotSettings, transport: Transport, batch_limit: int) -> None:
-        client = HubSpot(
-            access_token=settings.access_token.get_secret_value(),
-            host=settings.base_url,
-            retry=False,
-        )
+        client = sdk_client(settings)
         self._notes = client.crm.objects.notes.batch_api
         self._properties = client.crm.properties.core_api
         self._key_checked = False

@@ -12,9 +12,9 @@ from typing import Any
 
 import hubspot.crm.contacts.models as contact_models
 import hubspot.crm.objects.tasks.models as task_models
-from hubspot import HubSpot
 
 from connectors.crm.hubspot.records import NOT_ARCHIVED, list_of
+from connectors.crm.hubspot.sdk import sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Transport
 from syncd.errors import CrmError
@@ -33,11 +33,7 @@ class PortalCheck:
         self._name = name
         self._settings = settings
         self._transport = transport
-        client = HubSpot(
-            access_token=settings.access_token.get_secret_value(),
-            host=settings.base_url,
-            retry=False,
-        )
+        client = sdk_client(settings)
         self._contacts = client.crm.contacts.batch_api
         self._task_search = client.crm.objects.tasks.search_api
         self._properties = client.crm.properties.core_api

@@ -12,12 +12,12 @@ from dataclasses import replace
 from typing import Any
 
 import hubspot.crm.properties.models as property_models
-from hubspot import HubSpot
 
 from connectors.crm.hubspot.errors import HubSpotRejected
 from connectors.crm.hubspot.preflight import NOT_WRITTEN
 from connectors.crm.hubspot.properties import GROUP, contact_properties
 from connectors.crm.hubspot.records import NOT_ARCHIVED, list_of
+from connectors.crm.hubspot.sdk import sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.setup import task_key_property
 from connectors.crm.hubspot.transport import Transport
@@ -37,11 +37,7 @@ class PortalSetup:
         self._settings = settings
         self._transport = transport
         self._dry_run = dry_run
-        client = HubSpot(
-            access_token=settings.access_token.get_secret_value(),
-            host=settings.base_url,
-            retry=False,
-        )
+        client = sdk_client(settings)
         self._groups = client.crm.properties.groups_api
         self._core = client.crm.properties.core_api
 

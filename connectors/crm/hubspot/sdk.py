@@ -1,0 +1,20 @@
+"""The hubspot-api-client instance every part of the connector talks through."""
+
+from __future__ import annotations
+
+from hubspot import HubSpot
+
+from connectors.crm.hubspot.settings import HubSpotSettings
+
+
+def sdk_client(settings: HubSpotSettings) -> HubSpot:
+    """A client for the configured portal and token.
+
+    ``retry=False``: the transport and the daemon's outbox own retries, and urllib3 must never
+    repeat a POST on its own.
+    """
+    return HubSpot(
+        access_token=settings.access_token.get_secret_value(),
+        host=settings.base_url,
+        retry=False,
+    )
