@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.crm.hubspot.fake import payload
-from connectors.crm.hubspot.fake.errors import Body, bad_request
+from connectors.crm.hubspot.fake.errors import bad_request
 from connectors.crm.hubspot.fake.objects import raise_problems, reject_duplicates
 from connectors.crm.hubspot.fake.schema import CONTACTS
 from connectors.crm.hubspot.fake.state import Store
 from connectors.crm.hubspot.fake.timefmt import iso
+from connectors.crm.hubspot.fake.upsert import upsert_one
 from connectors.crm.hubspot.fake.values import check_properties
-from connectors.crm.hubspot.fake.views import ALWAYS, render
 from syncd.sandbox.http import Request, Response
 
 EMAIL = "email"
@@ -32,7 +32,9 @@ def batch_upsert(store: Store, request: Request, params: Mapping[str, str]) -> R
     plans = [_plan(store, item, fallback) for item in inputs]
     reject_duplicates([email for email, _, _ in plans])
     started = iso(store.now())
-    results = [_apply(store, email, props, trace) for email, props, trace in plans]
+    results = [
+        upsert_one(store, CONTACTS, EMAIL, email, props, trace) for email, props, trace in plans
+    ]
     body = {"status": "COMPLETE", "results": results, "startedAt": started}
     return Response(200, body | {"completedAt": iso(store.now())})
 
@@ -48,19 +50,3 @@ def _plan(
     raise_problems(problems)
     trace = item.get("objectWriteTraceId")
     return email, clean, trace if isinstance(trace, str) else None
-
-
-def _apply(store: Store, email: str, properties: dict[str, str], trace: str | None) -> Body:
-    existing = store.find_unique(CONTACTS, EMAIL, email)
-    if existing is None:
-        record = store.create(CONTACTS, properties)
-    else:
-        store.change(existing, properties)
-        record = existing
-    result = render(
-        store.schema, CONTACTS, record.id, record.properties, [*properties, *ALWAYS[CONTACTS]]
-    )
-    result["new"] = existing is None
-    if trace is not None:
-        result["objectWriteTraceId"] = trace
-    return result

@@ -18,8 +18,8 @@ from connectors.crm.hubspot.fake.objects import raise_problems, reject_duplicate
 from connectors.crm.hubspot.fake.schema import CONTACTS, NOTES
 from connectors.crm.hubspot.fake.state import Store
 from connectors.crm.hubspot.fake.timefmt import iso
+from connectors.crm.hubspot.fake.upsert import upsert_one
 from connectors.crm.hubspot.fake.values import check_properties
-from connectors.crm.hubspot.fake.views import ALWAYS, render
 from syncd.sandbox.http import Request, Response
 
 
@@ -30,7 +30,7 @@ def batch_upsert(store: Store, request: Request, params: Mapping[str, str]) -> R
     plans = [_plan(store, item, fallback) for item in inputs]
     reject_duplicates([value for _, value, _, _ in plans])
     started = iso(store.now())
-    results = [_apply(store, *plan) for plan in plans]
+    results = [upsert_one(store, NOTES, *plan) for plan in plans]
     body = {"status": "COMPLETE", "results": results, "startedAt": started}
     return Response(200, body | {"completedAt": iso(store.now())})
 
@@ -48,24 +48,6 @@ def _plan(
     raise_problems(problems)
     trace = item.get("objectWriteTraceId")
     return id_property, value, clean, trace if isinstance(trace, str) else None
-
-
-def _apply(
-    store: Store, id_property: str, value: str, properties: dict[str, str], trace: str | None
-) -> Body:
-    existing = store.find_unique(NOTES, id_property, value)
-    if existing is None:
-        record = store.create(NOTES, properties)
-    else:
-        store.change(existing, properties)
-        record = existing
-    result = render(
-        store.schema, NOTES, record.id, record.properties, [*properties, *ALWAYS[NOTES]]
-    )
-    result["new"] = existing is None
-    if trace is not None:
-        result["objectWriteTraceId"] = trace
-    return result
 
 
 def associate(store: Store, pairs: list[tuple[str, str]]) -> tuple[list[Body], list[str]]:

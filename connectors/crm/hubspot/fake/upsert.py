@@ -86,21 +86,41 @@ def _unique_property(store: Store, raw: object) -> str:
 
 
 def _apply(store: Store, plan: _UpsertPlan) -> Body:
-    existing = None
-    properties = dict(plan.properties)
-    if store.upserts_create_always:
+    return upsert_one(
+        store,
+        TASKS,
+        plan.id_property,
+        plan.value,
+        plan.properties,
+        plan.trace_id,
         # A plain create knows no key: the task does not hold it, so nothing can find it again.
-        properties.pop(plan.id_property, None)
-    else:
-        existing = store.find_unique(TASKS, plan.id_property, plan.value)
+        forget_key=store.upserts_create_always,
+    )
+
+
+def upsert_one(
+    store: Store,
+    kind: str,
+    id_property: str,
+    value: str,
+    properties: Mapping[str, str],
+    trace: str | None,
+    *,
+    forget_key: bool = False,
+) -> Body:
+    """Create the record of ``kind`` whose unique ``id_property`` holds ``value``, or update it.
+
+    The result is one item of a batch upsert answer, with HubSpot's ``new`` flag.
+    """
+    existing = None if forget_key else store.find_unique(kind, id_property, value)
     if existing is None:
-        record = store.create(TASKS, properties)
+        fresh = {k: v for k, v in properties.items() if not (forget_key and k == id_property)}
+        record = store.create(kind, fresh)
     else:
-        store.change(existing, plan.properties)
+        store.change(existing, dict(properties))
         record = existing
-    written = [*plan.properties, *ALWAYS[TASKS]]
-    result = render(store.schema, TASKS, record.id, record.properties, written)
+    result = render(store.schema, kind, record.id, record.properties, [*properties, *ALWAYS[kind]])
     result["new"] = existing is None
-    if plan.trace_id is not None:
-        result["objectWriteTraceId"] = plan.trace_id
+    if trace is not None:
+        result["objectWriteTraceId"] = trace
     return result
