@@ -2,31 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from connectors.crm.hubspot import HubSpotCrm, HubSpotSettings
+from connectors.crm.hubspot import HubSpotCrm
 from connectors.crm.hubspot.fake import HubSpotFake
-from syncd.sandbox.http import LoopbackServer
-
-TOKEN = "sandbox-token"
-
-
-@pytest.fixture
-def fake() -> HubSpotFake:
-    return HubSpotFake(TOKEN)
-
-
-@pytest.fixture
-def crm(fake: HubSpotFake) -> Iterator[HubSpotCrm]:
-    with LoopbackServer(fake) as server:
-        settings = HubSpotSettings.model_validate(
-            {"base_url": server.base_url, "access_token": TOKEN}
-        )
-        client = HubSpotCrm("hubspot", settings, sleep=lambda _: None)
-        yield client
-        client.close()
 
 
 def test_each_contact_gets_its_primary_companys_owner(fake: HubSpotFake, crm: HubSpotCrm) -> None:

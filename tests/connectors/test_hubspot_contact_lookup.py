@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from connectors.crm.hubspot import HubSpotCrm, HubSpotSettings
+from connectors.crm.hubspot import HubSpotCrm
 from connectors.crm.hubspot.fake import HubSpotFake
 from syncd.errors import CrmRejected
 from syncd.model import EMAIL, ContactField
-from syncd.sandbox.http import LoopbackServer
+from tests.connectors.conftest import TOKEN
 
-TOKEN = "sandbox-token"
 CUSTOMER_ID = ContactField("customer_id")
 
 
@@ -21,17 +18,6 @@ def fake() -> HubSpotFake:
     hubspot = HubSpotFake(TOKEN)
     hubspot.define_property("contacts", "customer_id", unique=True)
     return hubspot
-
-
-@pytest.fixture
-def crm(fake: HubSpotFake) -> Iterator[HubSpotCrm]:
-    with LoopbackServer(fake) as server:
-        settings = HubSpotSettings.model_validate(
-            {"base_url": server.base_url, "access_token": TOKEN}
-        )
-        client = HubSpotCrm("hubspot", settings, sleep=lambda _: None)
-        yield client
-        client.close()
 
 
 def reads(fake: HubSpotFake) -> int:

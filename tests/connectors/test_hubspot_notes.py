@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
-from connectors.crm.hubspot import HubSpotCrm, HubSpotSettings
+from connectors.crm.hubspot import HubSpotCrm
 from connectors.crm.hubspot.fake import HubSpotFake
 from syncd.errors import Blocking
 from syncd.model import ResponseNote
-from syncd.sandbox.http import LoopbackServer
 
-TOKEN = "sandbox-token"
 AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def fake() -> HubSpotFake:
-    return HubSpotFake(TOKEN)
-
-
-@pytest.fixture
-def crm(fake: HubSpotFake) -> Iterator[HubSpotCrm]:
-    with LoopbackServer(fake) as server:
-        settings = HubSpotSettings.model_validate(
-            {"base_url": server.base_url, "access_token": TOKEN}
-        )
-        client = HubSpotCrm("hubspot", settings, sleep=lambda _: None)
-        yield client
-        client.close()
 
 
 def test_one_linked_note_per_key_however_often_sent(fake: HubSpotFake, crm: HubSpotCrm) -> None:
