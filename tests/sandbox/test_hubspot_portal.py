@@ -154,6 +154,20 @@ def test_search_has_its_own_secondly_limit(base_url: str) -> None:
     assert "X-HubSpot-RateLimit-Max" not in refused[0].headers  # search sends no rate headers
 
 
+def test_lifted_limits_refuse_nothing_the_benchmark_sends() -> None:
+    portal = HubSpotFake(TOKEN, ten_second_limit=1, daily_limit=1)
+    portal.lift_limits()
+    query = {"filterGroups": [], "limit": 1}
+    with LoopbackServer(portal) as server:
+        plain = [call(server.base_url, "GET", "/crm/v3/owners") for _ in range(5)]
+        search = [
+            call(server.base_url, "POST", "/crm/v3/objects/contacts/search", query)
+            for _ in range(10)
+        ]
+
+    assert {answer.status_code for answer in plain + search} == {200}
+
+
 def test_the_daily_allowance_runs_out_and_comes_back_the_next_day(clock: Clock) -> None:
     portal = HubSpotFake(TOKEN, clock=clock, daily_limit=2)
     with LoopbackServer(portal) as server:
