@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from syncd.errors import SyncdError
 from syncd.model import (
@@ -52,6 +52,26 @@ class SurveySource(Protocol):
 
     def close(self) -> None:
         """Release connections; the source is not used afterwards."""
+        ...
+
+
+@runtime_checkable
+class WebhookReceiver(Protocol):
+    """A source that also takes pushed deliveries, on ``/webhooks/<source name>``.
+
+    The intake verifies first and parses only what verified; what parses goes into the same
+    inbox as polling, so a response seen both ways is processed once.
+    """
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """Whether ``body`` (raw bytes, as received) carries a valid signature or secret.
+
+        ``headers`` keys are lower-case. Compare in constant time (``hmac.compare_digest``).
+        """
+        ...
+
+    def parse_webhook(self, body: bytes) -> SourcePage:
+        """The responses in one verified delivery; malformed items go to ``rejected``."""
         ...
 
 
