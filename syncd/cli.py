@@ -102,8 +102,9 @@ SandboxConfigOption = Annotated[
     typer.Option(
         "--config",
         "-c",
-        help="A sandbox config instead of the packaged one: one delighted source and a hubspot "
-        "CRM on 127.0.0.1, no database_url. SYNCD_CONFIG and SYNCD__ overrides never apply.",
+        help="A sandbox config instead of the packaged one: one survey source and a CRM the "
+        "sandbox fakes, on 127.0.0.1, no database_url. SYNCD_CONFIG and SYNCD__ overrides never "
+        "apply.",
         show_default="the packaged demo config",
     ),
 ]
@@ -115,11 +116,40 @@ def _port_option(what: str, default: bool | str = True) -> typer.models.OptionIn
     return port
 
 
-def _sandbox_settings(config: Path | None) -> Settings:
-    from syncd.runtime.demo_config import load_sandbox_settings
+def _kind_option(role: str) -> typer.models.OptionInfo:
+    from syncd.runtime.demo_config import DEFAULT_CRM, DEFAULT_SOURCE
 
+    default = DEFAULT_SOURCE if role == "source" else DEFAULT_CRM
+    what = "survey tool" if role == "source" else "CRM"
+    option: typer.models.OptionInfo = typer.Option(
+        f"--{role}",
+        help=f"Which {what} the sandbox fakes (ignored with --config).",
+        show_default=default,
+    )
+    return option
+
+
+SandboxSourceOption = Annotated[str | None, _kind_option("source")]
+SandboxCrmOption = Annotated[str | None, _kind_option("crm")]
+
+
+def _sandbox_settings(
+    config: Path | None, source: str | None = None, crm: str | None = None
+) -> Settings:
+    from syncd.runtime.demo_config import (
+        DEFAULT_CRM,
+        DEFAULT_SOURCE,
+        load_sandbox_settings,
+        sandbox_kinds,
+    )
+
+    for role, kind in (("source", source), ("crm", crm)):
+        if kind is not None and kind not in sandbox_kinds(role):
+            known = ", ".join(sandbox_kinds(role))
+            typer.echo(f"syncd: --{role} {kind!r}: the sandbox fakes {known}", err=True)
+            raise typer.Exit(2)
     try:
-        return load_sandbox_settings(config)
+        return load_sandbox_settings(config, source or DEFAULT_SOURCE, crm or DEFAULT_CRM)
     except ConfigError as error:
         typer.echo(f"syncd: {error}", err=True)
         raise typer.Exit(2) from error
@@ -138,6 +168,8 @@ def demo(
     source_port: Annotated[int, _port_option("survey API")] = 0,
     crm_port: Annotated[int, _port_option("CRM")] = 0,
     responses: Annotated[int, typer.Option(min=1, help="How many survey answers to seed.")] = 300,
+    source: SandboxSourceOption = None,
+    crm: SandboxCrmOption = None,
 ) -> None:
     """Run the whole loop against the built-in sandbox (SQLite, no accounts) and report.
 
@@ -147,7 +179,7 @@ def demo(
     from syncd.runtime.demo_dir import DemoDirRefused
     from syncd.runtime.logging import configure_logging
 
-    settings = _sandbox_settings(config)
+    settings = _sandbox_settings(config, source, crm)
     configure_logging(settings.daemon)
     try:
         ports = (source_port, crm_port)
@@ -162,6 +194,8 @@ def sandbox(
     config: SandboxConfigOption = None,
     source_port: Annotated[int | None, _port_option("survey API", "config's")] = None,
     crm_port: Annotated[int | None, _port_option("CRM", "config's")] = None,
+    source: SandboxSourceOption = None,
+    crm: SandboxCrmOption = None,
 ) -> None:
     """Serve the sandbox fakes until Ctrl-C, for a manual `syncd run` against them.
 
@@ -169,10 +203,10 @@ def sandbox(
     """
     from syncd.clock import utcnow
     from syncd.runtime.demo import start_sandbox
-    from syncd.runtime.demo_config import packaged_config, run_hint
+    from syncd.runtime.demo_config import DEFAULT_CRM, DEFAULT_SOURCE, packaged_config, run_hint
     from syncd.sandbox.world import seed
 
-    settings = _sandbox_settings(config)
+    settings = _sandbox_settings(config, source, crm)
     stop = threading.Event()
     _stop_on_signals(stop)  # before the URLs are printed: a reader may stop us right after
     running, served = start_sandbox(settings, source_port=source_port, crm_port=crm_port)
@@ -180,9 +214,9 @@ def sandbox(
     typer.echo(f"sandbox up: {len(world.responses)} answers; Ctrl-C to stop")
     for line in running.describe():
         typer.echo(line)
-    with packaged_config() as packaged:
+    with packaged_config(source or DEFAULT_SOURCE, crm or DEFAULT_CRM) as packaged:
         typer.echo(f"Run the daemon against it: {run_hint(config or packaged, settings, served)}")
-    stop.wait()
+        stop.wait()  # the packaged config's file lives as long as the sandbox serves
     running.stop()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib.resources import as_file, files
@@ -28,18 +29,58 @@ from syncd.settings import Settings
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
+#: The sandbox's default connectors: the sections ``demo.toml`` itself holds.
+DEFAULT_SOURCE = "delighted"
+DEFAULT_CRM = "hubspot"
+_FOLDERS = {"source": "sources", "crm": "crms"}
+
+
+def sandbox_kinds(role: str) -> tuple[str, ...]:
+    """The kinds ``--source`` (role "source") or ``--crm`` (role "crm") can pick."""
+    folder = files("syncd.sandbox").joinpath(_FOLDERS[role])
+    items = folder.iterdir() if folder.is_dir() else ()
+    extra = (item.name[: -len(".toml")] for item in items if item.name.endswith(".toml"))
+    return tuple(sorted({DEFAULT_SOURCE if role == "source" else DEFAULT_CRM, *extra}))
+
+
 @contextmanager
-def packaged_config() -> Iterator[Path]:
-    """The path of the demo config shipped in the package (valid inside the ``with``)."""
-    with as_file(files("syncd.sandbox").joinpath("demo.toml")) as path:
+def packaged_config(source: str = DEFAULT_SOURCE, crm: str = DEFAULT_CRM) -> Iterator[Path]:
+    """The packaged demo config, its source and CRM sections those of ``source`` and ``crm``.
+
+    The path is valid inside the ``with``: the defaults are ``demo.toml`` itself, any other kind
+    a copy with the marked section replaced by ``sources/<kind>.toml`` or ``crms/<kind>.toml``.
+    """
+    package = files("syncd.sandbox")
+    with as_file(package.joinpath("demo.toml")) as demo:
+        if (source, crm) == (DEFAULT_SOURCE, DEFAULT_CRM):
+            yield demo
+            return
+        text = demo.read_text(encoding="utf-8")
+    for role, kind, default in (("source", source, DEFAULT_SOURCE), ("crm", crm, DEFAULT_CRM)):
+        if kind != default:
+            part = package.joinpath(_FOLDERS[role], f"{kind}.toml").read_text(encoding="utf-8")
+            text = _replace_section(text, role, part)
+    with tempfile.TemporaryDirectory(prefix="syncd-sandbox-") as folder:
+        path = Path(folder) / f"sandbox-{source}-{crm}.toml"
+        path.write_text(text, encoding="utf-8")
         yield path
 
 
-def load_sandbox_settings(config: Path | None) -> Settings:
-    """Load ``config`` (default: the packaged one) without env overrides; refuse non-sandbox."""
+def _replace_section(text: str, role: str, part: str) -> str:
+    start, end = f"# >>> {role}\n", f"# <<< {role}\n"
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}{part.rstrip()}\n{end}{tail}"
+
+
+def load_sandbox_settings(
+    config: Path | None, source: str = DEFAULT_SOURCE, crm: str = DEFAULT_CRM
+) -> Settings:
+    """Load ``config`` (default: the packaged one for ``source`` and ``crm``) without env
+    overrides; refuse non-sandbox."""
     env = _without_overrides(os.environ)
     if config is None:
-        with packaged_config() as path:
+        with packaged_config(source, crm) as path:
             settings = load(path, env)
     else:
         settings = load(config, env)
