@@ -31,9 +31,9 @@ class CrmNotSetUp(Exception):
     """The CRM lacks fields syncd writes: ``syncd crm setup`` creates them; startup never does."""
 
 
-def load(path: Path, env: Mapping[str, str] | None = None) -> Settings:
+def load(path: Path, env: Mapping[str, str] | None = None, *, secrets: bool = True) -> Settings:
     """Load and validate the configuration file with every connector's settings model."""
-    return load_settings(path, os.environ if env is None else env, Catalog())
+    return load_settings(path, os.environ if env is None else env, Catalog(), secrets=secrets)
 
 
 def instance_id(settings: Settings) -> str:
