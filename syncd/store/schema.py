@@ -194,3 +194,21 @@ contact_digests = Table(
     Column("digest", String(64), nullable=False),
     Column("updated_ms", BigInteger, nullable=False),
 )
+
+#: Shared rate limits (PostgreSQL replicas): one row per budget, locked while a call is counted,
+#: holding a pause every replica honours after a 429.
+rate_buckets = Table(
+    "rate_buckets",
+    metadata,
+    Column("bucket", String(200), primary_key=True),
+    Column("paused_until_ms", BigInteger, nullable=False),
+)
+#: The calls of each budget within its window; older rows are deleted as the window slides.
+rate_calls = Table(
+    "rate_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bucket", String(200), nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+)
+Index("ix_rate_calls_bucket", rate_calls.c.bucket, rate_calls.c.at_ms)
