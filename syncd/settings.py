@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from syncd.calendar_settings import CalendarSettings, ordered_hours
 from syncd.contact_match import BY_EMAIL, MATCH_FORMS, ContactMatch, ContactMatchOption
 from syncd.model import NpsCategory, Priority
 
@@ -188,6 +189,11 @@ class RoutingRule(_Strict):
     owner: tuple[str, ...] = ("team_contact_owner", "least_open")
     priority: Priority = Priority.MEDIUM
     due_business_days: float = Field(3.0, gt=0)
+    #: Due after this much working time instead (e.g. 4 for a four-hour SLA); needs a calendar
+    #: with working_hours to mean office hours.
+    due_business_hours: float | None = Field(None, gt=0)
+    #: The ``[routing.calendars.<name>]`` the due time counts in; default: the routing's own.
+    calendar: str | None = None
     subject: str = "NPS {score} ({category}) from {email}"
     body: str = "Score: {score}\nComment: {comment}\nResponse: {link}\nSubmitted: {submitted_at}"
 
@@ -261,7 +267,13 @@ class RoutingSettings(_Strict):
     rules: tuple[RoutingRule, ...] = Field(default_factory=default_rules)
     workdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     holidays: tuple[date, ...] = ()
+    #: Local opening and closing time of the default calendar; None: the whole working day.
+    working_hours: tuple[time, time] | None = None
+    #: Named calendars (per team or region) a rule may count its due time in.
+    calendars: dict[str, CalendarSettings] = Field(default_factory=dict)
     fallback_owner: str | None = None
+
+    _hours = field_validator("working_hours")(ordered_hours)
 
     @field_validator("workdays")
     @classmethod
@@ -276,6 +288,13 @@ class RoutingSettings(_Strict):
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"rule names must be unique; repeated: {', '.join(duplicates)}")
+        for rule in self.rules:
+            if rule.calendar is not None and rule.calendar not in self.calendars:
+                known = ", ".join(sorted(self.calendars)) or "none is defined"
+                raise ValueError(
+                    f"rule {rule.name}: unknown calendar {rule.calendar!r} ({known}); "
+                    "define it as [routing.calendars.<name>]"
+                )
         return self
 
 
