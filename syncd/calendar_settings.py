@@ -20,6 +20,13 @@ def known_timezone(value: str) -> str:
     return value
 
 
+def weekdays(value: tuple[int, ...]) -> tuple[int, ...]:
+    """``value`` when it is a non-empty list of weekday numbers; else ValueError."""
+    if not value or any(not 0 <= day <= 6 for day in value):
+        raise ValueError("workdays must be a non-empty list of 0 (Monday) .. 6 (Sunday)")
+    return value
+
+
 def ordered_hours(value: tuple[time, time] | None) -> tuple[time, time] | None:
     """``value`` when it is a local opening time before a local closing time; else ValueError."""
     if value is not None:
@@ -48,11 +55,5 @@ class CalendarSettings(BaseModel):
     def _zone(cls, value: str | None) -> str | None:
         return None if value is None else known_timezone(value)
 
-    @field_validator("workdays")
-    @classmethod
-    def _weekdays(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        if not value or any(not 0 <= day <= 6 for day in value):
-            raise ValueError("workdays must be a non-empty list of 0 (Monday) .. 6 (Sunday)")
-        return value
-
+    _workdays = field_validator("workdays")(weekdays)
     _hours = field_validator("working_hours")(ordered_hours)

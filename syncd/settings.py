@@ -6,13 +6,12 @@ import string
 from datetime import date, time
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from syncd.calendar_settings import CalendarSettings, ordered_hours
+from syncd.calendar_settings import CalendarSettings, known_timezone, ordered_hours, weekdays
 from syncd.contact_match import BY_EMAIL, MATCH_FORMS, ContactMatch, ContactMatchOption
 from syncd.model import NpsCategory, Priority
 
@@ -69,14 +68,7 @@ class DaemonSettings(_Strict):
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(f"unknown time zone {value!r}") from error
-        return value
+    _timezone = field_validator("timezone")(known_timezone)
 
     @field_validator("database_url")
     @classmethod
@@ -274,13 +266,7 @@ class RoutingSettings(_Strict):
     fallback_owner: str | None = None
 
     _hours = field_validator("working_hours")(ordered_hours)
-
-    @field_validator("workdays")
-    @classmethod
-    def _weekdays(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        if not value or any(not 0 <= day <= 6 for day in value):
-            raise ValueError("workdays must be a non-empty list of 0 (Monday) .. 6 (Sunday)")
-        return value
+    _workdays = field_validator("workdays")(weekdays)
 
     @model_validator(mode="after")
     def _unique_names(self) -> RoutingSettings:
