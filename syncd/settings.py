@@ -262,6 +262,9 @@ class RoutingSettings(_Strict):
     workdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     holidays: tuple[date, ...] = ()
     fallback_owner: str | None = None
+    #: Answers older than this when syncd first sees them update the contact and are reported,
+    #: but get no task (a first run backfilling a month must not flood owners with overdue work).
+    max_task_age_days: float | None = Field(default=None, gt=0)
 
     @field_validator("workdays")
     @classmethod
