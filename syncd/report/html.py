@@ -64,6 +64,7 @@ class Live:
 def render_html(report: Report, *, personal: bool = False, live: Live | None = None) -> str:
     """The report as a complete HTML5 document."""
     title = f"syncd report, {format_time(report.generated_at)}"
+    # Empty when there is nothing to draw yet; a live page fills them in when data arrives.
     charts = "".join(
         f'<div class="chart"><div id="chart-{name}" role="img" aria-label="{escape(t)}"></div>'
         "</div>"
@@ -121,7 +122,7 @@ def summary_html(report: Report, *, personal: bool = False) -> str:
     del personal  # the headline holds no personal data
     scope = _scope(report)
     if not _has_data(report):
-        return scope + "<p>No responses in this period.</p>"
+        return scope + "<p>no responses yet in this period</p>"
     m = report.overall
     cards = [
         ("NPS", signed(report.nps.score), f"{report.nps.responses} responses"),

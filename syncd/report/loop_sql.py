@@ -97,7 +97,7 @@ def metrics_by(
             _flag(and_(closed, c.due_ms.is_not(None), c.closed_ms <= c.due_ms)),
             _flag(and_(closed, c.due_ms.is_not(None))),
             _flag(and_(has_task, c.first_touch_ms.is_not(None))),
-            _flag(c.score >= 9),
+            _flag(and_(c.score >= 9, c.score <= 10)),
             _flag(and_(c.score >= 7, c.score <= 8)),
             _flag(and_(c.score >= 0, c.score <= 6)),
             _flag(c.reopened_ms.is_not(None)),
