@@ -48,14 +48,23 @@ class RoutingDecision:
     task: TaskPlan | None
 
 
-def route(response: SurveyResponse, settings: RoutingSettings, tz: ZoneInfo) -> RoutingDecision:
-    """Apply the first matching rule; no match means fields only, no task."""
+def route(
+    response: SurveyResponse,
+    settings: RoutingSettings,
+    tz: ZoneInfo,
+    clock_start: datetime | None = None,
+) -> RoutingDecision:
+    """Apply the first matching rule; no match means fields only, no task.
+
+    The due time counts from ``clock_start`` (default: the answer's time).
+    """
     rule = next((r for r in settings.rules if matches(r, response)), None)
     if rule is None:
         return RoutingDecision(None, None, None)
     if not rule.create_task:
         return RoutingDecision(rule.name, rule.team, None)
-    due = due_at(rule, response.submitted_at, settings, tz)
+    start = clock_start or response.submitted_at
+    due = due_at(rule, start, settings, tz)
     fields = template_fields(response, rule, due)
     plan = TaskPlan(
         rule=rule.name,

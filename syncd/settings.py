@@ -264,6 +264,9 @@ class RoutingSettings(_Strict):
     #: Named calendars (per team or region) a rule may count its due time in.
     calendars: dict[str, CalendarSettings] = Field(default_factory=dict)
     fallback_owner: str | None = None
+    #: Answers older than this when syncd first sees them update the contact and are reported,
+    #: but get no task (a first run backfilling a month must not flood owners with overdue work).
+    max_task_age_days: float | None = Field(default=None, gt=0)
 
     _hours = field_validator("working_hours")(ordered_hours)
     _workdays = field_validator("workdays")(weekdays)

@@ -9,16 +9,17 @@ creates are idempotent on their key, so a late comment never creates a second ta
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import Connection, Engine
 
 from syncd.actions import ActionBody, ContactSync, TaskCreate, TaskEdit
-from syncd.clock import to_ms
+from syncd.clock import from_ms, to_ms
 from syncd.contact_match import BY_EMAIL, ContactMatch
 from syncd.model import NpsFields, RespondentId, SurveyResponse
+from syncd.pipeline.sla_clock import SlaClock, sla_clock
 from syncd.routing import RoutingDecision, TaskPlan, route
 from syncd.settings import RoutingSettings
 from syncd.store import inbox, loops, quarantine
@@ -101,8 +102,13 @@ def _plan_batch(
         result.planned += 1
         if _quarantined(conn, batch, response, result):
             continue
-        decision = route(response, batch.routing, batch.tz)
-        starts.append(_loop_start(batch.crm, response, decision))
+        clock = sla_clock(response, batch.routing, batch.now_ms)
+        decision = route(response, batch.routing, batch.tz, from_ms(clock.start_ms))
+        skipped = clock.too_old and decision.task is not None
+        if skipped:
+            decision = replace(decision, task=None)
+        reason = "too_old" if skipped else None
+        starts.append(_loop_start(batch.crm, response, decision, clock, batch.now_ms, reason))
         sync = _action(batch.crm, response, contact_sync(response), None)
         actions.append(sync)
         if decision.task is not None:
@@ -169,7 +175,14 @@ def unmatchable_reason(response: SurveyResponse, match_by: Sequence[ContactMatch
     return f"respondent has no {missing}, which [crm] match_contacts_by lists ({configured}){has}"
 
 
-def _loop_start(crm: str, response: SurveyResponse, decision: RoutingDecision) -> loops.LoopStart:
+def _loop_start(
+    crm: str,
+    response: SurveyResponse,
+    decision: RoutingDecision,
+    clock: SlaClock,
+    seen_ms: int,
+    no_task_reason: str | None,
+) -> loops.LoopStart:
     task = decision.task
     return loops.LoopStart(
         key=response.key,
@@ -182,6 +195,10 @@ def _loop_start(crm: str, response: SurveyResponse, decision: RoutingDecision) -
         team=decision.team,
         priority=task.priority.value if task else None,
         due_ms=to_ms(task.due_at) if task else None,
+        survey=response.survey,
+        seen_ms=seen_ms,
+        sla_start_ms=clock.start_ms,
+        no_task_reason=no_task_reason,
     )
 
 

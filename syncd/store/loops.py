@@ -16,7 +16,12 @@ from syncd.store.upsert import insert_ignore_many
 
 @dataclass(frozen=True, slots=True)
 class LoopStart:
-    """What plan knows when a loop opens: the answer and its routing."""
+    """What plan knows when a loop opens: the answer and its routing.
+
+    ``seen_ms`` is when syncd first planned the answer; ``sla_start_ms`` where its SLA clock
+    starts (the answer, or ``seen_ms`` when it was backfilled); ``no_task_reason`` why a rule's
+    task was not created (``"too_old"``: older than ``[routing] max_task_age_days``).
+    """
 
     key: ResponseKey
     crm: str
@@ -28,6 +33,10 @@ class LoopStart:
     team: str | None
     priority: str | None
     due_ms: int | None
+    survey: str | None = None
+    seen_ms: int | None = None
+    sla_start_ms: int | None = None
+    no_task_reason: str | None = None
 
 
 def _is(key: ResponseKey) -> ColumnElement[bool]:
@@ -69,6 +78,10 @@ def _row(start: LoopStart, now_ms: int) -> dict[str, object]:
         "team": start.team,
         "priority": start.priority,
         "due_ms": start.due_ms,
+        "survey": start.survey,
+        "seen_ms": start.seen_ms,
+        "sla_start_ms": start.sla_start_ms,
+        "no_task_reason": start.no_task_reason,
         "updated_ms": now_ms,
     }
 
@@ -124,7 +137,11 @@ def open_counts(conn: Connection, crm: str) -> Mapping[str, int]:
 
 
 def apply_change(conn: Connection, crm: str, change: TaskChange, now_ms: int) -> bool:
-    """Stamp first touch / close / reopen / reassignment; False if the task is not syncd's."""
+    """Stamp first touch / close / reopen / reassignment; False if the task is not syncd's.
+
+    First touch is the CRM time of the first change seen away from "not started"; a completed
+    task seen open again is reopened: ``closed_ms`` cleared, ``reopened_ms`` set to the CRM time.
+    """
     return apply_changes(conn, crm, [change], now_ms) == 1
 
 
@@ -178,6 +195,7 @@ def _stamps(current: Mapping[str, Any], change: TaskChange) -> dict[str, object]
         values["closed_ms"] = to_ms(change.completed_at or change.modified_at)
     if change.state is not TaskState.COMPLETED and current["closed_ms"] is not None:
         values["closed_ms"] = None  # reopened: the loop is open again
+        values["reopened_ms"] = modified
     if modified != current["task_modified_ms"]:
         values["task_modified_ms"] = modified
     if change.state.value != current["task_state"]:

@@ -96,6 +96,10 @@ Index("ix_outbox_depends_on", outbox.c.depends_on)
 
 #: One closed-loop record per response: when it was answered, when its task was created, first
 #: touched and closed, and who owns it. The report is computed from this table alone.
+#: Clocks: ``response_ms`` is the survey tool's; ``seen_ms`` (first planned by syncd) and
+#: ``task_created_ms`` are syncd's; ``first_touch_ms``, ``closed_ms`` and ``reopened_ms`` are the
+#: CRM's. ``sla_start_ms`` is where the SLA clock starts: the answer, or ``seen_ms`` for a
+#: backfilled answer. ``no_task_reason`` says why a matching rule's task was not created.
 loops = Table(
     "loops",
     metadata,
@@ -121,6 +125,11 @@ loops = Table(
     Column("first_touch_ms", BigInteger),
     Column("closed_ms", BigInteger),
     Column("updated_ms", BigInteger, nullable=False),
+    Column("survey", String(200)),
+    Column("seen_ms", BigInteger),
+    Column("sla_start_ms", BigInteger),
+    Column("reopened_ms", BigInteger),
+    Column("no_task_reason", String(40)),
 )
 Index("ix_loops_task", loops.c.crm, loops.c.task_id)
 Index("ix_loops_owner_open", loops.c.owner_id, loops.c.closed_ms)

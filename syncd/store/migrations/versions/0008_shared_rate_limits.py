@@ -1,13 +1,13 @@
 """Rate-limit budgets shared by replicas.
 
-Revision ID: 0016
+Revision ID: 0008
 Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
