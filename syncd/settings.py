@@ -186,6 +186,9 @@ class RoutingRule(_Strict):
     due_business_hours: float | None = Field(None, gt=0)
     #: The ``[routing.calendars.<name>]`` the due time counts in; default: the routing's own.
     calendar: str | None = None
+    #: Ask a respondent (by email) at most once per this many days under this rule; a later
+    #: answer within the period updates the contact but gets no task (recorded as throttled).
+    once_per_days: float | None = Field(None, gt=0)
     subject: str = "NPS {score} ({category}) from {email}"
     body: str = "Score: {score}\nComment: {comment}\nResponse: {link}\nSubmitted: {submitted_at}"
 

@@ -20,6 +20,7 @@ from syncd.clock import from_ms, to_ms
 from syncd.contact_match import BY_EMAIL, ContactMatch
 from syncd.model import NpsFields, RespondentId, SurveyResponse
 from syncd.pipeline.sla_clock import SlaClock, sla_clock
+from syncd.pipeline.throttle import Throttle
 from syncd.routing import RoutingDecision, TaskPlan, route
 from syncd.settings import RoutingSettings
 from syncd.store import inbox, loops, quarantine
@@ -37,6 +38,8 @@ class PlanResult:
     tasks: int = 0
     task_updates: int = 0
     unmatchable: int = 0
+    #: Answers whose rule asked the respondent within its ``once_per_days``: no task.
+    throttled: int = 0
     drained: bool = True
 
     def add(self, later: PlanResult) -> PlanResult:
@@ -46,6 +49,7 @@ class PlanResult:
             self.tasks + later.tasks,
             self.task_updates + later.task_updates,
             self.unmatchable + later.unmatchable,
+            self.throttled + later.throttled,
             later.drained,
         )
 
@@ -98,16 +102,19 @@ def _plan_batch(
     starts: list[loops.LoopStart] = []
     actions: list[NewAction] = []
     creates: dict[str, tuple[SurveyResponse, TaskPlan]] = {}
+    routed: list[tuple[SurveyResponse, RoutingDecision, SlaClock]] = []
     for response in responses:
         result.planned += 1
         if _quarantined(conn, batch, response, result):
             continue
         clock = sla_clock(response, batch.routing, batch.now_ms)
         decision = route(response, batch.routing, batch.tz, from_ms(clock.start_ms))
-        skipped = clock.too_old and decision.task is not None
-        if skipped:
-            decision = replace(decision, task=None)
-        reason = "too_old" if skipped else None
+        routed.append((response, decision, clock))
+    throttle = Throttle(conn, batch.crm, batch.routing, [(r, d) for r, d, _ in routed])
+    for response, routed_to, clock in routed:
+        reason = _no_task_reason(response, routed_to, clock, throttle)
+        decision = routed_to if reason is None else replace(routed_to, task=None)
+        result.throttled += reason == "throttled"
         starts.append(_loop_start(batch.crm, response, decision, clock, batch.now_ms, reason))
         sync = _action(batch.crm, response, contact_sync(response), None)
         actions.append(sync)
@@ -124,6 +131,19 @@ def _plan_batch(
             # The task exists: the new content goes out as an update of it.
             result.task_updates += 1
             enqueue(conn, _action(batch.crm, response, task_edit(task), key), batch.now_ms)
+
+
+def _no_task_reason(
+    response: SurveyResponse, decision: RoutingDecision, clock: SlaClock, throttle: Throttle
+) -> str | None:
+    """Why the task a rule asks for is not created: too old for a task, or asked too recently."""
+    if decision.task is None:
+        return None
+    if clock.too_old:
+        return "too_old"
+    if not throttle.allows(response, decision):
+        return "throttled"
+    return None
 
 
 def _quarantined(

@@ -225,3 +225,37 @@ def latest_synced_query(crm: str, contact_ids: Collection[str]) -> Select[str, i
         .where(loops.c.crm == crm, loops.c.contact_id.in_(sorted(contact_ids)))
         .group_by(loops.c.contact_id)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """An earlier answer whose rule planned a task for the respondent."""
+
+    key: ResponseKey
+    email: str
+    rule: str
+    response_ms: int
+
+
+def tasks_asked(
+    conn: Connection, crm: str, emails: Collection[str], rules: Collection[str], since_ms: int
+) -> list[Asked]:
+    """Answers since ``since_ms`` from ``emails`` for which one of ``rules`` planned a task."""
+    if not emails or not rules:
+        return []
+    rows = conn.execute(
+        select(
+            loops.c.source, loops.c.response_id, loops.c.email, loops.c.rule, loops.c.response_ms
+        ).where(
+            loops.c.crm == crm,
+            loops.c.email.in_(sorted(emails)),
+            loops.c.response_ms >= since_ms,
+            loops.c.rule.in_(sorted(rules)),
+            loops.c.due_ms.is_not(None),
+            loops.c.no_task_reason.is_(None),
+        )
+    )
+    return [
+        Asked(ResponseKey(row.source, row.response_id), row.email, row.rule, row.response_ms)
+        for row in rows
+    ]
