@@ -264,6 +264,9 @@ class RoutingSettings(_Strict):
     holidays: tuple[date, ...] = ()
     #: Local opening and closing time of the default calendar; None: the whole working day.
     working_hours: tuple[time, time] | None = None
+    #: One open follow-up per respondent and NPS category: a later answer while one is open is
+    #: appended to that task instead of creating a second.
+    merge_open_tasks: bool = False
     #: Named calendars (per team or region) a rule may count its due time in.
     calendars: dict[str, CalendarSettings] = Field(default_factory=dict)
     fallback_owner: str | None = None

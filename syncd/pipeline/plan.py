@@ -19,6 +19,7 @@ from syncd.actions import ActionBody, ContactSync, TaskCreate, TaskEdit
 from syncd.clock import from_ms, to_ms
 from syncd.contact_match import BY_EMAIL, ContactMatch
 from syncd.model import NpsFields, RespondentId, SurveyResponse
+from syncd.pipeline.merge_open import OpenFollowUps
 from syncd.pipeline.sla_clock import SlaClock, sla_clock
 from syncd.pipeline.throttle import Throttle
 from syncd.routing import RoutingDecision, TaskPlan, route
@@ -40,6 +41,8 @@ class PlanResult:
     unmatchable: int = 0
     #: Answers whose rule asked the respondent within its ``once_per_days``: no task.
     throttled: int = 0
+    #: Answers merged into their respondent's open follow-up of the same category.
+    merged: int = 0
     drained: bool = True
 
     def add(self, later: PlanResult) -> PlanResult:
@@ -50,6 +53,7 @@ class PlanResult:
             self.task_updates + later.task_updates,
             self.unmatchable + later.unmatchable,
             self.throttled + later.throttled,
+            self.merged + later.merged,
             later.drained,
         )
 
@@ -110,14 +114,23 @@ def _plan_batch(
         clock = sla_clock(response, batch.routing, batch.now_ms)
         decision = route(response, batch.routing, batch.tz, from_ms(clock.start_ms))
         routed.append((response, decision, clock))
-    throttle = Throttle(conn, batch.crm, batch.routing, [(r, d) for r, d, _ in routed])
+    planned = [(r, d) for r, d, _ in routed]
+    throttle = Throttle(conn, batch.crm, batch.routing, planned)
+    follow_ups = OpenFollowUps(conn, batch.crm, batch.routing.merge_open_tasks, planned)
     for response, routed_to, clock in routed:
         reason = _no_task_reason(response, routed_to, clock, throttle)
+        merge = None
+        if reason is None and routed_to.task is not None:
+            merge = follow_ups.merge(response, routed_to.task)
+            reason = None if merge is None else "merged"
         decision = routed_to if reason is None else replace(routed_to, task=None)
         result.throttled += reason == "throttled"
+        result.merged += reason == "merged"
         starts.append(_loop_start(batch.crm, response, decision, clock, batch.now_ms, reason))
         sync = _action(batch.crm, response, contact_sync(response), None)
         actions.append(sync)
+        if merge is not None:
+            actions.append(_action(batch.crm, response, merge, merge.target))
         if decision.task is not None:
             create = _action(batch.crm, response, task_create(decision.task), sync.key)
             actions.append(create)

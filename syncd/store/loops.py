@@ -259,3 +259,40 @@ def tasks_asked(
         Asked(ResponseKey(row.source, row.response_id), row.email, row.rule, row.response_ms)
         for row in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenFollowUp:
+    """A respondent's answer whose task is planned or open (not closed)."""
+
+    key: ResponseKey
+    email: str
+    category: str
+    response_ms: int
+
+
+def open_follow_ups(conn: Connection, crm: str, emails: Collection[str]) -> list[OpenFollowUp]:
+    """The answers from ``emails`` whose task is planned or open."""
+    if not emails:
+        return []
+    rows = conn.execute(
+        select(
+            loops.c.source,
+            loops.c.response_id,
+            loops.c.email,
+            loops.c.category,
+            loops.c.response_ms,
+        ).where(
+            loops.c.crm == crm,
+            loops.c.email.in_(sorted(emails)),
+            loops.c.due_ms.is_not(None),
+            loops.c.no_task_reason.is_(None),
+            loops.c.closed_ms.is_(None),
+        )
+    )
+    return [
+        OpenFollowUp(
+            ResponseKey(row.source, row.response_id), row.email, row.category, row.response_ms
+        )
+        for row in rows
+    ]
