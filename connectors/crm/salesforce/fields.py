@@ -1,0 +1,126 @@
+"""The custom fields and the key object syncd needs in an org, as Metadata API definitions.
+
+Setup creates them through the Tooling API (``CustomField``/``CustomObject`` with ``FullName`` and
+``Metadata``, Tooling API reference) or prints these definitions for an admin to create.
+
+Task idempotency: whether a custom *activity* field may be an External ID (and so serve a Task
+upsert) is not settled by any source we could check (crm-api-facts §7.6 lists it as open), so
+syncd does not rely on it. Each task is created in one all-or-none sObject Collections call
+together with a record of the custom object ``Syncd_Task_Key__c`` whose ``Key__c`` is a unique
+External ID: the org's unique index admits one key record per key, and the all-or-none
+transaction ties the task to it, so a retry (or a late duplicate) fails with
+``DUPLICATE_VALUE`` and creates nothing. The task also carries the key in ``Syncd_Key__c``,
+which is how the retry finds the task that won.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+KEY_OBJECT = "Syncd_Task_Key__c"
+KEY_FIELD = "Key__c"
+
+
+class SalesforceFieldNames(BaseModel):
+    """API names of the fields syncd writes; an empty contact field name disables that field."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    score: str = "NPS_Score__c"
+    category: str = "NPS_Category__c"
+    comment: str = "NPS_Comment__c"
+    responded_at: str = "NPS_Last_Response_At__c"
+    link: str = "NPS_Response_Link__c"
+    survey: str = "NPS_Survey__c"
+    source: str = "NPS_Source__c"
+    #: Created by setup for reports and flows; syncd does not write it yet.
+    loop_closed_at: str = "NPS_Loop_Closed_At__c"
+    #: Task field holding the task's idempotency key (text, 255).
+    task_key: str = Field(default="Syncd_Key__c", min_length=1)
+
+
+#: Metadata type -> (describe type, extra metadata).
+_TYPES: dict[str, tuple[str, dict[str, Any]]] = {
+    "Number": ("double", {"precision": 2, "scale": 0}),
+    "Text": ("string", {"length": 255}),
+    "LongTextArea": ("textarea", {"length": 32768, "visibleLines": 5}),
+    "DateTime": ("datetime", {}),
+    "Url": ("url", {}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One custom field syncd needs: where, its Metadata type, label and key flags."""
+
+    sobject: str
+    name: str
+    metadata_type: str
+    label: str
+    external_id: bool = False
+    unique: bool = False
+    required: bool = True
+
+    @property
+    def full_name(self) -> str:
+        """``Object.Field__c``, the Tooling API's ``FullName``."""
+        return f"{self.sobject}.{self.name}"
+
+    @property
+    def describe_type(self) -> str:
+        """The type describe reports for this field once it exists."""
+        return _TYPES[self.metadata_type][0]
+
+    def metadata(self) -> dict[str, Any]:
+        """The ``Metadata`` of a Tooling API ``CustomField`` create."""
+        extra = dict(_TYPES[self.metadata_type][1])
+        return {
+            "label": self.label,
+            "type": self.metadata_type,
+            "externalId": self.external_id,
+            "unique": self.unique,
+            **extra,
+        }
+
+    def tooling_body(self) -> dict[str, Any]:
+        """The body of ``POST /tooling/sobjects/CustomField``."""
+        return {"FullName": self.full_name, "Metadata": self.metadata()}
+
+
+def key_object_body() -> dict[str, Any]:
+    """The body of ``POST /tooling/sobjects/CustomObject`` for the task key object."""
+    return {
+        "FullName": KEY_OBJECT,
+        "Metadata": {
+            "label": "Syncd Task Key",
+            "pluralLabel": "Syncd Task Keys",
+            "nameField": {"label": "Syncd Task Key Name", "type": "Text"},
+            "deploymentStatus": "Deployed",
+            "sharingModel": "ReadWrite",
+        },
+    }
+
+
+def required_fields(names: SalesforceFieldNames) -> list[FieldSpec]:
+    """Every custom field syncd needs, contact fields first, in setup's order."""
+    contact = [
+        (names.score, "Number", "NPS score", True),
+        (names.category, "Text", "NPS category", True),
+        (names.comment, "LongTextArea", "NPS comment", True),
+        (names.responded_at, "DateTime", "NPS last response at", True),
+        (names.link, "Url", "NPS response link", True),
+        (names.survey, "Text", "NPS survey", True),
+        (names.source, "Text", "NPS source", True),
+        (names.loop_closed_at, "DateTime", "NPS loop closed at", False),
+    ]
+    specs = [
+        FieldSpec("Contact", name, kind, label, required=required)
+        for name, kind, label, required in contact
+        if name
+    ]
+    specs.append(FieldSpec("Task", names.task_key, "Text", "Syncd key"))
+    specs.append(FieldSpec(KEY_OBJECT, KEY_FIELD, "Text", "Key", external_id=True, unique=True))
+    return specs

@@ -1,0 +1,165 @@
+"""Tasks: created once per key, updated, and read back as changes.
+
+Creation (see ``fields`` for why): each task goes in one all-or-none collection with a
+``Syncd_Task_Key__c`` record holding its key in a unique External ID. If the collection fails,
+the answer says which records failed for themselves: a key record with ``DUPLICATE_VALUE`` means
+an earlier attempt created that task (its id is looked up by the key the task carries), a task
+with its own error fails alone, and the rest, rolled back, are sent again. Steady state is one
+call per 100 tasks; a retry after a lost answer costs one more call and one query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from connectors.crm.salesforce import soql
+from connectors.crm.salesforce.errors import first_code, record_error
+from connectors.crm.salesforce.fields import KEY_FIELD, KEY_OBJECT, SalesforceFieldNames
+from connectors.crm.salesforce.rest import COLLECTION_LIMIT, Rest, Row
+from syncd.errors import CrmOutcomeUnknown, CrmRejected, SyncdError
+from syncd.model import Priority, TaskChange, TaskChangePage, TaskSpec, TaskState, TaskUpdate
+
+Outcome = dict[str, "str | SyncdError"]
+PRIORITIES = {Priority.HIGH: "High", Priority.MEDIUM: "Normal", Priority.LOW: "Low"}
+_ROLLED_BACK = "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+#: Tasks a create call carries: each comes with its key record, 200 records in all.
+TASKS_PER_CALL = COLLECTION_LIMIT // 2
+_MAX_ROUNDS = 4
+
+
+def key_value(key: str) -> str:
+    """The key as stored (text fields hold 255 characters; longer keys are hashed)."""
+    return key if len(key) <= 255 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+class Tasks:
+    """The task side of the connector."""
+
+    def __init__(self, rest: Rest, fields: SalesforceFieldNames) -> None:
+        self._rest = rest
+        self._key = soql.name(fields.task_key)
+
+    def create(self, tasks: Sequence[TaskSpec]) -> Outcome:
+        """One task per key, however often a key is sent."""
+        unique = list({key_value(t.key): t for t in tasks}.items())
+        outcome: dict[str, str | SyncdError] = {}
+        for start in range(0, len(unique), TASKS_PER_CALL):
+            outcome |= self._create_run(dict(unique[start : start + TASKS_PER_CALL]))
+        return {t.key: outcome[key_value(t.key)] for t in tasks}
+
+    def _create_run(self, pending: dict[str, TaskSpec]) -> dict[str, str | SyncdError]:
+        done: dict[str, str | SyncdError] = {}
+        existing: list[str] = []
+        for _ in range(_MAX_ROUNDS):
+            if not pending:
+                break
+            keys = list(pending)
+            records = [self._task_record(k, pending[k]) for k in keys] + [
+                {"attributes": {"type": KEY_OBJECT}, "Name": k[:80], KEY_FIELD: k} for k in keys
+            ]
+            # Idempotent by construction: a repeat fails on the unique key and creates nothing.
+            results = self._rest.create(records, all_or_none=True, idempotent=True)
+            tasks, marks = results[: len(keys)], results[len(keys) :]
+            for key, task, mark in zip(keys, tasks, marks, strict=True):
+                if task.get("success"):
+                    done[key] = str(task["id"])
+                elif first_code(mark.get("errors")) == "DUPLICATE_VALUE":
+                    existing.append(key)
+                elif (code := first_code(task.get("errors"))) and code != _ROLLED_BACK:
+                    done[key] = record_error(task["errors"][0], contact=False)
+                elif (code := first_code(mark.get("errors"))) and code != _ROLLED_BACK:
+                    done[key] = record_error(mark["errors"][0], contact=False)
+                else:
+                    continue
+                pending.pop(key)
+        for key in pending:
+            done[key] = CrmOutcomeUnknown("Salesforce kept rolling the task collection back")
+        return done | self._ids_of(existing)
+
+    def _ids_of(self, keys: Sequence[str]) -> dict[str, str | SyncdError]:
+        found: dict[str, str | SyncdError] = {}
+        for run in soql.in_lists(list(keys)):
+            query = f"SELECT Id, {self._key} FROM Task WHERE {soql.in_clause(self._key, run)}"
+            for row in self._rest.rows(query):
+                found[str(row.get(self._key))] = str(row["Id"])
+        for key in keys:
+            found.setdefault(
+                key, CrmRejected(f"the task for key {key!r} was created once and has been deleted")
+            )
+        return found
+
+    def _task_record(self, key: str, task: TaskSpec) -> Row:
+        record: Row = {
+            "attributes": {"type": "Task"},
+            "WhoId": task.contact_id,
+            "Subject": task.subject[:255],
+            "Description": task.body[:32000],
+            "ActivityDate": task.due_at.date().isoformat(),
+            "Priority": PRIORITIES[task.priority],
+            "Status": "Not Started",
+            self._key: key,
+        }
+        if task.owner_id:
+            record["OwnerId"] = task.owner_id
+        return record
+
+    def update(self, updates: Sequence[TaskUpdate]) -> Outcome:
+        """Subject, description and priority; status and owner stay the users'."""
+        outcome: Outcome = {}
+        for start in range(0, len(updates), COLLECTION_LIMIT):
+            run = updates[start : start + COLLECTION_LIMIT]
+            records = [
+                {
+                    "attributes": {"type": "Task"},
+                    "id": u.task_id,
+                    "Subject": u.subject[:255],
+                    "Description": u.body[:32000],
+                    "Priority": PRIORITIES[u.priority],
+                }
+                for u in run
+            ]
+            for update, result in zip(run, self._rest.update(records), strict=True):
+                outcome[update.key] = (
+                    update.task_id
+                    if result.get("success")
+                    else record_error((result.get("errors") or [{}])[0], contact=False)
+                )
+        return outcome
+
+    def changes(self, since: datetime) -> Iterator[TaskChangePage]:
+        """Tasks syncd created modified at or after ``since``, oldest first, a page per 2,000."""
+        query = (
+            "SELECT Id, Status, IsClosed, CompletedDateTime, OwnerId, SystemModstamp FROM Task "
+            f"WHERE {self._key} != null AND SystemModstamp >= {soql.literal_datetime(since)} "
+            "ORDER BY SystemModstamp, Id"
+        )
+        watermark: datetime | None = None
+        for rows in self._rest.query(query):
+            changes = [change for row in rows if (change := _change(row)) is not None]
+            if changes:
+                watermark = max(watermark or changes[-1].modified_at, changes[-1].modified_at)
+            yield TaskChangePage(changes, watermark)
+
+
+def _change(row: Row) -> TaskChange | None:
+    modified = soql.parse_datetime(row.get("SystemModstamp"))
+    if modified is None or not row.get("Id"):
+        return None
+    closed = row.get("IsClosed") is True
+    state = (
+        TaskState.COMPLETED
+        if closed
+        else TaskState.IN_PROGRESS
+        if row.get("Status") == "In Progress"
+        else TaskState.OPEN
+    )
+    completed = soql.parse_datetime(row.get("CompletedDateTime")) or modified if closed else None
+    return TaskChange(
+        task_id=str(row["Id"]),
+        state=state,
+        modified_at=modified,
+        owner_id=row.get("OwnerId") or None,
+        completed_at=completed,
+    )
