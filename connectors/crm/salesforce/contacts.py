@@ -57,10 +57,12 @@ class Contacts:
                     vendor="salesforce",
                     matches=len(rows),
                     detail="several contacts hold this value; none is written "
-                    "([crm] duplicate_emails = \"latest\" picks the most recently modified)",
+                    '([crm] duplicate_emails = "latest" picks the most recently modified)',
                 )
                 return None
-            rows = sorted(rows, key=lambda r: soql.parse_datetime(r.get("LastModifiedDate")) or _OLDEST)
+            rows = sorted(
+                rows, key=lambda r: soql.parse_datetime(r.get("LastModifiedDate")) or _OLDEST
+            )
         row = rows[-1]
         email = str(row.get("Email") or "").strip().lower() or None
         return Contact(id=str(row["Id"]), email=email, owner_id=row.get("OwnerId") or None)
@@ -75,7 +77,11 @@ class Contacts:
         for start in range(0, len(missing), COLLECTION_LIMIT):
             run = missing[start : start + COLLECTION_LIMIT]
             records = [
-                {"attributes": {"type": "Contact"}, "Email": e, "LastName": e.split("@")[0][:80] or e}
+                {
+                    "attributes": {"type": "Contact"},
+                    "Email": e,
+                    "LastName": e.split("@")[0][:80] or e,
+                }
                 for e in run
             ]
             results = self._rest.create(records, all_or_none=False, idempotent=False)
@@ -92,8 +98,13 @@ class Contacts:
             if email in existing:
                 outcome[contact.key] = existing[email].id
             elif created.get(email) == "?":
-                outcome[contact.key] = late[email].id if email in late else record_error(
-                    {"statusCode": "DUPLICATES_DETECTED", "message": "duplicate contact"}, contact=False
+                outcome[contact.key] = (
+                    late[email].id
+                    if email in late
+                    else record_error(
+                        {"statusCode": "DUPLICATES_DETECTED", "message": "duplicate contact"},
+                        contact=False,
+                    )
                 )
             else:
                 outcome[contact.key] = created[email]
@@ -119,7 +130,9 @@ class Contacts:
                     if result.get("success"):
                         outcome[update.key] = update.contact_id
                     else:
-                        outcome[update.key] = record_error((result.get("errors") or [{}])[0], contact=True)
+                        outcome[update.key] = record_error(
+                            (result.get("errors") or [{}])[0], contact=True
+                        )
         return outcome
 
     def values(self, fields: NpsFields) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from syncd.model import (
     NewContact,
     Owner,
     ResponseNote,
+    SetupState,
     SetupStep,
     TaskChangePage,
     TaskSpec,
@@ -112,9 +113,7 @@ class SalesforceCrm:
 
     def _list_owners(self) -> list[Owner]:
         teams: dict[str, set[str]] = {}
-        groups = (
-            "SELECT UserOrGroupId, Group.Name FROM GroupMember WHERE Group.Type = 'Regular'"
-        )
+        groups = "SELECT UserOrGroupId, Group.Name FROM GroupMember WHERE Group.Type = 'Regular'"
         for row in self._rest.rows(groups):
             group = row.get("Group")
             if isinstance(group, dict) and group.get("Name"):
@@ -142,8 +141,6 @@ class SalesforceCrm:
         try:
             steps = self._setup.run(dry_run=dry_run)
         except CrmError as error:
-            from syncd.model import SetupState
-
             return [SetupStep("sign-in and describe", SetupState.FAILED, str(error))]
         self._ready = False
         return steps

@@ -109,13 +109,16 @@ def translate(
     if isinstance(error, sf.SalesforceError):
         return translate_status(error.status, error.content, headers, redactor, pause_seconds)
     detail = redactor.clip(f"{type(error).__name__}: {error}", _MAX_MESSAGE)
-    if isinstance(error, requests.exceptions.ConnectTimeout | requests.exceptions.ConnectionError):
-        if not isinstance(error, requests.exceptions.ConnectionError) or "Connection refused" in str(error):
-            return CrmUnavailable(f"Salesforce unreachable ({detail})")
+    refused = isinstance(error, requests.exceptions.ConnectionError) and (
+        "Connection refused" in str(error)
+    )
+    if isinstance(error, requests.exceptions.ConnectTimeout) or refused:
+        # The request never left this machine: nothing can have been saved.
+        return CrmUnavailable(f"Salesforce unreachable ({detail})")
     return CrmOutcomeUnknown(f"Salesforce outcome unknown ({detail})")
 
 
-def translate_status(
+def translate_status(  # noqa: PLR0911 - one return per row of Salesforce's status table
     status: int, content: object, headers: object, redactor: Redactor, pause_seconds: float
 ) -> CrmError:
     """The syncd error for an HTTP error answer."""
@@ -133,7 +136,7 @@ def translate_status(
         return CrmAuthError(f"{text}. The integration user lacks a permission")
     if code in ("INVALID_FIELD", "INVALID_TYPE", "NOT_FOUND") and status in (400, 404):
         return CrmSetupError(f"{text}. Run `syncd crm setup` or fix [crm.fields]")
-    if status in (502, 503) or code == "SERVER_UNAVAILABLE" and status != 500:
+    if status in (502, 503) or (code == "SERVER_UNAVAILABLE" and status != 500):
         return CrmUnavailable(text, retry_after(headers))
     if 400 <= status < 500:
         return CrmRejected(text)

@@ -18,7 +18,9 @@ class Rest:
 
     def __init__(self, transport: Transport, *, allow_duplicates: bool) -> None:
         self._transport = transport
-        self._headers = {"Sforce-Duplicate-Rule-Header": "allowSave=true"} if allow_duplicates else {}
+        self._headers = (
+            {"Sforce-Duplicate-Rule-Header": "allowSave=true"} if allow_duplicates else {}
+        )
 
     def query(self, soql: str) -> Iterator[list[Row]]:
         """Each page of the query's records, following ``nextRecordsUrl``."""
@@ -42,7 +44,9 @@ class Rest:
         body = {"allOrNone": all_or_none, "records": list(records)}
         return self._results(
             self._transport.call(
-                lambda sf: sf.restful("composite/sobjects", method="POST", json=body, headers=self._headers),
+                lambda sf: sf.restful(
+                    "composite/sobjects", method="POST", json=body, headers=self._headers
+                ),
                 idempotent=idempotent,
             ),
             len(records),
@@ -53,7 +57,9 @@ class Rest:
         body = {"allOrNone": False, "records": list(records)}
         return self._results(
             self._transport.call(
-                lambda sf: sf.restful("composite/sobjects", method="PATCH", json=body, headers=self._headers),
+                lambda sf: sf.restful(
+                    "composite/sobjects", method="PATCH", json=body, headers=self._headers
+                ),
                 idempotent=True,
             ),
             len(records),

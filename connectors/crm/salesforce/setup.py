@@ -59,7 +59,10 @@ class Provisioner:
             return [CheckResult(f"crm {name} sign-in and describe", False, str(error))]
         ok = CheckResult(f"crm {name} sign-in and describe", True, "signed in")
         if absent:
-            return [ok, CheckResult(what, False, f"missing {', '.join(absent)}: run `syncd crm setup`")]
+            return [
+                ok,
+                CheckResult(what, False, f"missing {', '.join(absent)}: run `syncd crm setup`"),
+            ]
         return [ok, CheckResult(what, True, "all exist")]
 
     def run(self, *, dry_run: bool) -> Sequence[SetupStep]:
@@ -113,7 +116,11 @@ class Provisioner:
 def _has(described: Row | None, spec: FieldSpec) -> bool:
     if described is None:
         return False
-    names = {str(f.get("name") or "").lower(): f for f in described.get("fields") or [] if isinstance(f, dict)}
+    names = {
+        str(f.get("name") or "").lower(): f
+        for f in described.get("fields") or []
+        if isinstance(f, dict)
+    }
     found = names.get(spec.name.lower())
     if found is None:
         return False

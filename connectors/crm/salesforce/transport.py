@@ -104,7 +104,9 @@ class Transport:
             if self._paused is not None and self._paused[0] > self._clock():
                 return
             self._paused = (self._clock() + wait, error)
-        log.warning("crm.daily_limit.pause", vendor="salesforce", error=str(error), wait_seconds=wait)
+        log.warning(
+            "crm.daily_limit.pause", vendor="salesforce", error=str(error), wait_seconds=wait
+        )
 
     def _raise_if_paused(self) -> None:
         with self._lock:

@@ -78,7 +78,9 @@ class SalesforceFake(Seeding):
             self.requests.append((request.method, request.path))
             if request.path.rstrip("/") == "/services/oauth2/token":
                 host = request.headers.get("host", "127.0.0.1")
-                status, body = self.sessions.token(request.body, dict(request.headers), f"http://{host}")
+                status, body = self.sessions.token(
+                    request.body, dict(request.headers), f"http://{host}"
+                )
                 return Response(status, body)
             try:
                 return self._serve(request, fault)
@@ -117,7 +119,9 @@ class SalesforceFake(Seeding):
     ) -> None:
         """Fail the next ``times`` requests whose path contains ``path_contains``."""
         with self._lock:
-            self._faults.arm(Fault(path_contains, status, times, after_processing, retry_after, drop))
+            self._faults.arm(
+                Fault(path_contains, status, times, after_processing, retry_after, drop)
+            )
 
     def chaos(
         self,
@@ -126,10 +130,13 @@ class SalesforceFake(Seeding):
         kinds: tuple[str, ...] = CHAOS_KINDS,
         slow_seconds: float = 2.0,
         seed: int = 0,
+        paths: tuple[str, ...] = ("/services/data/",),
     ) -> None:
         """Fail a share of API requests: 5xx, resets before or after the work, slow commits."""
         with self._lock:
-            self._faults.chaos(probability, kinds=kinds, slow_seconds=slow_seconds, seed=seed)
+            self._faults.chaos(
+                probability, kinds=kinds, slow_seconds=slow_seconds, seed=seed, paths=paths
+            )
 
     def expire_sessions(self) -> None:
         """End every session: the next call gets 401 ``INVALID_SESSION_ID``."""

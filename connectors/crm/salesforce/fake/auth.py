@@ -75,38 +75,47 @@ class Sessions:
     def _problem(
         self, grant: str, form: dict[str, str], headers: dict[str, str]
     ) -> tuple[str, str] | None:
-        known = self.credentials
         if grant == JWT_GRANT:
-            claims = _claims(form.get("assertion", ""))
-            if claims is None:
-                return "invalid_grant", "invalid assertion"
-            if claims.get("iss") != known.consumer_key:
-                return "invalid_client_id", "client identifier invalid"
-            if claims.get("sub") != known.username:
-                return "invalid_grant", "user hasn't approved this consumer"
-            if float(claims.get("exp") or 0) < time.time():
-                return "invalid_grant", "expired authorization code"
-            return None
+            return self._jwt(form.get("assertion", ""))
         if grant == "client_credentials":
-            basic = headers.get("authorization", "").removeprefix("Basic ").strip()
-            try:
-                key, _, secret = base64.b64decode(basic).decode().partition(":")
-            except ValueError:
-                return "invalid_client", "invalid client credentials"
-            if (key, secret) != (known.consumer_key, known.consumer_secret):
-                return "invalid_client", "invalid client credentials"
-            return None
+            return self._client(headers.get("authorization", ""))
         if grant == "password":
-            if (form.get("client_id"), form.get("client_secret")) != (
-                known.consumer_key,
-                known.consumer_secret,
-            ):
-                return "invalid_client", "invalid client credentials"
-            expected = known.password + known.security_token
-            if (form.get("username"), form.get("password")) != (known.username, expected):
-                return "invalid_grant", "authentication failure"
-            return None
+            return self._password(form)
         return "unsupported_grant_type", "grant type not supported"
+
+    def _jwt(self, assertion: str) -> tuple[str, str] | None:
+        claims = _claims(assertion)
+        if claims is None:
+            return "invalid_grant", "invalid assertion"
+        if claims.get("iss") != self.credentials.consumer_key:
+            return "invalid_client_id", "client identifier invalid"
+        if claims.get("sub") != self.credentials.username:
+            return "invalid_grant", "user hasn't approved this consumer"
+        if float(claims.get("exp") or 0) < time.time():
+            return "invalid_grant", "expired authorization code"
+        return None
+
+    def _client(self, authorization: str) -> tuple[str, str] | None:
+        basic = authorization.removeprefix("Basic ").strip()
+        try:
+            key, _, secret = base64.b64decode(basic).decode().partition(":")
+        except ValueError:
+            return "invalid_client", "invalid client credentials"
+        if (key, secret) != (self.credentials.consumer_key, self.credentials.consumer_secret):
+            return "invalid_client", "invalid client credentials"
+        return None
+
+    def _password(self, form: dict[str, str]) -> tuple[str, str] | None:
+        known = self.credentials
+        if (form.get("client_id"), form.get("client_secret")) != (
+            known.consumer_key,
+            known.consumer_secret,
+        ):
+            return "invalid_client", "invalid client credentials"
+        expected = known.password + known.security_token
+        if (form.get("username"), form.get("password")) != (known.username, expected):
+            return "invalid_grant", "authentication failure"
+        return None
 
 
 def _claims(assertion: str) -> dict[str, Any] | None:

@@ -68,15 +68,24 @@ class Writer:
             checks.known_fields(self.org, sobject, record)
             key = str(record.get(definition.name) or "").lower()
             if not key or key in seen:
-                plans.append(RecordError("DUPLICATE_EXTERNAL_ID", f"{field}: duplicate or blank external id", [field]))
+                plans.append(
+                    RecordError(
+                        "DUPLICATE_EXTERNAL_ID", f"{field}: duplicate or blank external id", [field]
+                    )
+                )
                 continue
             seen.add(key)
-            [existing] = self.org.lookup(sobject, definition.name, [key]) or [None]
+            matches = self.org.lookup(sobject, definition.name, [key]) or []
+            existing = matches[0] if matches else None
             if existing is None:
                 plans.append(self._plan_create(sobject, record, set(), True, upserted=True))
             else:
                 body_values = {k: v for k, v in record.items() if k != definition.name}
-                plans.append(self._plan_update(sobject, {**body_values, "id": existing["Id"]}, True, upserted=True))
+                plans.append(
+                    self._plan_update(
+                        sobject, {**body_values, "id": existing["Id"]}, True, upserted=True
+                    )
+                )
         return _settle(plans, all_or_none)
 
     def _type_of(self, record: Mapping[str, Any]) -> str:
@@ -111,7 +120,12 @@ class Writer:
         return apply
 
     def _plan_update(
-        self, sobject: str, record: Mapping[str, Any], allow_duplicates: bool, *, upserted: bool = False
+        self,
+        sobject: str,
+        record: Mapping[str, Any],
+        allow_duplicates: bool,
+        *,
+        upserted: bool = False,
     ) -> Apply | RecordError:
         record_id = str(record.get("id") or record.get("Id") or "")
         try:
@@ -140,7 +154,11 @@ class Writer:
         return target
 
     def _unique(
-        self, sobject: str, values: Mapping[str, Any], target: Record | None, claimed: set[tuple[str, str, str]]
+        self,
+        sobject: str,
+        values: Mapping[str, Any],
+        target: Record | None,
+        claimed: set[tuple[str, str, str]],
     ) -> None:
         for name in self.org.schema.indexed(sobject):
             definition = self.org.schema.field(sobject, name)
@@ -163,7 +181,11 @@ class Writer:
         """A standard duplicate rule on Contact email that blocks, unless the header allows it."""
         if sobject != "Contact" or not self.duplicate_rule or allowed or not values.get("Email"):
             return
-        others = [r for r in self.org.lookup("Contact", "Email", [values["Email"]]) or [] if r is not target]
+        others = [
+            r
+            for r in self.org.lookup("Contact", "Email", [values["Email"]]) or []
+            if r is not target
+        ]
         if others:
             raise RecordError(
                 "DUPLICATES_DETECTED",
@@ -171,7 +193,9 @@ class Writer:
             )
 
 
-def _derived(sobject: str, values: dict[str, Any], target: Record | None, org: Org) -> dict[str, Any]:
+def _derived(
+    sobject: str, values: dict[str, Any], target: Record | None, org: Org
+) -> dict[str, Any]:
     """IsClosed follows the TaskStatus picklist; CompletedDateTime is set on closing."""
     if sobject != "Task" or "Status" not in values:
         return values

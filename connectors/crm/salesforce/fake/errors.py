@@ -51,9 +51,7 @@ def invalid_session() -> SalesforceError:
 
 def request_limit() -> SalesforceError:
     """403: the org's rolling 24-hour API allowance is spent."""
-    return SalesforceError(
-        403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."
-    )
+    return SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
 
 
 def not_found(path: str) -> SalesforceError:

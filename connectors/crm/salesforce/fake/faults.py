@@ -47,6 +47,7 @@ class Faults:
         self._probability = 0.0
         self._kinds: tuple[str, ...] = CHAOS_KINDS
         self.slow_seconds = 0.0
+        self._paths: tuple[str, ...] = ("/services/data/",)
         self.drawn: dict[str, int] = {}
 
     def arm(self, fault: Fault) -> None:
@@ -59,14 +60,16 @@ class Faults:
         kinds: tuple[str, ...] = CHAOS_KINDS,
         slow_seconds: float = 2.0,
         seed: int = 0,
+        paths: tuple[str, ...] = ("/services/data/",),
     ) -> None:
-        """Fail a ``probability`` share of API requests with one of ``kinds``, by ``seed``."""
+        """Fail a ``probability`` share of requests on ``paths`` with one of ``kinds``."""
         unknown = sorted(set(kinds) - set(CHAOS_KINDS))
         if unknown:
             raise ValueError(f"unknown fault kinds {unknown}; choose from {CHAOS_KINDS}")
         self._probability, self._kinds = probability, kinds
         self._rng = random.Random(seed)
         self.slow_seconds = slow_seconds
+        self._paths = paths
 
     def take(self, path: str) -> tuple[Fault | None, float]:
         """The fault for this request and how long to hold it before processing."""
@@ -76,7 +79,7 @@ class Faults:
                 if fault.times <= 0:
                     self._armed.remove(fault)
                 return fault, 0.0
-        if "/services/data/" not in path or self._rng.random() >= self._probability:
+        if not any(p in path for p in self._paths) or self._rng.random() >= self._probability:
             return None, 0.0
         kind = self._rng.choice(self._kinds)
         self.drawn[kind] = self.drawn.get(kind, 0) + 1

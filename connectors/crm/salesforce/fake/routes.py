@@ -117,7 +117,9 @@ class Api:
         found = self.org.schema.field(sobject, name)
         return record.get(found.name if found else name)
 
-    def _row(self, sobject: str, record: Record, fields: tuple[str, ...], version: str) -> dict[str, Any]:
+    def _row(
+        self, sobject: str, record: Record, fields: tuple[str, ...], version: str
+    ) -> dict[str, Any]:
         row: dict[str, Any] = {"attributes": _attributes(sobject, record["Id"], version)}
         for name in fields:
             if "." in name:
@@ -127,7 +129,9 @@ class Api:
                     row[relation] = None
                     continue
                 parent_type = self.org.ids.sobject_of(parent["Id"]) or ""
-                nested = row.setdefault(relation, {"attributes": _attributes(parent_type, parent["Id"], version)})
+                nested = row.setdefault(
+                    relation, {"attributes": _attributes(parent_type, parent["Id"], version)}
+                )
                 nested[field] = render(parent.get(field))
                 continue
             found = self.org.schema.field(sobject, name)

@@ -130,14 +130,14 @@ class Schema:
 
     def define_object(self, sobject: str, label: str) -> None:
         """A custom object with its standard fields (Id, Name, audit fields)."""
-        self.fields.setdefault(sobject, {f.name: f for f in (*_AUDIT, FieldDef("Name", label=label))})
+        self.fields.setdefault(
+            sobject, {f.name: f for f in (*_AUDIT, FieldDef("Name", label=label))}
+        )
 
     def indexed(self, sobject: str) -> tuple[str, ...]:
         """Fields the fake indexes for lookups: Email, external ids and unique fields."""
         names = self.fields.get(sobject, {})
-        return tuple(
-            n for n, f in names.items() if n == "Email" or f.external_id or f.unique
-        )
+        return tuple(n for n, f in names.items() if n == "Email" or f.external_id or f.unique)
 
     def describe(self, sobject: str) -> dict[str, Any]:
         """The ``/sobjects/{type}/describe`` result (the parts clients read)."""

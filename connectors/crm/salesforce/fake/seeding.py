@@ -85,7 +85,9 @@ class Seeding:
                 group = next(
                     (g for g in self._org.of("Group") if g["Name"] == team), None
                 ) or self._org.insert("Group", {"Name": team, "Type": "Regular"})
-                self._org.insert("GroupMember", {"GroupId": group["Id"], "UserOrGroupId": user["Id"]})
+                self._org.insert(
+                    "GroupMember", {"GroupId": group["Id"], "UserOrGroupId": user["Id"]}
+                )
             return str(user["Id"])
 
     def add_contact(self, email: str | None, *, owner_id: str | None = None, **props: str) -> str:

@@ -55,7 +55,7 @@ def tokens(text: str) -> list[tuple[str, Any]]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None or match.end() == position:
-            raise SoqlError(f"unexpected token at: {text[position:position + 30]!r}")
+            raise SoqlError(f"unexpected token at: {text[position : position + 30]!r}")
         position = match.end()
         kind = match.lastgroup or ""
         raw = match.group(kind)
@@ -189,7 +189,9 @@ def _matches(record_value: object, condition: Condition) -> bool:
             }[condition.op]()
         )
     except TypeError as error:
-        raise SoqlError(f"cannot compare {condition.field} with {other!r}", "INVALID_FIELD") from error
+        raise SoqlError(
+            f"cannot compare {condition.field} with {other!r}", "INVALID_FIELD"
+        ) from error
 
 
 Resolve = Callable[[Record, str], object]
@@ -199,9 +201,7 @@ def run(org: Org, query: Query, resolve: Resolve) -> list[Record]:
     """The records ``query`` selects, ordered and limited (fields are rendered by the caller)."""
     sobject = org.schema.canonical(query.sobject)
     if sobject is None:
-        raise SoqlError(
-            f"sObject type '{query.sobject}' is not supported.", "INVALID_TYPE"
-        )
+        raise SoqlError(f"sObject type '{query.sobject}' is not supported.", "INVALID_TYPE")
     for name in {*query.fields, *(c.field for c in query.where), *(o[0] for o in query.order)}:
         if "." not in name and org.schema.field(sobject, name) is None:
             raise SoqlError(f"No such column '{name}' on entity '{sobject}'.", "INVALID_FIELD")
@@ -215,7 +215,9 @@ def run(org: Org, query: Query, resolve: Resolve) -> list[Record]:
 def _candidates(org: Org, sobject: str, where: tuple[Condition, ...]) -> list[Record]:
     for condition in where:
         if condition.op in ("IN", "=") and None not in condition.values:
-            found = org.lookup(sobject, _field_name(org, sobject, condition.field), condition.values)
+            found = org.lookup(
+                sobject, _field_name(org, sobject, condition.field), condition.values
+            )
             if found is not None:
                 return found
     return list(org.of(sobject))

@@ -7,7 +7,7 @@ reference fields must name a live record of the right object (``MALFORMED_ID``,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -67,32 +67,24 @@ def _coerce(org: Org, sobject: str, definition: FieldDef, raw: object) -> object
     name, kind = definition.name, definition.type
     if raw is None:
         return None
-    try:
-        if kind == "datetime":
-            return parse_datetime(str(raw))
-        if kind == "date":
-            return date.fromisoformat(str(raw))
-        if kind == "double":
-            if isinstance(raw, bool):
-                raise ValueError(raw)
-            return float(raw)  # type: ignore[arg-type]
-        if kind == "boolean":
-            if not isinstance(raw, bool):
-                raise ValueError(raw)
-            return raw
-    except (TypeError, ValueError):
-        raise RecordError(
-            "INVALID_TYPE_ON_FIELD_IN_RECORD",
-            f"{name}: value not of required type: {raw}",
-            [name],
-        ) from None
+    if kind in _SCALARS:
+        try:
+            return _SCALARS[kind](raw)
+        except (TypeError, ValueError):
+            raise RecordError(
+                "INVALID_TYPE_ON_FIELD_IN_RECORD",
+                f"{name}: value not of required type: {raw}",
+                [name],
+            ) from None
     text = str(raw)
     if kind == "reference":
         return _reference(org, name, text)
     allowed = PICKLISTS.get((sobject, name))
     if allowed is not None and text not in allowed:
         raise RecordError(
-            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", f"{name}: bad value for restricted picklist field: {text}", [name]
+            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+            f"{name}: bad value for restricted picklist field: {text}",
+            [name],
         )
     if len(text) > definition.length:
         raise RecordError(
@@ -103,15 +95,35 @@ def _coerce(org: Org, sobject: str, definition: FieldDef, raw: object) -> object
     return text
 
 
+def _double(raw: object) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise ValueError(raw)
+    return float(raw)
+
+
+def _boolean(raw: object) -> bool:
+    if not isinstance(raw, bool):
+        raise ValueError(raw)
+    return raw
+
+
+_SCALARS: dict[str, Callable[[object], object]] = {
+    "datetime": lambda raw: parse_datetime(str(raw)),
+    "date": lambda raw: date.fromisoformat(str(raw)),
+    "double": _double,
+    "boolean": _boolean,
+}
+
+
 def _reference(org: Org, name: str, value: str) -> str:
     if not well_formed(value):
-        raise RecordError("MALFORMED_ID", f"{name}: id value of incorrect type: {value[:40]}", [name])
+        raise RecordError(
+            "MALFORMED_ID", f"{name}: id value of incorrect type: {value[:40]}", [name]
+        )
     target = org.get(value)
     objects = TARGETS.get(name, ())
     if target is None or (objects and org.ids.sobject_of(value) not in objects):
-        raise RecordError(
-            "INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id", [name]
-        )
+        raise RecordError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [name])
     if name == "OwnerId" and not target.get("IsActive", True):
         raise RecordError(
             "INACTIVE_OWNER_OR_USER", "operation performed with inactive user as owner", [name]

@@ -1,0 +1,205 @@
+"""The Salesforce connector over real HTTP against the sandbox org."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+import pytest
+
+from connectors.crm.salesforce.errors import LimitExceeded
+from connectors.crm.salesforce.fake import SalesforceFake
+from syncd.errors import (
+    Blocking,
+    ContactNotFound,
+    CrmOutcomeUnknown,
+    CrmRejected,
+    CrmSetupError,
+)
+from syncd.model import EMAIL, ContactField, ContactUpdate, SetupState
+from tests.connectors.salesforce_kit import NOW, nps, served, task
+
+
+@pytest.fixture
+def fake() -> SalesforceFake:
+    org = SalesforceFake()
+    org.set_up()
+    return org
+
+
+def test_a_session_that_expires_mid_run_is_renewed_and_the_batch_goes_through(
+    fake: SalesforceFake,
+) -> None:
+    contact = fake.add_contact("ann@example.com")
+    with served(fake) as (crm, _):
+        crm.find_contacts(EMAIL, ["ann@example.com"])
+        logins = fake.sessions.logins
+        fake.expire_sessions()
+        outcome = crm.create_tasks([task(f"t{n}", contact) for n in range(50)])
+
+    assert all(isinstance(value, str) for value in outcome.values())
+    assert len(fake.tasks()) == 50
+    assert fake.sessions.logins == logins + 1
+
+
+def test_a_partial_failure_fails_only_its_records(fake: SalesforceFake) -> None:
+    good = fake.add_contact("kim@example.com")
+    gone = fake.add_contact("gone@example.com")
+    fake.delete_record(gone)
+    with served(fake) as (crm, _):
+        outcome = crm.update_contacts(
+            [ContactUpdate("a", good, nps()), ContactUpdate("b", gone, nps())]
+        )
+
+    assert outcome["a"] == good
+    assert isinstance(outcome["b"], ContactNotFound)
+    assert "ENTITY_IS_DELETED" in str(outcome["b"])
+    assert fake.contact(good)["NPS_Score__c"] == 3.0  # type: ignore[index]
+
+
+def test_only_syncds_fields_are_written(fake: SalesforceFake) -> None:
+    contact = fake.add_contact("lee@example.com", firstname="Lee")
+    with served(fake) as (crm, _):
+        crm.update_contacts([ContactUpdate("a", contact, nps(9))])
+    stored = fake.contact(contact)
+    assert stored is not None
+    assert (stored["FirstName"], stored["NPS_Category__c"]) == ("Lee", "promoter")
+
+
+def test_a_retry_after_a_slow_commit_does_not_duplicate_the_task(fake: SalesforceFake) -> None:
+    contact = fake.add_contact("lou@example.com")
+    fake.chaos(1.0, kinds=("slow_commit",), slow_seconds=1.5, paths=("/composite/",))
+    with served(fake, timeout_seconds=0.5, read_retries=0) as (crm, _):
+        crm.update_contacts([])  # setup checked before the org slows down
+        with pytest.raises(CrmOutcomeUnknown):
+            crm.create_tasks([task("t1", contact)])
+        fake.chaos(0.0)
+        again = crm.create_tasks([task("t1", contact)])  # may run before the held write lands
+        time.sleep(2)  # the held write lands by now; it must not add a second task
+        later = crm.create_tasks([task("t1", contact)])
+
+    [only] = fake.tasks()
+    assert again == later == {"t1": only["id"]}
+
+
+def test_an_inactive_owner_fails_alone(fake: SalesforceFake) -> None:
+    contact = fake.add_contact("mo@example.com")
+    leaver = fake.add_owner("old@example.com", "Old", "Timer")
+    fake.deactivate_user(leaver)
+    with served(fake) as (crm, _):
+        assert leaver not in {owner.id for owner in crm.list_owners()}
+        outcome = crm.create_tasks([task("t1", contact, leaver), task("t2", contact)])
+
+    assert isinstance(outcome["t1"], CrmRejected) and "INACTIVE_OWNER_OR_USER" in str(outcome["t1"])
+    assert isinstance(outcome["t2"], str)
+
+
+def test_the_daily_allowance_pauses_delivery_then_resumes(
+    fake: SalesforceFake, caplog: pytest.LogCaptureFixture
+) -> None:
+    contact = fake.add_contact("ned@example.com")
+    with served(fake, daily_share=0.5, limit_pause_seconds=600) as (crm, clock):
+        crm.find_contacts(EMAIL, ["ned@example.com"])
+        used, limit = fake.api_usage
+        fake.set_allowance(limit=used * 2 + 2, used=used * 2 + 1)  # past syncd's half
+        crm.find_contacts(EMAIL, ["ned@example.com"])  # this answer reports the usage
+        sent = len(fake.requests)
+        with pytest.raises(LimitExceeded) as paused:
+            crm.create_tasks([task("t1", contact)])
+        assert isinstance(paused.value, Blocking) and paused.value.retry_after == 600
+        assert len(fake.requests) == sent  # nothing sent while paused
+        clock.now += 601
+        fake.set_allowance(limit=10_000, used=0)  # the rolling window moved on
+        outcome = crm.create_tasks([task("t1", contact)])
+
+    assert isinstance(outcome["t1"], str)
+
+
+def test_request_limit_exceeded_pauses_every_call(fake: SalesforceFake) -> None:
+    with served(fake) as (crm, _):
+        crm.find_contacts(EMAIL, ["a@example.com"])
+        fake.set_allowance(limit=5, used=5)
+        with pytest.raises(LimitExceeded):
+            crm.find_contacts(EMAIL, ["a@example.com"])
+        sent = len(fake.requests)
+        with pytest.raises(LimitExceeded):
+            crm.find_contacts(EMAIL, ["a@example.com"])
+        assert len(fake.requests) == sent
+
+
+def test_several_contacts_with_one_email_are_skipped_or_the_latest_is_taken(
+    fake: SalesforceFake,
+) -> None:
+    fake.duplicate_rule(False)
+    fake.add_contact("twin@example.com")
+    newer = fake.add_contact("twin@example.com")
+    with served(fake) as (crm, _):
+        assert crm.find_contacts(EMAIL, ["twin@example.com"]) == {}
+    with served(fake, duplicate_emails="latest") as (crm, _):
+        assert crm.find_contacts(EMAIL, ["TWIN@example.com"])["twin@example.com"].id == newer
+
+
+def test_many_emails_are_looked_up_in_url_sized_queries(fake: SalesforceFake) -> None:
+    emails = [f"person{n:04d}.with.a.long.address@example.com" for n in range(450)]
+    for email in emails[::3]:
+        fake.add_contact(email)
+    with served(fake) as (crm, _):
+        found = crm.find_contacts(EMAIL, emails)
+    queries = [path for method, path in fake.requests if path.rstrip("/").endswith("/query")]
+    assert set(found) == set(emails[::3])
+    assert len(queries) >= 3
+
+
+def test_external_ids_and_quotes_are_safe(fake: SalesforceFake) -> None:
+    fake.define_property("contacts", "customer_id", unique=True)
+    contact = fake.add_contact(None, customer_id="C-1'x\\")
+    with served(fake) as (crm, _):
+        found = crm.find_contacts(ContactField("customer_id__c"), ["C-1'x\\", "nobody"])
+    assert found["C-1'x\\"].id == contact
+
+
+def test_task_changes_page_through_next_records_url(fake: SalesforceFake) -> None:
+    contact = fake.add_contact("pat@example.com")
+    with served(fake) as (crm, _):
+        for start in range(0, 2100, 100):
+            crm.create_tasks([task(f"t{n}", contact) for n in range(start, start + 100)])
+        pages = list(crm.task_changes(NOW - timedelta(minutes=5)))
+    assert [len(page.changes) for page in pages] == [2000, 100]
+    assert any("/query/01g" in path for _, path in fake.requests)
+
+
+def test_a_reopened_task_reads_open_again(fake: SalesforceFake) -> None:
+    contact = fake.add_contact("rae@example.com")
+    with served(fake) as (crm, _):
+        [task_id] = crm.create_tasks([task("t1", contact)]).values()
+        fake.complete_task(str(task_id))
+        fake.reopen_task(str(task_id))
+        [change] = [
+            c for page in crm.task_changes(NOW - timedelta(minutes=5)) for c in page.changes
+        ]
+    assert change.state.value == "open" and change.completed_at is None
+
+
+def test_setup_without_tooling_rights_prints_the_definitions() -> None:
+    fake = SalesforceFake()
+    fake.allow_tooling(False)
+    with served(fake) as (crm, _):
+        steps = crm.setup()
+        with pytest.raises(CrmSetupError):
+            crm.create_tasks([task("t1", fake.add_contact("x@example.com"))])
+    failed = [step for step in steps if step.state is SetupState.FAILED]
+    assert failed and all('"FullName"' in step.detail for step in failed)
+    assert any("NPS_Score__c" in step.detail for step in failed)
+
+
+def test_duplicate_rules_are_reported_or_saved_through(fake: SalesforceFake) -> None:
+    from syncd.model import NewContact
+
+    fake.add_contact("dup@example.com")
+    fake.add_contact("dup2@example.com")
+    with served(fake) as (crm, _):
+        outcome = crm.create_contacts([NewContact("k", "DUP@example.com")])
+    assert isinstance(outcome["k"], str)
+    logging.getLogger(__name__).debug("existing contact returned, none created")
+    assert len(fake.records("Contact")) == 2
