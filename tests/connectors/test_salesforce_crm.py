@@ -17,7 +17,7 @@ from syncd.errors import (
     CrmRejected,
     CrmSetupError,
 )
-from syncd.model import EMAIL, ContactField, ContactUpdate, SetupState
+from syncd.model import EMAIL, ContactField, ContactUpdate, NewContact, SetupState
 from tests.connectors.salesforce_kit import NOW, nps, served, task
 
 
@@ -101,7 +101,7 @@ def test_the_daily_allowance_pauses_delivery_then_resumes(
     contact = fake.add_contact("ned@example.com")
     with served(fake, daily_share=0.5, limit_pause_seconds=600) as (crm, clock):
         crm.find_contacts(EMAIL, ["ned@example.com"])
-        used, limit = fake.api_usage
+        used, _ = fake.api_usage
         fake.set_allowance(limit=used * 2 + 2, used=used * 2 + 1)  # past syncd's half
         crm.find_contacts(EMAIL, ["ned@example.com"])  # this answer reports the usage
         sent = len(fake.requests)
@@ -194,8 +194,6 @@ def test_setup_without_tooling_rights_prints_the_definitions() -> None:
 
 
 def test_duplicate_rules_are_reported_or_saved_through(fake: SalesforceFake) -> None:
-    from syncd.model import NewContact
-
     fake.add_contact("dup@example.com")
     fake.add_contact("dup2@example.com")
     with served(fake) as (crm, _):

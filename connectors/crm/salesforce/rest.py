@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
+
+from simple_salesforce.api import Salesforce
 
 from connectors.crm.salesforce.transport import Transport
 from syncd.errors import CrmOutcomeUnknown, CrmSetupError
@@ -30,10 +32,7 @@ class Rest:
             next_url = page.get("nextRecordsUrl")
             if page.get("done", True) or not next_url:
                 return
-            page = self._transport.call(
-                lambda sf, url=str(next_url): sf.query_more(url, identifier_is_url=True),
-                idempotent=True,
-            )
+            page = self._transport.call(_more(str(next_url)), idempotent=True)
 
     def rows(self, soql: str) -> list[Row]:
         """Every record of the query."""
@@ -89,3 +88,12 @@ class Rest:
                 f"Salesforce answered a collection of {expected} with {type(answer).__name__}"
             )
         return [r if isinstance(r, dict) else {"success": False, "errors": []} for r in answer]
+
+
+def _more(url: str) -> Callable[[Salesforce], Any]:
+    """The call for the next page of a query, at ``nextRecordsUrl``."""
+
+    def call(sf: Salesforce) -> Any:
+        return sf.query_more(url, identifier_is_url=True)
+
+    return call

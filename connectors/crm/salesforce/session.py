@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from simple_salesforce import Salesforce
+from simple_salesforce.api import Salesforce
 
 from connectors.crm.salesforce.settings import SalesforceSettings
 
@@ -33,14 +33,15 @@ class EdgeSession(requests.Session):
         self._seen = seen
         self.last = threading.local()
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         """Send with the configured timeout, to the sandbox host if there is one."""
         text = url.decode() if isinstance(url, bytes) else url
         if self._target is not None:
             parts = urlsplit(text)
             text = urlunsplit((*self._target, parts.path, parts.query, parts.fragment))
         kwargs.setdefault("timeout", self._timeout)
-        response = super().request(method, text, *args, **kwargs)
+        verb = method.decode() if isinstance(method, bytes) else method
+        response = super().request(verb, text, *args, **kwargs)
         self.last.headers = response.headers
         self._seen(response.status_code, response.headers)
         return response

@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 import requests
 import structlog
-from simple_salesforce import Salesforce
 from simple_salesforce import exceptions as sf
+from simple_salesforce.api import Salesforce
 
 from connectors.crm.salesforce.errors import LimitExceeded, translate
 from connectors.crm.salesforce.session import EdgeSession, connect
