@@ -60,8 +60,13 @@ class Contacts:
                     '([crm] duplicate_emails = "latest" picks the most recently modified)',
                 )
                 return None
+            # Ties (same millisecond) go to the later id: ids grow as records are created.
             rows = sorted(
-                rows, key=lambda r: soql.parse_datetime(r.get("LastModifiedDate")) or _OLDEST
+                rows,
+                key=lambda r: (
+                    soql.parse_datetime(r.get("LastModifiedDate")) or _OLDEST,
+                    str(r.get("Id")),
+                ),
             )
         row = rows[-1]
         email = str(row.get("Email") or "").strip().lower() or None

@@ -105,6 +105,12 @@ def translate(
         return CrmAuthError(
             redactor.clip(f"Salesforce refused syncd's sign-in: {error.message}", _MAX_MESSAGE)
             + ". Check [crm] consumer_key and the credentials of the configured flow"
+            + (
+                "; the JWT bearer flow needs the app pre-authorized for this user "
+                "(Admin approved users, with the user's profile or a permission set)"
+                if "approved" in str(error.message)
+                else ""
+            )
         )
     if isinstance(error, sf.SalesforceError):
         return translate_status(error.status, error.content, headers, redactor, pause_seconds)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -79,7 +80,11 @@ class Transport:
     def _connected(self) -> Salesforce:
         with self._lock:
             if self._client is None:
-                self._client = connect(self._settings, self._session)
+                with warnings.catch_warnings():
+                    # simple-salesforce warns with a browser URL when a user has not approved
+                    # the app; a daemon says so in its auth error instead.
+                    warnings.simplefilter("ignore", UserWarning)
+                    self._client = connect(self._settings, self._session)
             return self._client
 
     def _observe(self, status: int, headers: Any) -> None:
