@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from datetime import timedelta
 
 import pytest
+from structlog.testing import capture_logs
 
 from connectors.crm.salesforce.errors import LimitExceeded
 from connectors.crm.salesforce.fake import SalesforceFake
@@ -17,7 +17,14 @@ from syncd.errors import (
     CrmRejected,
     CrmSetupError,
 )
-from syncd.model import EMAIL, ContactField, ContactUpdate, NewContact, SetupState
+from syncd.model import (
+    EMAIL,
+    ContactField,
+    ContactUpdate,
+    NewContact,
+    ResponseNote,
+    SetupState,
+)
 from tests.connectors.salesforce_kit import NOW, nps, served, task
 
 
@@ -95,11 +102,12 @@ def test_an_inactive_owner_fails_alone(fake: SalesforceFake) -> None:
     assert isinstance(outcome["t2"], str)
 
 
-def test_the_daily_allowance_pauses_delivery_then_resumes(
-    fake: SalesforceFake, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_the_daily_allowance_pauses_delivery_then_resumes(fake: SalesforceFake) -> None:
     contact = fake.add_contact("ned@example.com")
-    with served(fake, daily_share=0.5, limit_pause_seconds=600) as (crm, clock):
+    with (
+        served(fake, daily_share=0.5, limit_pause_seconds=600) as (crm, clock),
+        capture_logs() as logs,
+    ):
         crm.find_contacts(EMAIL, ["ned@example.com"])
         used, _ = fake.api_usage
         fake.set_allowance(limit=used * 2 + 2, used=used * 2 + 1)  # past syncd's half
@@ -114,6 +122,9 @@ def test_the_daily_allowance_pauses_delivery_then_resumes(
         outcome = crm.create_tasks([task("t1", contact)])
 
     assert isinstance(outcome["t1"], str)
+    events = [entry["event"] for entry in logs]
+    assert events.count("crm.daily_limit.pause") == 1
+    assert events.count("crm.daily_limit.resume") == 1
 
 
 def test_request_limit_exceeded_pauses_every_call(fake: SalesforceFake) -> None:
@@ -199,5 +210,24 @@ def test_duplicate_rules_are_reported_or_saved_through(fake: SalesforceFake) -> 
     with served(fake) as (crm, _):
         outcome = crm.create_contacts([NewContact("k", "DUP@example.com")])
     assert isinstance(outcome["k"], str)
-    logging.getLogger(__name__).debug("existing contact returned, none created")
     assert len(fake.records("Contact")) == 2
+
+
+def test_history_keeps_one_record_per_answer_however_often_sent(fake: SalesforceFake) -> None:
+    contact = fake.add_contact("hal@example.com")
+    first = ResponseNote("delighted:1:v1", contact, "Score 3: slow support", NOW)
+    later = ResponseNote("delighted:2:v1", contact, "Score 9: better now", NOW)
+    with served(fake) as (crm, _):
+        once = crm.add_notes([first])
+        again = crm.add_notes([first, later])
+
+    records = fake.records("NPS_Response__c")
+    assert len(records) == 2 and once["delighted:1:v1"] == again["delighted:1:v1"]
+    assert {r["Contact__c"] for r in records} == {contact}
+
+
+def test_history_waits_for_setup() -> None:
+    fake = SalesforceFake()
+    contact = fake.add_contact("hal@example.com")
+    with served(fake) as (crm, _), pytest.raises(CrmSetupError, match="NPS_Response__c"):
+        crm.add_notes([ResponseNote("k", contact, "x", NOW)])

@@ -8,13 +8,14 @@ from datetime import datetime
 
 from connectors.crm.salesforce import soql
 from connectors.crm.salesforce.contacts import Contacts
+from connectors.crm.salesforce.history import History
 from connectors.crm.salesforce.rest import Rest
 from connectors.crm.salesforce.settings import SalesforceSettings
 from connectors.crm.salesforce.setup import Provisioner
 from connectors.crm.salesforce.tasks import TASKS_PER_CALL, Tasks
 from connectors.crm.salesforce.transport import Transport
 from syncd.contracts import BatchOutcome
-from syncd.errors import CrmError, CrmSetupError
+from syncd.errors import CrmError
 from syncd.model import (
     CheckResult,
     Contact,
@@ -57,6 +58,7 @@ class SalesforceCrm:
         self._contacts = Contacts(rest, settings.fields, settings.duplicate_emails)
         self._tasks = Tasks(rest, settings.fields)
         self._setup = Provisioner(rest, settings.fields)
+        self._history = History(rest)
         self._ready = False
         self._owners: tuple[float, list[Owner]] | None = None
 
@@ -77,11 +79,8 @@ class SalesforceCrm:
         return self._contacts.update(updates)
 
     def add_notes(self, notes: Sequence[ResponseNote]) -> BatchOutcome:
-        """History records are not available for Salesforce; the option is refused."""
-        raise CrmSetupError(
-            "one history record per answer is not available for Salesforce yet: "
-            "set [crm] history_notes = false"
-        )
+        """One ``NPS_Response__c`` record per answer, upserted by its key."""
+        return self._history.add(notes)
 
     def company_owners(self, contact_ids: Sequence[str]) -> Mapping[str, str]:
         """Owners of the contacts' accounts: one query per ``IN`` list."""

@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 KEY_OBJECT = "Syncd_Task_Key__c"
 KEY_FIELD = "Key__c"
+#: With ``[crm] history_notes``: one record per answer, upserted by its unique ``Key__c``.
+HISTORY_OBJECT = "NPS_Response__c"
 
 
 class SalesforceFieldNames(BaseModel):
@@ -49,6 +51,7 @@ _TYPES: dict[str, tuple[str, dict[str, Any]]] = {
     "LongTextArea": ("textarea", {"length": 32768, "visibleLines": 5}),
     "DateTime": ("datetime", {}),
     "Url": ("url", {}),
+    "Lookup": ("reference", {"referenceTo": "Contact", "relationshipName": "NPS_Responses"}),
 }
 
 
@@ -90,14 +93,14 @@ class FieldSpec:
         return {"FullName": self.full_name, "Metadata": self.metadata()}
 
 
-def key_object_body() -> dict[str, Any]:
-    """The body of ``POST /tooling/sobjects/CustomObject`` for the task key object."""
+def object_body(name: str, label: str) -> dict[str, Any]:
+    """The body of ``POST /tooling/sobjects/CustomObject`` for one of syncd's objects."""
     return {
-        "FullName": KEY_OBJECT,
+        "FullName": name,
         "Metadata": {
-            "label": "Syncd Task Key",
-            "pluralLabel": "Syncd Task Keys",
-            "nameField": {"label": "Syncd Task Key Name", "type": "Text"},
+            "label": label,
+            "pluralLabel": f"{label}s",
+            "nameField": {"label": f"{label} Name", "type": "Text"},
             "deploymentStatus": "Deployed",
             "sharingModel": "ReadWrite",
         },
@@ -124,3 +127,17 @@ def required_fields(names: SalesforceFieldNames) -> list[FieldSpec]:
     specs.append(FieldSpec("Task", names.task_key, "Text", "Syncd key"))
     specs.append(FieldSpec(KEY_OBJECT, KEY_FIELD, "Text", "Key", external_id=True, unique=True))
     return specs
+
+
+#: syncd's custom objects: (API name, label, needed for delivery).
+OBJECTS = ((KEY_OBJECT, "Syncd Task Key", True), (HISTORY_OBJECT, "NPS Response", False))
+
+
+def history_fields() -> list[FieldSpec]:
+    """The fields of the optional history object (``[crm] history_notes``)."""
+    return [
+        FieldSpec(HISTORY_OBJECT, KEY_FIELD, "Text", "Key", True, True, required=False),
+        FieldSpec(HISTORY_OBJECT, "Contact__c", "Lookup", "Contact", required=False),
+        FieldSpec(HISTORY_OBJECT, "Body__c", "LongTextArea", "Answer", required=False),
+        FieldSpec(HISTORY_OBJECT, "Responded_At__c", "DateTime", "Responded at", required=False),
+    ]

@@ -64,6 +64,19 @@ class Rest:
             len(records),
         )
 
+    def upsert(self, sobject: str, field: str, records: Sequence[Row]) -> list[Row]:
+        """``PATCH composite/sobjects/<type>/<externalIdField>``: one result per record."""
+        body = {"allOrNone": False, "records": list(records)}
+        return self._results(
+            self._transport.call(
+                lambda sf: sf.restful(
+                    f"composite/sobjects/{sobject}/{field}", method="PATCH", json=body
+                ),
+                idempotent=True,
+            ),
+            len(records),
+        )
+
     def describe(self, sobject: str) -> Row | None:
         """``sobjects/<type>/describe``, or None when the object does not exist."""
         try:

@@ -13,9 +13,11 @@ from collections.abc import Sequence
 
 from connectors.crm.salesforce.fields import (
     KEY_OBJECT,
+    OBJECTS,
     FieldSpec,
     SalesforceFieldNames,
-    key_object_body,
+    history_fields,
+    object_body,
     required_fields,
 )
 from connectors.crm.salesforce.rest import Rest, Row
@@ -29,6 +31,7 @@ class Provisioner:
     def __init__(self, rest: Rest, fields: SalesforceFieldNames) -> None:
         self._rest = rest
         self._specs = required_fields(fields)
+        self._all = [*self._specs, *history_fields()]
 
     def missing(self) -> list[str]:
         """``Object.Field__c`` of every required field (or object) the org lacks."""
@@ -66,24 +69,27 @@ class Provisioner:
         return [ok, CheckResult(what, True, "all exist")]
 
     def run(self, *, dry_run: bool) -> Sequence[SetupStep]:
-        """One step for the key object, one per field."""
+        """One step per custom object, one per field."""
         steps: list[SetupStep] = []
-        key_object = self._rest.describe(KEY_OBJECT)
-        steps.append(self._object_step(key_object, dry_run))
-        described: dict[str, Row | None] = {KEY_OBJECT: key_object}
-        for spec in self._specs:
-            if spec.sobject not in described or described[spec.sobject] is None:
+        described: dict[str, Row | None] = {}
+        for name, label, required in OBJECTS:
+            described[name] = self._rest.describe(name)
+            steps.append(self._object_step(name, label, required, described[name], dry_run))
+        for spec in self._all:
+            if described.get(spec.sobject) is None:
                 described[spec.sobject] = self._rest.describe(spec.sobject)
             steps.append(self._field_step(spec, described[spec.sobject], dry_run))
         return steps
 
-    def _object_step(self, described: Row | None, dry_run: bool) -> SetupStep:
-        what = f"custom object {KEY_OBJECT} (one record per task key, for idempotent creates)"
+    def _object_step(
+        self, name: str, label: str, required: bool, described: Row | None, dry_run: bool
+    ) -> SetupStep:
+        what = f"custom object {name} ({label})"
         if described is not None:
-            return SetupStep(what, SetupState.EXISTS)
+            return SetupStep(what, SetupState.EXISTS, required=required)
         if dry_run:
-            return SetupStep(what, SetupState.WOULD_CREATE)
-        return self._create("CustomObject", key_object_body(), what, True)
+            return SetupStep(what, SetupState.WOULD_CREATE, required=required)
+        return self._create("CustomObject", object_body(name, label), what, required)
 
     def _field_step(self, spec: FieldSpec, described: Row | None, dry_run: bool) -> SetupStep:
         what = f"field {spec.full_name} ({spec.metadata_type})"

@@ -33,6 +33,7 @@ _METADATA_TYPES = {
     "Url": "url",
     "Checkbox": "boolean",
     "Date": "date",
+    "Lookup": "reference",
 }
 
 

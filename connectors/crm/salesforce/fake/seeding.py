@@ -15,8 +15,9 @@ from connectors.crm.salesforce.fake.collections import _derived
 from connectors.crm.salesforce.fake.org import Org
 from connectors.crm.salesforce.fake.schema import FieldDef
 from connectors.crm.salesforce.fields import (
-    KEY_OBJECT,
+    OBJECTS,
     SalesforceFieldNames,
+    history_fields,
     required_fields,
 )
 
@@ -39,9 +40,11 @@ class Seeding:
         """What ``syncd crm setup`` does to a fresh org; idempotent."""
         with self._lock:
             schema = self._org.schema
-            schema.define_object(KEY_OBJECT, "Syncd Task Key")
-            self._org.ids.prefix_for(KEY_OBJECT)
-            for spec in required_fields(fields or SalesforceFieldNames()):
+            for name, label, _ in OBJECTS:
+                schema.define_object(name, label)
+                self._org.ids.prefix_for(name)
+            specs = [*required_fields(fields or SalesforceFieldNames()), *history_fields()]
+            for spec in specs:
                 if schema.field(spec.sobject, spec.name) is None:
                     schema.define(
                         spec.sobject,
