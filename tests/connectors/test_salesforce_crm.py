@@ -10,6 +10,7 @@ from structlog.testing import capture_logs
 
 from connectors.crm.salesforce.errors import LimitExceeded
 from connectors.crm.salesforce.fake import SalesforceFake
+from connectors.crm.salesforce.soql import MAX_IN_CHARS, in_lists, quote
 from syncd.errors import (
     Blocking,
     ContactNotFound,
@@ -76,7 +77,7 @@ def test_only_syncds_fields_are_written(fake: SalesforceFake) -> None:
 
 def test_a_retry_after_a_slow_commit_does_not_duplicate_the_task(fake: SalesforceFake) -> None:
     contact = fake.add_contact("lou@example.com")
-    fake.chaos(1.0, kinds=("slow_commit",), slow_seconds=1.5, paths=("/composite/",))
+    fake.chaos(1.0, kinds=("slow_commit",), slow_seconds=1.5, paths=("/composite",))
     with served(fake, timeout_seconds=0.5, read_retries=0) as (crm, _):
         crm.update_contacts([])  # setup checked before the org slows down
         with pytest.raises(CrmOutcomeUnknown):
@@ -157,9 +158,11 @@ def test_many_emails_are_looked_up_in_url_sized_queries(fake: SalesforceFake) ->
         fake.add_contact(email)
     with served(fake) as (crm, _):
         found = crm.find_contacts(EMAIL, emails)
-    queries = [path for method, path in fake.requests if path.rstrip("/").endswith("/query")]
+    calls = [path for _, path in fake.requests if path.rstrip("/").endswith("/composite")]
     assert set(found) == set(emails[::3])
-    assert len(queries) >= 3
+    runs = list(in_lists(emails))
+    assert len(runs) >= 3 and all(len(",".join(map(quote, run))) <= MAX_IN_CHARS for run in runs)
+    assert len(calls) == -(-len(runs) // 5)  # five IN lists to a composite call
 
 
 def test_external_ids_and_quotes_are_safe(fake: SalesforceFake) -> None:

@@ -160,11 +160,11 @@ class SalesforceAdapter:
         return built
 
     def fail_writes(self, status: int, *, times: int, retry_after: float | None = None) -> None:
-        self._vendor.inject("/composite/", status, times=times, retry_after=retry_after)
+        self._vendor.inject("/composite", status, times=times, retry_after=retry_after)
 
     def lose_next_create_answer(self) -> None:
         # The collection is saved, then the connection drops: the client cannot know it was.
-        self._vendor.inject("/composite/sobjects", 500, after_processing=True, drop=True)
+        self._vendor.inject("/composite", 500, after_processing=True, drop=True)
 
     def break_task_setup(self) -> None:
         self._vendor.drop_field("Task", "Syncd_Key__c")

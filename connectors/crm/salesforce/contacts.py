@@ -12,6 +12,7 @@ import structlog
 from connectors.crm.salesforce import soql
 from connectors.crm.salesforce.errors import first_code, record_error
 from connectors.crm.salesforce.fields import SalesforceFieldNames
+from connectors.crm.salesforce.packing import Packer
 from connectors.crm.salesforce.rest import COLLECTION_LIMIT, Rest, Row
 from syncd.errors import SyncdError
 from syncd.model import Contact, ContactField, ContactUpdate, NewContact, NpsFields
@@ -24,8 +25,11 @@ _OLDEST = datetime.min.replace(tzinfo=UTC)
 class Contacts:
     """The contact side of the connector; ``duplicates``: ``skip`` or ``latest``."""
 
-    def __init__(self, rest: Rest, fields: SalesforceFieldNames, duplicates: str) -> None:
+    def __init__(
+        self, rest: Rest, pack: Packer, fields: SalesforceFieldNames, duplicates: str
+    ) -> None:
         self._rest = rest
+        self._pack = pack
         self._fields = fields
         self._duplicates = duplicates
 
@@ -42,8 +46,12 @@ class Contacts:
         select = f"SELECT Id, Email, OwnerId, LastModifiedDate, {soql.name(column)} FROM Contact"
         if column == "Email":
             select = "SELECT Id, Email, OwnerId, LastModifiedDate FROM Contact"
-        for run in soql.in_lists(list(wanted.values())):
-            for row in self._rest.rows(f"{select} WHERE {soql.in_clause(column, run)}"):
+        queries = [
+            f"{select} WHERE {soql.in_clause(column, run)}"
+            for run in soql.in_lists(list(wanted.values()))
+        ]
+        for rows in self._pack.rows(queries):
+            for row in rows:
                 held = str(row.get(column) or "").lower()
                 if held in wanted:
                     found[wanted[held]].append(row)
@@ -125,19 +133,21 @@ class Contacts:
                 rounds.append([])
             rounds[index].append(update)
         for one in rounds:
-            for start in range(0, len(one), COLLECTION_LIMIT):
-                run = one[start : start + COLLECTION_LIMIT]
-                records = [
+            runs = [one[i : i + COLLECTION_LIMIT] for i in range(0, len(one), COLLECTION_LIMIT)]
+            batches = [
+                [
                     {"attributes": {"type": "Contact"}, "id": u.contact_id, **self.values(u.fields)}
                     for u in run
                 ]
-                for update, result in zip(run, self._rest.update(records), strict=True):
-                    if result.get("success"):
-                        outcome[update.key] = update.contact_id
-                    else:
-                        outcome[update.key] = record_error(
-                            (result.get("errors") or [{}])[0], contact=True
-                        )
+                for run in runs
+            ]
+            for run, results in zip(runs, self._pack.update(batches), strict=True):
+                for update, result in zip(run, results, strict=True):
+                    outcome[update.key] = (
+                        update.contact_id
+                        if result.get("success")
+                        else record_error((result.get("errors") or [{}])[0], contact=True)
+                    )
         return outcome
 
     def values(self, fields: NpsFields) -> dict[str, Any]:

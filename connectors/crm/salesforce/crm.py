@@ -9,10 +9,11 @@ from datetime import datetime
 from connectors.crm.salesforce import soql
 from connectors.crm.salesforce.contacts import Contacts
 from connectors.crm.salesforce.history import History
+from connectors.crm.salesforce.packing import Packer
 from connectors.crm.salesforce.rest import Rest
 from connectors.crm.salesforce.settings import SalesforceSettings
 from connectors.crm.salesforce.setup import Provisioner
-from connectors.crm.salesforce.tasks import TASKS_PER_CALL, Tasks
+from connectors.crm.salesforce.tasks import TASKS_PER_COMPOSITE, Tasks
 from connectors.crm.salesforce.transport import Transport
 from syncd.contracts import BatchOutcome
 from syncd.errors import CrmError
@@ -39,7 +40,7 @@ class SalesforceCrm:
     """
 
     Settings = SalesforceSettings
-    batch_limit: int = TASKS_PER_CALL
+    batch_limit: int = TASKS_PER_COMPOSITE
 
     def __init__(
         self,
@@ -55,8 +56,11 @@ class SalesforceCrm:
         self.transport = Transport(settings, sleep=sleep, clock=clock)
         rest = Rest(self.transport, allow_duplicates=settings.save_duplicates)
         self._rest = rest
-        self._contacts = Contacts(rest, settings.fields, settings.duplicate_emails)
-        self._tasks = Tasks(rest, settings.fields)
+        pack = Packer(
+            rest, self.transport, settings.api_version, allow_duplicates=settings.save_duplicates
+        )
+        self._contacts = Contacts(rest, pack, settings.fields, settings.duplicate_emails)
+        self._tasks = Tasks(rest, pack, settings.fields)
         self._setup = Provisioner(rest, settings.fields)
         self._history = History(rest)
         self._ready = False

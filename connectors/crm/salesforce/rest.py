@@ -27,12 +27,18 @@ class Rest:
     def query(self, soql: str) -> Iterator[list[Row]]:
         """Each page of the query's records, following ``nextRecordsUrl``."""
         page: Mapping[str, Any] = self._transport.call(lambda sf: sf.query(soql), idempotent=True)
+        yield [r for r in page.get("records") or [] if isinstance(r, dict)]
+        if not page.get("done", True) and page.get("nextRecordsUrl"):
+            yield from self.more(str(page["nextRecordsUrl"]))
+
+    def more(self, next_url: str) -> Iterator[list[Row]]:
+        """The pages of a query from its ``nextRecordsUrl`` on."""
         while True:
+            page: Mapping[str, Any] = self._transport.call(_more(next_url), idempotent=True)
             yield [r for r in page.get("records") or [] if isinstance(r, dict)]
-            next_url = page.get("nextRecordsUrl")
-            if page.get("done", True) or not next_url:
+            if page.get("done", True) or not page.get("nextRecordsUrl"):
                 return
-            page = self._transport.call(_more(str(next_url)), idempotent=True)
+            next_url = str(page["nextRecordsUrl"])
 
     def rows(self, soql: str) -> list[Row]:
         """Every record of the query."""

@@ -17,6 +17,7 @@ from datetime import datetime
 from connectors.crm.salesforce import soql
 from connectors.crm.salesforce.errors import first_code, record_error
 from connectors.crm.salesforce.fields import KEY_FIELD, KEY_OBJECT, SalesforceFieldNames
+from connectors.crm.salesforce.packing import MAX_HEAVY, Packer
 from connectors.crm.salesforce.rest import COLLECTION_LIMIT, Rest, Row
 from syncd.errors import CrmOutcomeUnknown, CrmRejected, SyncdError
 from syncd.model import Priority, TaskChange, TaskChangePage, TaskSpec, TaskState, TaskUpdate
@@ -24,8 +25,10 @@ from syncd.model import Priority, TaskChange, TaskChangePage, TaskSpec, TaskStat
 Outcome = dict[str, "str | SyncdError"]
 PRIORITIES = {Priority.HIGH: "High", Priority.MEDIUM: "Normal", Priority.LOW: "Low"}
 _ROLLED_BACK = "ALL_OR_NONE_OPERATION_ROLLED_BACK"
-#: Tasks a create call carries: each comes with its key record, 200 records in all.
+#: Tasks a collection carries: each comes with its key record, 200 records in all.
 TASKS_PER_CALL = COLLECTION_LIMIT // 2
+#: Tasks one composite call carries: five such collections.
+TASKS_PER_COMPOSITE = TASKS_PER_CALL * MAX_HEAVY
 _MAX_ROUNDS = 4
 
 
@@ -37,46 +40,69 @@ def key_value(key: str) -> str:
 class Tasks:
     """The task side of the connector."""
 
-    def __init__(self, rest: Rest, fields: SalesforceFieldNames) -> None:
+    def __init__(self, rest: Rest, pack: Packer, fields: SalesforceFieldNames) -> None:
         self._rest = rest
+        self._pack = pack
         self._key = soql.name(fields.task_key)
 
     def create(self, tasks: Sequence[TaskSpec]) -> Outcome:
-        """One task per key, however often a key is sent."""
+        """One task per key, however often a key is sent; up to 500 tasks a call."""
         unique = list({key_value(t.key): t for t in tasks}.items())
+        runs = [
+            dict(unique[start : start + TASKS_PER_CALL])
+            for start in range(0, len(unique), TASKS_PER_CALL)
+        ]
         outcome: dict[str, str | SyncdError] = {}
-        for start in range(0, len(unique), TASKS_PER_CALL):
-            outcome |= self._create_run(dict(unique[start : start + TASKS_PER_CALL]))
+        for start in range(0, len(runs), MAX_HEAVY):
+            outcome |= self._create_runs(runs[start : start + MAX_HEAVY])
         return {t.key: outcome[key_value(t.key)] for t in tasks}
 
-    def _create_run(self, pending: dict[str, TaskSpec]) -> dict[str, str | SyncdError]:
+    def _create_runs(self, runs: list[dict[str, TaskSpec]]) -> dict[str, str | SyncdError]:
+        """Rounds of one composite call, a collection per run with tasks still pending."""
         done: dict[str, str | SyncdError] = {}
         existing: list[str] = []
         for _ in range(_MAX_ROUNDS):
+            pending = [run for run in runs if run]
             if not pending:
                 break
-            keys = list(pending)
-            records = [self._task_record(k, pending[k]) for k in keys] + [
-                {"attributes": {"type": KEY_OBJECT}, "Name": k[:80], KEY_FIELD: k} for k in keys
-            ]
+            batches = [self._records(run) for run in pending]
             # Idempotent by construction: a repeat fails on the unique key and creates nothing.
-            results = self._rest.create(records, all_or_none=True, idempotent=True)
-            tasks, marks = results[: len(keys)], results[len(keys) :]
-            for key, task, mark in zip(keys, tasks, marks, strict=True):
-                if task.get("success"):
-                    done[key] = str(task["id"])
-                elif first_code(mark.get("errors")) == "DUPLICATE_VALUE":
-                    existing.append(key)
-                elif (code := first_code(task.get("errors"))) and code != _ROLLED_BACK:
-                    done[key] = record_error(task["errors"][0], contact=False)
-                elif (code := first_code(mark.get("errors"))) and code != _ROLLED_BACK:
-                    done[key] = record_error(mark["errors"][0], contact=False)
-                else:
-                    continue
-                pending.pop(key)
-        for key in pending:
-            done[key] = CrmOutcomeUnknown("Salesforce kept rolling the task collection back")
+            answers = self._pack.create(batches, all_or_none=True, idempotent=True)
+            for run, results in zip(pending, answers, strict=True):
+                self._settle(run, results, done, existing)
+        for run in runs:
+            for key in run:
+                done[key] = CrmOutcomeUnknown("Salesforce kept rolling the task collection back")
         return done | self._ids_of(existing)
+
+    def _records(self, run: dict[str, TaskSpec]) -> list[Row]:
+        keys = list(run)
+        return [self._task_record(k, run[k]) for k in keys] + [
+            {"attributes": {"type": KEY_OBJECT}, "Name": k[:80], KEY_FIELD: k} for k in keys
+        ]
+
+    @staticmethod
+    def _settle(
+        run: dict[str, TaskSpec],
+        results: list[Row],
+        done: dict[str, str | SyncdError],
+        existing: list[str],
+    ) -> None:
+        """Take each key's result off ``run``; rolled-back keys stay for the next round."""
+        keys = list(run)
+        tasks, marks = results[: len(keys)], results[len(keys) :]
+        for key, task, mark in zip(keys, tasks, marks, strict=True):
+            if task.get("success"):
+                done[key] = str(task["id"])
+            elif first_code(mark.get("errors")) == "DUPLICATE_VALUE":
+                existing.append(key)
+            elif (code := first_code(task.get("errors"))) and code != _ROLLED_BACK:
+                done[key] = record_error(task["errors"][0], contact=False)
+            elif (code := first_code(mark.get("errors"))) and code != _ROLLED_BACK:
+                done[key] = record_error(mark["errors"][0], contact=False)
+            else:
+                continue
+            run.pop(key)
 
     def _ids_of(self, keys: Sequence[str]) -> dict[str, str | SyncdError]:
         found: dict[str, str | SyncdError] = {}
@@ -107,10 +133,9 @@ class Tasks:
 
     def update(self, updates: Sequence[TaskUpdate]) -> Outcome:
         """Subject, description and priority; status and owner stay the users'."""
-        outcome: Outcome = {}
-        for start in range(0, len(updates), COLLECTION_LIMIT):
-            run = updates[start : start + COLLECTION_LIMIT]
-            records = [
+        runs = [updates[i : i + COLLECTION_LIMIT] for i in range(0, len(updates), COLLECTION_LIMIT)]
+        batches = [
+            [
                 {
                     "attributes": {"type": "Task"},
                     "id": u.task_id,
@@ -120,7 +145,11 @@ class Tasks:
                 }
                 for u in run
             ]
-            for update, result in zip(run, self._rest.update(records), strict=True):
+            for run in runs
+        ]
+        outcome: Outcome = {}
+        for run, results in zip(runs, self._pack.update(batches), strict=True):
+            for update, result in zip(run, results, strict=True):
                 outcome[update.key] = (
                     update.task_id
                     if result.get("success")

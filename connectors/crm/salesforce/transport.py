@@ -22,7 +22,7 @@ import structlog
 from simple_salesforce import exceptions as sf
 from simple_salesforce.api import Salesforce
 
-from connectors.crm.salesforce.errors import LimitExceeded, translate
+from connectors.crm.salesforce.errors import LimitExceeded, translate, translate_status
 from connectors.crm.salesforce.session import EdgeSession, connect
 from connectors.crm.salesforce.settings import SalesforceSettings
 from syncd.edge.retrying import Retrier
@@ -62,6 +62,15 @@ class Transport:
         return self._retrier.call(
             lambda: self._attempt(operation), retry_if=_retryable_if(idempotent)
         )
+
+    def refusal(self, status: int, body: object) -> CrmError:
+        """The error for one failed subrequest of a composite call (a spent allowance pauses)."""
+        error = translate_status(
+            status, body, None, self._redactor, self._settings.limit_pause_seconds
+        )
+        if isinstance(error, LimitExceeded):
+            self._pause(error)
+        return error
 
     def close(self) -> None:
         """Release the HTTP connections."""

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from connectors.crm.salesforce.fake import soql
+from connectors.crm.salesforce.fake import composite, soql
 from connectors.crm.salesforce.fake.collections import Writer
 from connectors.crm.salesforce.fake.errors import SalesforceError, not_found
 from connectors.crm.salesforce.fake.faults import Allowance
@@ -69,6 +69,8 @@ class Api:
         }
         if (request.method, rest) in routes:
             return routes[(request.method, rest)]()
+        if (request.method, rest) == ("POST", "composite"):
+            return 200, composite.serve(self.serve, request)
         if request.method == "GET" and parts[0] == "query" and len(parts) == 2:
             return self._more(parts[1], version)
         if request.method == "GET" and parts[0] == "sobjects" and parts[2:] == ["describe"]:
