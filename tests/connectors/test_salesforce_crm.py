@@ -234,3 +234,18 @@ def test_history_waits_for_setup() -> None:
     contact = fake.add_contact("hal@example.com")
     with served(fake) as (crm, _), pytest.raises(CrmSetupError, match="NPS_Response__c"):
         crm.add_notes([ResponseNote("k", contact, "x", NOW)])
+
+
+def test_a_lookup_by_a_field_the_org_lacks_blocks_with_the_setup_hint(fake: SalesforceFake) -> None:
+    with served(fake) as (crm, _), pytest.raises(CrmSetupError, match="No such column"):
+        crm.find_contacts(ContactField("Missing__c"), ["x"])
+
+
+def test_five_hundred_tasks_go_in_one_call(fake: SalesforceFake) -> None:
+    contact = fake.add_contact("big@example.com")
+    with served(fake) as (crm, _):
+        crm.update_contacts([])  # setup checked first
+        before = len(fake.requests)
+        outcome = crm.create_tasks([task(f"t{n}", contact) for n in range(crm.batch_limit)])
+    assert crm.batch_limit == 500 and len(set(outcome.values())) == 500
+    assert len(fake.requests) - before == 1

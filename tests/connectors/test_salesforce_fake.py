@@ -241,3 +241,27 @@ def test_the_tooling_api_creates_fields_where_permitted(org: tuple[SalesforceFak
     fake.allow_tooling(False)
     refused = _ask(fake, "POST", f"{API}/tooling/sobjects/CustomField", body, authorization=auth)
     assert created.status == 201 and repeated.status == 400 and refused.status == 403
+
+
+def test_a_composite_call_counts_once_and_caps_heavy_parts(org: tuple[SalesforceFake, str]) -> None:
+    fake, auth = org
+    fake.set_allowance(limit=100, used=0)
+    query = {"method": "GET", "url": f"{API}/query?q=SELECT+Id+FROM+Contact", "referenceId": "q"}
+    answer = _ask(
+        fake, "POST", f"{API}/composite", {"compositeRequest": [query] * 5}, authorization=auth
+    )
+    assert answer.status == 200 and len(answer.body["compositeResponse"]) == 5
+    assert fake.api_usage == (1, 100)
+    too_many = _ask(
+        fake, "POST", f"{API}/composite", {"compositeRequest": [query] * 6}, authorization=auth
+    )
+    assert too_many.status == 400 and too_many.body[0]["errorCode"] == "LIMIT_EXCEEDED"
+
+
+def test_a_failed_subrequest_answers_inside_the_composite(org: tuple[SalesforceFake, str]) -> None:
+    fake, auth = org
+    bad = {"method": "GET", "url": f"{API}/query?q=SELECT+Nope__c+FROM+Contact", "referenceId": "b"}
+    answer = _ask(fake, "POST", f"{API}/composite", {"compositeRequest": [bad]}, authorization=auth)
+    [part] = answer.body["compositeResponse"]
+    assert answer.status == 200 and part["httpStatusCode"] == 400
+    assert part["body"][0]["errorCode"] == "INVALID_FIELD"
