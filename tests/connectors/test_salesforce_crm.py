@@ -249,3 +249,36 @@ def test_five_hundred_tasks_go_in_one_call(fake: SalesforceFake) -> None:
         outcome = crm.create_tasks([task(f"t{n}", contact) for n in range(crm.batch_limit)])
     assert crm.batch_limit == 500 and len(set(outcome.values())) == 500
     assert len(fake.requests) - before == 1
+
+
+@pytest.mark.parametrize("retry_after", [None, 2.0])
+def test_a_passing_5xx_on_a_read_is_retried(
+    fake: SalesforceFake, retry_after: float | None
+) -> None:
+    contact = fake.add_contact("amy@example.com")
+    fake.inject("/composite", 503, times=2, retry_after=retry_after)
+    with served(fake) as (crm, clock):
+        found = crm.find_contacts(EMAIL, ["amy@example.com"])
+    assert found["amy@example.com"].id == contact
+    assert clock.slept[:2] == ([2.0, 2.0] if retry_after else [0.5, 1.0])
+
+
+def test_a_dropped_answer_on_an_update_is_sent_again(fake: SalesforceFake) -> None:
+    contact = fake.add_contact("bo@example.com")
+    with served(fake) as (crm, _):
+        crm.update_contacts([])
+        fake.inject("/composite", 500, after_processing=True, drop=True)
+        outcome = crm.update_contacts([ContactUpdate("u", contact, nps(6))])
+    assert outcome == {"u": contact}
+
+
+def test_a_contact_create_with_an_unknown_outcome_is_not_resent_blindly(
+    fake: SalesforceFake,
+) -> None:
+    fake.inject("/composite/sobjects", 500, after_processing=True, drop=True)
+    with served(fake) as (crm, _):
+        with pytest.raises(CrmOutcomeUnknown):
+            crm.create_contacts([NewContact("k", "new@example.com")])
+        outcome = crm.create_contacts([NewContact("k", "new@example.com")])  # the core's retry
+    [created] = fake.records("Contact")
+    assert outcome == {"k": created["Id"]}

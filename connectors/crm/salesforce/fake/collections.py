@@ -111,7 +111,7 @@ class Writer:
             self._duplicates(sobject, values, None, allow_duplicates)
         except RecordError as error:
             return error
-        values = _derived(sobject, values, None, self.org)
+        values = derived(sobject, values, None, self.org)
 
         def apply() -> dict[str, Any]:
             created = self.org.insert(sobject, values)
@@ -135,7 +135,7 @@ class Writer:
             self._duplicates(sobject, values, target, allow_duplicates)
         except RecordError as error:
             return error
-        values = _derived(sobject, values, target, self.org)
+        values = derived(sobject, values, target, self.org)
 
         def apply() -> dict[str, Any]:
             self.org.change(target, values)
@@ -193,7 +193,7 @@ class Writer:
             )
 
 
-def _derived(
+def derived(
     sobject: str, values: dict[str, Any], target: Record | None, org: Org
 ) -> dict[str, Any]:
     """IsClosed follows the TaskStatus picklist; CompletedDateTime is set on closing."""

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from connectors.crm.salesforce.fake.collections import _derived
+from connectors.crm.salesforce.fake.collections import derived
 from connectors.crm.salesforce.fake.org import Org
 from connectors.crm.salesforce.fake.schema import FieldDef
 from connectors.crm.salesforce.fields import (
@@ -134,7 +134,7 @@ class Seeding:
             task = self._org.get(task_id)
             if task is None:
                 raise KeyError(task_id)
-            self._org.change(task, _derived("Task", values, task, self._org))
+            self._org.change(task, derived("Task", values, task, self._org))
 
     def complete_task(self, task_id: str) -> None:
         self._set_task(task_id, {"Status": "Completed"})
