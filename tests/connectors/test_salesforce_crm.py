@@ -17,6 +17,7 @@ from syncd.errors import (
     CrmOutcomeUnknown,
     CrmRejected,
     CrmSetupError,
+    SyncdError,
 )
 from syncd.model import (
     EMAIL,
@@ -282,3 +283,51 @@ def test_a_contact_create_with_an_unknown_outcome_is_not_resent_blindly(
         outcome = crm.create_contacts([NewContact("k", "new@example.com")])  # the core's retry
     [created] = fake.records("Contact")
     assert outcome == {"k": created["Id"]}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not a composite answer",
+        {"compositeResponse": "nope"},
+        {"compositeResponse": [{"referenceId": "part0", "httpStatusCode": 200, "body": [7]}]},
+        {"compositeResponse": [{"referenceId": "elsewhere", "httpStatusCode": 200, "body": []}]},
+    ],
+    ids=["string", "not-a-list", "wrong-results", "unknown-reference"],
+)
+def test_a_garbled_answer_is_an_unknown_outcome(fake: SalesforceFake, body: object) -> None:
+    contact = fake.add_contact("gil@example.com")
+    with served(fake, read_retries=0) as (crm, _):
+        crm.update_contacts([])
+        fake.inject("/composite", 200, body=body)
+        with pytest.raises(CrmOutcomeUnknown):
+            crm.update_contacts(
+                [ContactUpdate("u", contact, nps()), ContactUpdate("v", contact, nps())]
+            )
+
+
+def test_record_errors_of_odd_shapes_are_still_errors(fake: SalesforceFake) -> None:
+    contact = fake.add_contact("odd@example.com")
+    results = [{"success": False, "errors": ["text", {"statusCode": "ENTITY_IS_DELETED"}]}]
+    answer = {
+        "compositeResponse": [{"referenceId": "part0", "httpStatusCode": 200, "body": results}]
+    }
+    with served(fake) as (crm, _):
+        crm.update_contacts([])
+        fake.inject("/composite", 200, body=answer)
+        outcome = crm.update_contacts([ContactUpdate("u", contact, nps())])
+    assert isinstance(outcome["u"], SyncdError)
+
+
+def test_a_lookup_field_named_like_a_standard_one_is_selected_once(fake: SalesforceFake) -> None:
+    contact = fake.add_contact("case@example.com")
+    with served(fake) as (crm, _):
+        found = crm.find_contacts(ContactField("email"), ["case@example.com"])
+    assert found["case@example.com"].id == contact
+
+
+def test_a_garbled_query_answer_is_retried_then_unknown(fake: SalesforceFake) -> None:
+    garbled = {"compositeResponse": [{"referenceId": "part0", "httpStatusCode": 200, "body": [1]}]}
+    fake.inject("/composite", 200, body=garbled, times=10)
+    with served(fake, read_retries=1) as (crm, _), pytest.raises(CrmOutcomeUnknown):
+        crm.find_contacts(EMAIL, ["a@example.com"])

@@ -43,16 +43,17 @@ class Contacts:
                 key = text.lower() if field.property is None else text
                 wanted.setdefault(text.lower(), key)
         found: dict[str, list[Row]] = defaultdict(list)
-        select = f"SELECT Id, Email, OwnerId, LastModifiedDate, {soql.name(column)} FROM Contact"
-        if column == "Email":
-            select = "SELECT Id, Email, OwnerId, LastModifiedDate FROM Contact"
+        standard = ("Id", "Email", "OwnerId", "LastModifiedDate")
+        # SOQL refuses a field selected twice, whatever its case.
+        extra = [] if column.lower() in {f.lower() for f in standard} else [soql.name(column)]
+        select = f"SELECT {', '.join([*standard, *extra])} FROM Contact"
         queries = [
             f"{select} WHERE {soql.in_clause(column, run)}"
             for run in soql.in_lists(list(wanted.values()))
         ]
         for rows in self._pack.rows(queries):
             for row in rows:
-                held = str(row.get(column) or "").lower()
+                held = str(_get(row, column) or "").lower()
                 if held in wanted:
                     found[wanted[held]].append(row)
         return {key: contact for key, rows in found.items() if (contact := self._pick(key, rows))}
@@ -175,3 +176,10 @@ class Contacts:
                 if owner:
                     owners[str(row["Id"])] = str(owner)
         return owners
+
+
+def _get(row: Row, field: str) -> object:
+    """A row's value for ``field``, whatever case the query named it in."""
+    if field in row:
+        return row[field]
+    return next((value for key, value in row.items() if key.lower() == field.lower()), None)

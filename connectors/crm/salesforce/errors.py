@@ -65,8 +65,10 @@ _HINTS = {
 _MAX_MESSAGE = 500
 
 
-def record_error(item: Mapping[str, Any], *, contact: bool) -> SyncdError:
-    """The syncd error for one ``errors[]`` item of a SaveResult."""
+def record_error(item: object, *, contact: bool) -> SyncdError:
+    """The syncd error for one ``errors[]`` item of a SaveResult (anything else: unknown)."""
+    if not isinstance(item, Mapping):
+        item = {}
     code = str(item.get("statusCode") or item.get("errorCode") or "UNKNOWN")
     fields = item.get("fields") if isinstance(item.get("fields"), list) else []
     text = f"Salesforce {code}: {str(item.get('message') or '')[:_MAX_MESSAGE]}"

@@ -42,8 +42,10 @@ class Packer:
         answers = self._send(parts, idempotent=True)
         out: list[list[Row]] = []
         for answer in answers:
-            rows = [r for r in (answer or {}).get("records") or [] if isinstance(r, dict)]
-            if not (answer or {}).get("done", True) and answer.get("nextRecordsUrl"):
+            if not isinstance(answer, dict):
+                raise CrmOutcomeUnknown("Salesforce answered a query without its records")
+            rows = [r for r in answer.get("records") or [] if isinstance(r, dict)]
+            if not answer.get("done", True) and answer.get("nextRecordsUrl"):
                 rows += [
                     row for page in self._rest.more(str(answer["nextRecordsUrl"])) for row in page
                 ]
@@ -109,9 +111,13 @@ class Packer:
     def _results(answers: Sequence[Any], batches: Sequence[Sequence[Row]]) -> list[list[Row]]:
         out: list[list[Row]] = []
         for answer, batch in zip(answers, batches, strict=True):
-            if not isinstance(answer, list) or len(answer) != len(batch):
+            if (
+                not isinstance(answer, list)
+                or len(answer) != len(batch)
+                or not all(isinstance(r, dict) for r in answer)
+            ):
                 raise CrmOutcomeUnknown("Salesforce answered a collection without its results")
-            out.append([r if isinstance(r, dict) else {"success": False} for r in answer])
+            out.append(list(answer))
         return out
 
 

@@ -102,11 +102,15 @@ class Rest:
 
     @staticmethod
     def _results(answer: object, expected: int) -> list[Row]:
-        if not isinstance(answer, list) or len(answer) != expected:
+        if (
+            not isinstance(answer, list)
+            or len(answer) != expected
+            or not all(isinstance(r, dict) for r in answer)
+        ):
             raise CrmOutcomeUnknown(
                 f"Salesforce answered a collection of {expected} with {type(answer).__name__}"
             )
-        return [r if isinstance(r, dict) else {"success": False, "errors": []} for r in answer]
+        return list(answer)
 
 
 def _more(url: str) -> Callable[[Salesforce], Any]:

@@ -116,11 +116,15 @@ class SalesforceFake(Seeding):
         after_processing: bool = False,
         retry_after: float | None = None,
         drop: bool = False,
+        body: object = None,
     ) -> None:
-        """Fail the next ``times`` requests whose path contains ``path_contains``."""
+        """Fail the next ``times`` requests whose path contains ``path_contains``.
+
+        ``body``: answer it (with ``status``) instead of Salesforce's error array.
+        """
         with self._lock:
             self._faults.arm(
-                Fault(path_contains, status, times, after_processing, retry_after, drop)
+                Fault(path_contains, status, times, after_processing, retry_after, drop, body)
             )
 
     def chaos(

@@ -29,9 +29,13 @@ class Fault:
     after_processing: bool = False
     retry_after: float | None = None
     drop: bool = False
+    #: Answer this body instead of the error array (a garbled or unexpected answer).
+    body: object = None
 
     def response(self) -> Response:
         """The failure as Salesforce's error array (or a dropped connection)."""
+        if self.body is not None:
+            return Response(self.status, self.body)
         code = "SERVER_UNAVAILABLE" if self.status >= 500 else "REQUEST_LIMIT_EXCEEDED"
         body = [{"message": f"injected {self.status}", "errorCode": code, "fields": []}]
         headers = {} if self.retry_after is None else {"Retry-After": f"{self.retry_after:g}"}
