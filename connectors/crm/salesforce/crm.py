@@ -11,6 +11,7 @@ from connectors.crm.salesforce.contacts import Contacts
 from connectors.crm.salesforce.history import History
 from connectors.crm.salesforce.packing import Packer
 from connectors.crm.salesforce.rest import Rest
+from connectors.crm.salesforce.rollup import Rollup
 from connectors.crm.salesforce.settings import SalesforceSettings
 from connectors.crm.salesforce.setup import Provisioner
 from connectors.crm.salesforce.tasks import TASKS_PER_COMPOSITE, Tasks
@@ -61,7 +62,14 @@ class SalesforceCrm:
         )
         self._contacts = Contacts(rest, pack, settings.fields, settings.duplicate_emails)
         self._tasks = Tasks(rest, pack, settings.fields)
-        self._setup = Provisioner(rest, settings.fields)
+        self._setup = Provisioner(
+            rest, settings.fields, settings.rollup_fields, rolls_up=settings.account_rollup
+        )
+        self._rollup = (
+            Rollup(pack, settings.fields, settings.rollup_fields, settings.rollup_window_days)
+            if settings.account_rollup
+            else None
+        )
         self._history = History(rest)
         self._ready = False
         self._owners: tuple[float, list[Owner]] | None = None
@@ -80,7 +88,12 @@ class SalesforceCrm:
     def update_contacts(self, updates: Sequence[ContactUpdate]) -> BatchOutcome:
         """syncd's NPS fields only, 200 contacts a call; failures reported per record."""
         self._require_setup()
-        return self._contacts.update(updates)
+        outcome = self._contacts.update(updates)
+        if self._rollup is not None:
+            self._rollup.after_contacts(
+                {u.contact_id for u in updates if isinstance(outcome.get(u.key), str)}
+            )
+        return outcome
 
     def add_notes(self, notes: Sequence[ResponseNote]) -> BatchOutcome:
         """One ``NPS_Response__c`` record per answer, upserted by its key."""
@@ -95,6 +108,10 @@ class SalesforceCrm:
         if tasks:
             self._require_setup()
         outcome = self._tasks.create(tasks)
+        if self._rollup is not None:
+            self._rollup.after_contacts(
+                {t.contact_id for t in tasks if isinstance(outcome.get(t.key), str)}
+            )
         if any("INACTIVE_OWNER_OR_USER" in str(v) for v in outcome.values()):
             self._owners = None  # list users again: one was deactivated
         return outcome
@@ -105,7 +122,14 @@ class SalesforceCrm:
 
     def task_changes(self, since: datetime) -> Iterator[TaskChangePage]:
         """Tasks syncd created, modified since ``since``, by ``SystemModstamp``."""
-        return self._tasks.changes(since)
+        if self._rollup is None:
+            return self._tasks.changes(since)
+        return self._rolled_up(since, self._rollup)
+
+    def _rolled_up(self, since: datetime, rollup: Rollup) -> Iterator[TaskChangePage]:
+        for page, accounts in self._tasks.changes_by_account(since):
+            rollup.after_tasks(accounts)
+            yield page
 
     def list_owners(self) -> Sequence[Owner]:
         """Active standard users with their public groups, listed again after the TTL."""

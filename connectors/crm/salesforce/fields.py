@@ -66,6 +66,8 @@ class FieldSpec:
     external_id: bool = False
     unique: bool = False
     required: bool = True
+    #: Digits of a Number field (the Metadata default here is 2, enough for a 0-10 score).
+    precision: int | None = None
 
     @property
     def full_name(self) -> str:
@@ -80,6 +82,8 @@ class FieldSpec:
     def metadata(self) -> dict[str, Any]:
         """The ``Metadata`` of a Tooling API ``CustomField`` create."""
         extra = dict(_TYPES[self.metadata_type][1])
+        if self.precision is not None:
+            extra["precision"] = self.precision
         return {
             "label": self.label,
             "type": self.metadata_type,
@@ -127,6 +131,35 @@ def required_fields(names: SalesforceFieldNames) -> list[FieldSpec]:
     specs.append(FieldSpec("Task", names.task_key, "Text", "Syncd key"))
     specs.append(FieldSpec(KEY_OBJECT, KEY_FIELD, "Text", "Key", external_id=True, unique=True))
     return specs
+
+
+class RollupFieldNames(BaseModel):
+    """Account fields of the roll-up (``account_rollup``): latest score, NPS over the window
+    (-100 to 100), open follow-up tasks of detractors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    latest: str = Field(default="NPS_Latest_Score__c", min_length=1)
+    window: str = Field(default="NPS_Window_Score__c", min_length=1)
+    open_detractor_followups: str = Field(default="NPS_Open_Detractor_Followups__c", min_length=1)
+
+
+def rollup_fields(names: RollupFieldNames, *, required: bool) -> list[FieldSpec]:
+    """The Account fields of the roll-up; ``required`` while ``account_rollup`` is on."""
+    return [
+        FieldSpec("Account", names.latest, "Number", "NPS latest score", required=required),
+        FieldSpec(
+            "Account", names.window, "Number", "NPS over window", required=required, precision=3
+        ),
+        FieldSpec(
+            "Account",
+            names.open_detractor_followups,
+            "Number",
+            "Open detractor follow-ups",
+            required=required,
+            precision=6,
+        ),
+    ]
 
 
 #: syncd's custom objects: (API name, label, needed for delivery).

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 
-from connectors.crm.salesforce.fields import SalesforceFieldNames
+from connectors.crm.salesforce.fields import RollupFieldNames, SalesforceFieldNames
 from syncd.edge.retrying import InlineRetry
 from syncd.edge.settings import HttpSettings
 from syncd.urls import HttpBaseUrl
@@ -50,6 +50,11 @@ class SalesforceSettings(HttpSettings):
     #: How long a pause for the allowance lasts before one call checks it again (rolling 24 h
     #: window, no reset time: Salesforce suggests polling the limits every 15-60 minutes).
     limit_pause_seconds: float = Field(default=900, gt=0)
+    #: Keep NPS figures on each contact's Account: latest score, NPS over ``rollup_window_days``
+    #: and open detractor follow-ups, refreshed whenever a contact or a task of it changes.
+    account_rollup: bool = False
+    rollup_window_days: int = Field(default=90, ge=1, le=3650)
+    rollup_fields: RollupFieldNames = RollupFieldNames()
     #: Owners are listed again after this long.
     owners_ttl_seconds: float = Field(default=3600, ge=0)
     #: Inline retries for calls that are safe to repeat.

@@ -15,10 +15,12 @@ from connectors.crm.salesforce.fields import (
     KEY_OBJECT,
     OBJECTS,
     FieldSpec,
+    RollupFieldNames,
     SalesforceFieldNames,
     history_fields,
     object_body,
     required_fields,
+    rollup_fields,
 )
 from connectors.crm.salesforce.rest import Rest, Row
 from syncd.errors import CrmError, CrmSetupError
@@ -28,9 +30,11 @@ from syncd.model import CheckResult, SetupState, SetupStep
 class Provisioner:
     """Compares the org's describe results with what syncd needs."""
 
-    def __init__(self, rest: Rest, fields: SalesforceFieldNames) -> None:
+    def __init__(
+        self, rest: Rest, fields: SalesforceFieldNames, rollup: RollupFieldNames, *, rolls_up: bool
+    ) -> None:
         self._rest = rest
-        self._specs = required_fields(fields)
+        self._specs = [*required_fields(fields), *rollup_fields(rollup, required=rolls_up)]
         self._all = [*self._specs, *history_fields()]
 
     def missing(self) -> list[str]:

@@ -159,17 +159,22 @@ class Tasks:
 
     def changes(self, since: datetime) -> Iterator[TaskChangePage]:
         """Tasks syncd created modified at or after ``since``, oldest first, a page per 2,000."""
+        return (page for page, _ in self.changes_by_account(since))
+
+    def changes_by_account(self, since: datetime) -> Iterator[tuple[TaskChangePage, set[str]]]:
+        """Each page of ``changes`` with the Accounts of the tasks on it."""
         query = (
-            "SELECT Id, Status, IsClosed, CompletedDateTime, OwnerId, SystemModstamp FROM Task "
-            f"WHERE {self._key} != null AND SystemModstamp >= {soql.literal_datetime(since)} "
-            "ORDER BY SystemModstamp, Id"
+            "SELECT Id, Status, IsClosed, CompletedDateTime, OwnerId, AccountId, SystemModstamp "
+            f"FROM Task WHERE {self._key} != null AND "
+            f"SystemModstamp >= {soql.literal_datetime(since)} ORDER BY SystemModstamp, Id"
         )
         watermark: datetime | None = None
         for rows in self._rest.query(query):
             changes = [change for row in rows if (change := _change(row)) is not None]
             if changes:
                 watermark = max(watermark or changes[-1].modified_at, changes[-1].modified_at)
-            yield TaskChangePage(changes, watermark)
+            accounts = {str(row["AccountId"]) for row in rows if row.get("AccountId")}
+            yield TaskChangePage(changes, watermark), accounts
 
 
 def _change(row: Row) -> TaskChange | None:

@@ -196,7 +196,11 @@ class Writer:
 def derived(
     sobject: str, values: dict[str, Any], target: Record | None, org: Org
 ) -> dict[str, Any]:
-    """IsClosed follows the TaskStatus picklist; CompletedDateTime is set on closing."""
+    """IsClosed follows the TaskStatus picklist; CompletedDateTime is set on closing; a task's
+    AccountId is its contact's (Task reference: "the contact's AccountId")."""
+    if sobject == "Task" and values.get("WhoId"):
+        contact = org.get(str(values["WhoId"])) or {}
+        values = {**values, "AccountId": contact.get("AccountId")}
     if sobject != "Task" or "Status" not in values:
         return values
     closed = TASK_STATUSES.get(str(values["Status"]), False)

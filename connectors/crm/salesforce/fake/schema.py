@@ -75,7 +75,9 @@ STANDARD: dict[str, tuple[FieldDef, ...]] = {
         FieldDef("Status", "picklist", length=40),
         _ro("IsClosed", "boolean"),
         _ro("CompletedDateTime", "datetime"),
+        _ro("AccountId", "reference"),
     ),
+    "Account": (*_AUDIT, FieldDef("Name"), FieldDef("OwnerId", "reference", length=18)),
     "User": (
         *_AUDIT,
         FieldDef("Email", "email", length=128),

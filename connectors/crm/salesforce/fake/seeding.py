@@ -16,13 +16,20 @@ from connectors.crm.salesforce.fake.org import Org
 from connectors.crm.salesforce.fake.schema import FieldDef
 from connectors.crm.salesforce.fields import (
     OBJECTS,
+    RollupFieldNames,
     SalesforceFieldNames,
     history_fields,
     required_fields,
+    rollup_fields,
 )
 
 _OBJECTS = {"contacts": "Contact", "tasks": "Task"}
-_STANDARD = {"firstname": "FirstName", "lastname": "LastName", "email": "Email"}
+_STANDARD = {
+    "firstname": "FirstName",
+    "lastname": "LastName",
+    "email": "Email",
+    "accountid": "AccountId",
+}
 
 
 def custom_name(name: str) -> str:
@@ -43,7 +50,11 @@ class Seeding:
             for name, label, _ in OBJECTS:
                 schema.define_object(name, label)
                 self._org.ids.prefix_for(name)
-            specs = [*required_fields(fields or SalesforceFieldNames()), *history_fields()]
+            specs = [
+                *required_fields(fields or SalesforceFieldNames()),
+                *history_fields(),
+                *rollup_fields(RollupFieldNames(), required=False),
+            ]
             for spec in specs:
                 if schema.field(spec.sobject, spec.name) is None:
                     schema.define(
@@ -108,6 +119,17 @@ class Seeding:
                 if self._org.schema.field("Contact", name) is None:
                     raise ValueError(f"Contact has no field {name!r}")
             return str(self._org.insert("Contact", values)["Id"])
+
+    def add_account(self, name: str, *, owner_id: str | None = None) -> str:
+        """An account (a company) that contacts may belong to; returns its id."""
+        with self._lock:
+            values = {"Name": name, **({"OwnerId": owner_id} if owner_id else {})}
+            return str(self._org.insert("Account", values)["Id"])
+
+    def account(self, account_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._org.get(account_id)
+            return None if found is None else dict(found)
 
     def owners(self) -> list[dict[str, Any]]:
         with self._lock:
