@@ -17,6 +17,7 @@ SOURCES: dict[str, str] = {
 }
 CRMS: dict[str, str] = {
     "hubspot": "connectors.crm.hubspot:HubSpotCrm",
+    "salesforce": "connectors.crm.salesforce:SalesforceCrm",
 }
 _ROLES = {"source": SOURCES, "crm": CRMS}
 
@@ -45,7 +46,10 @@ class Catalog:
 #: Each connector's sandbox fake, by role and kind: what ``syncd demo`` and the tests serve.
 FAKES: dict[str, dict[str, str]] = {
     "source": {"delighted": "connectors.sources.delighted.fake:DelightedFake"},
-    "crm": {"hubspot": "connectors.crm.hubspot.fake:HubSpotFake"},
+    "crm": {
+        "hubspot": "connectors.crm.hubspot.fake:HubSpotFake",
+        "salesforce": "connectors.crm.salesforce.fake:SalesforceFake",
+    },
 }
 
 

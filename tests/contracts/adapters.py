@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from connectors.crm.hubspot.fake import HubSpotFake
+from connectors.crm.salesforce.fake import SalesforceFake
 from connectors.registry import CRMS, FAKES, SOURCES, build_fake, connector_class
 from connectors.sources.delighted.fake import DelightedFake, Fault
 from syncd.contracts import Crm, SurveySource
@@ -142,10 +143,43 @@ class HubSpotAdapter:
         self._vendor.withhold_scope("/objects/tasks", "crm.objects.tasks.write")
 
 
+class SalesforceAdapter:
+    def __init__(self, served: _Served) -> None:
+        self.clock = Recorder()
+        assert isinstance(served.hooked.app, SalesforceFake)
+        self.fake: CrmFake = served.hooked.app
+        self._vendor = served.hooked.app
+        self._settings = served.section | {"base_url": served.server.base_url}
+        self.fake.set_up()
+
+    def crm(self, *, credential: str | None = None) -> Crm:
+        cls = connector_class("crm", "salesforce")
+        values = self._settings | ({} if credential is None else {"consumer_secret": credential})
+        settings = cls.Settings.model_validate(values)
+        built: Crm = cls("contract", settings, sleep=self.clock.sleep, clock=self.clock)
+        return built
+
+    def fail_writes(self, status: int, *, times: int, retry_after: float | None = None) -> None:
+        self._vendor.inject("/composite", status, times=times, retry_after=retry_after)
+
+    def lose_next_create_answer(self) -> None:
+        # The collection is saved, then the connection drops: the client cannot know it was.
+        self._vendor.inject("/composite", 500, after_processing=True, drop=True)
+
+    def break_task_setup(self) -> None:
+        self._vendor.drop_field("Task", "Syncd_Key__c")
+
+
 _SOURCE_SECTIONS: dict[str, dict[str, Any]] = {"delighted": {"api_key": "contract-key"}}
-_CRM_SECTIONS: dict[str, dict[str, Any]] = {"hubspot": {"access_token": "contract-token"}}
+_CRM_SECTIONS: dict[str, dict[str, Any]] = {
+    "hubspot": {"access_token": "contract-token"},
+    "salesforce": {"consumer_key": "contract-key", "consumer_secret": "contract-secret"},
+}
 _SOURCE_ADAPTERS: dict[str, Callable[[_Served], SourceAdapter]] = {"delighted": DelightedAdapter}
-_CRM_ADAPTERS: dict[str, Callable[[_Served], CrmAdapter]] = {"hubspot": HubSpotAdapter}
+_CRM_ADAPTERS: dict[str, Callable[[_Served], CrmAdapter]] = {
+    "hubspot": HubSpotAdapter,
+    "salesforce": SalesforceAdapter,
+}
 
 
 def source_kinds() -> list[str]:
