@@ -17,6 +17,7 @@ from connectors.crm.salesforce.setup import Provisioner
 from connectors.crm.salesforce.tasks import TASKS_PER_COMPOSITE, Tasks
 from connectors.crm.salesforce.transport import Transport
 from syncd.contracts import BatchOutcome
+from syncd.edge.limiter import LimiterFactory, local_limiter
 from syncd.errors import CrmError
 from syncd.model import (
     CheckResult,
@@ -50,11 +51,12 @@ class SalesforceCrm:
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        limiters: LimiterFactory = local_limiter,
     ) -> None:
         self.name = name
         self._settings = settings
         self._clock = clock
-        self.transport = Transport(settings, sleep=sleep, clock=clock)
+        self.transport = Transport(settings, sleep=sleep, clock=clock, limiters=limiters)
         rest = Rest(self.transport, allow_duplicates=settings.save_duplicates)
         self._rest = rest
         pack = Packer(

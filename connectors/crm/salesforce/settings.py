@@ -37,6 +37,9 @@ class SalesforceSettings(HttpSettings):
     private_key: SecretStr | None = None
     private_key_file: str | None = None
     api_version: str = Field(default="62.0", pattern=r"^\d{2}\.0$")
+    #: Client-side pace of calls. Salesforce publishes a daily allowance, not a rate; this keeps
+    #: a backfill from spending it in a burst, and replicas on PostgreSQL share it.
+    requests_per_second: float = Field(default=20, gt=0)
     fields: SalesforceFieldNames = SalesforceFieldNames()
     #: Several contacts share a respondent's email: ``skip`` reports and matches none,
     #: ``latest`` takes the most recently modified one.

@@ -25,6 +25,7 @@ from simple_salesforce.api import Salesforce
 from connectors.crm.salesforce.errors import LimitExceeded, translate, translate_status
 from connectors.crm.salesforce.session import EdgeSession, connect
 from connectors.crm.salesforce.settings import SalesforceSettings
+from syncd.edge.limiter import LimiterFactory, local_limiter, per_second
 from syncd.edge.retrying import Retrier
 from syncd.errors import CrmError, CrmOutcomeUnknown, CrmRateLimited, CrmUnavailable
 from syncd.redact import Redactor
@@ -43,8 +44,10 @@ class Transport:
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        limiters: LimiterFactory = local_limiter,
     ) -> None:
         self._settings = settings
+        self._limiter = limiters("requests", *per_second(settings.requests_per_second))
         self._clock = clock
         self._lock = threading.Lock()
         self._client: Salesforce | None = None
@@ -60,7 +63,9 @@ class Transport:
         """``operation(client)`` under the retry policy; raises only ``CrmError``."""
         self._raise_if_paused()
         return self._retrier.call(
-            lambda: self._attempt(operation), retry_if=_retryable_if(idempotent)
+            lambda: self._attempt(operation),
+            retry_if=_retryable_if(idempotent),
+            limiter=self._limiter,
         )
 
     def refusal(self, status: int, body: object) -> CrmError:
