@@ -36,6 +36,11 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Settings:
     return load_settings(path, os.environ if env is None else env, Catalog())
 
 
+def connector_catalog() -> Catalog:
+    """Every connector kind's settings model, for commands that read connector options."""
+    return Catalog()
+
+
 def instance_id(settings: Settings) -> str:
     """The configured id, else the host name: stable across restarts of the same container."""
     return settings.daemon.instance_id or socket.gethostname()
