@@ -18,6 +18,7 @@ from syncd.cli_admin import register as register_admin_commands
 from syncd.cli_common import DEFAULT_CONFIG, ConfigOption, settings_or_exit, store_opening
 from syncd.cli_config import register as register_config_commands
 from syncd.cli_crm import register as register_crm_commands
+from syncd.cli_retention import register as register_retention_commands
 from syncd.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ app.add_typer(config_app, name="config")
 register_admin_commands(app)  # check, deadletter, quarantine
 register_crm_commands(app)  # crm setup
 register_config_commands(app, config_app)  # --version, config show
+register_retention_commands(app)  # prune
 
 
 class ReportFormat(StrEnum):

@@ -28,6 +28,7 @@ from syncd.pipeline.poll import Interleave, PollResult, poll_source
 from syncd.pipeline.track import TrackResult, track_tasks
 from syncd.runtime.backoff import StageBackoff
 from syncd.runtime.heartbeat import Heartbeat
+from syncd.runtime.retention import Retention
 from syncd.settings import Settings
 from syncd.store import leases, outbox
 from syncd.store.engine import is_sqlite
@@ -75,6 +76,7 @@ class Daemon:
         daemon = settings.daemon
         self._lease_ms = int(daemon.lease_seconds * 1000)
         self._claim_ms = int(settings.delivery.lease_seconds * 1000)
+        self._retention = Retention()
         self._backoff = StageBackoff(
             daemon.interval_seconds, max(daemon.stage_backoff_max_seconds, daemon.interval_seconds)
         )
@@ -132,6 +134,8 @@ class Daemon:
         work.run()
         if self.settings.tracking.enabled:
             guard("track", lambda: self._track(summary, stop))
+        if resting:  # the long-running daemon prunes; `run --once` leaves it to `syncd prune`
+            guard("prune", lambda: self._prune(stop))
         return summary
 
     def _plan_and_deliver(
@@ -242,6 +246,10 @@ class Daemon:
             summary.track = track_tasks(
                 self.engine, self.crm, self.settings.tracking, now=self.clock(), stop=stop
             )
+
+    def _prune(self, stop: threading.Event | None) -> None:
+        now_ms = to_ms(self.clock())
+        self._retention.run_if_due(self.engine, self.settings.retention, now_ms, self._leased, stop)
 
     def close(self) -> None:
         """Hand back leases and claims (another replica may go on at once), close connectors."""

@@ -1,0 +1,43 @@
+"""Indexes retention prunes through, so a prune run never scans a table.
+
+- ``ix_inbox_payload_kept``: planned inbox rows whose payload is still kept, by age (partial: pruned
+  payloads, the empty text, leave it).
+- ``ix_outbox_ended``: actions by status and age (done, dead and skipped history).
+- ``ix_outbox_response``: every action of one response, to keep history still at work.
+- ``ix_quarantine_resolved``: resolved quarantine items by age.
+
+Revision ID: 0008
+Revises: 0007
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+_KEPT = sa.text("payload != ''")
+
+
+def upgrade() -> None:
+    """Add the four indexes."""
+    op.create_index(
+        "ix_inbox_payload_kept",
+        "inbox",
+        ["needs_plan", "updated_ms"],
+        postgresql_where=_KEPT,
+        sqlite_where=_KEPT,
+    )
+    op.create_index("ix_outbox_ended", "outbox", ["status", "updated_ms"])
+    op.create_index("ix_outbox_response", "outbox", ["source", "response_id"])
+    op.create_index("ix_quarantine_resolved", "quarantine", ["resolved_ms"])
+
+
+def downgrade() -> None:
+    """Drop them."""
+    op.drop_index("ix_quarantine_resolved", table_name="quarantine")
+    op.drop_index("ix_outbox_response", table_name="outbox")
+    op.drop_index("ix_outbox_ended", table_name="outbox")
+    op.drop_index("ix_inbox_payload_kept", table_name="inbox")
