@@ -60,6 +60,10 @@ def run(
     stop = threading.Event()
     _stop_on_signals(stop)
     from syncd.runtime.logging import bootstrap_logging, configure_logging
+    from syncd.runtime.reload import Reloader
+
+    reloads = Reloader(config)
+    reloads.install()  # SIGHUP during startup is kept for later, never fatal
 
     bootstrap_logging()
     settings = settings_or_exit(config)
@@ -71,7 +75,7 @@ def run(
         if once:
             summary = daemon.run_once(stop)
             raise typer.Exit(1 if summary.errors else 0)
-        daemon.run_forever(stop)
+        daemon.run_forever(stop, reloads.apply_pending)
     finally:
         daemon.close()
 
