@@ -147,3 +147,24 @@ def test_the_log_level_follows_a_reload(running: tuple[Daemon, Path, Reloader]) 
         assert not structlog.get_logger("x").is_enabled_for(20)
     finally:
         structlog.reset_defaults()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "missing", "empty"])
+def test_a_damaged_or_missing_file_is_rejected_and_the_old_config_kept(
+    running: tuple[Daemon, Path, Reloader], damage: str
+) -> None:
+    daemon, config, reloader = running
+    before = daemon.settings
+    text = config.read_text(encoding="utf-8")
+    if damage == "truncated":
+        config.write_text(text[: len(text) // 2] + '\n[crm\nkind = "', encoding="utf-8")
+    elif damage == "missing":
+        config.unlink()
+    else:
+        config.write_text("", encoding="utf-8")
+
+    with capture_logs() as logs:
+        assert not reloader.reload(daemon)
+
+    assert daemon.settings is before
+    assert len(logs) == 1 and "rejected" in logs[0]["event"]
