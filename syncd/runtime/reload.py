@@ -5,7 +5,8 @@ connector options (limits, timeouts, credentials) take effect at once; a connect
 changed is rebuilt. A config that fails validation is rejected whole and the running one kept,
 with one log line listing the problems. Changes only a restart can make (the store, the CRM's
 kind or name, a source added, removed, enabled or disabled or of another kind, the instance id,
-lease lengths the heartbeat is timed by) refuse the whole reload, with one line naming them.
+lease lengths the heartbeat is timed by, the HTTP port's options) refuse the whole reload, with
+one line naming them.
 """
 
 from __future__ import annotations
@@ -89,14 +90,19 @@ def restart_only_changes(old: Settings, new: Settings) -> Iterator[str]:
     """What differs between ``old`` and ``new`` that a running daemon cannot take on."""
     if old.daemon.resolved_database_url() != new.daemon.resolved_database_url():
         yield "the store ([daemon] database_url / data_dir)"
-    for option in ("instance_id", "lease_seconds"):
-        if getattr(old.daemon, option) != getattr(new.daemon, option):
-            yield f"[daemon] {option}"
-    if old.delivery.lease_seconds != new.delivery.lease_seconds:
-        yield "[delivery] lease_seconds"
-    if (old.crm.kind, old.crm.name) != (new.crm.kind, new.crm.name):
-        yield "the CRM ([crm] kind / name)"
-    running, wanted = _enabled(old), _enabled(new)
+    fixed = (
+        ("[daemon] instance_id", lambda s: s.daemon.instance_id),
+        ("[daemon] lease_seconds", lambda s: s.daemon.lease_seconds),
+        ("[delivery] lease_seconds", lambda s: s.delivery.lease_seconds),
+        # The HTTP port's table, where this build has one: the port is bound once, at start.
+        ("[http] (its port is bound at start)", lambda s: getattr(s, "http", None)),
+        ("the CRM ([crm] kind / name)", lambda s: (s.crm.kind, s.crm.name)),
+    )
+    yield from (what for what, part in fixed if part(old) != part(new))
+    yield from _source_changes(_enabled(old), _enabled(new))
+
+
+def _source_changes(running: dict[str, str], wanted: dict[str, str]) -> Iterator[str]:
     for name in sorted(running.keys() - wanted.keys()):
         yield f"source {name} removed or disabled"
     for name in sorted(wanted.keys() - running.keys()):

@@ -93,6 +93,8 @@ def test_an_invalid_config_is_rejected_with_one_line_and_the_old_one_kept(
         ('name = "hubspot"', 'name = "hubspot-eu"', "the CRM"),
         ("[crm]", '[sources.second]\nkind = "delighted"\napi_key = "k-123456789"\n[crm]', "added"),
         ("[daemon]\n", '[daemon]\ndatabase_url = "sqlite:////tmp/other.db"\n', "the store"),
+        ("lease_seconds = 30.0", "lease_seconds = 5", "[delivery] lease_seconds"),
+        ("[daemon]\n", '[daemon]\ninstance_id = "other"\n', "[daemon] instance_id"),
     ],
 )
 def test_changes_needing_a_restart_are_refused_whole(
