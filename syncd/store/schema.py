@@ -104,8 +104,9 @@ Index(
 )
 #: Skipping the actions that wait on one that ended without success.
 Index("ix_outbox_depends_on", outbox.c.depends_on)
-#: Retention: ended actions by age, and every action of one response (is any still at work?).
-Index("ix_outbox_ended", outbox.c.status, outbox.c.updated_ms)
+#: Retention: actions by age (not led by status, which would lure the planner away from the
+#: indexes above for status lookups), and every action of one response (is any still at work?).
+Index("ix_outbox_updated", outbox.c.updated_ms)
 Index("ix_outbox_response", outbox.c.source, outbox.c.response_id)
 
 #: One closed-loop record per response: when it was answered, when its task was created, first

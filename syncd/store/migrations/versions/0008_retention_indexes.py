@@ -2,7 +2,7 @@
 
 - ``ix_inbox_payload_kept``: planned inbox rows whose payload is still kept, by age (partial: pruned
   payloads, the empty text, leave it).
-- ``ix_outbox_ended``: actions by status and age (done, dead and skipped history).
+- ``ix_outbox_updated``: actions by age (done, dead and skipped history is found by it).
 - ``ix_outbox_response``: every action of one response, to keep history still at work.
 - ``ix_quarantine_resolved``: resolved quarantine items by age.
 
@@ -30,7 +30,7 @@ def upgrade() -> None:
         postgresql_where=_KEPT,
         sqlite_where=_KEPT,
     )
-    op.create_index("ix_outbox_ended", "outbox", ["status", "updated_ms"])
+    op.create_index("ix_outbox_updated", "outbox", ["updated_ms"])
     op.create_index("ix_outbox_response", "outbox", ["source", "response_id"])
     op.create_index("ix_quarantine_resolved", "quarantine", ["resolved_ms"])
 
@@ -39,5 +39,5 @@ def downgrade() -> None:
     """Drop them."""
     op.drop_index("ix_quarantine_resolved", table_name="quarantine")
     op.drop_index("ix_outbox_response", table_name="outbox")
-    op.drop_index("ix_outbox_ended", table_name="outbox")
+    op.drop_index("ix_outbox_updated", table_name="outbox")
     op.drop_index("ix_inbox_payload_kept", table_name="inbox")
