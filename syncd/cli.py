@@ -14,8 +14,10 @@ import typer
 
 from syncd.cli_admin import register as register_admin_commands
 from syncd.cli_common import DEFAULT_CONFIG, ConfigOption, settings_or_exit, store_opening
+from syncd.cli_config import register as register_config_commands
 from syncd.cli_crm import register as register_crm_commands
 from syncd.cli_report import register as register_report_command
+from syncd.cli_retention import register as register_retention_commands
 from syncd.cli_rules import register as register_rules_commands
 from syncd.errors import ConfigError
 
@@ -34,6 +36,8 @@ register_admin_commands(app)  # check, deadletter, quarantine
 register_crm_commands(app)  # crm setup
 register_rules_commands(app)  # rules test
 register_report_command(app)  # report
+register_config_commands(app, config_app)  # --version, config show
+register_retention_commands(app)  # prune
 
 
 @app.command()
@@ -49,6 +53,10 @@ def run(
     stop = threading.Event()
     _stop_on_signals(stop)
     from syncd.runtime.logging import bootstrap_logging, configure_logging
+    from syncd.runtime.reload import Reloader
+
+    reloads = Reloader(config)
+    reloads.install()  # SIGHUP during startup is kept for later, never fatal
 
     bootstrap_logging()
     settings = settings_or_exit(config)
@@ -60,7 +68,7 @@ def run(
         if once:
             summary = daemon.run_once(stop)
             raise typer.Exit(1 if summary.errors else 0)
-        daemon.run_forever(stop)
+        daemon.run_forever(stop, reloads.apply_pending)
     finally:
         daemon.close()
 

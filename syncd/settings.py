@@ -163,6 +163,24 @@ class TrackingSettings(_Strict):
     initial_lookback_days: float = Field(30.0, gt=0)
 
 
+class RetentionSettings(_Strict):
+    """``[retention]``: how long history is kept; loops are kept forever (they are the metrics)."""
+
+    enabled: bool = True
+    #: Answers' raw payloads once planned; the row (score, dedup) stays for the report.
+    inbox_payload_days: float = Field(90.0, gt=0)
+    #: Actions delivered (done), once nothing of their answer is still at work.
+    outbox_days: float = Field(90.0, gt=0)
+    #: Quarantined items an admin resolved (replayed or marked handled).
+    quarantine_days: float = Field(90.0, gt=0)
+    #: Dead letters, and the actions skipped because of them.
+    dead_letter_days: float = Field(90.0, gt=0)
+    #: Rows per statement; each batch commits, so the store is never held long.
+    batch_size: int = Field(1000, ge=1, le=10_000)
+    #: The daemon prunes at most this often (one replica at a time, under a lease).
+    interval_seconds: float = Field(3600.0, gt=0)
+
+
 class RoutingRule(_Strict):
     """One ``[[routing.rules]]`` entry. Rules are tried in order; the first match wins."""
 
@@ -302,3 +320,4 @@ class Settings(_Strict):
     delivery: DeliverySettings = DeliverySettings()
     tracking: TrackingSettings = TrackingSettings()
     routing: RoutingSettings = RoutingSettings()
+    retention: RetentionSettings = RetentionSettings()

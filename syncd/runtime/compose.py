@@ -38,6 +38,11 @@ def load(path: Path, env: Mapping[str, str] | None = None, *, secrets: bool = Tr
     return load_settings(path, os.environ if env is None else env, Catalog(), secrets=secrets)
 
 
+def connector_catalog() -> Catalog:
+    """Every connector kind's settings model, for commands that read connector options."""
+    return Catalog()
+
+
 def instance_id(settings: Settings) -> str:
     """The configured id, else the host name: stable across restarts of the same container."""
     return settings.daemon.instance_id or socket.gethostname()
@@ -83,9 +88,7 @@ def _open(
         bind_crm(conn, CrmIdentity(settings.crm.name, settings.crm.kind), to_ms(utcnow()))
     if stop is not None and stop.is_set():
         raise StartupStopped
-    # Replicas share one store; on it they share each vendor's allowance too.
-    shared = engine.dialect.name == "postgresql"
-    scoped = (lambda scope: store_limiters(engine, scope)) if shared else None
+    scoped = shared_limiters(engine)
     crm = build_crm(settings, scoped)
     try:
         require_setup(crm)
@@ -110,6 +113,13 @@ def require_setup(crm: Crm) -> None:
             f"crm {crm.name} lacks what syncd writes: {listed}. Run `syncd crm setup` "
             "(with --dry-run to see it first); syncd never creates them on its own"
         )
+
+
+def shared_limiters(engine: Engine) -> ScopedLimiters | None:
+    """Limiters in the store when replicas may share it (PostgreSQL); None: each its own."""
+    if engine.dialect.name != "postgresql":
+        return None
+    return lambda scope: store_limiters(engine, scope)
 
 
 #: Makes the limiter factory of one connector, given its scope ("crm:<name>", "source:<name>").

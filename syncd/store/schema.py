@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    literal_column,
 )
 
 metadata = MetaData()
@@ -45,6 +46,16 @@ inbox = Table(
 )
 #: The plan stage's queue in answer order: read a batch from the front, never sort the inbox.
 Index("ix_inbox_to_plan", inbox.c.needs_plan, inbox.c.submitted_ms, inbox.c.id)
+#: A pruned payload is the empty text. Retention reads the oldest payloads still kept from here;
+#: pruned rows leave the index, so each run costs what it prunes, not the inbox's age.
+INBOX_PAYLOAD_KEPT = inbox.c.payload != literal_column("''")
+Index(
+    "ix_inbox_payload_kept",
+    inbox.c.needs_plan,
+    inbox.c.updated_ms,
+    postgresql_where=INBOX_PAYLOAD_KEPT,
+    sqlite_where=INBOX_PAYLOAD_KEPT,
+)
 
 #: One row per cursor: a source's listing watermark or a CRM's task-change watermark.
 cursors = Table(
@@ -93,6 +104,10 @@ Index(
 )
 #: Skipping the actions that wait on one that ended without success.
 Index("ix_outbox_depends_on", outbox.c.depends_on)
+#: Retention: actions by age (not led by status, which would lure the planner away from the
+#: indexes above for status lookups), and every action of one response (is any still at work?).
+Index("ix_outbox_updated", outbox.c.updated_ms)
+Index("ix_outbox_response", outbox.c.source, outbox.c.response_id)
 
 #: One closed-loop record per response: when it was answered, when its task was created, first
 #: touched and closed, and who owns it. The report is computed from this table alone.
@@ -152,6 +167,8 @@ quarantine = Table(
     Column("created_ms", BigInteger, nullable=False),
     Column("resolved_ms", BigInteger),
 )
+#: Retention: resolved items by age (unresolved ones, NULL here, are never pruned).
+Index("ix_quarantine_resolved", quarantine.c.resolved_ms)
 
 #: Time-limited ownership of per-source / per-CRM work when several replicas share a database.
 leases = Table(
