@@ -6,7 +6,7 @@ Typeform's processing order [typeform.com/developers/responses/reference/retriev
 
 So the walk reads ``sort=submitted_at,asc`` pages keyset-style (the next page starts at the last
 item's second, re-reading it: ties are neither lost nor doubled as versions). Where that cannot
-go on, a token walk takes over over a fixed range, in processing order with ``after=<token>``:
+go on, a token walk takes over a fixed range, in processing order with ``after=<last token>``:
 when a whole page shares one second (keyset cannot get past it), or when a sorted page comes
 back out of order (keyset would skip). A token walk ends at a short page; the range is then
 complete.
@@ -43,7 +43,7 @@ class FormWalk:
         self.progress = start - 1
         self.done = False
         #: (last second of the range, token to continue after) while a token walk runs.
-        self._tokens: tuple[int, str | None] | None = None
+        self._tokens: tuple[int, str] | None = None
         self._last_page: Sequence[object] | None = None
 
     def params(self) -> Params:
@@ -53,8 +53,7 @@ class FormWalk:
             until = stamp(self.end)
             return base | {"since": stamp(self.cursor), "until": until, "sort": "submitted_at,asc"}
         last, after = self._tokens
-        base |= {"since": stamp(self.cursor), "until": stamp(last)}
-        return base | ({"after": after} if after is not None else {})
+        return base | {"since": stamp(self.cursor), "until": stamp(last), "after": after}
 
     def advance(self, items: Sequence[object]) -> None:
         """Take in the page just read: finish, or move to where the next request starts."""
@@ -75,11 +74,12 @@ class FormWalk:
         times = [_second(item) for item in items]
         known = [t for t in times if t is not None]
         if len(known) < len(times) or known != sorted(known) or known[0] < self.cursor:
-            self._tokens = (self.end, None)  # not in order: walk the rest by token
+            self._by_token(items, self.end)  # not in order: walk the rest by token
         elif known[0] == known[-1]:
             # A whole page in one second: keyset cannot get past it, tokens can.
             self.progress = max(self.progress, known[0] - 1)
-            self.cursor, self._tokens = known[0], (known[0], None)
+            self.cursor = known[0]
+            self._by_token(items, known[0])
         else:
             self.progress = max(self.progress, known[-1] - 1)
             self.cursor = known[-1]
@@ -90,6 +90,15 @@ class FormWalk:
             self.cursor, self._tokens = last + 1, None
             self.done = self.cursor > self.end
             return
+        self._by_token(items, last)
+
+    def _by_token(self, items: Sequence[object], last: int) -> None:
+        """Continue after the page's last token, up to second ``last``.
+
+        The token walk continues from the sorted page as Airbyte's connector does (sorted first
+        page, then ``after=<last token>``): processing order follows submission order, so what
+        comes after the last token is what the sorted page did not yet hold.
+        """
         token = _token(items[-1])
         if token is None:
             _log.warning("typeform.no_token", form=self.form, hint="rest is read next pass")
