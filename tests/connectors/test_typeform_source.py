@@ -79,8 +79,8 @@ def _responses(pages: list[SourcePage]) -> list[SurveyResponse]:
 
 
 def test_declares_the_visibility_lag_that_polling_keeps_at_least(make: Any) -> None:
-    source = make()
-    assert isinstance(source, DelayedSource) and isinstance(source, WebhookReceiver)
+    source: TypeformSource = make()
+    assert isinstance(make(), DelayedSource) and isinstance(make(), WebhookReceiver)
     assert source.visibility_lag == timedelta(minutes=30)
     configured = SourceSettings(kind="typeform", lag_seconds=60)
     assert lag(source, configured) == timedelta(minutes=30)

@@ -64,12 +64,13 @@ class SurveyWalk:
             "page": self.page,
         }
 
-    def within(self, items: Sequence[object]) -> list[object]:
-        """The items of the window; an unreadable time stays (parsing rejects it)."""
+    def within(self, items: Sequence[object], horizon: int) -> list[object]:
+        """The items of the window; an unreadable time, or one past ``horizon`` (a broken
+        future date no window will ever hold), stays for parsing to quarantine."""
         kept: list[object] = []
         for item in items:
             at = second(item)
-            if at is None or self.start <= at <= self.end:
+            if at is None or self.start <= at <= self.end or at > horizon:
                 kept.append(item)
         return kept
 

@@ -22,6 +22,7 @@ from connectors.sources.surveymonkey import webhook
 from connectors.sources.surveymonkey.budget import DailyBudget
 from connectors.sources.surveymonkey.client import BudgetSpent, SurveyMonkeyClient
 from connectors.sources.surveymonkey.details import NoNpsQuestion, NpsQuestion, nps_question
+from connectors.sources.surveymonkey.fields import MAX_SKEW
 from connectors.sources.surveymonkey.listing import SurveyWalk
 from connectors.sources.surveymonkey.parse import Reading, parse_page
 from connectors.sources.surveymonkey.preflight import check_surveys
@@ -94,9 +95,10 @@ class SurveyMonkeySource:
         body = self._client.responses(walk.survey, walk.params())
         items, has_next = _data(body)
         walk.advance(items, has_next)
-        kept = walk.within(items)
+        now = self._clock()
+        kept = walk.within(items, math.floor((now + MAX_SKEW).timestamp()))
         reading = Reading(self.name, walk.survey, question, self._settings.external_id_variable)
-        page, stale = parse_page(reading, kept, self._clock())
+        page, stale = parse_page(reading, kept, now)
         if stale and walk.survey not in refreshed:
             refreshed.add(walk.survey)
             self._questions.pop(walk.survey, None)  # the survey was edited: read it again
