@@ -210,7 +210,7 @@ def test_one_limiter_per_account_shared_by_sources_with_the_same_token(make: Any
     assert limiters[0] is limiters[1] and limiters[0] is not limiters[2]
 
 
-def test_the_default_limiter_allows_two_requests_a_second(server: LoopbackServer) -> None:
+def test_the_default_limiter_spaces_calls_under_two_a_second(server: LoopbackServer) -> None:
     settings = TypeformSettings(
         base_url=server.base_url,
         access_token="rate-test-token",
@@ -218,7 +218,8 @@ def test_the_default_limiter_allows_two_requests_a_second(server: LoopbackServer
         nps_ref="nps",
     )
     limiter = account_limiter(settings)
-    assert (limiter.max_calls, limiter.period) == (2, 1.0)  # type: ignore[attr-defined]
+    assert limiter.max_calls == 1  # type: ignore[attr-defined]
+    assert limiter.period == pytest.approx(1 / 1.8)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -294,3 +295,21 @@ def test_check_reports_each_form(make: Any) -> None:
 
     assert [r.ok for r in results] == [True, False]
     assert "forms" in results[1].detail and TOKEN not in results[1].detail
+
+
+def test_the_account_limiter_keeps_under_typeforms_two_a_second(
+    fake: TypeformFake, server: LoopbackServer, sleeps: Sleeps
+) -> None:
+    for i in range(10):
+        fake.add_response(email=f"r{i}@example.org", score=8, created_at=T0 + timedelta(seconds=i))
+    fake.limit_rate(2)
+    settings = TypeformSettings(
+        base_url=server.base_url, access_token=TOKEN, forms=(FORM,), nps_ref="nps", page_size=2
+    )
+    source = TypeformSource("typeform", settings, sleep=sleeps, clock=lambda: NOW)
+
+    found = _responses(_pages(source))
+    source.close()
+
+    assert len({r.response_id for r in found}) == 10
+    assert sleeps == []  # not one 429 to wait out
