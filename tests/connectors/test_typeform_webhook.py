@@ -228,3 +228,14 @@ def test_items_of_the_wrong_type_are_rejected_one_by_one() -> None:
 
     assert [r.response_id for p in pages for r in p.responses] == [good["token"]]
     assert sum(len(p.rejected) for p in pages) == len(items) - 1
+
+
+def test_a_replayed_delivery_is_the_same_version_for_the_inbox_to_drop(
+    source: TypeformSource,
+) -> None:
+    body = _delivery()
+    first, again = source.parse_webhook(body), source.parse_webhook(body)
+
+    assert first.responses == again.responses
+    [response] = first.responses
+    assert (response.key, response.version) == (again.responses[0].key, again.responses[0].version)
