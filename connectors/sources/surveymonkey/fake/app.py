@@ -9,18 +9,15 @@ answers as choice ids; signed, ids-only webhook callbacks. An update moves ``dat
 
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
-import hmac
-import json
 import math
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
+from connectors.sources.surveymonkey.fake import payload
 from connectors.sources.surveymonkey.fake.faults import Chaos, Fault
 from connectors.sources.surveymonkey.fake.index import Entry, ModifiedIndex
 from connectors.sources.surveymonkey.fake.query import BadParam, links, parse_query, select
@@ -34,25 +31,10 @@ from connectors.sources.surveymonkey.fake.survey import (
 from syncd.sandbox.http import Request, Response
 
 DEFAULT_SURVEY = "412233001"
-_ERRORS = {400: ("1002", "Bad Request"), 401: ("1011", "Authorization Error"),
-           403: ("1014", "Permission Error"), 404: ("1020", "Resource Not Found"),
-           429: ("1040", "Rate Limit Reached"), 500: ("1050", "Internal Server Error"),
-           503: ("1051", "Service Unavailable")}  # fmt: skip
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _iso(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
-def _error(status: int, message: str | None = None, **headers: str) -> Response:
-    code, name = _ERRORS.get(status, (str(status), "Error"))
-    body = {"id": code, "name": name, "message": message or name, "http_status_code": status,
-            "docs": "https://developer.surveymonkey.com/api/v3/#error-codes"}  # fmt: skip
-    return Response(status, {"error": body}, dict(headers))
 
 
 class SurveyMonkeyFake:
@@ -113,30 +95,12 @@ class SurveyMonkeyFake:
     ) -> str:
         """Store a completed response and return its id; ``overrides`` replace JSON keys."""
         created = math.floor((created_at or self._clock()).timestamp())
-        first, _, last = (name or "").partition(" ")
         chosen = survey or self.surveys[0]
+        person = (email, name, dict(person_properties or {}))
         with self._lock:
             self._seq += 1
             response_id = str(119034421000 + self._seq)
-            record: dict[str, Any] = {
-                "id": response_id,
-                "survey_id": chosen,
-                "collector_id": "455120993",
-                "recipient_id": "",
-                "response_status": "completed",
-                "collection_mode": "default",
-                "date_created": _iso(created),
-                "date_modified": _iso(created),
-                "total_time": 155,
-                "email_address": email or "",
-                "first_name": first,
-                "last_name": last,
-                "custom_value": "",
-                "custom_variables": dict(person_properties or {}),
-                "ip_address": "203.0.113.9",
-                "analyze_url": f"https://www.surveymonkey.com/analyze/browse/{chosen}?respondent_id={response_id}",
-                "pages": answer_pages(score, comment),
-            }
+            record = payload.record(response_id, chosen, created, person, (score, comment))
             record.update(copy.deepcopy(dict(overrides or {})))
             self._index[chosen].add(response_id, Entry(self._seq, created, record))
         return response_id
@@ -155,7 +119,7 @@ class SurveyMonkeyFake:
             index = next(i for i in self._index.values() if response_id in i.by_id)
             entry = index.by_id[response_id]
             index.move(entry, max(wanted, entry.modified + 1))
-            entry.record["date_modified"] = _iso(entry.modified)
+            entry.record["date_modified"] = payload.iso(entry.modified)
             questions = entry.record["pages"][0]["questions"]
             old = {q["id"]: q["answers"][0] for q in questions if q.get("answers")}
             new_score = score if score is not None else _score_of(old)
@@ -168,16 +132,8 @@ class SurveyMonkeyFake:
         """The signed, ids-only callback SurveyMonkey would POST for a stored response."""
         with self._lock:
             survey = next(s for s, i in self._index.items() if response_id in i.by_id)
-        payload = {
-            "name": "syncd", "filter_type": "survey", "filter_id": survey,
-            "event_type": event, "event_id": f"ev-{response_id}", "object_type": "response",
-            "object_id": response_id, "event_datetime": _iso(math.floor(self._clock().timestamp())),
-            "resources": {"survey_id": survey, "respondent_id": response_id,
-                          "collector_id": "455120993", "recipient_id": "0", "user_id": "1"},
-        }  # fmt: skip
-        body = json.dumps(payload).encode()
-        digest = hmac.new(f"{api_key}&{secret}".encode(), body, hashlib.sha1).digest()
-        return {"sm-apikey": api_key, "sm-signature": base64.b64encode(digest).decode()}, body
+        at = math.floor(self._clock().timestamp())
+        return payload.callback(survey, response_id, event, at, (api_key, secret))
 
     # -- fault injection -------------------------------------------------------------------
 
@@ -185,7 +141,7 @@ class SurveyMonkeyFake:
         """Answer the next ``times`` requests with ``status``."""
         headers = {} if retry_after is None else {"Retry-After": f"{retry_after:g}"}
         with self._lock:
-            self._failures.extend(_error(status, **headers) for _ in range(times))
+            self._failures.extend(payload.error(status, **headers) for _ in range(times))
 
     def misbehave(self, fault: Fault | None) -> None:
         """Serve every later bulk request with ``fault`` (None: behave again)."""
@@ -218,15 +174,15 @@ class SurveyMonkeyFake:
             return refused
         parts = request.path.strip("/").split("/")
         if len(parts) < 4 or parts[:2] != ["v3", "surveys"] or parts[2] not in self._index:
-            return _error(404, "There was an error retrieving the requested resource.")
+            return payload.error(404, "There was an error retrieving the requested resource.")
         if parts[3:] == ["details"]:
             return Response(200, details(parts[2]))
         if parts[3:] != ["responses", "bulk"]:
-            return _error(404)
+            return payload.error(404)
         try:
             body = self._bulk(parts[2], request)
         except BadParam as exc:
-            return _error(400, str(exc))
+            return payload.error(400, str(exc))
         slow = self._fault is Fault.TRICKLE or drawn == "slow"
         return Response(200, body, trickle_seconds=0.05 if slow else 0.0)
 
@@ -235,12 +191,12 @@ class SurveyMonkeyFake:
         if self._failures:
             return self._failures.popleft()
         if drawn in ("500", "429", "429-after", "reset"):
-            return _drawn(drawn)
+            return payload.drawn(drawn)
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or token != self.access_token:
-            return _error(401, "The authorization token provided was invalid.")
+            return payload.error(401, "The authorization token provided was invalid.")
         if not self._count():
-            return _error(429, "Too many requests were made, try again later.")
+            return payload.error(429, "Too many requests were made, try again later.")
         return None
 
     def _bulk(self, survey: str, request: Request) -> dict[str, Any]:
@@ -258,14 +214,11 @@ class SurveyMonkeyFake:
     def _faulty(self, per_page: int, after: int | None) -> list[dict[str, Any]]:
         if self._fault is Fault.REPEAT and self._repeated is not None:
             return self._repeated
-        at = _iso((after or 1_717_200_000) + 1)
+        at = (after or 1_717_200_000) + 1
         data = []
         for _ in range(per_page):
             self._minted += 1
-            data.append({"id": f"fault{self._minted}", "response_status": "completed",
-                         "date_created": at, "date_modified": at,
-                         "email_address": f"fault{self._minted}@example.org",
-                         "pages": answer_pages(self._minted % 11, None)})  # fmt: skip
+            data.append(payload.minted(self._minted, at))
         if self._fault is Fault.REPEAT:
             self._repeated = data
         return data
@@ -278,16 +231,8 @@ class SurveyMonkeyFake:
 
     def _quota_headers(self) -> dict[str, str]:
         now = self._clock()
-        midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
         used = self._day[1] if self._day[0] == now.date() else 0
-        return {
-            "X-Ratelimit-App-Global-Day-Limit": str(self.daily_limit),
-            "X-Ratelimit-App-Global-Day-Remaining": str(max(0, self.daily_limit - used)),
-            "X-Ratelimit-App-Global-Day-Reset": str(int((midnight - now).total_seconds())),
-            "X-Ratelimit-App-Global-Minute-Limit": "120",
-            "X-Ratelimit-App-Global-Minute-Remaining": "119",
-            "X-Ratelimit-App-Global-Minute-Reset": "60",
-        }
+        return payload.quota_headers(self.daily_limit, used, now)
 
 
 def _score_of(answers: Mapping[str, Any]) -> object:
@@ -298,11 +243,3 @@ def _score_of(answers: Mapping[str, Any]) -> object:
 def _comment_of(answers: Mapping[str, Any]) -> str | None:
     text = answers.get(COMMENT_QUESTION, {}).get("text")
     return text if isinstance(text, str) else None
-
-
-def _drawn(outcome: str) -> Response:
-    if outcome == "reset":
-        return Response(500, drop=True)
-    if outcome == "500":
-        return _error(500)
-    return _error(429, **({"Retry-After": "1"} if outcome == "429-after" else {}))

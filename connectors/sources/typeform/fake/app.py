@@ -10,11 +10,8 @@ is a re-submission: the response keeps its token and moves to a later ``submitte
 
 from __future__ import annotations
 
-import base64
 import copy
 import hashlib
-import hmac
-import json
 import math
 import threading
 import time
@@ -23,6 +20,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from connectors.sources.typeform.fake import payload
 from connectors.sources.typeform.fake.faults import Chaos, Fault
 from connectors.sources.typeform.fake.index import Entry, SubmittedIndex
 from connectors.sources.typeform.fake.query import BadParam, Query, parse_query, select
@@ -34,15 +32,6 @@ DEFAULT_LAG_SECONDS = 1800.0
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _iso(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _error(status: int, code: str, description: str, **headers: str) -> Response:
-    # Typeform's error body: {"code", "description", "details"?} (retrieve-responses, 400).
-    return Response(status, {"code": code, "description": description}, dict(headers))
 
 
 class TypeformFake:
@@ -114,19 +103,8 @@ class TypeformFake:
         with self._lock:
             self._seq += 1
             token = hashlib.md5(f"typeform-{self._seq}".encode()).hexdigest()
-            record: dict[str, Any] = {
-                "landing_id": token,
-                "token": token,
-                "response_id": token,
-                "response_type": "completed",
-                "landed_at": _iso(submitted - 75),
-                "submitted_at": _iso(submitted),
-                "metadata": {"platform": "other", "browser": "default", "user_agent": "sandbox"},
-                "hidden": {key: value for key, value in hidden.items() if value is not None},
-                "calculated": {"score": 0},
-                "variables": [],
-                "answers": self._answers(score, comment),
-            }
+            visible = {key: value for key, value in hidden.items() if value is not None}
+            record = payload.item(token, submitted, visible, self._answers(score, comment))
             record.update(copy.deepcopy(dict(overrides or {})))
             index = self._index[form or self.forms[0]]
             index.add(token, Entry(self._seq, submitted, record))
@@ -145,9 +123,9 @@ class TypeformFake:
         with self._lock:
             index, entry = self._find(response_id)
             index.move(entry, max(wanted, entry.submitted + 1))
-            entry.record["submitted_at"] = _iso(entry.submitted)
+            entry.record["submitted_at"] = payload.iso(entry.submitted)
             answers = entry.record["answers"]
-            old = {a["field"]["ref"]: a for a in answers if isinstance(a, dict) and "field" in a}
+            old = {_ref(a): a for a in answers if isinstance(a, dict)}
             new_score = score if score is not None else old.get(self.nps_ref, {}).get("number")
             new_comment = (
                 comment if comment is not None else old.get(self.comment_ref, {}).get("text")
@@ -159,15 +137,7 @@ class TypeformFake:
         with self._lock:
             index, entry = self._find(token)
             form = next(name for name, held in self._index.items() if held is index)
-            item = copy.deepcopy(entry.record)
-        for key in ("landing_id", "response_id", "response_type", "metadata"):
-            item.pop(key, None)
-        item["form_id"] = form
-        item["definition"] = {"id": form, "title": "Sandbox NPS", "fields": []}
-        payload = {"event_id": f"01EV{token[:22].upper()}", "event_type": "form_response"}
-        body = json.dumps(payload | {"form_response": item}).encode()
-        digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
-        return {"typeform-signature": "sha256=" + base64.b64encode(digest).decode()}, body
+            return payload.delivery(entry.record, form, secret)
 
     # -- fault injection -------------------------------------------------------------------
 
@@ -176,7 +146,7 @@ class TypeformFake:
         headers = {} if retry_after is None else {"Retry-After": f"{retry_after:g}"}
         with self._lock:
             self._failures.extend(
-                _error(status, f"HTTP_{status}", "injected failure", **headers)
+                payload.error(status, f"HTTP_{status}", "injected failure", **headers)
                 for _ in range(times)
             )
 
@@ -200,9 +170,9 @@ class TypeformFake:
     def __call__(self, request: Request) -> Response:
         parts = request.path.strip("/").split("/")
         if len(parts) != 3 or parts[0] != "forms" or parts[2] != "responses":
-            return _error(404, "NOT_FOUND", "Endpoint not found")
+            return payload.error(404, "NOT_FOUND", "Endpoint not found")
         if request.method != "GET":
-            return _error(405, "METHOD_NOT_ALLOWED", "Method not allowed")
+            return payload.error(405, "METHOD_NOT_ALLOWED", "Method not allowed")
         with self._lock:
             self.requests.append((parts[1], {k: list(v) for k, v in request.query.items()}))
             response = self._list(parts[1], request)
@@ -214,12 +184,12 @@ class TypeformFake:
         if refused is not None:
             return refused
         if form not in self._index:
-            return _error(404, "FORM_NOT_FOUND", f"Non existing form with uid {form}")
+            return payload.error(404, "FORM_NOT_FOUND", f"Non existing form with uid {form}")
         try:
             query = parse_query(request)
             body = self._page(form, query)
         except BadParam as exc:
-            return _error(400, "VALIDATION_ERROR", str(exc))
+            return payload.error(400, "VALIDATION_ERROR", str(exc))
         slow = self._fault is Fault.TRICKLE or drawn == "slow"
         return Response(200, body, trickle_seconds=0.05 if slow else 0.0)
 
@@ -228,11 +198,13 @@ class TypeformFake:
         if self._failures:
             return self._failures.popleft()
         if drawn in ("500", "429", "429-after", "reset"):
-            return _drawn(drawn)
+            return payload.drawn(drawn)
         if request.headers.get("authorization") != f"Bearer {self.access_token}":
-            return _error(401, "AUTHENTICATION_FAILED", "Authentication credentials not found")
+            return payload.error(
+                401, "AUTHENTICATION_FAILED", "Authentication credentials not found"
+            )
         if self._over_rate():
-            return _error(429, "TOO_MANY_REQUESTS", "Rate limit exceeded")
+            return payload.error(429, "TOO_MANY_REQUESTS", "Rate limit exceeded")
         return None
 
     def _page(self, form: str, query: Query) -> dict[str, Any]:
@@ -252,16 +224,7 @@ class TypeformFake:
         items = []
         for _ in range(query.page_size):
             self._minted += 1
-            token = f"fault{self._minted:011d}"
-            items.append(
-                {
-                    "token": token,
-                    "response_id": token,
-                    "submitted_at": _iso(at),
-                    "hidden": {"email": f"fault{self._minted}@example.org"},
-                    "answers": self._answers(self._minted % 11, None),
-                }
-            )
+            items.append(payload.minted(self._minted, at, (self.nps_ref, self.comment_ref)))
         if self._fault is Fault.REPEAT:
             self._repeated = items
         return items
@@ -279,17 +242,7 @@ class TypeformFake:
         return False
 
     def _answers(self, score: object, comment: str | None) -> list[dict[str, Any]]:
-        answers: list[dict[str, Any]] = [
-            {
-                "field": {"id": "Xy12AbCd34Ef", "ref": self.nps_ref, "type": "nps"},
-                "type": "number",
-                "number": score,
-            }
-        ]
-        if comment is not None:
-            field = {"id": "Qq98ZzYy76Ww", "ref": self.comment_ref, "type": "long_text"}
-            answers.append({"field": field, "type": "text", "text": comment})
-        return answers
+        return payload.answers((self.nps_ref, self.comment_ref), score, comment)
 
     def _find(self, token: str) -> tuple[SubmittedIndex, Entry]:
         for index in self._index.values():
@@ -298,10 +251,6 @@ class TypeformFake:
         raise KeyError(token)
 
 
-def _drawn(outcome: str) -> Response:
-    if outcome == "reset":
-        return Response(500, drop=True)
-    if outcome == "500":
-        return _error(500, "INTERNAL_SERVER_ERROR", "Something went wrong")
-    headers = {"Retry-After": "1"} if outcome == "429-after" else {}
-    return _error(429, "TOO_MANY_REQUESTS", "Rate limit exceeded", **headers)
+def _ref(answer: dict[str, Any]) -> object:
+    field = answer.get("field")
+    return field.get("ref") if isinstance(field, dict) else None
