@@ -340,3 +340,36 @@ def test_huge_strings_are_cut(fake: SurveyMonkeyFake, make: Any) -> None:
     [found] = _responses(_pages(make()))
 
     assert len(found.comment or "") <= 10_000 and len(found.properties["note"]) <= 1000
+
+
+def test_an_inclusive_server_neither_loops_nor_loses_the_first_second() -> None:
+    # Read "modified after" as inclusive: the second before the window comes back first.
+    stamps = ["2024-05-31T23:59:59+00:00"] * 3 + ["2024-06-01T00:00:00+00:00"] * 3
+    items = [_item(id=str(n), date_modified=at) for n, at in enumerate(stamps)]
+
+    def inclusive(request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        low, high = params["start_modified_at"], params["end_modified_at"]
+        chosen = [i for i in items if low <= i["date_modified"][:19] <= high]
+        page, size = int(params["page"]), int(params["per_page"])
+        data = chosen[(page - 1) * size : page * size]
+        more = {"next": "later"} if page * size < len(chosen) else {}
+        return httpx.Response(200, json={"data": data, "links": more})
+
+    settings = SurveyMonkeySettings(
+        base_url="https://api.surveymonkey.test/v3", access_token=TOKEN, surveys=(SURVEY,),
+        page_size=3, max_retries=0,
+    )  # fmt: skip
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/details"):
+            return httpx.Response(200, json=details(SURVEY))
+        return inclusive(request)
+
+    source = SurveyMonkeySource("sm", settings, transport=httpx.MockTransport(handler))
+    pages = list(source.fetch(T0, T0 + timedelta(minutes=1)))
+    source.close()
+
+    # At least once (a second may be read twice), never lost.
+    assert sorted({r.response_id for r in _responses(pages)}) == ["3", "4", "5"]
+    assert pages[-1].through == T0 + timedelta(minutes=1)

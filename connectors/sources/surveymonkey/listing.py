@@ -113,3 +113,6 @@ class SurveyWalk:
         self.progress = max(self.progress, last)
         self.cursor, self.page, self._paging = last + 1, 1, None
         self.done = self.cursor > self.end
+        # Keyset asks one second wider, so an inclusive server rightly sends the paged
+        # second's last items again: that is no repeat.
+        self._last_page = None
