@@ -373,3 +373,13 @@ def test_an_inclusive_server_neither_loops_nor_loses_the_first_second() -> None:
     # At least once (a second may be read twice), never lost.
     assert sorted({r.response_id for r in _responses(pages)}) == ["3", "4", "5"]
     assert pages[-1].through == T0 + timedelta(minutes=1)
+
+
+def test_an_answer_sent_at_a_crawl_is_cut_off_at_the_deadline(
+    fake: SurveyMonkeyFake, make: Any
+) -> None:
+    fake.add_response(email="a@example.org", score=9, created_at=T0)
+    fake.misbehave(Fault.TRICKLE)
+
+    with pytest.raises(SourceUnavailable, match="within"):
+        _pages(make(request_deadline_seconds=0.3, max_retries=0))

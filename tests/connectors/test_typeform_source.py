@@ -313,3 +313,13 @@ def test_the_account_limiter_keeps_under_typeforms_two_a_second(
 
     assert len({r.response_id for r in found}) == 10
     assert sleeps == []  # not one 429 to wait out
+
+
+def test_an_answer_sent_at_a_crawl_is_cut_off_at_the_deadline(
+    fake: TypeformFake, make: Any
+) -> None:
+    fake.add_response(email="a@example.org", score=9, created_at=T0)
+    fake.misbehave(Fault.TRICKLE)
+
+    with pytest.raises(SourceUnavailable, match="whole answer"):
+        _pages(make(request_deadline_seconds=0.3, max_retries=0))
