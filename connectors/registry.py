@@ -14,6 +14,8 @@ from pydantic import BaseModel
 
 SOURCES: dict[str, str] = {
     "delighted": "connectors.sources.delighted:DelightedSource",
+    "surveymonkey": "connectors.sources.surveymonkey:SurveyMonkeySource",
+    "typeform": "connectors.sources.typeform:TypeformSource",
 }
 CRMS: dict[str, str] = {
     "hubspot": "connectors.crm.hubspot:HubSpotCrm",
@@ -45,7 +47,11 @@ class Catalog:
 
 #: Each connector's sandbox fake, by role and kind: what ``syncd demo`` and the tests serve.
 FAKES: dict[str, dict[str, str]] = {
-    "source": {"delighted": "connectors.sources.delighted.fake:DelightedFake"},
+    "source": {
+        "delighted": "connectors.sources.delighted.fake:DelightedFake",
+        "surveymonkey": "connectors.sources.surveymonkey.fake:SurveyMonkeyFake",
+        "typeform": "connectors.sources.typeform.fake:TypeformFake",
+    },
     "crm": {
         "hubspot": "connectors.crm.hubspot.fake:HubSpotFake",
         "salesforce": "connectors.crm.salesforce.fake:SalesforceFake",
