@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 SOURCES: dict[str, str] = {
     "delighted": "connectors.sources.delighted:DelightedSource",
+    "asknicely": "connectors.sources.asknicely:AskNicelySource",
 }
 CRMS: dict[str, str] = {
     "hubspot": "connectors.crm.hubspot:HubSpotCrm",
@@ -44,7 +45,10 @@ class Catalog:
 
 #: Each connector's sandbox fake, by role and kind: what ``syncd demo`` and the tests serve.
 FAKES: dict[str, dict[str, str]] = {
-    "source": {"delighted": "connectors.sources.delighted.fake:DelightedFake"},
+    "source": {
+        "delighted": "connectors.sources.delighted.fake:DelightedFake",
+        "asknicely": "connectors.sources.asknicely.fake:AskNicelyFake",
+    },
     "crm": {"hubspot": "connectors.crm.hubspot.fake:HubSpotFake"},
 }
 

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 from connectors.crm.hubspot.fake import HubSpotFake
 from connectors.registry import CRMS, FAKES, SOURCES, build_fake, connector_class
+from connectors.sources.asknicely.fake import AskNicelyFake
+from connectors.sources.asknicely.fake import Fault as AskNicelyFault
 from connectors.sources.delighted.fake import DelightedFake, Fault
 from syncd.contracts import Crm, SurveySource
 from syncd.sandbox.fakes import CrmFake, SourceFake
@@ -114,6 +116,30 @@ class DelightedAdapter:
         self._vendor.misbehave(Fault.REPEAT)
 
 
+class AskNicelyAdapter:
+    def __init__(self, served: _Served) -> None:
+        self.hooked, self.sleeps = served.hooked, Recorder()
+        assert isinstance(served.hooked.app, AskNicelyFake)
+        self.fake: SourceFake = served.hooked.app
+        self._vendor = served.hooked.app
+        self._settings = served.section | {"base_url": f"{served.server.base_url}/api/v1"}
+
+    def source(self, *, page_size: int = 20, credential: str | None = None) -> SurveySource:
+        cls = connector_class("source", "asknicely")
+        values = self._settings | {"page_size": page_size, "requests_per_second": 1000}
+        values |= {} if credential is None else {"api_key": credential}
+        built: SurveySource = cls(
+            "contract", cls.Settings.model_validate(values), sleep=self.sleeps.sleep
+        )
+        return built
+
+    def fail(self, status: int, *, times: int, retry_after: float | None = None) -> None:
+        self._vendor.inject(status, times=times, retry_after=retry_after)
+
+    def repeat_pages(self) -> None:
+        self._vendor.misbehave(AskNicelyFault.REPEAT)
+
+
 class HubSpotAdapter:
     def __init__(self, served: _Served) -> None:
         self.clock = Recorder()
@@ -142,9 +168,15 @@ class HubSpotAdapter:
         self._vendor.withhold_scope("/objects/tasks", "crm.objects.tasks.write")
 
 
-_SOURCE_SECTIONS: dict[str, dict[str, Any]] = {"delighted": {"api_key": "contract-key"}}
+_SOURCE_SECTIONS: dict[str, dict[str, Any]] = {
+    "delighted": {"api_key": "contract-key"},
+    "asknicely": {"api_key": "contract-key"},
+}
 _CRM_SECTIONS: dict[str, dict[str, Any]] = {"hubspot": {"access_token": "contract-token"}}
-_SOURCE_ADAPTERS: dict[str, Callable[[_Served], SourceAdapter]] = {"delighted": DelightedAdapter}
+_SOURCE_ADAPTERS: dict[str, Callable[[_Served], SourceAdapter]] = {
+    "delighted": DelightedAdapter,
+    "asknicely": AskNicelyAdapter,
+}
 _CRM_ADAPTERS: dict[str, Callable[[_Served], CrmAdapter]] = {"hubspot": HubSpotAdapter}
 
 
