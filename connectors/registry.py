@@ -15,6 +15,7 @@ from pydantic import BaseModel
 SOURCES: dict[str, str] = {
     "delighted": "connectors.sources.delighted:DelightedSource",
     "asknicely": "connectors.sources.asknicely:AskNicelySource",
+    "wootric": "connectors.sources.wootric:WootricSource",
 }
 CRMS: dict[str, str] = {
     "hubspot": "connectors.crm.hubspot:HubSpotCrm",
@@ -48,6 +49,7 @@ FAKES: dict[str, dict[str, str]] = {
     "source": {
         "delighted": "connectors.sources.delighted.fake:DelightedFake",
         "asknicely": "connectors.sources.asknicely.fake:AskNicelyFake",
+        "wootric": "connectors.sources.wootric.fake:WootricFake",
     },
     "crm": {"hubspot": "connectors.crm.hubspot.fake:HubSpotFake"},
 }

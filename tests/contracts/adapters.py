@@ -18,6 +18,8 @@ from connectors.registry import CRMS, FAKES, SOURCES, build_fake, connector_clas
 from connectors.sources.asknicely.fake import AskNicelyFake
 from connectors.sources.asknicely.fake import Fault as AskNicelyFault
 from connectors.sources.delighted.fake import DelightedFake, Fault
+from connectors.sources.wootric.fake import Fault as WootricFault
+from connectors.sources.wootric.fake import WootricFake
 from syncd.contracts import Crm, SurveySource
 from syncd.sandbox.fakes import CrmFake, SourceFake
 from syncd.sandbox.http import LoopbackServer, Request, Response
@@ -140,6 +142,30 @@ class AskNicelyAdapter:
         self._vendor.misbehave(AskNicelyFault.REPEAT)
 
 
+class WootricAdapter:
+    def __init__(self, served: _Served) -> None:
+        self.hooked, self.sleeps = served.hooked, Recorder()
+        assert isinstance(served.hooked.app, WootricFake)
+        self.fake: SourceFake = served.hooked.app
+        self._vendor = served.hooked.app
+        self._settings = served.section | {"base_url": f"{served.server.base_url}/v1"}
+
+    def source(self, *, page_size: int = 20, credential: str | None = None) -> SurveySource:
+        cls = connector_class("source", "wootric")
+        values = self._settings | {"page_size": page_size, "requests_per_second": 1000}
+        values |= {} if credential is None else {"client_secret": credential}
+        built: SurveySource = cls(
+            "contract", cls.Settings.model_validate(values), sleep=self.sleeps.sleep
+        )
+        return built
+
+    def fail(self, status: int, *, times: int, retry_after: float | None = None) -> None:
+        self._vendor.inject(status, times=times, retry_after=retry_after)
+
+    def repeat_pages(self) -> None:
+        self._vendor.misbehave(WootricFault.REPEAT)
+
+
 class HubSpotAdapter:
     def __init__(self, served: _Served) -> None:
         self.clock = Recorder()
@@ -171,11 +197,13 @@ class HubSpotAdapter:
 _SOURCE_SECTIONS: dict[str, dict[str, Any]] = {
     "delighted": {"api_key": "contract-key"},
     "asknicely": {"api_key": "contract-key"},
+    "wootric": {"client_id": "contract-client", "client_secret": "contract-secret"},
 }
 _CRM_SECTIONS: dict[str, dict[str, Any]] = {"hubspot": {"access_token": "contract-token"}}
 _SOURCE_ADAPTERS: dict[str, Callable[[_Served], SourceAdapter]] = {
     "delighted": DelightedAdapter,
     "asknicely": AskNicelyAdapter,
+    "wootric": WootricAdapter,
 }
 _CRM_ADAPTERS: dict[str, Callable[[_Served], CrmAdapter]] = {"hubspot": HubSpotAdapter}
 
