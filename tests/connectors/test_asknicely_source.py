@@ -3,7 +3,6 @@ change detection, the file-host redirect, and every failure mapped to the core's
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import httpx
@@ -278,13 +277,3 @@ def test_window_must_be_aware_and_ordered(kit: Kit) -> None:
         list(kit.source().fetch(T0.replace(tzinfo=None), T0))
     with pytest.raises(ValueError, match="empty window"):
         list(kit.source().fetch(T0 + DAY, T0))
-
-
-def test_the_fake_refuses_pages_above_the_documented_maximum(kit: Kit) -> None:
-    with pytest.raises(SourceRejected, match="at most 50000"):
-        # Settings would refuse 50001 too; the fake is asked directly through a raw client.
-        response = httpx.get(
-            f"{kit.base_url}/responses/asc/50001/1/0/json/answered/responded/1",
-            headers={"X-apikey": KEY},
-        )
-        raise SourceRejected(json.loads(response.content)["msg"])
