@@ -109,3 +109,24 @@ def test_submitted_time_is_utc() -> None:
     outcome = READER.read(_row(responded="1717202160"), NOW)
     assert isinstance(outcome, SurveyResponse)
     assert outcome.submitted_at == datetime(2024, 6, 1, 0, 36, tzinfo=UTC)
+
+
+def test_a_row_from_the_far_future_is_rejected_not_dropped(kit: Kit) -> None:
+    kit.fake.add_response(email="f@example.org", score=9, created_at=NOW + timedelta(days=400))
+    with respx.mock() as router:
+        rows = [
+            r | {"responded": str(int((NOW + timedelta(days=400)).timestamp()))}
+            for r in kit.fake.responses()
+        ]
+        router.get(url__regex=r"https://an\.test/.*").respond(
+            200, json={"success": True, "totalpages": "1", "data": rows}
+        )
+        [page] = list(
+            kit.source(base_url="https://an.test/api/v1").fetch(T0, T0 + timedelta(days=1))
+        )
+    assert page.responses == () and "is in the future" in page.rejected[0].reason
+
+
+def test_the_deprecated_person_id_stands_in_for_a_blank_contact_id() -> None:
+    outcome = READER.read(_row(contact_id="", person_id="99", email=""), NOW)
+    assert isinstance(outcome, SurveyResponse) and outcome.person_id == "99"

@@ -73,7 +73,10 @@ class RowReader:
         response_id = identifier(item.get("response_id"), "response_id")
         score = _score(item.get("answer"))
         responded = unix_time(item.get("responded"), "responded", now)
-        person_id = optional_identifier(item.get("contact_id", item.get("person_id")), "contact_id")
+        # ``person_id`` is the deprecated name of ``contact_id``, still sent beside it.
+        person_id = optional_identifier(
+            item.get("contact_id") or item.get("person_id"), "contact_id"
+        )
         email = email_address(item.get("email"))
         external_id = optional_identifier(item.get(self.external_id_field), self.external_id_field)
         if email is None and external_id is None and person_id is None:

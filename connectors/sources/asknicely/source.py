@@ -22,12 +22,22 @@ from connectors.sources.asknicely.listing import Walk, envelope_rows, responded_
 from connectors.sources.asknicely.parse import RowReader, Skipped, reject
 from connectors.sources.asknicely.settings import AskNicelySettings
 from connectors.sources.asknicely.webhook import delivery, secret_matches
+from syncd.edge.values import MAX_SKEW
 from syncd.errors import SourceError
 from syncd.model import CheckResult, Rejected, SourcePage, SurveyResponse
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _later(row: object, end: int, now: datetime) -> bool:
+    """Whether ``row`` was answered after the window but not in the future: the next window's.
+
+    A time further ahead is broken, and goes to the reader to be rejected, never dropped unseen.
+    """
+    second = responded_second(row)
+    return second is not None and end < second <= now.timestamp() + MAX_SKEW.total_seconds()
 
 
 class AskNicelySource:
@@ -70,8 +80,8 @@ class AskNicelySource:
             )
             rows = envelope_rows(envelope)
             walk.advance(rows, total_pages(envelope))
-            in_window = [row for row in rows if (responded_second(row) or end) <= end]
-            page = self._page(in_window, self._clock())
+            now = self._clock()
+            page = self._page([row for row in rows if not _later(row, end, now)], now)
             through = until if walk.progress >= end else None
             if through is None and walk.progress >= start:
                 through = datetime.fromtimestamp(walk.progress, UTC)
