@@ -17,19 +17,18 @@ import itertools
 import json
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from connectors.sources.asknicely.fake.faults import Chaos, Failures, Fault, error, rate_limited
 from connectors.sources.asknicely.fake.index import AnswerIndex, Entry
+from connectors.sources.asknicely.fake.query import ListingQuery
+from connectors.sources.asknicely.fake.rows import delivery, minted_row, new_row, rate_headers
 from syncd.sandbox.http import Request, Response
 
-MAX_PAGE_SIZE = 50_000
 #: Larger result sets are served as a redirect to a file (lowered from 2,000 on 2022-12-03).
 REDIRECT_ABOVE = 999
 FILES_PATH = "/asknicely-exports/"
-_SORT_BY = ("sent", "responded")
 
 
 def _utc_now() -> datetime:
@@ -91,31 +90,18 @@ class AskNicelyFake:
             seq = len(self._entries) + 1
             response_id = str(730_000 + seq)
             contact = self._contacts.setdefault(email or f"#anonymous-{seq}", str(410_000 + seq))
-            sent = responded - 300
-            record: dict[str, Any] = {
-                "response_id": response_id,
-                "contact_id": contact,
-                "person_id": contact,  # deprecated alias, still sent
-                "name": name or "",
-                "email": email or "",
-                "answer": None if score is None else str(score),
-                "answerlabel": None if score is None else str(score),
-                "comment": comment or "",
-                "note": None,
-                "status": "",
-                "dontcontact": "0",
-                "sent": str(sent),
-                "opened": str(sent + 60),
-                "responded": str(responded),
-                "lastemailed": str(sent),
-                "created": str(sent - 86_400),
-                "segment": "",
-                "question_type": "nps",
-                "published": "0",
-            }
-            record.update({f"{key}_c": value for key, value in (person_properties or {}).items()})
+            record = new_row(
+                response_id,
+                contact,
+                email=email,
+                name=name,
+                score=score,
+                comment=comment,
+                responded=responded,
+                person_properties=person_properties or {},
+            )
             record.update(copy.deepcopy(dict(overrides or {})))
-            entry = Entry(seq, sent, responded, record)
+            entry = Entry(seq, int(record["sent"]), responded, record)
             self._entries[response_id] = entry
             self._index.add(entry)
         return response_id
@@ -142,28 +128,7 @@ class AskNicelyFake:
         """The delivery AskNicely's webhook would send now for this answer [asyncapi above]."""
         with self._lock:
             entry = self._entries[response_id]
-            row = entry.record
-            person = {
-                "id": row["contact_id"],
-                "name": row["name"],
-                "email": row["email"],
-                "created": row["created"],
-                "segment": row["segment"],
-            }
-            person.update({k: v for k, v in row.items() if k.endswith("_c")})
-            question = {
-                "id": row["response_id"],
-                "score": row["answer"],
-                "comment": row["comment"],
-                "sent": row["sent"],
-                "opened": row["opened"],
-                "responded": row["responded"],
-                "segment": row["segment"],
-                "deliverymethod": "email",
-            }
-            return json.dumps(
-                {"count": entry.count, "person": person, "question": question}
-            ).encode()
+            return json.dumps(delivery(entry.record, entry.count)).encode()
 
     def responses(self) -> list[dict[str, Any]]:
         """Deep copies of the stored rows, in the order they were added."""
@@ -219,7 +184,7 @@ class AskNicelyFake:
 
     def _listing(self, segments: list[str], host: str) -> Response:
         try:
-            query = _Query.parse(segments)
+            query = ListingQuery.parse(segments)
         except ValueError as exc:
             return error(400, str(exc))
         page_size, page_number, sort_by = query.page_size, query.page, query.sort_by
@@ -229,11 +194,13 @@ class AskNicelyFake:
         rows = self._rows(sort_by, bounds, page_number, page_size, query.descending)
         pages = max(1, -(-total // page_size))
         if self._fault is Fault.ENDLESS:
-            rows = [self._minted(since_time) for _ in range(page_size)]
+            rows = [minted_row(next(self._endless), since_time) for _ in range(page_size)]
             pages, total = page_number + 1, (page_number + 1) * page_size
         elif self._fault is Fault.REPEAT:
             if self._repeated is None:
-                self._repeated = [self._minted(since_time) for _ in range(page_size)]
+                self._repeated = [
+                    minted_row(next(self._endless), since_time) for _ in range(page_size)
+                ]
             rows, pages, total = self._repeated, 1000, 1000 * page_size
         envelope = {
             "success": True,
@@ -250,7 +217,7 @@ class AskNicelyFake:
             self._files[token] = envelope
             location = f"http://{host}{FILES_PATH}{token}.json?X-Amz-Expires=300"
             return Response(302, {"success": True, "msg": "redirect"}, {"Location": location})
-        return Response(200, envelope, _rate_headers())
+        return Response(200, envelope, rate_headers())
 
     def _rows(
         self, sort_by: str, bounds: tuple[int, int], page: int, size: int, descending: bool
@@ -258,20 +225,6 @@ class AskNicelyFake:
         start = (page - 1) * size
         chosen = self._index.page(sort_by, bounds, start, size, descending=descending)
         return [copy.deepcopy(entry.record) for entry in chosen]
-
-    def _minted(self, at: int) -> dict[str, Any]:
-        n = next(self._endless)
-        second = str(max(at, 1_717_200_000))
-        return {
-            "response_id": f"fault-{n}",
-            "contact_id": f"c-{n}",
-            "email": f"fault{n}@example.org",
-            "answer": str(n % 11),
-            "comment": "",
-            "sent": second,
-            "responded": second,
-            "question_type": "nps",
-        }
 
     def _file(self, request: Request) -> Response:
         """The temporary file host: no API key wanted, and a request carrying one is refused."""
@@ -286,46 +239,3 @@ class AskNicelyFake:
         if envelope is None:
             return Response(403, {"Code": "AccessDenied", "Message": "Request has expired"})
         return Response(200, envelope)
-
-
-@dataclass(frozen=True, slots=True)
-class _Query:
-    """The positional segments of one listing request."""
-
-    page_size: int
-    page: int
-    since_time: int
-    end_time: int
-    sort_by: str
-    descending: bool
-
-    @classmethod
-    def parse(cls, segments: list[str]) -> _Query:
-        """The segments in AskNicely's order; ``ValueError`` (a 400) for a value it refuses."""
-        direction, size, page, since, fmt, _, sort_by, end = (segments + [""] * 8)[:8]
-        try:
-            page_size, page_number = int(size or 50_000), int(page or 1)
-            since_time, end_time = int(since or 0), int(end or 2**62)
-        except ValueError:
-            raise ValueError("pagesize, pagenumber, since_time and end_time are integers") from None
-        if page_size < 1 or page_number < 1:
-            raise ValueError("pagesize and pagenumber start at 1")
-        if page_size > MAX_PAGE_SIZE:
-            raise ValueError(f"pagesize must be at most {MAX_PAGE_SIZE}")
-        if (direction or "asc") not in ("asc", "desc") or (fmt or "json") != "json":
-            raise ValueError("sort direction must be asc or desc; this fake serves json only")
-        if (sort_by or "sent") not in _SORT_BY:
-            raise ValueError("sort_by must be sent or responded")
-        return cls(
-            page_size, page_number, since_time, end_time, sort_by or "sent", direction == "desc"
-        )
-
-
-def _rate_headers() -> dict[str, str]:
-    # Documented allowance headers [asknicely.asknice.ly/help/apidocs/auth]; the fake never counts.
-    return {
-        "RateLimit-Req10s-Limit": "200",
-        "RateLimit-Req10s-Remaining": "199",
-        "RateLimit-Req60s-Limit": "1000",
-        "RateLimit-Req60s-Remaining": "999",
-    }

@@ -23,16 +23,17 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs
 
 from connectors.sources.wootric.fake.faults import Chaos, Failures, Fault, error, rate_limited
 from connectors.sources.wootric.fake.index import KEYS, Entry, ResponseIndex
+from connectors.sources.wootric.fake.oauth import TokenIssuer
+from connectors.sources.wootric.fake.query import bounds, int_param
+from connectors.sources.wootric.fake.records import delivery, end_user, minted, new_record
 from connectors.sources.wootric.times import rest_format
 from syncd.sandbox.http import Request, Response
 
 MAX_PER_PAGE = 50
 MAX_PAGE = 30
-TOKEN_LIFETIME_SECONDS = 7200
 
 
 def _utc_now() -> datetime:
@@ -66,14 +67,12 @@ class WootricFake:
         self._entries: dict[str, Entry] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._users_by_email: dict[str, str] = {}
-        self._tokens: dict[str, float] = {}  # token -> expiry (Unix seconds)
+        self._issuer = TokenIssuer(client_id, client_secret, clock)
         self._serial = itertools.count(1)
         self._failures = Failures()
         self._fault: Fault | None = None
         self._repeated: list[dict[str, Any]] | None = None
-        self.token_lifetime = TOKEN_LIFETIME_SECONDS
         self.embed_end_users = False
-        self.tokens_issued = 0
         self.requests: list[dict[str, list[str]]] = []
 
     @classmethod
@@ -102,20 +101,7 @@ class WootricFake:
             seq = len(self._entries) + 1
             response_id = str(5_520_000 + seq)
             user_id = self._end_user(email, dict(person_properties or {}), moment)
-            record: dict[str, Any] = {
-                "id": int(response_id),
-                "end_user_id": int(user_id),
-                "survey_id": 88123,
-                "score": score,
-                "text": comment,
-                "completed": True,
-                "excluded_from_calculations": False,
-                "ip_address": "198.51.100.23",
-                "origin_url": "https://app.example.com/",
-                "tags": [],
-                "created_at": rest_format(moment),
-                "updated_at": rest_format(moment),
-            }
+            record = new_record(int(response_id), int(user_id), score, comment, moment)
             record.update(copy.deepcopy(dict(overrides or {})))
             second = _unix(moment)
             entry = Entry(seq, second, second, record)
@@ -149,22 +135,7 @@ class WootricFake:
         with self._lock:
             record = self._entries[response_id].record
             user = self._users.get(str(record["end_user_id"]), {})
-            pushed = {
-                **record,
-                "email": user.get("email"),
-                "external_id": user.get("external_id"),
-                "end_user_properties": user.get("properties", {}),
-            }
-            for key in ("created_at", "updated_at"):
-                pushed[key] = _iso(record[key])
-            now = self._clock().isoformat(timespec="milliseconds")
-            payload = {
-                "response": pushed,
-                "event_name": "created",
-                "timestamp": now,
-                "account_token": "NPS-sandbox",
-                "survey_mode": "NPS",
-            }
+            payload = delivery(record, user, self._clock())
             return json.dumps(payload).encode()
 
     @staticmethod
@@ -179,10 +150,14 @@ class WootricFake:
 
     # -- faults ----------------------------------------------------------------------------
 
+    @property
+    def tokens_issued(self) -> int:
+        """How many tokens the token endpoint has minted."""
+        return self._issuer.issued
+
     def expire_tokens(self) -> None:
         """Every token issued so far stops working now, as after its two hours."""
-        with self._lock:
-            self._tokens.clear()
+        self._issuer.expire_all()
 
     def inject(self, status: int, *, times: int = 1, retry_after: float | None = None) -> None:
         """Answer the next ``times`` API requests (not token requests) with ``status``."""
@@ -208,7 +183,7 @@ class WootricFake:
 
     def __call__(self, request: Request) -> Response:
         if request.path.endswith("/oauth/token"):
-            return self._token(request)
+            return self._issuer(request)
         _, marker, rest = request.path.partition("/v1/")
         if not marker or request.method != "GET":
             return error(404, "Not found")
@@ -218,7 +193,7 @@ class WootricFake:
             failure = self._failures.next()
             if failure is not None and (failure.status or failure.drop):
                 return failure
-            if not self._authorised(request.headers.get("authorization", "")):
+            if not self._issuer.authorised(request.headers.get("authorization", "")):
                 return error(401, "The access token is invalid")
             answer = self._route(rest, request)
         if failure is not None:
@@ -235,51 +210,21 @@ class WootricFake:
             return Response(200, copy.deepcopy(self._users[user_id]))
         return error(404, "Not found")
 
-    def _token(self, request: Request) -> Response:
-        form = {k: v[0] for k, v in parse_qs(request.body.decode("utf-8", "replace")).items()}
-        if form.get("grant_type") != "client_credentials":
-            return Response(400, {"error": "unsupported_grant_type"})
-        if (form.get("client_id"), form.get("client_secret")) != (
-            self.client_id,
-            self.client_secret,
-        ):
-            description = "Client authentication failed due to unknown client."
-            return Response(401, {"error": "invalid_client", "error_description": description})
-        with self._lock:
-            token = hashlib.sha256(f"{self.client_id}:{next(self._serial)}".encode()).hexdigest()
-            now = self._clock().timestamp()
-            self._tokens[token] = now + self.token_lifetime
-            self.tokens_issued += 1
-        body = {
-            "access_token": token,
-            "token_type": "bearer",
-            "expires_in": self.token_lifetime,
-            "refresh_token": token[::-1],
-            "scope": "public",
-            "created_at": int(now),
-        }
-        return Response(200, body)
-
-    def _authorised(self, header: str) -> bool:
-        scheme, _, token = header.partition(" ")
-        expiry = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
-        return expiry is not None and self._clock().timestamp() < expiry
-
     def _list(self, request: Request) -> Response:
         try:
-            per_page = min(_int(request, "per_page", 25), MAX_PER_PAGE)  # more is cut silently
-            page = _int(request, "page", 1)
+            per_page = min(int_param(request, "per_page", 25), MAX_PER_PAGE)  # more is cut silently
+            page = int_param(request, "page", 1)
             key = request.param("sort_key") or "created_at"
-            low, high = _bounds(request, "created" if key == "created_at" else "updated")
+            low, high = bounds(request, "created" if key == "created_at" else "updated")
         except ValueError as exc:
             return error(400, str(exc))
         if page < 1 or page > MAX_PAGE or per_page < 1 or key not in KEYS:
             return error(400, f"page must be 1-{MAX_PAGE}; sort_key created_at or updated_at")
         if self._fault is Fault.ENDLESS:
-            return Response(200, [self._minted(low) for _ in range(per_page)])
+            return Response(200, [minted(next(self._serial), low) for _ in range(per_page)])
         if self._fault is Fault.REPEAT:
             if self._repeated is None:
-                self._repeated = [self._minted(low) for _ in range(per_page)]
+                self._repeated = [minted(next(self._serial), low) for _ in range(per_page)]
             return Response(200, self._repeated)
         descending = request.param("sort_order") == "desc"
         chosen = self._index.page(
@@ -294,58 +239,12 @@ class WootricFake:
             served["end_user"] = copy.deepcopy(self._users.get(str(record.get("end_user_id")), {}))
         return served
 
-    def _minted(self, low: int) -> dict[str, Any]:
-        n = next(self._serial)
-        at = rest_format(datetime.fromtimestamp(max(low, 1_717_200_000), UTC))
-        return {
-            "id": 9_000_000 + n,
-            "end_user_id": 9_000_000 + n,
-            "score": n % 11,
-            "text": None,
-            "created_at": at,
-            "updated_at": at,
-            "end_user": {"id": 9_000_000 + n, "email": f"fault{n}@example.org"},
-        }
-
     def _end_user(self, email: str | None, properties: dict[str, str], at: datetime) -> str:
         known = self._users_by_email.get(email) if email else None
         if known is not None:
             return known
         user_id = str(2_290_000 + len(self._users) + 1)
-        self._users[user_id] = {
-            "id": int(user_id),
-            "email": email,
-            "external_id": properties.get("customer_id"),
-            "properties": properties,
-            "created_at": rest_format(at),
-            "updated_at": rest_format(at),
-        }
+        self._users[user_id] = end_user(int(user_id), email, properties, at)
         if email:
             self._users_by_email[email] = user_id
         return user_id
-
-
-def _int(request: Request, name: str, default: int) -> int:
-    raw = request.param(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer") from None
-
-
-def _bounds(request: Request, field: str) -> tuple[int, int]:
-    """The inclusive range of ``field[gt|gte|lt|lte]``; ``gt``/``lt`` exclude their value."""
-    low, high = -(2**62), 2**62
-    for op, shift in (("gt", 1), ("gte", 0)):
-        if (raw := request.param(f"{field}[{op}]")) not in (None, ""):
-            low = max(low, int(raw) + shift)
-    for op, shift in (("lt", -1), ("lte", 0)):
-        if (raw := request.param(f"{field}[{op}]")) not in (None, ""):
-            high = min(high, int(raw) + shift)
-    return low, high
-
-
-def _iso(rest: str) -> str:
-    return datetime.strptime(rest, "%Y-%m-%d %H:%M:%S %z").isoformat(timespec="milliseconds")
