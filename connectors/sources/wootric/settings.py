@@ -32,8 +32,9 @@ class WootricSettings(HttpSettings):
     client_secret: SecretStr = Field(min_length=1)
     page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     #: Responses can be filtered on creation only (the tap's finding), so each fetch re-reads
-    #: this many days before its window; ``updated_at`` then tells what changed.
-    lookback_days: float = Field(default=14, ge=0, le=90)
+    #: this many days before its window; ``updated_at`` then tells what changed. Each pass costs
+    #: about one request per 50 responses created in it.
+    lookback_days: float = Field(default=7, ge=0, le=90)
     #: Also list by ``updated[gt]``/``updated[lt]``: only a third-party description of the API
     #: lists that filter on responses, so it is off until verified on a live account.
     updated_filter: bool = False
