@@ -13,9 +13,11 @@ from typing import Any
 from pydantic import BaseModel
 
 SOURCES: dict[str, str] = {
+    "asknicely": "connectors.sources.asknicely:AskNicelySource",
     "delighted": "connectors.sources.delighted:DelightedSource",
     "surveymonkey": "connectors.sources.surveymonkey:SurveyMonkeySource",
     "typeform": "connectors.sources.typeform:TypeformSource",
+    "wootric": "connectors.sources.wootric:WootricSource",
 }
 CRMS: dict[str, str] = {
     "hubspot": "connectors.crm.hubspot:HubSpotCrm",
@@ -48,9 +50,11 @@ class Catalog:
 #: Each connector's sandbox fake, by role and kind: what ``syncd demo`` and the tests serve.
 FAKES: dict[str, dict[str, str]] = {
     "source": {
+        "asknicely": "connectors.sources.asknicely.fake:AskNicelyFake",
         "delighted": "connectors.sources.delighted.fake:DelightedFake",
         "surveymonkey": "connectors.sources.surveymonkey.fake:SurveyMonkeyFake",
         "typeform": "connectors.sources.typeform.fake:TypeformFake",
+        "wootric": "connectors.sources.wootric.fake:WootricFake",
     },
     "crm": {
         "hubspot": "connectors.crm.hubspot.fake:HubSpotFake",

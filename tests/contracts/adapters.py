@@ -16,11 +16,15 @@ from typing import Any, Protocol
 from connectors.crm.hubspot.fake import HubSpotFake
 from connectors.crm.salesforce.fake import SalesforceFake
 from connectors.registry import CRMS, FAKES, SOURCES, build_fake, connector_class
+from connectors.sources.asknicely.fake import AskNicelyFake
+from connectors.sources.asknicely.fake import Fault as AskNicelyFault
 from connectors.sources.delighted.fake import DelightedFake, Fault
 from connectors.sources.surveymonkey.fake import Fault as SurveyMonkeyFault
 from connectors.sources.surveymonkey.fake import SurveyMonkeyFake
 from connectors.sources.typeform.fake import Fault as TypeformFault
 from connectors.sources.typeform.fake import TypeformFake
+from connectors.sources.wootric.fake import Fault as WootricFault
+from connectors.sources.wootric.fake import WootricFake
 from syncd.contracts import Crm, SurveySource
 from syncd.sandbox.fakes import CrmFake, SourceFake
 from syncd.sandbox.http import LoopbackServer, Request, Response
@@ -222,6 +226,54 @@ class SalesforceAdapter:
         self._vendor.drop_field("Task", "Syncd_Key__c")
 
 
+class AskNicelyAdapter:
+    def __init__(self, served: _Served) -> None:
+        self.hooked, self.sleeps = served.hooked, Recorder()
+        assert isinstance(served.hooked.app, AskNicelyFake)
+        self.fake: SourceFake = served.hooked.app
+        self._vendor = served.hooked.app
+        self._settings = served.section | {"base_url": f"{served.server.base_url}/api/v1"}
+
+    def source(self, *, page_size: int = 20, credential: str | None = None) -> SurveySource:
+        cls = connector_class("source", "asknicely")
+        values = self._settings | {"page_size": page_size, "requests_per_second": 1000}
+        values |= {} if credential is None else {"api_key": credential}
+        built: SurveySource = cls(
+            "contract", cls.Settings.model_validate(values), sleep=self.sleeps.sleep
+        )
+        return built
+
+    def fail(self, status: int, *, times: int, retry_after: float | None = None) -> None:
+        self._vendor.inject(status, times=times, retry_after=retry_after)
+
+    def repeat_pages(self) -> None:
+        self._vendor.misbehave(AskNicelyFault.REPEAT)
+
+
+class WootricAdapter:
+    def __init__(self, served: _Served) -> None:
+        self.hooked, self.sleeps = served.hooked, Recorder()
+        assert isinstance(served.hooked.app, WootricFake)
+        self.fake: SourceFake = served.hooked.app
+        self._vendor = served.hooked.app
+        self._settings = served.section | {"base_url": f"{served.server.base_url}/v1"}
+
+    def source(self, *, page_size: int = 20, credential: str | None = None) -> SurveySource:
+        cls = connector_class("source", "wootric")
+        values = self._settings | {"page_size": page_size, "requests_per_second": 1000}
+        values |= {} if credential is None else {"client_secret": credential}
+        built: SurveySource = cls(
+            "contract", cls.Settings.model_validate(values), sleep=self.sleeps.sleep
+        )
+        return built
+
+    def fail(self, status: int, *, times: int, retry_after: float | None = None) -> None:
+        self._vendor.inject(status, times=times, retry_after=retry_after)
+
+    def repeat_pages(self) -> None:
+        self._vendor.misbehave(WootricFault.REPEAT)
+
+
 _SOURCE_SECTIONS: dict[str, dict[str, Any]] = {
     "delighted": {"api_key": "contract-key"},
     "typeform": {"access_token": "contract-token", "forms": ["aB12cD"], "nps_ref": "nps"},
@@ -230,6 +282,8 @@ _SOURCE_SECTIONS: dict[str, dict[str, Any]] = {
         "surveys": ["412233001"],
         "daily_request_limit": 100_000,
     },
+    "asknicely": {"api_key": "contract-key"},
+    "wootric": {"client_id": "contract-client", "client_secret": "contract-secret"},
 }
 _CRM_SECTIONS: dict[str, dict[str, Any]] = {
     "hubspot": {"access_token": "contract-token"},
@@ -239,6 +293,8 @@ _SOURCE_ADAPTERS: dict[str, Callable[[_Served], SourceAdapter]] = {
     "delighted": DelightedAdapter,
     "surveymonkey": SurveyMonkeyAdapter,
     "typeform": TypeformAdapter,
+    "asknicely": AskNicelyAdapter,
+    "wootric": WootricAdapter,
 }
 _CRM_ADAPTERS: dict[str, Callable[[_Served], CrmAdapter]] = {
     "hubspot": HubSpotAdapter,
