@@ -117,10 +117,10 @@ def json_document(report: Report, *, personal: bool = False) -> dict[str, Any]:
         "nps": _nps(report.nps),
         "nps_by_source": {name: _nps(n) for name, n in report.nps_by_source.items()},
         "loops": {
-            "overall": group_json(overall_group(report.overall), personal),
-            **{name: [group_json(g, personal) for g in gs] for name, gs in report.dimensions[1:]},
+            "overall": group_json(overall_group(report.overall)),
+            **{name: [group_json(g) for g in gs] for name, gs in report.dimensions[1:]},
         },
-        "weeks": [group_json(g, personal) for g in report.weeks],
+        "weeks": [group_json(g) for g in report.weeks],
         "funnel": {
             "answered": m.responses,
             "task": m.tasks,
@@ -162,21 +162,16 @@ def write_csv(
         writer = csv.DictWriter(out, WEEK_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for g in report.weeks:
-            flat = _flat(group_json(g, False))
-            writer.writerow(
-                {
-                    "snapshot_at": snapshot,
-                    "week_start": g.label,
-                    **flat,
-                    "sla_target": report.sla_target,
-                }
-            )
+            flat = _flat(group_json(g))
+            del flat["key"], flat["label"], flat["email"]
+            row = {"snapshot_at": snapshot, "week_start": g.label, **flat}
+            writer.writerow({**row, "sla_target": report.sla_target})
         return
     writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for dimension, groups in report.dimensions:
         for g in groups:
-            flat = _flat(group_json(g, True))
+            flat = _flat(group_json(g))
             writer.writerow({"snapshot_at": snapshot, "dimension": dimension, **flat})
 
 
@@ -187,10 +182,9 @@ def render_csv(report: Report, table: str = "groups") -> str:
     return buffer.getvalue()
 
 
-def group_json(group: Group, personal: bool) -> dict[str, Any]:
-    """One group as a JSON object with ``GROUP_KEYS``; owner emails are staff, always shown."""
+def group_json(group: Group) -> dict[str, Any]:
+    """One group as a JSON object with ``GROUP_KEYS`` (owner emails are staff, not customers)."""
     m = group.metrics
-    del personal  # groups hold no customer data; kept for a uniform call
     return {
         "key": group.key,
         "label": group.label,
