@@ -39,7 +39,7 @@ def _plan(engine: Engine, answers: list[SurveyResponse], now: datetime, **routin
     with engine.begin() as conn:
         for answer in answers:
             inbox.store_response(conn, answer, to_ms(now))
-    settings = RoutingSettings(**routing)  # type: ignore[arg-type]
+    settings = RoutingSettings(**routing)
     plan_pending(engine, "stub", settings, ZoneInfo("UTC"), now_ms=to_ms(now))
 
 
