@@ -120,7 +120,7 @@ class _Serve(BaseHTTPRequestHandler):
     handler: Handler
     paths: list[str]
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         url = urlsplit(self.path)
         type(self).paths.append(url.path)
         request = Request("GET", url.path, {}, b"", dict(parse_qsl(url.query)))
@@ -130,19 +130,19 @@ class _Serve(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(response.body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         return
 
 
 def test_the_live_dashboard_draws_and_refreshes(store: Engine) -> None:
-    serve = type(
-        "Serve",
-        (_Serve,),
-        {
-            "handler": staticmethod(dashboard_handler(store, refresh_seconds=1, clock=lambda: NOW)),
-            "paths": [],
-        },
-    )
+    handler = dashboard_handler(store, refresh_seconds=1, clock=lambda: NOW)
+
+    class Serve(_Serve):
+        pass
+
+    Serve.handler = staticmethod(handler)
+    Serve.paths = []
+    serve = Serve
     server = ThreadingHTTPServer(("127.0.0.1", 0), serve)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
