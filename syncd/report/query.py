@@ -18,7 +18,7 @@ from sqlalchemy import Column, ColumnElement, Connection, func, select
 
 from syncd.clock import from_ms, to_ms
 from syncd.report import metrics
-from syncd.report.effect import EFFECT_DIMENSIONS, Effect, effectiveness
+from syncd.report.effect import Effect, effectiveness
 from syncd.report.loop_sql import DIMENSIONS, GroupMetrics, metrics_by
 from syncd.report.metrics import (
     CATEGORY_ORDER,
@@ -132,14 +132,18 @@ def build_report(
     per_source = _scores_by_source(conn, period)
     (overall,) = metrics_by(conn, "overall", where, now_ms)
     names = _owner_names(conn)
-    by_owner = _by_owner(metrics_by(conn, "owner", where, now_ms), names)
+    # Each breakdown is read once; --group-by reuses the one already read.
+    found = {d: metrics_by(conn, d, where, now_ms) for d in ("category", "team", "owner", "week")}
+    if group_by is not None and group_by not in found:
+        found[group_by] = metrics_by(conn, group_by, where, now_ms)
+    by_owner = _by_owner(found["owner"], names)
     return Report(
         generated_at=now,
         since=since,
         source=source,
         overall=overall.metrics,
-        by_category=_by_category(metrics_by(conn, "category", where, now_ms)),
-        by_team=_by_team(metrics_by(conn, "team", where, now_ms)),
+        by_category=_by_category(found["category"]),
+        by_team=_by_team(found["team"]),
         by_owner=by_owner,
         nps=nps_from_scores(sum(per_source.values(), Counter[int]())),
         nps_by_source=MappingProxyType(
@@ -148,9 +152,9 @@ def build_report(
         pipeline=_pipeline(conn, source),
         until=until,
         group_by=group_by,
-        grouped=_grouped(conn, group_by, where, now_ms, names),
-        weeks=_plain("week", metrics_by(conn, "week", where, now_ms)),
-        effect=[e for d in EFFECT_DIMENSIONS for e in effectiveness(conn, d, period)],
+        grouped=_grouped(group_by, found, names),
+        weeks=_plain("week", found["week"]),
+        effect=effectiveness(conn, period),
         ageing=backlog_ageing(conn, where, now_ms),
         close_spread=close_distribution(conn, where),
         sla_target=sla_target,
@@ -158,22 +162,19 @@ def build_report(
 
 
 def _grouped(
-    conn: Connection,
     group_by: str | None,
-    where: list[ColumnElement[bool]],
-    now_ms: int,
+    found: Mapping[str, Sequence[GroupMetrics]],
     names: Mapping[tuple[str, str], OwnerName],
 ) -> tuple[Group, ...]:
     if group_by is None:
         return ()
-    found = metrics_by(conn, group_by, where, now_ms)
     if group_by == "category":
-        return _by_category(found)
+        return _by_category(found[group_by])
     if group_by == "team":
-        return _by_team(found)
+        return _by_team(found[group_by])
     if group_by == "owner":
-        return _by_owner(found, names)
-    return _plain(group_by, found)
+        return _by_owner(found[group_by], names)
+    return _plain(group_by, found[group_by])
 
 
 def _plain(dimension: str, groups: Sequence[GroupMetrics]) -> tuple[Group, ...]:
