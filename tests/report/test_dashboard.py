@@ -10,7 +10,9 @@ from sqlalchemy import Engine, insert
 
 from syncd.clock import to_ms
 from syncd.http.exchange import Request
+from syncd.report import html
 from syncd.report.dashboard import BadQuery, dashboard_handler, parse_query
+from syncd.report.vega_js import BundleUnavailable, vega_bundle
 from syncd.store import schema
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
@@ -88,3 +90,21 @@ def test_blank_parameters_mean_unset() -> None:
     assert parse_query({"since": "", "until": "", "group_by": ""}) == (None, None, None)
     since, _, _ = parse_query({"since": "2026-11-02"})
     assert since == datetime(2026, 11, 2, tzinfo=UTC)
+
+
+def test_a_missing_chart_library_is_a_503_not_a_crash(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> str:
+        raise BundleUnavailable("cannot bundle the chart libraries: no module named vl_convert")
+
+    monkeypatch.setattr(html, "vega_bundle", broken)
+    status, _, body = get(engine, "/dashboard")
+    assert status == 503
+    assert "vl_convert" in json.loads(body)["error"]
+
+
+def test_the_inlined_libraries_cannot_close_their_script_element() -> None:
+    bundle = vega_bundle()
+    assert "</script" not in bundle
+    assert "window.vegaEmbed" in bundle
