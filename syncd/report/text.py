@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 from syncd.clock import from_ms
 from syncd.report.metrics import Group, Nps
-from syncd.report.query import OUTBOX_STATUSES, PipelineHealth, Report
+from syncd.report.pipeline_sql import OUTBOX_STATUSES, PipelineHealth
+from syncd.report.query import Report
 
 NONE = "—"
 SLA_DEFINITION = (
