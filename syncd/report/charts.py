@@ -79,7 +79,7 @@ def _funnel(report: Report) -> Drawn:
     ]
     base = alt.Chart(_data(rows)).encode(
         y=alt.Y("stage:N", sort=list(_FUNNEL), title=None),
-        x=alt.X("loops:Q", title="Loops"),
+        x=alt.X("loops:Q", title="Loops", axis=alt.Axis(tickCount=4)),
         tooltip=["stage:N", "loops:Q"],
     )
     bars = base.mark_bar(color="#4c78a8")
