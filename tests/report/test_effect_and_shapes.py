@@ -25,12 +25,10 @@ NOW = T0 + timedelta(days=12)
 
 
 @pytest.fixture
-def conn() -> Iterator[sqlalchemy.Connection]:
-    engine = sqlalchemy.create_engine("sqlite://")
-    schema.metadata.create_all(engine)
+def conn(engine: sqlalchemy.Engine) -> Iterator[sqlalchemy.Connection]:
+    """SQLite and PostgreSQL: the window and bucket SQL must agree on both."""
     with engine.begin() as connection:
         yield connection
-    engine.dispose()
 
 
 def loop(conn: sqlalchemy.Connection, rid: str, email: str, score: int, at: int, **kw: Any) -> None:
