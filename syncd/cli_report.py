@@ -85,11 +85,12 @@ def report(
 
     from syncd.clock import to_ms, utcnow
     from syncd.errors import ConfigError
-    from syncd.report import build_report, render_html, render_text
+    from syncd.report import build_report, render_text
     from syncd.report.formats import write_csv, write_json
     from syncd.report.period import Period
     from syncd.report.rows import response_rows
     from syncd.report.store_access import StoreMissing, daemon_settings, open_existing_store
+    from syncd.report.vega_js import BundleUnavailable
     from syncd.store.engine import StoreUnavailable
 
     try:
@@ -137,9 +138,14 @@ def report(
             elif fmt is ReportFormat.CSV:
                 write_csv(built, out, rows.value, per_response)
             elif fmt is ReportFormat.HTML:
+                from syncd.report.html import render_html
+
                 out.write(render_html(built, personal=include_personal))
             else:
                 out.write(render_text(built))
+    except BundleUnavailable as error:
+        typer.echo(f"syncd: {error}", err=True)
+        raise typer.Exit(1) from None
     finally:
         engine.dispose()
 

@@ -66,7 +66,7 @@ def _nps_trend(report: Report) -> Drawn:
         tooltip=["week:O", "nps:Q", "responses:Q"],
     )
     line = base.mark_line(point=True)
-    labels = base.mark_text(dy=-10).encode(text="nps:Q")
+    labels = base.mark_text(dy=-10, fontSize=9).encode(text="nps:Q")
     return alt.layer(line, labels).properties(height=_HEIGHT)
 
 
@@ -79,7 +79,7 @@ def _funnel(report: Report) -> Drawn:
     ]
     base = alt.Chart(_data(rows)).encode(
         y=alt.Y("stage:N", sort=list(_FUNNEL), title=None),
-        x=alt.X("loops:Q", title="Loops"),
+        x=alt.X("loops:Q", title="Loops", axis=alt.Axis(tickCount=4)),
         tooltip=["stage:N", "loops:Q"],
     )
     bars = base.mark_bar(color="#4c78a8")
@@ -103,7 +103,7 @@ def _sla_weekly(report: Report) -> Drawn:
         tooltip=["week:O", "share:Q", "counted:Q"],
     )
     bars = base.mark_bar(color="#54a24b")
-    labels = base.mark_text(dy=-6).encode(text="share:Q")
+    labels = base.mark_text(dy=-6, fontSize=9).encode(text="share:Q")
     target = (
         alt.Chart(_data([{"target": round(report.sla_target * 100, 1)}]))
         .mark_rule(color="#e45756", strokeDash=[6, 4], size=2)

@@ -22,6 +22,7 @@ from syncd.report.html import Live, details_html, render_html, summary_html
 from syncd.report.loop_sql import DIMENSIONS
 from syncd.report.query import DEFAULT_SLA_TARGET, Report, build_report
 from syncd.report.text import format_time
+from syncd.report.vega_js import BundleUnavailable
 
 PAGE = "/dashboard"
 DATA = "/dashboard/data.json"
@@ -64,7 +65,10 @@ def dashboard_handler(
             body = json.dumps(dashboard_data(report), ensure_ascii=False).encode()
             return Response(200, body, headers=_NO_STORE)
         live = Live(DATA + _query_string(request.query), refresh_seconds)
-        page = render_html(report, live=live)
+        try:
+            page = render_html(report, live=live)
+        except BundleUnavailable as error:
+            return _error(503, str(error))
         return Response(200, page.encode(), content_type=_HTML, headers=_NO_STORE)
 
     return handle

@@ -94,21 +94,21 @@ class _Tally:
         return EffectStats(self.answers, self.again, self.up, dict(self.changes))
 
 
-def effectiveness(conn: Connection, dimension: str, period: Period) -> list[Effect]:
-    """Effectiveness per group of ``dimension`` ("overall", "team" or "owner")."""
+def effectiveness(conn: Connection, period: Period) -> list[Effect]:
+    """Effectiveness overall, per team and per owner, from one pass over the loops."""
     respondent = func.coalesce(func.lower(c.email), "id:" + c.contact_id)
     by: list[ColumnElement[Any]] = [c.crm, respondent]
     order: list[ColumnElement[Any]] = [c.response_ms, c.source, c.response_id]
     seq = (
         select(
-            KEYS[dimension].label("key"),
+            KEYS["team"].label("team"),
+            KEYS["owner"].label("owner"),
             c.category,
             c.score,
             c.closed_ms,
             c.task_id,
             c.response_ms,
             c.source,
-            c.response_id,
             func.lead(c.score).over(partition_by=by, order_by=order).label("next_score"),
             func.lead(c.category).over(partition_by=by, order_by=order).label("next_category"),
             func.lead(c.response_ms).over(partition_by=by, order_by=order).label("next_ms"),
@@ -132,25 +132,25 @@ def effectiveness(conn: Connection, dimension: str, period: Period) -> list[Effe
     moved = func.sum(case((_rank(s.next_category) > _rank(s.category), 1), else_=0))
     scope = [s.category.in_(("detractor", "passive")), *period.on(s.response_ms, s.source)]
     query = (
-        select(s.key, closed, delta, func.count(), func.count(s.next_ms), moved)
+        select(s.team, s.owner, closed, delta, func.count(), func.count(s.next_ms), moved)
         .where(*scope)
-        .group_by(s.key, closed, delta)
+        .group_by(s.team, s.owner, closed, delta)
     )
-    tally: dict[tuple[str, int], _Tally] = {}
-    for key, is_closed, change, n, again, up in conn.execute(query):
-        entry = tally.setdefault((str(key), int(is_closed)), _Tally())
-        entry.answers += n
-        entry.again += again
-        entry.up += up or 0
-        if change is not None:
-            entry.changes[int(change)] = entry.changes.get(int(change), 0) + n
+    # A few rows per (team, owner, closed, change): summed per dimension here.
+    tally: dict[tuple[str, str, int], _Tally] = {}
+    for team, owner, is_closed, change, n, again, up in conn.execute(query):
+        for dimension, key in (("overall", "all"), ("team", str(team)), ("owner", str(owner))):
+            entry = tally.setdefault((dimension, key, int(is_closed)), _Tally())
+            entry.answers += n
+            entry.again += again
+            entry.up += up or 0
+            if change is not None:
+                entry.changes[int(change)] = entry.changes.get(int(change), 0) + n
     empty = _Tally()
+    groups = sorted(
+        {(d, k) for d, k, _ in tally}, key=lambda g: (EFFECT_DIMENSIONS.index(g[0]), g[1])
+    )
     return [
-        Effect(
-            dimension,
-            key,
-            tally.get((key, 1), empty).stats(),
-            tally.get((key, 0), empty).stats(),
-        )
-        for key in sorted({key for key, _ in tally})
+        Effect(d, k, tally.get((d, k, 1), empty).stats(), tally.get((d, k, 0), empty).stats())
+        for d, k in groups
     ]

@@ -33,38 +33,29 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any, TextIO
 
-from syncd.clock import from_ms
-from syncd.report.effect import Effect, EffectStats
-from syncd.report.metrics import DurationStats, Group, Nps, overall_group
-from syncd.report.query import PipelineHealth, Report
+from syncd.report.json_values import (
+    COUNTS,
+    DURATIONS,
+    effect_json,
+    flat,
+    group_json,
+    iso,
+    nps_json,
+    pipeline_json,
+)
+from syncd.report.metrics import overall_group
+from syncd.report.query import Report
 from syncd.report.rows import RESPONSE_COLUMNS
 from syncd.report.text import SLA_DEFINITION
 
 REPORT_VERSION = 2
-DURATIONS = ("time_to_task", "time_to_first_touch", "time_to_close")
-_COUNTS = (
-    "responses",
-    "promoters",
-    "passives",
-    "detractors",
-    "tasks",
-    "touched",
-    "closed",
-    "open",
-    "overdue",
-    "reopened",
-    "backfilled",
-    "too_old",
-    "sla_met",
-    "sla_counted",
-)
-GROUP_KEYS = ("key", "label", "email", "nps", *_COUNTS, "sla_share", *DURATIONS)
+GROUP_KEYS = ("key", "label", "email", "nps", *COUNTS, "sla_share", *DURATIONS)
 _FLAT = (
     "nps",
-    *_COUNTS,
+    *COUNTS,
     "sla_share",
     *(f"{d}_{part}" for d in DURATIONS for part in ("count", "median_s", "p90_s")),
 )
@@ -104,30 +95,30 @@ def json_document(report: Report, *, personal: bool = False) -> dict[str, Any]:
     m = report.overall
     return {
         "report_version": REPORT_VERSION,
-        "generated_at": _iso(report.generated_at),
+        "generated_at": iso(report.generated_at),
         "snapshot_date": report.generated_at.astimezone(UTC).date().isoformat(),
         "filters": {
-            "since": _iso(report.since),
-            "until": _iso(report.until),
+            "since": iso(report.since),
+            "until": iso(report.until),
             "source": report.source,
             "group_by": report.group_by,
         },
         "sla_definition": SLA_DEFINITION,
         "sla_target": report.sla_target,
-        "nps": _nps(report.nps),
-        "nps_by_source": {name: _nps(n) for name, n in report.nps_by_source.items()},
+        "nps": nps_json(report.nps),
+        "nps_by_source": {name: nps_json(n) for name, n in report.nps_by_source.items()},
         "loops": {
-            "overall": group_json(overall_group(report.overall), personal),
-            **{name: [group_json(g, personal) for g in gs] for name, gs in report.dimensions[1:]},
+            "overall": group_json(overall_group(report.overall)),
+            **{name: [group_json(g) for g in gs] for name, gs in report.dimensions[1:]},
         },
-        "weeks": [group_json(g, personal) for g in report.weeks],
+        "weeks": [group_json(g) for g in report.weeks],
         "funnel": {
             "answered": m.responses,
             "task": m.tasks,
             "touched": m.touched,
             "closed": m.closed,
         },
-        "effectiveness": [_effect(report, e) for e in report.effect],
+        "effectiveness": [effect_json(report, e) for e in report.effect],
         "backlog_ageing": [
             {
                 "owner": b.key,
@@ -140,7 +131,7 @@ def json_document(report: Report, *, personal: bool = False) -> dict[str, Any]:
         "close_distribution": [
             {"category": b.key, "bucket": b.bucket, "count": b.count} for b in report.close_spread
         ],
-        "pipeline": _pipeline(report.pipeline, personal),
+        "pipeline": pipeline_json(report.pipeline, personal),
     }
 
 
@@ -151,7 +142,7 @@ def write_csv(
     responses: Iterable[Mapping[str, Any]] | None = None,
 ) -> None:
     """Write one CSV table: ``groups``, ``weeks`` or ``responses`` (rows must be given)."""
-    snapshot = _iso(report.generated_at)
+    snapshot = iso(report.generated_at)
     if table == "responses":
         writer = csv.DictWriter(out, ("snapshot_at", *RESPONSE_COLUMNS), lineterminator="\n")
         writer.writeheader()
@@ -162,22 +153,17 @@ def write_csv(
         writer = csv.DictWriter(out, WEEK_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for g in report.weeks:
-            flat = _flat(group_json(g, False))
-            writer.writerow(
-                {
-                    "snapshot_at": snapshot,
-                    "week_start": g.label,
-                    **flat,
-                    "sla_target": report.sla_target,
-                }
-            )
+            values = flat(group_json(g))
+            del values["key"], values["label"], values["email"]
+            row = {"snapshot_at": snapshot, "week_start": g.label, **values}
+            writer.writerow({**row, "sla_target": report.sla_target})
         return
     writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for dimension, groups in report.dimensions:
         for g in groups:
-            flat = _flat(group_json(g, True))
-            writer.writerow({"snapshot_at": snapshot, "dimension": dimension, **flat})
+            values = flat(group_json(g))
+            writer.writerow({"snapshot_at": snapshot, "dimension": dimension, **values})
 
 
 def render_csv(report: Report, table: str = "groups") -> str:
@@ -185,98 +171,3 @@ def render_csv(report: Report, table: str = "groups") -> str:
     buffer = io.StringIO()
     write_csv(report, buffer, table)
     return buffer.getvalue()
-
-
-def group_json(group: Group, personal: bool) -> dict[str, Any]:
-    """One group as a JSON object with ``GROUP_KEYS``; owner emails are staff, always shown."""
-    m = group.metrics
-    del personal  # groups hold no customer data; kept for a uniform call
-    return {
-        "key": group.key,
-        "label": group.label,
-        "email": group.email,
-        "nps": m.nps.score,
-        **{name: getattr(m, name) for name in _COUNTS},
-        "sla_share": m.sla_share,
-        **{name: _duration(getattr(m, name)) for name in DURATIONS},
-    }
-
-
-def _flat(group: Mapping[str, Any]) -> dict[str, Any]:
-    row: dict[str, Any] = {}
-    for name, value in group.items():
-        if isinstance(value, dict):
-            row.update({f"{name}_{part}": v for part, v in value.items()})
-        else:
-            row[name] = value
-    # csv writes None as an empty cell, which is what "no value yet" should look like.
-    return row
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).isoformat()
-
-
-def _seconds(ms: float | None) -> float | None:
-    # Rounded to the millisecond the store keeps: interpolation adds only float noise below it.
-    return None if ms is None else round(ms / 1000, 3)
-
-
-def _nps(nps: Nps) -> dict[str, Any]:
-    return {
-        "score": nps.score,
-        "responses": nps.responses,
-        "promoters": nps.promoters,
-        "passives": nps.passives,
-        "detractors": nps.detractors,
-    }
-
-
-def _duration(stats: DurationStats) -> dict[str, Any]:
-    return {
-        "count": stats.count,
-        "median_s": _seconds(stats.median_ms),
-        "p90_s": _seconds(stats.p90_ms),
-    }
-
-
-def _effect_stats(stats: EffectStats) -> dict[str, Any]:
-    return {
-        "answers": stats.answers,
-        "answered_again": stats.answered_again,
-        "moved_up": stats.moved_up,
-        "moved_up_share": stats.moved_up_share,
-        "median_change": stats.median_change,
-    }
-
-
-def _effect(report: Report, effect: Effect) -> dict[str, Any]:
-    label = report.owner_label(effect.key) if effect.dimension == "owner" else effect.key
-    return {
-        "dimension": effect.dimension,
-        "key": effect.key,
-        "label": "All loops" if effect.dimension == "overall" else label,
-        "closed": _effect_stats(effect.closed),
-        "not_closed": _effect_stats(effect.not_closed),
-    }
-
-
-def _pipeline(health: PipelineHealth, personal: bool) -> dict[str, Any]:
-    recent = [
-        {
-            "created_at": _iso(from_ms(q.created_ms)),
-            "source": q.source,
-            "response_id": q.response_id,
-            "stage": q.stage,
-            "reason_code": q.reason_code,
-            "reason": q.reason,
-        }
-        for q in health.recent_quarantine
-    ]
-    quarantine: dict[str, Any] = {"by_reason": dict(health.quarantine_by_reason)}
-    if personal:
-        quarantine["recent"] = recent
-    return {
-        "outbox": {kind: dict(counts) for kind, counts in health.outbox.items()},
-        "quarantine": quarantine,
-    }

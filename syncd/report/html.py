@@ -19,7 +19,8 @@ from syncd.clock import from_ms
 from syncd.report.charts import CHARTS, chart_specs
 from syncd.report.effect import EffectStats
 from syncd.report.metrics import Group
-from syncd.report.query import OUTBOX_STATUSES, PipelineHealth, Report
+from syncd.report.pipeline_sql import OUTBOX_STATUSES, PipelineHealth
+from syncd.report.query import Report
 from syncd.report.text import (
     LOOP_HEADERS,
     NONE,

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
 
-from sqlalchemy import Column, ColumnElement, Connection, func, select
+from sqlalchemy import Connection, func, select
 
 from syncd.clock import from_ms, to_ms
 from syncd.report import metrics
-from syncd.report.effect import EFFECT_DIMENSIONS, Effect, effectiveness
+from syncd.report.effect import Effect, effectiveness
 from syncd.report.loop_sql import DIMENSIONS, GroupMetrics, metrics_by
 from syncd.report.metrics import (
     CATEGORY_ORDER,
@@ -31,35 +31,15 @@ from syncd.report.metrics import (
     nps_from_scores,
 )
 from syncd.report.period import Period
+from syncd.report.pipeline_sql import (
+    PipelineHealth,
+    pipeline_health,
+)
 from syncd.report.shape_sql import Bucket, backlog_ageing, close_distribution
-from syncd.store.schema import inbox, loops, outbox, owners, quarantine
+from syncd.store.schema import inbox, loops, owners
 
-#: Every outbox status, in pipeline order; the report shows all of them, zeros included.
-OUTBOX_STATUSES = ("pending", "in_flight", "done", "dead", "skipped", "quarantined")
-RECENT_QUARANTINE = 10
 #: The share of loops that should close within their SLA, drawn on the weekly SLA chart.
 DEFAULT_SLA_TARGET = 0.9
-
-
-@dataclass(frozen=True, slots=True)
-class QuarantineEntry:
-    """One unresolved quarantined item, as the report lists it."""
-
-    created_ms: int
-    source: str
-    response_id: str | None
-    stage: str
-    reason_code: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class PipelineHealth:
-    """Outbox counts per (kind, status) and unresolved quarantine counts per reason code."""
-
-    outbox: Mapping[str, Mapping[str, int]]
-    quarantine_by_reason: Mapping[str, int]
-    recent_quarantine: Sequence[QuarantineEntry]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,25 +112,29 @@ def build_report(
     per_source = _scores_by_source(conn, period)
     (overall,) = metrics_by(conn, "overall", where, now_ms)
     names = _owner_names(conn)
-    by_owner = _by_owner(metrics_by(conn, "owner", where, now_ms), names)
+    # Each breakdown is read once; --group-by reuses the one already read.
+    found = {d: metrics_by(conn, d, where, now_ms) for d in ("category", "team", "owner", "week")}
+    if group_by is not None and group_by not in found:
+        found[group_by] = metrics_by(conn, group_by, where, now_ms)
+    by_owner = _by_owner(found["owner"], names)
     return Report(
         generated_at=now,
         since=since,
         source=source,
         overall=overall.metrics,
-        by_category=_by_category(metrics_by(conn, "category", where, now_ms)),
-        by_team=_by_team(metrics_by(conn, "team", where, now_ms)),
+        by_category=_by_category(found["category"]),
+        by_team=_by_team(found["team"]),
         by_owner=by_owner,
         nps=nps_from_scores(sum(per_source.values(), Counter[int]())),
         nps_by_source=MappingProxyType(
             {name: nps_from_scores(per_source[name]) for name in sorted(per_source)}
         ),
-        pipeline=_pipeline(conn, source),
+        pipeline=pipeline_health(conn, source),
         until=until,
         group_by=group_by,
-        grouped=_grouped(conn, group_by, where, now_ms, names),
-        weeks=_plain("week", metrics_by(conn, "week", where, now_ms)),
-        effect=[e for d in EFFECT_DIMENSIONS for e in effectiveness(conn, d, period)],
+        grouped=_grouped(group_by, found, names),
+        weeks=_plain("week", found["week"]),
+        effect=effectiveness(conn, period),
         ageing=backlog_ageing(conn, where, now_ms),
         close_spread=close_distribution(conn, where),
         sla_target=sla_target,
@@ -158,22 +142,19 @@ def build_report(
 
 
 def _grouped(
-    conn: Connection,
     group_by: str | None,
-    where: list[ColumnElement[bool]],
-    now_ms: int,
+    found: Mapping[str, Sequence[GroupMetrics]],
     names: Mapping[tuple[str, str], OwnerName],
 ) -> tuple[Group, ...]:
     if group_by is None:
         return ()
-    found = metrics_by(conn, group_by, where, now_ms)
     if group_by == "category":
-        return _by_category(found)
+        return _by_category(found[group_by])
     if group_by == "team":
-        return _by_team(found)
+        return _by_team(found[group_by])
     if group_by == "owner":
-        return _by_owner(found, names)
-    return _plain(group_by, found)
+        return _by_owner(found[group_by], names)
+    return _plain(group_by, found[group_by])
 
 
 def _plain(dimension: str, groups: Sequence[GroupMetrics]) -> tuple[Group, ...]:
@@ -191,13 +172,6 @@ def _label(dimension: str, key: str) -> str:
 def _ms(moment: datetime) -> int:
     # datetime.timestamp() would read a naive value as local time; the store is UTC throughout.
     return to_ms(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-
-
-def _where(
-    source_column: Column[str],
-    value: str | None,
-) -> list[ColumnElement[bool]]:
-    return [] if value is None else [source_column == value]
 
 
 def _by_category(groups: Sequence[GroupMetrics]) -> tuple[Group, ...]:
@@ -252,49 +226,3 @@ def _scores_by_source(conn: Connection, period: Period) -> dict[str, Counter[int
     for name, score, count in conn.execute(query):
         per_source.setdefault(name, Counter())[score] += count
     return per_source
-
-
-def _pipeline(conn: Connection, source: str | None) -> PipelineHealth:
-    return PipelineHealth(
-        outbox=MappingProxyType(_outbox_counts(conn, source)),
-        quarantine_by_reason=MappingProxyType(_quarantine_counts(conn, source)),
-        recent_quarantine=_recent_quarantine(conn, source),
-    )
-
-
-def _outbox_counts(conn: Connection, source: str | None) -> dict[str, dict[str, int]]:
-    """{kind: {status: count}} with every known status present, kinds in name order."""
-    query = (
-        select(outbox.c.kind, outbox.c.status, func.count())
-        .where(*_where(outbox.c.source, source))
-        .group_by(outbox.c.kind, outbox.c.status)
-    )
-    counts: dict[str, dict[str, int]] = {}
-    for kind, status, count in sorted(conn.execute(query)):
-        counts.setdefault(kind, dict.fromkeys(OUTBOX_STATUSES, 0))[status] = count
-    return counts
-
-
-def _unresolved(source: str | None) -> list[ColumnElement[bool]]:
-    return [quarantine.c.resolved_ms.is_(None), *_where(quarantine.c.source, source)]
-
-
-def _quarantine_counts(conn: Connection, source: str | None) -> dict[str, int]:
-    query = (
-        select(quarantine.c.reason_code, func.count())
-        .where(*_unresolved(source))
-        .group_by(quarantine.c.reason_code)
-        .order_by(quarantine.c.reason_code)
-    )
-    return {code: count for code, count in conn.execute(query)}
-
-
-def _recent_quarantine(conn: Connection, source: str | None) -> tuple[QuarantineEntry, ...]:
-    q = quarantine.c
-    query = (
-        select(q.created_ms, q.source, q.response_id, q.stage, q.reason_code, q.reason)
-        .where(*_unresolved(source))
-        .order_by(q.created_ms.desc(), q.id.desc())
-        .limit(RECENT_QUARANTINE)
-    )
-    return tuple(QuarantineEntry(*row) for row in conn.execute(query))

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 from syncd.clock import from_ms
 from syncd.report.metrics import Group, Nps
-from syncd.report.query import OUTBOX_STATUSES, PipelineHealth, Report
+from syncd.report.pipeline_sql import OUTBOX_STATUSES, PipelineHealth
+from syncd.report.query import Report
 
 NONE = "—"
 SLA_DEFINITION = (
@@ -136,9 +137,25 @@ def _headline(report: Report) -> str:
             f"Closed within SLA: {percent(m.sla_share)} ({m.sla_met} of {m.sla_counted})",
             textwrap.fill(SLA_DEFINITION, 96, initial_indent="  ", subsequent_indent="  "),
             f"Open backlog: {m.open} ({m.overdue} overdue); loops: {m.responses} responses, "
-            f"{m.tasks} with a task, {m.closed} closed",
+            f"{m.tasks} with a task, {m.touched} touched, {m.closed} closed, "
+            f"{m.reopened} reopened",
+            f"Backfilled (SLA clock from first seen): {m.backfilled}; too old for a task "
+            f"([routing] max_task_age_days): {m.too_old}",
+            *_effect_lines(report),
         ]
     )
+
+
+def _effect_lines(report: Report) -> list[str]:
+    overall = [e for e in report.effect if e.dimension == "overall"]
+    if not overall:
+        return []
+    closed, other = overall[0].closed, overall[0].not_closed
+    return [
+        "Loop effectiveness (detractors and passives answering again): next answer moved up "
+        f"for {percent(closed.moved_up_share)} of {closed.answered_again} whose loop closed, "
+        f"{percent(other.moved_up_share)} of {other.answered_again} whose loop did not"
+    ]
 
 
 def _nps_table(report: Report) -> str:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from syncd.report import Report, render_csv, render_html, render_json, render_text
 from syncd.report import metrics as m
 from syncd.report.metrics import LoopRow, Nps, OwnerName
-from syncd.report.query import PipelineHealth
+from syncd.report.pipeline_sql import PipelineHealth
 
 H = 3_600_000
 NOW = 100 * H

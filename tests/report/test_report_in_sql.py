@@ -92,7 +92,7 @@ def test_every_group_matches_the_per_row_metrics(engine: Engine) -> None:
     assert report.by_category == metrics.by_category(rows, now_ms)
     assert report.by_team == metrics.by_team(rows, now_ms)
     assert report.by_owner == metrics.by_owner(rows, now_ms, {})
-    weeks = {}
+    weeks: dict[int, list[LoopRow]] = {}
     for row in rows:
         monday = (row.response_ms - 4 * 86_400_000) // (7 * 86_400_000)
         weeks.setdefault(monday, []).append(row)

@@ -18,7 +18,7 @@ from syncd.report import metrics as m
 from syncd.report.formats import CSV_COLUMNS
 from syncd.report.html import script_json
 from syncd.report.metrics import LoopRow, OwnerName
-from syncd.report.query import PipelineHealth, QuarantineEntry
+from syncd.report.pipeline_sql import PipelineHealth, QuarantineEntry
 from syncd.report.text import SLA_DEFINITION, humanize_ms
 
 H = 3_600_000
