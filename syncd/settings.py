@@ -279,6 +279,13 @@ class RoutingSettings(_Strict):
         return self
 
 
+class WebhookSettings(_Strict):
+    """``[webhooks]``: the intake on ``/webhooks/<source name>`` of the daemon's HTTP port."""
+
+    #: Larger bodies are refused with 413 before they are verified or parsed.
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+
+
 class Settings(_Strict):
     """The whole configuration file."""
 
@@ -288,3 +295,4 @@ class Settings(_Strict):
     delivery: DeliverySettings = DeliverySettings()
     tracking: TrackingSettings = TrackingSettings()
     routing: RoutingSettings = RoutingSettings()
+    webhooks: WebhookSettings = WebhookSettings()
