@@ -39,6 +39,7 @@ CORE_FOR_CONNECTORS = frozenset(
         "syncd.edge.retry_after",
         "syncd.edge.retrying",
         "syncd.edge.settings",
+        "syncd.intake.mapping",
         "syncd.redact",
         "syncd.urls",
     }
