@@ -17,6 +17,7 @@ import typer
 from syncd.cli_admin import register as register_admin_commands
 from syncd.cli_common import DEFAULT_CONFIG, ConfigOption, settings_or_exit, store_opening
 from syncd.cli_crm import register as register_crm_commands
+from syncd.cli_intake import register as register_intake_commands
 from syncd.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ config_app = typer.Typer(no_args_is_help=True, help="Check and inspect the confi
 app.add_typer(config_app, name="config")
 register_admin_commands(app)  # check, deadletter, quarantine
 register_crm_commands(app)  # crm setup
+register_intake_commands(app)  # import, backfill
 
 
 class ReportFormat(StrEnum):

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from syncd.contact_match import BY_EMAIL, MATCH_FORMS, ContactMatch, ContactMatchOption
+from syncd.intake.mapping import FieldMapping
 from syncd.model import NpsCategory, Priority
 
 #: Fields a task subject/body template may use.
@@ -296,3 +297,5 @@ class Settings(_Strict):
     tracking: TrackingSettings = TrackingSettings()
     routing: RoutingSettings = RoutingSettings()
     webhooks: WebhookSettings = WebhookSettings()
+    #: ``[imports.<source name>]``: the CSV columns ``syncd import --source <name>`` reads.
+    imports: dict[str, FieldMapping] = Field(default_factory=dict)
