@@ -1,4 +1,4 @@
-"""``syncd backfill``: a resumable read of one source from a date, apart from the daemon's cursor."""
+"""``syncd backfill``: a resumable read of one source from a date, apart from the daemon."""
 
 from __future__ import annotations
 
