@@ -18,9 +18,9 @@ from itertools import islice
 from sqlalchemy import Engine
 
 from syncd.clock import to_ms
+from syncd.intake.kept import keep
 from syncd.intake.mapping import FieldMapping, map_record
 from syncd.model import Rejected, SourcePage, SurveyResponse
-from syncd.pipeline.records import keep_page
 
 #: Rows stored per transaction.
 BATCH_ROWS = 500
@@ -73,12 +73,12 @@ def import_csv(
     while batch := list(islice(records, batch_rows)):
         page = _page(source, batch, mapping, now)
         with engine.begin() as conn:
-            read, stored, quarantined, _ = keep_page(conn, page, to_ms(now))
+            kept = keep(conn, page, to_ms(now))
         result.rows += len(batch)
-        result.stored += stored
-        result.unchanged += read - stored
-        result.quarantined += quarantined
-        result.already_quarantined += len(page.rejected) - quarantined
+        result.stored += kept.stored
+        result.unchanged += kept.unchanged
+        result.quarantined += kept.quarantined
+        result.already_quarantined += kept.already_quarantined
         if on_batch is not None:
             on_batch(result)
     return result

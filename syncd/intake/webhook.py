@@ -24,9 +24,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from syncd.clock import to_ms, utcnow
 from syncd.contracts import WebhookReceiver
 from syncd.http.exchange import Request, Response
+from syncd.intake.kept import keep
 from syncd.intake.stats import UNKNOWN, Outcome, WebhookStats
 from syncd.model import Rejected, SourcePage
-from syncd.pipeline.records import keep_page
 
 log = structlog.get_logger(__name__)
 
@@ -91,15 +91,16 @@ class WebhookIntake:
     def _store(self, name: str, page: SourcePage, outcome: Outcome, status: int) -> Response:
         try:
             with self._engine.begin() as conn:
-                read, stored, quarantined, skipped = keep_page(conn, page, to_ms(self._clock()))
+                kept = keep(conn, page, to_ms(self._clock()))
         except SQLAlchemyError as error:
             log.error("webhook delivery not stored", source=name, error=_first_line(error))
             return self._refuse(name, Outcome.STORE_FAILED, 503, "store unavailable; retry")
         self.stats.delivery(name, outcome)
-        unchanged = read - stored
-        self.stats.record(name, stored=stored, quarantined=quarantined, unchanged=unchanged)
-        counts = {"received": read, "stored": stored, "unchanged": unchanged}
-        return _answer(status, **counts, quarantined=quarantined, skipped=skipped)
+        self.stats.record(
+            name, stored=kept.stored, quarantined=kept.quarantined, unchanged=kept.unchanged
+        )
+        counts = {"received": kept.read, "stored": kept.stored, "unchanged": kept.unchanged}
+        return _answer(status, **counts, quarantined=kept.quarantined, skipped=kept.skipped)
 
     def _refuse(self, name: str, outcome: Outcome, status: int, message: str) -> Response:
         self.stats.delivery(name, outcome)
