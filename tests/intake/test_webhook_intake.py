@@ -265,3 +265,10 @@ def test_times_in_the_future_are_quarantined(intake: WebhookIntake, engine: Engi
     future = int((NOW + timedelta(days=30)).timestamp())
     body = response_event(updated=future)
     assert reply(intake(post(PATH, body, signed(body))))["quarantined"] == 1
+
+
+def test_other_survey_types_are_skipped(intake: WebhookIntake, engine: Engine) -> None:
+    body = response_event().replace(b'"survey_type": "nps"', b'"survey_type": "csat"')
+    response = intake(post(PATH, body, signed(body)))
+    assert response.status == 200 and reply(response)["skipped"] == 1
+    assert inbox_rows(engine) == [] and quarantined(engine) == []
