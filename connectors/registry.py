@@ -14,6 +14,8 @@ from pydantic import BaseModel
 
 SOURCES: dict[str, str] = {
     "delighted": "connectors.sources.delighted:DelightedSource",
+    "surveymonkey": "connectors.sources.surveymonkey:SurveyMonkeySource",
+    "typeform": "connectors.sources.typeform:TypeformSource",
 }
 #: Sources that only take pushed deliveries: nothing is listed, so they have no listing fake and
 #: stay out of the source contract suite.
@@ -22,6 +24,7 @@ PUSH_SOURCES: dict[str, str] = {
 }
 CRMS: dict[str, str] = {
     "hubspot": "connectors.crm.hubspot:HubSpotCrm",
+    "salesforce": "connectors.crm.salesforce:SalesforceCrm",
 }
 _ROLES = {"source": {**SOURCES, **PUSH_SOURCES}, "crm": CRMS}
 
@@ -49,8 +52,15 @@ class Catalog:
 
 #: Each connector's sandbox fake, by role and kind: what ``syncd demo`` and the tests serve.
 FAKES: dict[str, dict[str, str]] = {
-    "source": {"delighted": "connectors.sources.delighted.fake:DelightedFake"},
-    "crm": {"hubspot": "connectors.crm.hubspot.fake:HubSpotFake"},
+    "source": {
+        "delighted": "connectors.sources.delighted.fake:DelightedFake",
+        "surveymonkey": "connectors.sources.surveymonkey.fake:SurveyMonkeyFake",
+        "typeform": "connectors.sources.typeform.fake:TypeformFake",
+    },
+    "crm": {
+        "hubspot": "connectors.crm.hubspot.fake:HubSpotFake",
+        "salesforce": "connectors.crm.salesforce.fake:SalesforceFake",
+    },
 }
 
 

@@ -54,13 +54,15 @@ class TaskCreate:
 
 @dataclass(frozen=True, slots=True)
 class TaskEdit:
-    """New content for a task an earlier ``TaskCreate`` of the same answer made."""
+    """New content for a task an earlier ``TaskCreate`` made: of the same answer, or of the
+    answer whose open follow-up a later answer was merged into (``target``, its create's key)."""
 
     kind: ClassVar[ActionKind] = ActionKind.UPDATE_TASK
 
     subject: str
     body: str
     priority: Priority
+    target: str | None = None
 
 
 #: The body of any outbox action.

@@ -6,8 +6,6 @@ import os
 import signal
 import sys
 import threading
-from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
@@ -16,8 +14,12 @@ import typer
 
 from syncd.cli_admin import register as register_admin_commands
 from syncd.cli_common import DEFAULT_CONFIG, ConfigOption, settings_or_exit, store_opening
+from syncd.cli_config import register as register_config_commands
 from syncd.cli_crm import register as register_crm_commands
 from syncd.cli_intake import register as register_intake_commands
+from syncd.cli_report import register as register_report_command
+from syncd.cli_retention import register as register_retention_commands
+from syncd.cli_rules import register as register_rules_commands
 from syncd.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -33,16 +35,11 @@ config_app = typer.Typer(no_args_is_help=True, help="Check and inspect the confi
 app.add_typer(config_app, name="config")
 register_admin_commands(app)  # check, deadletter, quarantine
 register_crm_commands(app)  # crm setup
+register_rules_commands(app)  # rules test
+register_report_command(app)  # report
+register_config_commands(app, config_app)  # --version, config show
+register_retention_commands(app)  # prune
 register_intake_commands(app)  # import, backfill
-
-
-class ReportFormat(StrEnum):
-    """Output formats of ``syncd report``."""
-
-    TEXT = "text"
-    JSON = "json"
-    CSV = "csv"
-    HTML = "html"
 
 
 @app.command()
@@ -58,6 +55,10 @@ def run(
     stop = threading.Event()
     _stop_on_signals(stop)
     from syncd.runtime.logging import bootstrap_logging, configure_logging
+    from syncd.runtime.reload import Reloader
+
+    reloads = Reloader(config)
+    reloads.install()  # SIGHUP during startup is kept for later, never fatal
 
     bootstrap_logging()
     settings = settings_or_exit(config)
@@ -69,7 +70,7 @@ def run(
         if once:
             summary = daemon.run_once(stop)
             raise typer.Exit(1 if summary.errors else 0)
-        daemon.run_forever(stop)
+        daemon.run_forever(stop, reloads.apply_pending)
     finally:
         daemon.close()
 
@@ -230,38 +231,6 @@ def config_validate(config: ConfigOption = DEFAULT_CONFIG) -> None:
         f"{config}: OK ({len(settings.sources)} source(s), crm {settings.crm.kind}, "
         f"{len(settings.routing.rules)} routing rule(s))"
     )
-
-
-@app.command()
-def report(
-    config: ConfigOption = DEFAULT_CONFIG,
-    fmt: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.TEXT,
-    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
-    since: Annotated[datetime | None, typer.Option(help="Only answers from this time on.")] = None,
-    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
-) -> None:
-    """Loop-closure metrics: time to task, first touch, close; SLA share; backlog; NPS."""
-    from syncd.clock import utcnow
-    from syncd.report import build_report, render_csv, render_html, render_json, render_text
-    from syncd.store.engine import migrate, open_engine
-
-    settings = settings_or_exit(config)
-    with store_opening(settings):
-        engine = open_engine(settings.daemon.resolved_database_url())
-        migrate(engine)
-    renderers = {
-        ReportFormat.TEXT: render_text,
-        ReportFormat.JSON: render_json,
-        ReportFormat.CSV: render_csv,
-        ReportFormat.HTML: render_html,
-    }
-    with engine.connect() as conn:
-        built = build_report(conn, now=utcnow(), since=since, source=source)
-    text = renderers[fmt](built)
-    if output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    else:
-        output.write_text(text, encoding="utf-8")
 
 
 def main() -> None:

@@ -28,6 +28,8 @@ from syncd.cli_common import (
 )
 
 if TYPE_CHECKING:
+    from syncd.model import CheckResult
+    from syncd.settings import Settings
     from syncd.store.deadletters import DeadFilter
 
 deadletter_app = typer.Typer(no_args_is_help=True, help="Actions given up after their retries.")
@@ -42,25 +44,53 @@ def register(app: typer.Typer) -> None:
     app.add_typer(quarantine_app, name="quarantine")
 
 
-def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
+def check(
+    config: ConfigOption = DEFAULT_CONFIG,
+    local: Annotated[
+        bool,
+        typer.Option(
+            "--local",
+            help="Only the store and this container's daemon loop (its HTTP /healthz): cheap "
+            "enough for a HEALTHCHECK every 30 s, and spends no CRM allowance.",
+        ),
+    ] = False,
+    healthz_url: Annotated[
+        str | None,
+        typer.Option(help="With --local: the liveness URL.", show_default="127.0.0.1, [http] port"),
+    ] = None,
+) -> None:
     """Verify every dependency against the real store, sources and CRM; non-zero on any failure."""
-    from syncd.runtime.check import run_checks
-    from syncd.runtime.compose import build_crm, build_sources
-
     settings = settings_or_exit(config)
-    sources, crm = build_sources(settings), build_crm(settings)
-    try:
-        url = settings.daemon.resolved_database_url()
-        results = run_checks(url, sources, crm, settings.routing)
-    finally:
-        for source in sources.values():
-            source.close()
-        crm.close()
+    results = _local_results(settings, healthz_url) if local else _full_results(settings)
     for result in results:
         typer.echo(str(result))
     failed = sum(not result.ok for result in results)
     typer.echo(f"{len(results)} check(s), {failed} failed", err=True)
     raise typer.Exit(1 if failed else 0)
+
+
+def _full_results(settings: Settings) -> list[CheckResult]:
+    from syncd.runtime.check import run_checks
+    from syncd.runtime.compose import build_crm, build_sources
+
+    sources, crm = build_sources(settings), build_crm(settings)
+    try:
+        url = settings.daemon.resolved_database_url()
+        return run_checks(url, sources, crm, settings.routing)
+    finally:
+        for source in sources.values():
+            source.close()
+        crm.close()
+
+
+def _local_results(settings: Settings, healthz_url: str | None) -> list[CheckResult]:
+    from syncd.runtime.local_check import DEFAULT_HTTP_PORT, run_local_checks
+    from syncd.runtime.local_check import healthz_url as url_of
+
+    # The [http] table (the daemon's port) may be absent: the default port then.
+    port: int = getattr(getattr(settings, "http", None), "port", DEFAULT_HTTP_PORT)
+    url = healthz_url or url_of(port)
+    return run_local_checks(settings.daemon.resolved_database_url(), url)
 
 
 @deadletter_app.command("list")

@@ -38,12 +38,15 @@ Everything = Annotated[bool, typer.Option("--all", help="Every item (when no id/
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would happen; change nothing.")]
 
 
-def settings_or_exit(path: Path) -> Settings:
-    """The validated settings, or every config problem on stderr and exit status 2."""
+def settings_or_exit(path: Path, *, secrets: bool = True) -> Settings:
+    """The validated settings, or every config problem on stderr and exit status 2.
+
+    ``secrets=False``: secret references stay unresolved (for commands that need none).
+    """
     from syncd.runtime.compose import load
 
     try:
-        return load(path)
+        return load(path, secrets=secrets)
     except ConfigError as error:
         typer.echo(f"syncd: {error}", err=True)
         raise typer.Exit(2) from error

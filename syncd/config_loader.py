@@ -45,13 +45,22 @@ class ConnectorCatalog(Protocol):
 
 
 def load_settings(
-    path: Path, env: Mapping[str, str], catalog: ConnectorCatalog | None = None
+    path: Path,
+    env: Mapping[str, str],
+    catalog: ConnectorCatalog | None = None,
+    *,
+    secrets: bool = True,
 ) -> Settings:
-    """Read, override, resolve and validate; raise ``ConfigError`` listing every problem."""
+    """Read, override, resolve and validate; raise ``ConfigError`` listing every problem.
+
+    ``secrets=False`` leaves ``env:``/``file:`` references unresolved, for commands that read
+    only the config and the store (``rules test``, ``report``) and must run without them.
+    """
     problems: list[ConfigProblem] = []
     raw = _read_toml(path, problems)
     overrides = apply_overrides(raw, env, catalog, problems)
-    resolve_secrets(raw, env, problems)
+    if secrets:
+        resolve_secrets(raw, env, problems)
     # Before validation, so these explain the location instead of a generic "unknown option".
     problems.extend(_second_crm_problems(raw))
     settings = _validate(raw, problems)

@@ -75,6 +75,18 @@ class WebhookReceiver(Protocol):
         ...
 
 
+@runtime_checkable
+class DelayedSource(Protocol):
+    """A source whose listing shows a response only some time after it was given.
+
+    Polling never reads closer to "now" than ``visibility_lag``, whatever the configured
+    ``lag_seconds`` says: a cursor moved past an answer the listing did not show yet would lose
+    it for good.
+    """
+
+    visibility_lag: timedelta
+
+
 class Crm(Protocol):
     """A CRM that holds contacts, owners and tasks.
 

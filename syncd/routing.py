@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from syncd.business_time import Calendar
 from syncd.model import Owner, Priority, SurveyResponse
 from syncd.owner_routing import OwnerChoice, OwnerFacts, choose_owner, find, in_team
 from syncd.settings import RoutingRule, RoutingSettings
@@ -47,14 +48,23 @@ class RoutingDecision:
     task: TaskPlan | None
 
 
-def route(response: SurveyResponse, settings: RoutingSettings, tz: ZoneInfo) -> RoutingDecision:
-    """Apply the first matching rule; no match means fields only, no task."""
+def route(
+    response: SurveyResponse,
+    settings: RoutingSettings,
+    tz: ZoneInfo,
+    clock_start: datetime | None = None,
+) -> RoutingDecision:
+    """Apply the first matching rule; no match means fields only, no task.
+
+    The due time counts from ``clock_start`` (default: the answer's time).
+    """
     rule = next((r for r in settings.rules if matches(r, response)), None)
     if rule is None:
         return RoutingDecision(None, None, None)
     if not rule.create_task:
         return RoutingDecision(rule.name, rule.team, None)
-    due = add_business_days(response.submitted_at, rule.due_business_days, settings, tz)
+    start = clock_start or response.submitted_at
+    due = due_at(rule, start, settings, tz)
     fields = template_fields(response, rule, due)
     plan = TaskPlan(
         rule=rule.name,
@@ -101,25 +111,34 @@ def template_fields(response: SurveyResponse, rule: RoutingRule, due: datetime) 
     }
 
 
+def calendar_of(rule: RoutingRule | None, settings: RoutingSettings, tz: ZoneInfo) -> Calendar:
+    """The calendar ``rule``'s due time counts in: its named one, else the routing's own."""
+    named = settings.calendars.get(rule.calendar) if rule and rule.calendar else None
+    if named is None:
+        return Calendar(
+            tz, frozenset(settings.workdays), frozenset(settings.holidays), settings.working_hours
+        )
+    zone = ZoneInfo(named.timezone) if named.timezone else tz
+    return Calendar(zone, frozenset(named.workdays), frozenset(named.holidays), named.working_hours)
+
+
+def due_at(rule: RoutingRule, start: datetime, settings: RoutingSettings, tz: ZoneInfo) -> datetime:
+    """When a task of ``rule`` for an answer at ``start`` is due, in business time."""
+    calendar = calendar_of(rule, settings, tz)
+    if rule.due_business_hours is not None:
+        return calendar.add_hours(start, rule.due_business_hours)
+    return calendar.add_days(start, rule.due_business_days)
+
+
 def add_business_days(
     start: datetime, days: float, calendar: RoutingSettings, tz: ZoneInfo
 ) -> datetime:
-    """``start`` plus ``days`` working days in ``tz``, keeping the time of day.
+    """``start`` plus ``days`` working days of the routing's own calendar in ``tz``.
 
-    Weekends (non-``workdays``) and ``holidays`` are skipped; a fractional part is added as
-    hours after the last whole working day.
+    Weekends (non-``workdays``) and ``holidays`` are skipped and the time of day is kept; see
+    ``Calendar.add_days`` for fractions and working hours.
     """
-    local = start.astimezone(tz)
-    whole = int(days)
-    while whole > 0:
-        local += timedelta(days=1)
-        if _is_workday(local.date(), calendar):
-            whole -= 1
-    return (local + timedelta(days=days - int(days))).astimezone(start.tzinfo)
-
-
-def _is_workday(day: date, calendar: RoutingSettings) -> bool:
-    return day.weekday() in calendar.workdays and day not in calendar.holidays
+    return calendar_of(None, calendar, tz).add_days(start, days)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import string
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from syncd.calendar_settings import CalendarSettings, known_timezone, ordered_hours, weekdays
 from syncd.contact_match import BY_EMAIL, MATCH_FORMS, ContactMatch, ContactMatchOption
 from syncd.intake.mapping import FieldMapping
 from syncd.model import NpsCategory, Priority
@@ -69,14 +69,7 @@ class DaemonSettings(_Strict):
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(f"unknown time zone {value!r}") from error
-        return value
+    _timezone = field_validator("timezone")(known_timezone)
 
     @field_validator("database_url")
     @classmethod
@@ -171,6 +164,24 @@ class TrackingSettings(_Strict):
     initial_lookback_days: float = Field(30.0, gt=0)
 
 
+class RetentionSettings(_Strict):
+    """``[retention]``: how long history is kept; loops are kept forever (they are the metrics)."""
+
+    enabled: bool = True
+    #: Answers' raw payloads once planned; the row (score, dedup) stays for the report.
+    inbox_payload_days: float = Field(90.0, gt=0)
+    #: Actions delivered (done), once nothing of their answer is still at work.
+    outbox_days: float = Field(90.0, gt=0)
+    #: Quarantined items an admin resolved (replayed or marked handled).
+    quarantine_days: float = Field(90.0, gt=0)
+    #: Dead letters, and the actions skipped because of them.
+    dead_letter_days: float = Field(90.0, gt=0)
+    #: Rows per statement; each batch commits, so the store is never held long.
+    batch_size: int = Field(1000, ge=1, le=10_000)
+    #: The daemon prunes at most this often (one replica at a time, under a lease).
+    interval_seconds: float = Field(3600.0, gt=0)
+
+
 class RoutingRule(_Strict):
     """One ``[[routing.rules]]`` entry. Rules are tried in order; the first match wins."""
 
@@ -189,6 +200,14 @@ class RoutingRule(_Strict):
     owner: tuple[str, ...] = ("team_contact_owner", "least_open")
     priority: Priority = Priority.MEDIUM
     due_business_days: float = Field(3.0, gt=0)
+    #: Due after this much working time instead (e.g. 4 for a four-hour SLA); needs a calendar
+    #: with working_hours to mean office hours.
+    due_business_hours: float | None = Field(None, gt=0)
+    #: The ``[routing.calendars.<name>]`` the due time counts in; default: the routing's own.
+    calendar: str | None = None
+    #: Ask a respondent (by email) at most once per this many days under this rule; a later
+    #: answer within the period updates the contact but gets no task (recorded as throttled).
+    once_per_days: float | None = Field(None, gt=0)
     subject: str = "NPS {score} ({category}) from {email}"
     body: str = "Score: {score}\nComment: {comment}\nResponse: {link}\nSubmitted: {submitted_at}"
 
@@ -262,14 +281,20 @@ class RoutingSettings(_Strict):
     rules: tuple[RoutingRule, ...] = Field(default_factory=default_rules)
     workdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     holidays: tuple[date, ...] = ()
+    #: Local opening and closing time of the default calendar; None: the whole working day.
+    working_hours: tuple[time, time] | None = None
+    #: One open follow-up per respondent and NPS category: a later answer while one is open is
+    #: appended to that task instead of creating a second.
+    merge_open_tasks: bool = False
+    #: Named calendars (per team or region) a rule may count its due time in.
+    calendars: dict[str, CalendarSettings] = Field(default_factory=dict)
     fallback_owner: str | None = None
+    #: Answers older than this when syncd first sees them update the contact and are reported,
+    #: but get no task (a first run backfilling a month must not flood owners with overdue work).
+    max_task_age_days: float | None = Field(default=None, gt=0)
 
-    @field_validator("workdays")
-    @classmethod
-    def _weekdays(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        if not value or any(not 0 <= day <= 6 for day in value):
-            raise ValueError("workdays must be a non-empty list of 0 (Monday) .. 6 (Sunday)")
-        return value
+    _hours = field_validator("working_hours")(ordered_hours)
+    _workdays = field_validator("workdays")(weekdays)
 
     @model_validator(mode="after")
     def _unique_names(self) -> RoutingSettings:
@@ -277,6 +302,13 @@ class RoutingSettings(_Strict):
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"rule names must be unique; repeated: {', '.join(duplicates)}")
+        for rule in self.rules:
+            if rule.calendar is not None and rule.calendar not in self.calendars:
+                known = ", ".join(sorted(self.calendars)) or "none is defined"
+                raise ValueError(
+                    f"rule {rule.name}: unknown calendar {rule.calendar!r} ({known}); "
+                    "define it as [routing.calendars.<name>]"
+                )
         return self
 
 
@@ -296,6 +328,7 @@ class Settings(_Strict):
     delivery: DeliverySettings = DeliverySettings()
     tracking: TrackingSettings = TrackingSettings()
     routing: RoutingSettings = RoutingSettings()
+    retention: RetentionSettings = RetentionSettings()
     webhooks: WebhookSettings = WebhookSettings()
     #: ``[imports.<source name>]``: the CSV columns ``syncd import --source <name>`` reads.
     imports: dict[str, FieldMapping] = Field(default_factory=dict)

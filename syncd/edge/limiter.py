@@ -1,7 +1,8 @@
 """Client-side rate limiting shaped by the vendors' published limits.
 
-Connectors hold a ``Limiter``, not a class: the in-process ``SlidingWindowLimiter`` serves one
-daemon, and a store-backed limiter shared by replicas can take its place without a connector
+Connectors hold a ``Limiter``, not a class, and make them through a ``LimiterFactory`` the
+composition root passes in: the in-process ``SlidingWindowLimiter`` serves one daemon, and on
+PostgreSQL a store-backed limiter shared by every replica takes its place without a connector
 noticing. HubSpot's burst limit is a *rolling* 10-second window, so a plain token bucket can
 still burst into 429s; a log of recent call times is exact and cheap at these volumes.
 """
@@ -23,6 +24,32 @@ class Limiter(Protocol):
 
     def penalise(self, seconds: float) -> None:
         """Let no call through for ``seconds`` (the vendor answered 429), for every caller."""
+
+
+class LimiterFactory(Protocol):
+    """Makes the limiter of one budget of one vendor account.
+
+    ``key`` names the budget within the connector ("burst", "search"); the factory scopes it to
+    the connector, so replicas of the same connector share one budget and two connectors never do.
+    """
+
+    def __call__(self, key: str, max_calls: int, period: float) -> Limiter:
+        """A limiter allowing ``max_calls`` in any ``period`` seconds."""
+        ...
+
+
+def local_limiter(key: str, max_calls: int, period: float) -> Limiter:
+    """``LimiterFactory`` of one process: a ``SlidingWindowLimiter`` per budget."""
+    return SlidingWindowLimiter(max_calls, period)
+
+
+def per_second(rate: float) -> tuple[int, float]:
+    """``rate`` calls per second as a window of whole calls: 2/s is 2 per 1 s, 0.5/s is 1 per
+    2 s, 2.5/s is 2 per 0.8 s."""
+    if rate <= 0:
+        raise ValueError("rate must be > 0")
+    calls = max(1, int(rate))
+    return calls, calls / rate
 
 
 class SlidingWindowLimiter:
@@ -54,12 +81,9 @@ class SlidingWindowLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> SlidingWindowLimiter:
-        """``rate`` calls per second as a window of whole calls: 2/s is 2 per 1 s, 0.5/s is
-        1 per 2 s, 2.5/s is 2 per 0.8 s."""
-        if rate <= 0:
-            raise ValueError("rate must be > 0")
-        calls = max(1, int(rate))
-        return cls(calls, calls / rate, clock=clock, sleep=sleep)
+        """``rate`` calls per second (see ``per_second``)."""
+        calls, period = per_second(rate)
+        return cls(calls, period, clock=clock, sleep=sleep)
 
     def acquire(self) -> None:
         """Block until a call fits in the window (and any pause is over), then count it."""

@@ -9,16 +9,19 @@ creates are idempotent on their key, so a late comment never creates a second ta
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import Connection, Engine
 
 from syncd.actions import ActionBody, ContactSync, TaskCreate, TaskEdit
-from syncd.clock import to_ms
+from syncd.clock import from_ms, to_ms
 from syncd.contact_match import BY_EMAIL, ContactMatch
 from syncd.model import NpsFields, RespondentId, SurveyResponse
+from syncd.pipeline.merge_open import OpenFollowUps
+from syncd.pipeline.sla_clock import SlaClock, sla_clock
+from syncd.pipeline.throttle import Throttle
 from syncd.routing import RoutingDecision, TaskPlan, route
 from syncd.settings import RoutingSettings
 from syncd.store import inbox, loops, quarantine
@@ -36,6 +39,10 @@ class PlanResult:
     tasks: int = 0
     task_updates: int = 0
     unmatchable: int = 0
+    #: Answers whose rule asked the respondent within its ``once_per_days``: no task.
+    throttled: int = 0
+    #: Answers merged into their respondent's open follow-up of the same category.
+    merged: int = 0
     drained: bool = True
 
     def add(self, later: PlanResult) -> PlanResult:
@@ -45,6 +52,8 @@ class PlanResult:
             self.tasks + later.tasks,
             self.task_updates + later.task_updates,
             self.unmatchable + later.unmatchable,
+            self.throttled + later.throttled,
+            self.merged + later.merged,
             later.drained,
         )
 
@@ -97,14 +106,31 @@ def _plan_batch(
     starts: list[loops.LoopStart] = []
     actions: list[NewAction] = []
     creates: dict[str, tuple[SurveyResponse, TaskPlan]] = {}
+    routed: list[tuple[SurveyResponse, RoutingDecision, SlaClock]] = []
     for response in responses:
         result.planned += 1
         if _quarantined(conn, batch, response, result):
             continue
-        decision = route(response, batch.routing, batch.tz)
-        starts.append(_loop_start(batch.crm, response, decision))
+        clock = sla_clock(response, batch.routing, batch.now_ms)
+        decision = route(response, batch.routing, batch.tz, from_ms(clock.start_ms))
+        routed.append((response, decision, clock))
+    planned = [(r, d) for r, d, _ in routed]
+    throttle = Throttle(conn, batch.crm, batch.routing, planned)
+    follow_ups = OpenFollowUps(conn, batch.crm, batch.routing.merge_open_tasks, planned)
+    for response, routed_to, clock in routed:
+        reason = _no_task_reason(response, routed_to, clock, throttle)
+        merge = None
+        if reason is None and routed_to.task is not None:
+            merge = follow_ups.merge(response, routed_to.task)
+            reason = None if merge is None else "merged"
+        decision = routed_to if reason is None else replace(routed_to, task=None)
+        result.throttled += reason == "throttled"
+        result.merged += reason == "merged"
+        starts.append(_loop_start(batch.crm, response, decision, clock, batch.now_ms, reason))
         sync = _action(batch.crm, response, contact_sync(response), None)
         actions.append(sync)
+        if merge is not None:
+            actions.append(_action(batch.crm, response, merge, merge.target))
         if decision.task is not None:
             create = _action(batch.crm, response, task_create(decision.task), sync.key)
             actions.append(create)
@@ -118,6 +144,19 @@ def _plan_batch(
             # The task exists: the new content goes out as an update of it.
             result.task_updates += 1
             enqueue(conn, _action(batch.crm, response, task_edit(task), key), batch.now_ms)
+
+
+def _no_task_reason(
+    response: SurveyResponse, decision: RoutingDecision, clock: SlaClock, throttle: Throttle
+) -> str | None:
+    """Why the task a rule asks for is not created: too old for a task, or asked too recently."""
+    if decision.task is None:
+        return None
+    if clock.too_old:
+        return "too_old"
+    if not throttle.allows(response, decision):
+        return "throttled"
+    return None
 
 
 def _quarantined(
@@ -169,7 +208,14 @@ def unmatchable_reason(response: SurveyResponse, match_by: Sequence[ContactMatch
     return f"respondent has no {missing}, which [crm] match_contacts_by lists ({configured}){has}"
 
 
-def _loop_start(crm: str, response: SurveyResponse, decision: RoutingDecision) -> loops.LoopStart:
+def _loop_start(
+    crm: str,
+    response: SurveyResponse,
+    decision: RoutingDecision,
+    clock: SlaClock,
+    seen_ms: int,
+    no_task_reason: str | None,
+) -> loops.LoopStart:
     task = decision.task
     return loops.LoopStart(
         key=response.key,
@@ -182,6 +228,10 @@ def _loop_start(crm: str, response: SurveyResponse, decision: RoutingDecision) -
         team=decision.team,
         priority=task.priority.value if task else None,
         due_ms=to_ms(task.due_at) if task else None,
+        survey=response.survey,
+        seen_ms=seen_ms,
+        sla_start_ms=clock.start_ms,
+        no_task_reason=no_task_reason,
     )
 
 

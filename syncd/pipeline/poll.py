@@ -19,7 +19,7 @@ import structlog
 from sqlalchemy import Connection, Engine
 
 from syncd.clock import from_ms, to_ms
-from syncd.contracts import SurveySource
+from syncd.contracts import DelayedSource, SurveySource
 from syncd.pipeline.pages import Budget, bounded
 from syncd.pipeline.records import keep_page
 from syncd.settings import SourceSettings
@@ -75,7 +75,7 @@ def poll_source(
     budget = Budget(settings.max_pages_per_pass, settings.max_pass_seconds, stop)
     with engine.begin() as conn:
         watermark = cursors.get_watermark(conn, cursor_name(source.name))
-    until = now - timedelta(seconds=settings.lag_seconds)
+    until = now - lag(source, settings)
     start = _start(watermark, settings, now)
     for since, end in windows(start, until, source.max_window):
         if not _poll_window(engine, source, (since, end), budget, result, now, interleave):
@@ -83,6 +83,14 @@ def poll_source(
         result.windows += 1
     _log_outcome(result)
     return result
+
+
+def lag(source: SurveySource, settings: SourceSettings) -> timedelta:
+    """How far behind "now" polling stays: the configured lag, at least the source's own."""
+    configured = timedelta(seconds=settings.lag_seconds)
+    if isinstance(source, DelayedSource):
+        return max(configured, source.visibility_lag)
+    return configured
 
 
 def _poll_window(

@@ -1,15 +1,23 @@
-"""The report as one self-contained HTML page: inline CSS and SVG, no scripts, no assets.
+"""The report as one self-contained HTML page: inline CSS, inline chart libraries, no fetches.
 
-Every piece of text that comes from data (team and owner names, reasons, sources) goes through
-``html.escape``: a team called ``<script>`` must show up as text, never run.
+Charts are Vega-Lite specs (``charts``) drawn in the browser by the inlined Vega libraries as
+SVG. The page fits a phone: charts take their container's width, wide tables scroll inside
+their own box. Customer data (respondent emails, quarantined items that may quote them) and
+staff emails appear only with ``personal=True``. Every piece of text that comes from data goes
+through ``html.escape``; JSON inside the script is escaped so no value can end the element.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from syncd.clock import from_ms
+from syncd.report.charts import CHARTS, chart_specs
+from syncd.report.effect import EffectStats
 from syncd.report.metrics import Group
 from syncd.report.query import OUTBOX_STATUSES, PipelineHealth, Report
 from syncd.report.text import (
@@ -22,189 +30,217 @@ from syncd.report.text import (
     humanize_ms,
     loop_cells,
     nps_cells,
-    one_line,
     percent,
     signed,
 )
+from syncd.report.vega_js import vega_bundle
 
-Row = tuple[str, Sequence[float | None]]
-_COLOURS = ("#4c78a8", "#e45756")
-_CLOSE = ("median", "p90")
-_BAR, _GAP, _LABEL, _PLOT, _LEGEND = 16, 12, 190, 380, 26
 _STYLE = """
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#222;padding:0 1rem}
-h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}.muted{color:#666}
-.cards{display:flex;gap:1rem;flex-wrap:wrap}
-.card{border:1px solid #ddd;border-radius:6px;padding:.75rem 1.25rem;min-width:9rem}
-.card b{display:block;font-size:2rem}
-table{border-collapse:collapse;margin:.5rem 0}
-th,td{padding:.25rem .6rem;border-bottom:1px solid #eee;text-align:right}
+*{box-sizing:border-box}
+body{font:15px/1.45 system-ui,sans-serif;margin:1rem auto;max-width:80rem;color:#222;
+padding:0 .75rem}
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:1.6rem}.muted{color:#666}
+.cards{display:grid;gap:.75rem;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr))}
+.card{border:1px solid #ddd;border-radius:6px;padding:.6rem .9rem}
+.card b{display:block;font-size:1.8rem}
+.charts{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(min(100%,30rem),1fr))}
+.chart{min-width:0;width:100%;border:1px solid #eee;border-radius:6px;padding:.5rem}
+.chart>div{width:100%}
+.scroll{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
+th,td{padding:.25rem .6rem;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}
-svg text{font:12px system-ui,sans-serif;fill:#222}
 """
 
 
-def render_html(report: Report) -> str:
+@dataclass(frozen=True, slots=True)
+class Live:
+    """How a served page refreshes: the data URL (with the page's query) and the interval."""
+
+    data_url: str
+    every_seconds: int = 30
+
+
+def render_html(report: Report, *, personal: bool = False, live: Live | None = None) -> str:
     """The report as a complete HTML5 document."""
     title = f"syncd report, {format_time(report.generated_at)}"
-    body = [f"<h1>{escape(title)}</h1>", _scope(report)]
-    if report.overall.responses == 0 and report.nps.responses == 0:
-        body.append("<p>no responses yet</p>")
-    else:
-        body += [_headline(report), *_charts(report), *_tables(report)]
-    body.append(_pipeline(report.pipeline))
+    # Empty when there is nothing to draw yet; a live page fills them in when data arrives.
+    charts = "".join(
+        f'<div class="chart"><div id="chart-{name}" role="img" aria-label="{escape(t)}"></div>'
+        "</div>"
+        for name, t in CHARTS.items()
+    )
+    specs = chart_specs(report) if _has_data(report) else {}
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>\n<body>\n"
-        + "\n".join(body)
-        + "\n</body></html>\n"
+        f'<h1 id="title">{escape(title)}</h1>\n'
+        f'<div id="summary">{summary_html(report, personal=personal)}</div>\n'
+        f'<h2>Charts</h2><div class="charts">{charts}</div>\n'
+        f'<div id="details">{details_html(report, personal=personal)}</div>\n'
+        f"<script>{vega_bundle()}</script>\n"
+        f"<script>{_embed_script(specs, live)}</script>\n"
+        "</body></html>\n"
     )
 
 
-def bar_chart(
-    title: str, rows: Sequence[Row], series: Sequence[str], fmt: Callable[[float], str]
-) -> str:
-    """Horizontal bars, one cluster per row and one bar per series, scaled to the largest."""
-    values = [v for _, row in rows for v in row if v is not None]
-    if not values:
-        return '<p class="muted">No data yet.</p>'
-    top = max(values) or 1.0
-    height = _LEGEND + len(rows) * (len(series) * _BAR + _GAP)
-    width = _LABEL + _PLOT + 90
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
-        f"<title>{escape(title)}</title>",
-        *(_legend(i, name) for i, name in enumerate(series)),
-    ]
-    for i, (label, row) in enumerate(rows):
-        parts.append(_cluster(_LEGEND + i * (len(series) * _BAR + _GAP), label, row, top, fmt))
-    parts.append("</svg>")
-    return "\n".join(parts)
+def script_json(value: Any) -> str:
+    """JSON safe to place inside a <script> element (no "<", ">" or "&" can close it)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _legend(index: int, name: str) -> str:
-    x = _LABEL + index * 140
-    return (
-        f'<rect x="{x}" y="4" width="12" height="12" fill="{_COLOURS[index]}"/>'
-        f'<text x="{x + 16}" y="14">{escape(name)}</text>'
+def _embed_script(specs: dict[str, Any], live: Live | None) -> str:
+    draw = (
+        "const draw=(specs)=>{for(const [name,spec] of Object.entries(specs)){"
+        "vegaEmbed('#chart-'+name,spec,{renderer:'svg',actions:false})"
+        ".catch((e)=>{document.getElementById('chart-'+name).textContent=String(e);});}};"
+        f"draw({script_json(specs)});"
+    )
+    if live is None:
+        return draw
+    # Refresh in place: new numbers and charts, same page, scroll position kept.
+    return draw + (
+        "const refresh=async()=>{try{"
+        f"const r=await fetch({script_json(live.data_url)},{{cache:'no-store'}});"
+        "if(!r.ok)return;const d=await r.json();"
+        "document.getElementById('title').textContent=d.title;"
+        "document.getElementById('summary').innerHTML=d.summary;"
+        "document.getElementById('details').innerHTML=d.details;"
+        "draw(d.charts);}catch(e){}};"
+        f"setInterval(refresh,{max(1, live.every_seconds) * 1000});"
     )
 
 
-def _cluster(
-    y: int, label: str, row: Sequence[float | None], top: float, fmt: Callable[[float], str]
-) -> str:
-    middle = y + len(row) * _BAR / 2 + 4
-    # Long names are shortened on the chart; the table below the charts has them in full.
-    parts = [
-        f'<text x="{_LABEL - 8}" y="{middle:.0f}" text-anchor="end">'
-        f"<title>{escape(label)}</title>{escape(one_line(label, 28))}</text>"
-    ]
-    for j, value in enumerate(row):
-        width = 0.0 if value is None else _PLOT * value / top
-        shown = NONE if value is None else fmt(value)
-        bar_y = y + j * _BAR
-        parts.append(
-            f'<rect x="{_LABEL}" y="{bar_y}" width="{width:.1f}" height="{_BAR - 3}" '
-            f'fill="{_COLOURS[j]}"><title>{escape(label)}: {escape(shown)}</title></rect>'
-            f'<text x="{_LABEL + width + 4:.1f}" y="{bar_y + _BAR - 5}">{escape(shown)}</text>'
-        )
-    return "".join(parts)
+def _has_data(report: Report) -> bool:
+    return report.overall.responses > 0 or report.nps.responses > 0
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """An HTML table with every cell escaped."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _scope(report: Report) -> str:
-    since = format_time(report.since) if report.since else "the beginning"
-    source = report.source or "all sources"
-    return f'<p class="muted">Responses since {escape(since)}, {escape(source)}.</p>'
-
-
-def _headline(report: Report) -> str:
+def summary_html(report: Report, *, personal: bool = False) -> str:
+    """Scope line, headline cards and the backfill note."""
+    del personal  # the headline holds no personal data
+    scope = _scope(report)
+    if not _has_data(report):
+        return scope + "<p>no responses yet in this period</p>"
     m = report.overall
     cards = [
         ("NPS", signed(report.nps.score), f"{report.nps.responses} responses"),
-        ("Closed within SLA", percent(m.sla_share), f"{m.sla_met} of {m.sla_counted}"),
+        (
+            "Closed within SLA",
+            percent(m.sla_share),
+            f"{m.sla_met} of {m.sla_counted}; target {percent(report.sla_target)}",
+        ),
         ("Open backlog", str(m.open), f"{m.overdue} overdue"),
         ("Median time to close", humanize_ms(m.time_to_close.median_ms), f"{m.closed} closed"),
+        ("Median time to task", humanize_ms(m.time_to_task.median_ms), f"{m.tasks} tasks"),
     ]
     html = "".join(
         f'<div class="card">{escape(name)}<b>{escape(value)}</b>'
         f'<span class="muted">{escape(note)}</span></div>'
         for name, value, note in cards
     )
-    return f'<div class="cards">{html}</div>\n<p class="muted">{escape(SLA_DEFINITION)}.</p>'
+    backfill = (
+        f"{m.backfilled} answers backfilled (seen more than a day after they were given: their"
+        f" SLA clock starts when syncd saw them); {m.too_old} too old for a task"
+        " ([routing] max_task_age_days): contact updated, no task."
+    )
+    return (
+        f'{scope}<div class="cards">{html}</div>\n'
+        f'<p class="muted">{escape(SLA_DEFINITION)}.</p><p class="muted">{escape(backfill)}</p>'
+    )
 
 
-def _close_rows(groups: Sequence[Group]) -> list[Row]:
-    return [
-        (g.label, (g.metrics.time_to_close.median_ms, g.metrics.time_to_close.p90_ms))
-        for g in groups
-    ]
+def details_html(report: Report, *, personal: bool = False) -> str:
+    """The tables: NPS by source, loops per dimension, weeks, effectiveness, pipeline health."""
+    parts: list[str] = []
+    if _has_data(report):
+        parts += _tables(report, personal)
+    parts.append(_pipeline(report.pipeline, personal))
+    return "\n".join(parts)
 
 
-def _charts(report: Report) -> list[str]:
-    backlog: list[Row] = [
-        (g.label, (float(g.metrics.open), float(g.metrics.overdue)))
-        for g in report.by_owner
-        if g.metrics.tasks
-    ]
-
-    def count(value: float) -> str:
-        return f"{value:.0f}"
-
-    charts: list[tuple[str, list[Row], tuple[str, str], Callable[[float], str]]] = [
-        ("Time to close by category", _close_rows(report.by_category), _CLOSE, humanize_ms),
-        ("Time to close by team", _close_rows(report.by_team), _CLOSE, humanize_ms),
-        ("Backlog per owner", backlog, ("open", "overdue"), count),
-    ]
-    return [
-        f"<h2>{escape(title)}</h2>\n" + bar_chart(title, rows, series, fmt)
-        for title, rows, series, fmt in charts
-    ]
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """An HTML table with every cell escaped, in a box that scrolls sideways on a phone."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    inner = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="scroll">{inner}</div>'
 
 
-def _tables(report: Report) -> list[str]:
+def _scope(report: Report) -> str:
+    since = format_time(report.since) if report.since else "the beginning"
+    until = f" to {format_time(report.until)}" if report.until else ""
+    source = report.source or "all sources"
+    return f'<p class="muted">Answers from {escape(since)}{escape(until)}, {escape(source)}.</p>'
+
+
+def _name(group: Group, personal: bool) -> str:
+    return group_name(group) if personal else group.label
+
+
+def _effect_cells(stats: EffectStats) -> list[str]:
+    change = NONE if stats.median_change is None else f"{stats.median_change:+g}"
+    return [str(stats.answers), str(stats.answered_again), percent(stats.moved_up_share), change]
+
+
+def _tables(report: Report, personal: bool) -> list[str]:
     nps_rows = [[name, *nps_cells(n)] for name, n in report.nps_by_source.items()]
     nps_rows.append(["All sources", *nps_cells(report.nps)])
     parts = ["<h2>NPS by source</h2>", table(("Source", *NPS_HEADERS), nps_rows)]
     for dimension, groups in report.dimensions:
-        rows = [[group_name(g), *loop_cells(g)] for g in groups]
+        rows = [[_name(g, personal), *loop_cells(g)] for g in groups]
         parts += [f"<h2>By {escape(dimension)}</h2>", table((dimension, *LOOP_HEADERS), rows)]
+    weeks = [[g.label, signed(g.metrics.nps.score), *loop_cells(g)[:6]] for g in report.weeks]
+    parts += [
+        "<h2>Per week</h2>",
+        table(("Week", "NPS", *LOOP_HEADERS[:6]), weeks),
+        "<h2>Loop effectiveness</h2>",
+        '<p class="muted">Detractor and passive answers: closed = task completed before the '
+        "respondent's next answer. Moved up = the next answer's category is higher.</p>",
+    ]
+    effect_rows = []
+    for e in report.effect:
+        label = "All loops" if e.dimension == "overall" else e.key
+        if e.dimension == "owner":
+            label = report.owner_label(e.key)
+        effect_rows.append(
+            [f"{e.dimension}: {label}", *_effect_cells(e.closed), *_effect_cells(e.not_closed)]
+        )
+    heads = ("answers", "answered again", "moved up", "median change")
+    parts.append(
+        table(
+            ("Group", *(f"closed: {h}" for h in heads), *(f"not closed: {h}" for h in heads)),
+            effect_rows,
+        )
+    )
     return parts
 
 
-def _pipeline(health: PipelineHealth) -> str:
+def _pipeline(health: PipelineHealth, personal: bool) -> str:
     outbox = [
         [kind, *(str(c.get(s, 0)) for s in OUTBOX_STATUSES)] for kind, c in health.outbox.items()
     ]
     reasons = [[code, str(n)] for code, n in health.quarantine_by_reason.items()]
-    recent = [
-        [
-            format_time(from_ms(q.created_ms)),
-            q.source,
-            q.response_id or NONE,
-            q.stage,
-            q.reason_code,
-            q.reason,
-        ]
-        for q in health.recent_quarantine
+    parts = [
+        "<h2>Pipeline health</h2><h3>Outbox</h3>",
+        table(("kind", *OUTBOX_STATUSES), outbox) if outbox else "<p>Outbox empty.</p>",
+        "<h3>Quarantine (unresolved)</h3>",
+        table(("reason code", "items"), reasons) if reasons else "<p>Nothing unresolved.</p>",
     ]
-    return "\n".join(
-        [
-            "<h2>Pipeline health</h2><h3>Outbox</h3>",
-            table(("kind", *OUTBOX_STATUSES), outbox) if outbox else "<p>Outbox empty.</p>",
-            "<h3>Quarantine (unresolved)</h3>",
-            table(("reason code", "items"), reasons) if reasons else "<p>Nothing unresolved.</p>",
-            table(("when", "source", "response", "stage", "code", "reason"), recent)
-            if recent
-            else "",
+    if personal and health.recent_quarantine:
+        recent = [
+            [
+                format_time(from_ms(q.created_ms)),
+                q.source,
+                q.response_id or NONE,
+                q.stage,
+                q.reason_code,
+                q.reason,
+            ]
+            for q in health.recent_quarantine
         ]
-    )
+        parts.append(table(("when", "source", "response", "stage", "code", "reason"), recent))
+    return "\n".join(parts)

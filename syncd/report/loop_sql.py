@@ -11,23 +11,46 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, literal_column, or_, select
 
-from syncd.report.metrics import NO_TEAM, UNASSIGNED, DurationStats, LoopMetrics
+from syncd.report.metrics import (
+    NO_SURVEY,
+    NO_TEAM,
+    TOO_OLD,
+    UNASSIGNED,
+    DurationStats,
+    LoopMetrics,
+)
 from syncd.store.schema import loops
 
 c = loops.c
+DAY_MS = 86_400_000
+WEEK_MS = 7 * DAY_MS
+#: 1970-01-05 was the first Monday after the epoch: weeks start on Monday 00:00 UTC.
+MONDAY_MS = 4 * DAY_MS
+#: When syncd first saw the answer, and where its SLA clock started (older loops: the answer).
+SEEN = func.coalesce(c.seen_ms, c.response_ms)
+CLOCK = func.coalesce(c.sla_start_ms, c.response_ms)
+#: The Monday (ms) of the answer's week, in integer arithmetic both databases share.
+WEEK = (c.response_ms - MONDAY_MS) // WEEK_MS * WEEK_MS + MONDAY_MS
+OWNER = case(
+    (or_(c.owner_id.is_(None), c.owner_id == ""), UNASSIGNED),
+    else_=c.crm + ":" + c.owner_id,
+)
 #: Group key of each dimension, computed in SQL so groups never need merging afterwards.
-KEYS: Mapping[str, ColumnElement[str]] = {
+KEYS: Mapping[str, ColumnElement[Any]] = {
     "overall": literal_column("'all'"),
     "category": c.category,
     "team": func.coalesce(c.team, NO_TEAM),
-    "owner": case(
-        (or_(c.owner_id.is_(None), c.owner_id == ""), UNASSIGNED),
-        else_=c.crm + ":" + c.owner_id,
-    ),
+    "owner": OWNER,
+    "source": c.source,
+    "survey": func.coalesce(c.survey, NO_SURVEY),
+    "week": WEEK,
 }
+#: The groupings ``--group-by`` offers.
+DIMENSIONS = ("category", "team", "owner", "source", "survey", "week")
 _QUANTILES = (0.5, 0.9)
 
 
@@ -41,7 +64,7 @@ class GroupMetrics:
     metrics: LoopMetrics
 
 
-def _partition(dimension: str) -> list[ColumnElement[str]]:
+def _partition(dimension: str) -> list[ColumnElement[Any]]:
     # The overall total is one group: PostgreSQL refuses a constant to group or partition by.
     return [] if dimension == "overall" else [KEYS[dimension]]
 
@@ -53,7 +76,10 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def metrics_by(
     conn: Connection, dimension: str, where: Sequence[ColumnElement[bool]], now_ms: int
 ) -> list[GroupMetrics]:
-    """Every group of ``dimension`` ("overall", "category", "team", "owner") with its metrics."""
+    """Every group of ``dimension`` (``overall`` or one of ``DIMENSIONS``) with its metrics.
+
+    Week keys are the week's Monday in epoch milliseconds, as a string.
+    """
     key = KEYS[dimension].label("key")
     has_task = c.task_id.is_not(None)
     closed = and_(has_task, c.closed_ms.is_not(None))
@@ -70,34 +96,34 @@ def metrics_by(
             _flag(overdue),
             _flag(and_(closed, c.due_ms.is_not(None), c.closed_ms <= c.due_ms)),
             _flag(and_(closed, c.due_ms.is_not(None))),
+            _flag(and_(has_task, c.first_touch_ms.is_not(None))),
+            _flag(and_(c.score >= 9, c.score <= 10)),
+            _flag(and_(c.score >= 7, c.score <= 8)),
+            _flag(and_(c.score >= 0, c.score <= 6)),
+            _flag(c.reopened_ms.is_not(None)),
+            _flag(c.response_ms < CLOCK),
+            _flag(c.no_task_reason == TOO_OLD),
         )
         .where(*where)
         .group_by(*_partition(dimension))
     )
     durations = {
-        name: _durations(conn, dimension, stamp, where)
-        for name, stamp in (
-            ("task", c.task_created_ms),
-            ("touch", c.first_touch_ms),
-            ("close", c.closed_ms),
+        name: _durations(conn, dimension, stamp, start, where)
+        for name, stamp, start in (
+            ("task", c.task_created_ms, SEEN),
+            ("touch", c.first_touch_ms, CLOCK),
+            ("close", c.closed_ms, CLOCK),
         )
     }
     groups = []
-    for (
-        group,
-        crm,
-        owner_id,
-        responses,
-        tasks,
-        n_closed,
-        n_open,
-        n_overdue,
-        met,
-        done,
-    ) in conn.execute(query):
+    for row in conn.execute(query):
+        group, crm, owner_id, responses, tasks, n_closed, n_open, n_overdue, met, done = row[:10]
+        touched, promoters, passives, detractors, reopened, backfilled, too_old = row[10:]
+        group = str(group)
         metrics = LoopMetrics(
             responses=responses,
             tasks=tasks,
+            touched=touched,
             closed=n_closed,
             open=n_open,
             overdue=n_overdue,
@@ -106,6 +132,12 @@ def metrics_by(
             time_to_task=durations["task"].get(group, DurationStats()),
             time_to_first_touch=durations["touch"].get(group, DurationStats()),
             time_to_close=durations["close"].get(group, DurationStats()),
+            promoters=promoters,
+            passives=passives,
+            detractors=detractors,
+            reopened=reopened,
+            backfilled=backfilled,
+            too_old=too_old,
         )
         groups.append(GroupMetrics(group, crm, owner_id, metrics))
     return groups
@@ -115,11 +147,12 @@ def _durations(
     conn: Connection,
     dimension: str,
     stamp: ColumnElement[int | None],
+    start: ColumnElement[int],
     where: Sequence[ColumnElement[bool]],
 ) -> dict[str, DurationStats]:
-    """Count, median and p90 per group of ``stamp - response_ms`` (skew counted as 0)."""
+    """Count, median and p90 per group of ``stamp - start`` (skew counted as 0)."""
     key = KEYS[dimension].label("key")
-    elapsed = stamp - c.response_ms
+    elapsed = stamp - start
     value = case((elapsed < 0, 0), else_=elapsed).label("value")
     ranked = (
         select(
@@ -145,7 +178,8 @@ def _durations(
     ]
     values: dict[str, dict[int, int]] = {}
     sizes: dict[str, int] = {}
-    for group, amount, rank, n in conn.execute(select(ranked).where(or_(*near))):
+    for raw, amount, rank, n in conn.execute(select(ranked).where(or_(*near))):
+        group = str(raw)
         values.setdefault(group, {})[rank - 1] = amount
         sizes[group] = n
     return {

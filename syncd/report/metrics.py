@@ -1,8 +1,10 @@
 """Loop-closure and NPS metrics: pure computation over plain values, no database.
 
-Every duration is measured from the customer's answer (``response_ms``), because that is the
-wait the customer experiences, whichever stage was slow. Times are integer milliseconds since
-the epoch (UTC), as in the store.
+Time to task runs from when syncd first saw the answer (``seen_ms``): it is syncd's own
+latency. Time to first touch and to close run from the SLA clock's start (``sla_start_ms``):
+the customer's answer, or, for an answer backfilled more than a day late, the moment syncd saw
+it. Loops recorded before those stamps existed use the answer's time. Times are integer
+milliseconds since the epoch (UTC), as in the store.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from syncd.model import NpsCategory
 CATEGORY_ORDER = ("detractor", "passive", "promoter")
 UNASSIGNED = "(unassigned)"
 NO_TEAM = "(no team)"
+NO_SURVEY = "(no survey)"
+TOO_OLD = "too_old"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,21 @@ class LoopRow:
     task_created_ms: int | None = None
     first_touch_ms: int | None = None
     closed_ms: int | None = None
+    score: int = 0
+    seen_ms: int | None = None
+    sla_start_ms: int | None = None
+    reopened_ms: int | None = None
+    no_task_reason: str | None = None
+
+    @property
+    def seen(self) -> int:
+        """When syncd first saw the answer (the answer's time for older records)."""
+        return self.response_ms if self.seen_ms is None else self.seen_ms
+
+    @property
+    def clock(self) -> int:
+        """Where the SLA clock started (the answer's time for older records)."""
+        return self.response_ms if self.sla_start_ms is None else self.sla_start_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +74,13 @@ class DurationStats:
 class LoopMetrics:
     """The loop-closure numbers of one group of loops.
 
-    ``responses`` counts every loop; ``tasks`` those with a task (the others are responses
-    only); ``closed``/``open`` split the tasks on ``closed_ms``; ``overdue`` counts open loops
-    with ``due_ms < now``. ``time_to_*`` run from ``response_ms`` to the task's creation, first
-    touch and close, over the loops that have that stamp.
+    ``responses`` counts every loop and splits into ``promoters``/``passives``/``detractors``
+    by score; ``tasks`` those with a task (the others are responses only); ``touched`` tasks
+    with a first touch; ``closed``/``open`` split the tasks on ``closed_ms``; ``overdue`` counts
+    open loops with ``due_ms < now``; ``reopened`` loops reopened at least once; ``backfilled``
+    loops whose SLA clock started when syncd saw them; ``too_old`` answers a rule would have
+    given a task but were older than ``max_task_age_days``. ``time_to_task`` runs from first
+    seen to task creation; ``time_to_first_touch``/``time_to_close`` from the SLA clock start.
 
     ``sla_share`` = ``sla_met`` / ``sla_counted``, where ``sla_met`` counts loops closed at or
     before their due time and ``sla_counted`` counts loops that have a task and a due time and
@@ -68,6 +90,7 @@ class LoopMetrics:
 
     responses: int = 0
     tasks: int = 0
+    touched: int = 0
     closed: int = 0
     open: int = 0
     overdue: int = 0
@@ -76,6 +99,17 @@ class LoopMetrics:
     time_to_task: DurationStats = DurationStats()
     time_to_first_touch: DurationStats = DurationStats()
     time_to_close: DurationStats = DurationStats()
+    promoters: int = 0
+    passives: int = 0
+    detractors: int = 0
+    reopened: int = 0
+    backfilled: int = 0
+    too_old: int = 0
+
+    @property
+    def nps(self) -> Nps:
+        """The NPS of the group's answers."""
+        return Nps(self.promoters, self.passives, self.detractors)
 
     @property
     def sla_share(self) -> float | None:
@@ -140,9 +174,15 @@ def duration_stats(durations: Sequence[int]) -> DurationStats:
     return DurationStats(len(durations), percentile(durations, 0.5), percentile(durations, 0.9))
 
 
-def _since_answer(rows: Iterable[LoopRow], stamp: Callable[[LoopRow], int | None]) -> list[int]:
-    # A stamp earlier than the answer is clock skew between survey tool and CRM: count it as 0.
-    return [max(0, at - r.response_ms) for r in rows if (at := stamp(r)) is not None]
+def _elapsed(
+    rows: Iterable[LoopRow], stamp: Callable[[LoopRow], int | None], start: Callable[[LoopRow], int]
+) -> list[int]:
+    # A stamp earlier than its start is clock skew between survey tool and CRM: count it as 0.
+    return [max(0, at - start(r)) for r in rows if (at := stamp(r)) is not None]
+
+
+def _band(score: int) -> str:
+    return NpsCategory.from_score(score).value if 0 <= score <= 10 else "invalid"
 
 
 def loop_metrics(rows: Sequence[LoopRow], now_ms: int) -> LoopMetrics:
@@ -151,18 +191,34 @@ def loop_metrics(rows: Sequence[LoopRow], now_ms: int) -> LoopMetrics:
     closed = [r for r in tasks if r.closed_ms is not None]
     open_ = [r for r in tasks if r.closed_ms is None]
     past_due = [r for r in open_ if r.due_ms is not None and r.due_ms < now_ms]
+    bands = [_band(r.score) for r in rows]
     return LoopMetrics(
         responses=len(rows),
         tasks=len(tasks),
+        touched=sum(r.first_touch_ms is not None for r in tasks),
         closed=len(closed),
         open=len(open_),
         overdue=len(past_due),
         sla_met=sum(_within_sla(r) for r in closed),
         sla_counted=sum(r.due_ms is not None for r in closed) + len(past_due),
-        time_to_task=duration_stats(_since_answer(tasks, lambda r: r.task_created_ms)),
-        time_to_first_touch=duration_stats(_since_answer(tasks, lambda r: r.first_touch_ms)),
-        time_to_close=duration_stats(_since_answer(closed, lambda r: r.closed_ms)),
+        time_to_task=duration_stats(_elapsed(tasks, lambda r: r.task_created_ms, _seen)),
+        time_to_first_touch=duration_stats(_elapsed(tasks, lambda r: r.first_touch_ms, _clock)),
+        time_to_close=duration_stats(_elapsed(closed, lambda r: r.closed_ms, _clock)),
+        promoters=bands.count("promoter"),
+        passives=bands.count("passive"),
+        detractors=bands.count("detractor"),
+        reopened=sum(r.reopened_ms is not None for r in rows),
+        backfilled=sum(r.clock > r.response_ms for r in rows),
+        too_old=sum(r.no_task_reason == TOO_OLD for r in rows),
     )
+
+
+def _seen(row: LoopRow) -> int:
+    return row.seen
+
+
+def _clock(row: LoopRow) -> int:
+    return row.clock
 
 
 def _within_sla(row: LoopRow) -> bool:

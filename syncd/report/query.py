@@ -1,6 +1,6 @@
 """Reads the store for ``syncd report`` (SQLAlchemy Core) and assembles the ``Report``.
 
-Filters: ``since`` keeps responses answered at or after it (``loops.response_ms``,
+Filters: ``since``/``until`` keep responses answered in [since, until) (``loops.response_ms``,
 ``inbox.submitted_ms``); ``source`` keeps one survey source in every table that has one.
 Pipeline health is a snapshot of the present, so ``since`` does not narrow it: an action that
 died last month is still a problem today.
@@ -16,9 +16,10 @@ from types import MappingProxyType
 
 from sqlalchemy import Column, ColumnElement, Connection, func, select
 
-from syncd.clock import to_ms
+from syncd.clock import from_ms, to_ms
 from syncd.report import metrics
-from syncd.report.loop_sql import GroupMetrics, metrics_by
+from syncd.report.effect import EFFECT_DIMENSIONS, Effect, effectiveness
+from syncd.report.loop_sql import DIMENSIONS, GroupMetrics, metrics_by
 from syncd.report.metrics import (
     CATEGORY_ORDER,
     NO_TEAM,
@@ -29,11 +30,15 @@ from syncd.report.metrics import (
     OwnerName,
     nps_from_scores,
 )
+from syncd.report.period import Period
+from syncd.report.shape_sql import Bucket, backlog_ageing, close_distribution
 from syncd.store.schema import inbox, loops, outbox, owners, quarantine
 
 #: Every outbox status, in pipeline order; the report shows all of them, zeros included.
 OUTBOX_STATUSES = ("pending", "in_flight", "done", "dead", "skipped", "quarantined")
 RECENT_QUARANTINE = 10
+#: The share of loops that should close within their SLA, drawn on the weekly SLA chart.
+DEFAULT_SLA_TARGET = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +64,13 @@ class PipelineHealth:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """Everything ``syncd report`` shows, computed once and rendered by several formats."""
+    """Everything ``syncd report`` shows, computed once and rendered by several formats.
+
+    ``group_by`` names the breakdown asked for (``grouped`` holds its groups); without it the
+    report breaks down by category, team and owner. ``weeks`` is the per-week series (week of
+    the answer), ``effect`` loop effectiveness overall, per team and per owner, ``ageing`` and
+    ``close_spread`` the bucketed distributions the charts draw.
+    """
 
     generated_at: datetime
     since: datetime | None
@@ -71,31 +82,57 @@ class Report:
     nps: Nps
     nps_by_source: Mapping[str, Nps]
     pipeline: PipelineHealth
+    until: datetime | None = None
+    group_by: str | None = None
+    grouped: Sequence[Group] = ()
+    weeks: Sequence[Group] = ()
+    effect: Sequence[Effect] = ()
+    ageing: Sequence[Bucket] = ()
+    close_spread: Sequence[Bucket] = ()
+    sla_target: float = DEFAULT_SLA_TARGET
 
     @property
     def dimensions(self) -> Sequence[tuple[str, Sequence[Group]]]:
         """The report's groupings, in display order, each with its groups."""
+        overall = ("overall", (metrics.overall_group(self.overall),))
+        if self.group_by is not None:
+            return (overall, (self.group_by, self.grouped))
         return (
-            ("overall", (metrics.overall_group(self.overall),)),
+            overall,
             ("category", self.by_category),
             ("team", self.by_team),
             ("owner", self.by_owner),
         )
 
+    def owner_label(self, key: str) -> str:
+        """The display name of an owner key (``crm:id``) as the owner breakdown names it."""
+        return next((g.label for g in self.by_owner if g.key == key), key)
+
 
 def build_report(
-    conn: Connection, *, now: datetime, since: datetime | None = None, source: str | None = None
+    conn: Connection,
+    *,
+    now: datetime,
+    since: datetime | None = None,
+    source: str | None = None,
+    until: datetime | None = None,
+    group_by: str | None = None,
+    sla_target: float = DEFAULT_SLA_TARGET,
 ) -> Report:
     """Compute the report as of ``now`` from the store behind ``conn``.
 
     Naive datetimes are taken as UTC, like every time in the store (a ``--since 2025-03-01``
-    typed at the command line arrives naive).
+    typed at the command line arrives naive). ``group_by`` is one of ``DIMENSIONS``.
     """
+    if group_by is not None and group_by not in DIMENSIONS:
+        raise ValueError(f"group_by must be one of {', '.join(DIMENSIONS)}")
     now_ms = _ms(now)
-    since_ms = _ms(since) if since is not None else None
-    where = _where(loops.c.source, source, loops.c.response_ms, since_ms)
-    per_source = _scores_by_source(conn, since_ms, source)
+    period = Period.of(since, until, source)
+    where = period.on(loops.c.response_ms, loops.c.source)
+    per_source = _scores_by_source(conn, period)
     (overall,) = metrics_by(conn, "overall", where, now_ms)
+    names = _owner_names(conn)
+    by_owner = _by_owner(metrics_by(conn, "owner", where, now_ms), names)
     return Report(
         generated_at=now,
         since=since,
@@ -103,13 +140,52 @@ def build_report(
         overall=overall.metrics,
         by_category=_by_category(metrics_by(conn, "category", where, now_ms)),
         by_team=_by_team(metrics_by(conn, "team", where, now_ms)),
-        by_owner=_by_owner(metrics_by(conn, "owner", where, now_ms), _owner_names(conn)),
+        by_owner=by_owner,
         nps=nps_from_scores(sum(per_source.values(), Counter[int]())),
         nps_by_source=MappingProxyType(
             {name: nps_from_scores(per_source[name]) for name in sorted(per_source)}
         ),
         pipeline=_pipeline(conn, source),
+        until=until,
+        group_by=group_by,
+        grouped=_grouped(conn, group_by, where, now_ms, names),
+        weeks=_plain("week", metrics_by(conn, "week", where, now_ms)),
+        effect=[e for d in EFFECT_DIMENSIONS for e in effectiveness(conn, d, period)],
+        ageing=backlog_ageing(conn, where, now_ms),
+        close_spread=close_distribution(conn, where),
+        sla_target=sla_target,
     )
+
+
+def _grouped(
+    conn: Connection,
+    group_by: str | None,
+    where: list[ColumnElement[bool]],
+    now_ms: int,
+    names: Mapping[tuple[str, str], OwnerName],
+) -> tuple[Group, ...]:
+    if group_by is None:
+        return ()
+    found = metrics_by(conn, group_by, where, now_ms)
+    if group_by == "category":
+        return _by_category(found)
+    if group_by == "team":
+        return _by_team(found)
+    if group_by == "owner":
+        return _by_owner(found, names)
+    return _plain(group_by, found)
+
+
+def _plain(dimension: str, groups: Sequence[GroupMetrics]) -> tuple[Group, ...]:
+    """Groups in key order; a week is labelled by its Monday's date."""
+    ordered = sorted(groups, key=lambda g: int(g.key) if dimension == "week" else g.key)
+    return tuple(
+        Group(dimension, g.key, _label(dimension, g.key), None, g.metrics) for g in ordered
+    )
+
+
+def _label(dimension: str, key: str) -> str:
+    return from_ms(int(key)).date().isoformat() if dimension == "week" else key
 
 
 def _ms(moment: datetime) -> int:
@@ -120,15 +196,8 @@ def _ms(moment: datetime) -> int:
 def _where(
     source_column: Column[str],
     value: str | None,
-    time_column: Column[int] | None = None,
-    since_ms: int | None = None,
 ) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if value is not None:
-        conditions.append(source_column == value)
-    if time_column is not None and since_ms is not None:
-        conditions.append(time_column >= since_ms)
-    return conditions
+    return [] if value is None else [source_column == value]
 
 
 def _by_category(groups: Sequence[GroupMetrics]) -> tuple[Group, ...]:
@@ -167,9 +236,7 @@ def _owner_names(conn: Connection) -> dict[tuple[str, str], OwnerName]:
     return {(r.crm, r.id): OwnerName(r.name, r.email) for r in conn.execute(query)}
 
 
-def _scores_by_source(
-    conn: Connection, since_ms: int | None, source: str | None
-) -> dict[str, Counter[int]]:
+def _scores_by_source(conn: Connection, period: Period) -> dict[str, Counter[int]]:
     """{source: {score: answers}}, each response counted once at its latest version.
 
     The inbox's unique (source, response_id) constraint keeps one row per response, which
@@ -178,7 +245,7 @@ def _scores_by_source(
     """
     query = (
         select(inbox.c.source, inbox.c.score, func.count())
-        .where(*_where(inbox.c.source, source, inbox.c.submitted_ms, since_ms))
+        .where(*period.on(inbox.c.submitted_ms, inbox.c.source))
         .group_by(inbox.c.source, inbox.c.score)
     )
     per_source: dict[str, Counter[int]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -14,9 +14,11 @@ from connectors.registry import Catalog, connector_class
 from syncd.clock import to_ms, utcnow
 from syncd.config_loader import load_settings, settings_secrets
 from syncd.contracts import Crm, SurveySource
+from syncd.edge.limiter import LimiterFactory
 from syncd.model import SetupState
 from syncd.redact import Redactor, activate
 from syncd.runtime.daemon import Daemon
+from syncd.runtime.shared_limits import store_limiters
 from syncd.settings import Settings
 from syncd.store.crm_binding import CrmIdentity, bind_crm
 from syncd.store.engine import migrate, open_engine, wait_for_store
@@ -31,9 +33,14 @@ class CrmNotSetUp(Exception):
     """The CRM lacks fields syncd writes: ``syncd crm setup`` creates them; startup never does."""
 
 
-def load(path: Path, env: Mapping[str, str] | None = None) -> Settings:
+def load(path: Path, env: Mapping[str, str] | None = None, *, secrets: bool = True) -> Settings:
     """Load and validate the configuration file with every connector's settings model."""
-    return load_settings(path, os.environ if env is None else env, Catalog())
+    return load_settings(path, os.environ if env is None else env, Catalog(), secrets=secrets)
+
+
+def connector_catalog() -> Catalog:
+    """Every connector kind's settings model, for commands that read connector options."""
+    return Catalog()
 
 
 def instance_id(settings: Settings) -> str:
@@ -81,13 +88,15 @@ def _open(
         bind_crm(conn, CrmIdentity(settings.crm.name, settings.crm.kind), to_ms(utcnow()))
     if stop is not None and stop.is_set():
         raise StartupStopped
-    crm = build_crm(settings)
+    scoped = shared_limiters(engine)
+    crm = build_crm(settings, scoped)
     try:
         require_setup(crm)
     except BaseException:
         crm.close()
         raise
-    return Daemon(settings, engine, build_sources(settings), crm, holder=holder, lock=lock)
+    sources = build_sources(settings, scoped)
+    return Daemon(settings, engine, sources, crm, holder=holder, lock=lock)
 
 
 def require_setup(crm: Crm) -> None:
@@ -106,18 +115,38 @@ def require_setup(crm: Crm) -> None:
         )
 
 
-def build_sources(settings: Settings) -> dict[str, SurveySource]:
-    """A connector for every enabled source section, by section name."""
+def shared_limiters(engine: Engine) -> ScopedLimiters | None:
+    """Limiters in the store when replicas may share it (PostgreSQL); None: each its own."""
+    if engine.dialect.name != "postgresql":
+        return None
+    return lambda scope: store_limiters(engine, scope)
+
+
+#: Makes the limiter factory of one connector, given its scope ("crm:<name>", "source:<name>").
+ScopedLimiters = Callable[[str], LimiterFactory]
+
+
+def build_sources(
+    settings: Settings, limiters: ScopedLimiters | None = None
+) -> dict[str, SurveySource]:
+    """A connector for every enabled source section, by section name.
+
+    ``limiters``: budgets shared with other replicas; None keeps each connector's own.
+    """
     sources: dict[str, SurveySource] = {}
     for name, section in settings.sources.items():
         if section.enabled:
             cls = connector_class("source", section.kind)
-            sources[name] = cls(name, cls.Settings.model_validate(section.model_extra or {}))
+            options = cls.Settings.model_validate(section.model_extra or {})
+            shared = {} if limiters is None else {"limiters": limiters(f"source:{name}")}
+            sources[name] = cls(name, options, **shared)
     return sources
 
 
-def build_crm(settings: Settings) -> Crm:
-    """The connector of the ``[crm]`` section."""
+def build_crm(settings: Settings, limiters: ScopedLimiters | None = None) -> Crm:
+    """The connector of the ``[crm]`` section (``limiters`` as for ``build_sources``)."""
     cls = connector_class("crm", settings.crm.kind)
-    crm: Crm = cls(settings.crm.name, cls.Settings.model_validate(settings.crm.model_extra or {}))
+    options = cls.Settings.model_validate(settings.crm.model_extra or {})
+    shared = {} if limiters is None else {"limiters": limiters(f"crm:{settings.crm.name}")}
+    crm: Crm = cls(settings.crm.name, options, **shared)
     return crm

@@ -9,6 +9,7 @@ A backlog is worked in slices (pages polled, batches planned) with delivery afte
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +29,7 @@ from syncd.pipeline.poll import Interleave, PollResult, poll_source
 from syncd.pipeline.track import TrackResult, track_tasks
 from syncd.runtime.backoff import StageBackoff
 from syncd.runtime.heartbeat import Heartbeat
+from syncd.runtime.retention import Retention
 from syncd.settings import Settings
 from syncd.store import leases, outbox
 from syncd.store.engine import is_sqlite
@@ -35,6 +37,8 @@ from syncd.store.lock import StoreLock
 
 log = structlog.get_logger(__name__)
 
+#: A resting daemon looks this often for work to do between passes (a requested reload).
+_REST_SLICE_SECONDS = 0.5
 #: Plan batches (of 500 answers) between two deliveries: bounds how long planned work waits.
 PLAN_SLICE_BATCHES = 4
 
@@ -75,6 +79,7 @@ class Daemon:
         daemon = settings.daemon
         self._lease_ms = int(daemon.lease_seconds * 1000)
         self._claim_ms = int(settings.delivery.lease_seconds * 1000)
+        self._retention = Retention()
         self._backoff = StageBackoff(
             daemon.interval_seconds, max(daemon.stage_backoff_max_seconds, daemon.interval_seconds)
         )
@@ -97,8 +102,13 @@ class Daemon:
         if released:
             log.info("recovered actions left in flight by an earlier run", count=released)
 
-    def run_forever(self, stop: threading.Event) -> None:
-        """Pass after pass until ``stop`` is set; failing stages back off, the loop goes on."""
+    def run_forever(
+        self, stop: threading.Event, between: Callable[[Daemon], object] | None = None
+    ) -> None:
+        """Pass after pass until ``stop`` is set; failing stages back off, the loop goes on.
+
+        ``between`` runs on this thread while the daemon rests (a config reload), never mid-pass.
+        """
         log.info(
             "syncd started",
             instance=self.holder,
@@ -112,8 +122,45 @@ class Daemon:
                     self._pass(stop, resting=True)
                 except Exception:
                     log.error("pass failed; the next one starts on time", exc_info=True)
-                stop.wait(self.settings.daemon.interval_seconds)
+                self._rest(stop, between)
         log.info("syncd stopping")
+
+    def _rest(self, stop: threading.Event, between: Callable[[Daemon], object] | None) -> None:
+        """Wait out the interval (as it is after any reload) in short slices, or until stopped."""
+        started = time.monotonic()
+        while not stop.is_set():
+            if between is not None:
+                between(self)
+            left = started + self.settings.daemon.interval_seconds - time.monotonic()
+            if left <= 0:
+                return
+            stop.wait(min(left, _REST_SLICE_SECONDS if between is not None else left))
+
+    def apply_settings(
+        self,
+        settings: Settings,
+        sources: Mapping[str, SurveySource] | None = None,
+        crm: Crm | None = None,
+    ) -> None:
+        """Run with ``settings`` from the next pass on; replaced connectors are closed.
+
+        Only options a running daemon can take on may differ (``syncd.runtime.reload`` checks).
+        """
+        old_sources, old_crm = self.sources, self.crm
+        self.settings = settings
+        self.tz = ZoneInfo(settings.daemon.timezone)
+        daemon = settings.daemon
+        self._backoff = StageBackoff(
+            daemon.interval_seconds, max(daemon.stage_backoff_max_seconds, daemon.interval_seconds)
+        )
+        if sources is not None:
+            self.sources = sources
+            for name, source in old_sources.items():
+                if sources.get(name) is not source:
+                    source.close()
+        if crm is not None:
+            self.crm = crm
+            old_crm.close()
 
     def run_once(self, stop: threading.Event | None = None) -> PassSummary:
         """One pass of every stage (no backoff: each stage runs once, failed or not)."""
@@ -132,6 +179,8 @@ class Daemon:
         work.run()
         if self.settings.tracking.enabled:
             guard("track", lambda: self._track(summary, stop))
+        if resting:  # the long-running daemon prunes; `run --once` leaves it to `syncd prune`
+            guard("prune", lambda: self._prune(stop))
         return summary
 
     def _plan_and_deliver(
@@ -242,6 +291,10 @@ class Daemon:
             summary.track = track_tasks(
                 self.engine, self.crm, self.settings.tracking, now=self.clock(), stop=stop
             )
+
+    def _prune(self, stop: threading.Event | None) -> None:
+        now_ms = to_ms(self.clock())
+        self._retention.run_if_due(self.engine, self.settings.retention, now_ms, self._leased, stop)
 
     def close(self) -> None:
         """Hand back leases and claims (another replica may go on at once), close connectors."""

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from connectors.registry import build_fake
 from syncd.clock import utcnow
@@ -38,12 +39,14 @@ class Sandbox:
     crm: CrmFake
     servers: tuple[LoopbackServer, LoopbackServer]
     notes: tuple[str, ...] = ()
+    #: The path the survey API lives under on its server ("/v1" for Delighted, "" for Typeform).
+    source_path: str = "/v1"
 
     def describe(self) -> list[str]:
         """The URLs served, for the output: where to point a browser or a manual run."""
         source, crm = (server.base_url for server in self.servers)
         return [
-            f"Sandbox survey API ({self.source.vendor}-compatible): {source}/v1",
+            f"Sandbox survey API ({self.source.vendor}-compatible): {source}{self.source_path}",
             f"Sandbox CRM ({self.crm.vendor}-compatible): {crm}",
             *self.notes,
         ]
@@ -84,9 +87,11 @@ def start_sandbox(
         if moved
     )
     data = settings.model_dump(mode="json")
-    data["sources"][source_name]["base_url"] = f"{d_server.base_url}/v1"
+    # Each vendor's API lives under its own path (/v1, /v3, none): keep the configured one.
+    path = urlsplit(str((source.model_extra or {}).get("base_url", ""))).path.rstrip("/")
+    data["sources"][source_name]["base_url"] = f"{d_server.base_url}{path}"
     data["crm"]["base_url"] = h_server.base_url
-    sandbox = Sandbox(source_fake, crm_fake, (d_server, h_server), notes)
+    sandbox = Sandbox(source_fake, crm_fake, (d_server, h_server), notes, path)
     return sandbox, Settings.model_validate(data)
 
 

@@ -65,7 +65,14 @@ def _encode(body: ActionBody) -> dict[str, JsonValue]:
             "priority": body.priority.value,
             "due_at": body.due_at.isoformat(),
         }
-    return {"subject": body.subject, "body": body.body, "priority": body.priority.value}
+    edit: dict[str, JsonValue] = {
+        "subject": body.subject,
+        "body": body.body,
+        "priority": body.priority.value,
+    }
+    if body.target is not None:
+        edit["target"] = body.target
+    return edit
 
 
 def _encode_contact(sync: ContactSync) -> dict[str, JsonValue]:
@@ -123,6 +130,7 @@ def _decode_edit(data: Fields) -> TaskEdit:
         subject=_required(data, "subject"),
         body=_required(data, "body"),
         priority=Priority(_required(data, "priority")),
+        target=_text(data, "target"),
     )
 
 

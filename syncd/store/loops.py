@@ -16,7 +16,12 @@ from syncd.store.upsert import insert_ignore_many
 
 @dataclass(frozen=True, slots=True)
 class LoopStart:
-    """What plan knows when a loop opens: the answer and its routing."""
+    """What plan knows when a loop opens: the answer and its routing.
+
+    ``seen_ms`` is when syncd first planned the answer; ``sla_start_ms`` where its SLA clock
+    starts (the answer, or ``seen_ms`` when it was backfilled); ``no_task_reason`` why a rule's
+    task was not created (``"too_old"``: older than ``[routing] max_task_age_days``).
+    """
 
     key: ResponseKey
     crm: str
@@ -28,6 +33,10 @@ class LoopStart:
     team: str | None
     priority: str | None
     due_ms: int | None
+    survey: str | None = None
+    seen_ms: int | None = None
+    sla_start_ms: int | None = None
+    no_task_reason: str | None = None
 
 
 def _is(key: ResponseKey) -> ColumnElement[bool]:
@@ -69,6 +78,10 @@ def _row(start: LoopStart, now_ms: int) -> dict[str, object]:
         "team": start.team,
         "priority": start.priority,
         "due_ms": start.due_ms,
+        "survey": start.survey,
+        "seen_ms": start.seen_ms,
+        "sla_start_ms": start.sla_start_ms,
+        "no_task_reason": start.no_task_reason,
         "updated_ms": now_ms,
     }
 
@@ -124,7 +137,11 @@ def open_counts(conn: Connection, crm: str) -> Mapping[str, int]:
 
 
 def apply_change(conn: Connection, crm: str, change: TaskChange, now_ms: int) -> bool:
-    """Stamp first touch / close / reopen / reassignment; False if the task is not syncd's."""
+    """Stamp first touch / close / reopen / reassignment; False if the task is not syncd's.
+
+    First touch is the CRM time of the first change seen away from "not started"; a completed
+    task seen open again is reopened: ``closed_ms`` cleared, ``reopened_ms`` set to the CRM time.
+    """
     return apply_changes(conn, crm, [change], now_ms) == 1
 
 
@@ -178,6 +195,7 @@ def _stamps(current: Mapping[str, Any], change: TaskChange) -> dict[str, object]
         values["closed_ms"] = to_ms(change.completed_at or change.modified_at)
     if change.state is not TaskState.COMPLETED and current["closed_ms"] is not None:
         values["closed_ms"] = None  # reopened: the loop is open again
+        values["reopened_ms"] = modified
     if modified != current["task_modified_ms"]:
         values["task_modified_ms"] = modified
     if change.state.value != current["task_state"]:
@@ -207,3 +225,74 @@ def latest_synced_query(crm: str, contact_ids: Collection[str]) -> Select[str, i
         .where(loops.c.crm == crm, loops.c.contact_id.in_(sorted(contact_ids)))
         .group_by(loops.c.contact_id)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """An earlier answer whose rule planned a task for the respondent."""
+
+    key: ResponseKey
+    email: str
+    rule: str
+    response_ms: int
+
+
+def tasks_asked(
+    conn: Connection, crm: str, emails: Collection[str], rules: Collection[str], since_ms: int
+) -> list[Asked]:
+    """Answers since ``since_ms`` from ``emails`` for which one of ``rules`` planned a task."""
+    if not emails or not rules:
+        return []
+    rows = conn.execute(
+        select(
+            loops.c.source, loops.c.response_id, loops.c.email, loops.c.rule, loops.c.response_ms
+        ).where(
+            loops.c.crm == crm,
+            loops.c.email.in_(sorted(emails)),
+            loops.c.response_ms >= since_ms,
+            loops.c.rule.in_(sorted(rules)),
+            loops.c.due_ms.is_not(None),
+            loops.c.no_task_reason.is_(None),
+        )
+    )
+    return [
+        Asked(ResponseKey(row.source, row.response_id), row.email, row.rule, row.response_ms)
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenFollowUp:
+    """A respondent's answer whose task is planned or open (not closed)."""
+
+    key: ResponseKey
+    email: str
+    category: str
+    response_ms: int
+
+
+def open_follow_ups(conn: Connection, crm: str, emails: Collection[str]) -> list[OpenFollowUp]:
+    """The answers from ``emails`` whose task is planned or open."""
+    if not emails:
+        return []
+    rows = conn.execute(
+        select(
+            loops.c.source,
+            loops.c.response_id,
+            loops.c.email,
+            loops.c.category,
+            loops.c.response_ms,
+        ).where(
+            loops.c.crm == crm,
+            loops.c.email.in_(sorted(emails)),
+            loops.c.due_ms.is_not(None),
+            loops.c.no_task_reason.is_(None),
+            loops.c.closed_ms.is_(None),
+        )
+    )
+    return [
+        OpenFollowUp(
+            ResponseKey(row.source, row.response_id), row.email, row.category, row.response_ms
+        )
+        for row in rows
+    ]

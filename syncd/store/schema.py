@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    literal_column,
 )
 
 metadata = MetaData()
@@ -45,6 +46,16 @@ inbox = Table(
 )
 #: The plan stage's queue in answer order: read a batch from the front, never sort the inbox.
 Index("ix_inbox_to_plan", inbox.c.needs_plan, inbox.c.submitted_ms, inbox.c.id)
+#: A pruned payload is the empty text. Retention reads the oldest payloads still kept from here;
+#: pruned rows leave the index, so each run costs what it prunes, not the inbox's age.
+INBOX_PAYLOAD_KEPT = inbox.c.payload != literal_column("''")
+Index(
+    "ix_inbox_payload_kept",
+    inbox.c.needs_plan,
+    inbox.c.updated_ms,
+    postgresql_where=INBOX_PAYLOAD_KEPT,
+    sqlite_where=INBOX_PAYLOAD_KEPT,
+)
 
 #: One row per cursor: a source's listing watermark or a CRM's task-change watermark.
 cursors = Table(
@@ -93,9 +104,17 @@ Index(
 )
 #: Skipping the actions that wait on one that ended without success.
 Index("ix_outbox_depends_on", outbox.c.depends_on)
+#: Retention: actions by age (not led by status, which would lure the planner away from the
+#: indexes above for status lookups), and every action of one response (is any still at work?).
+Index("ix_outbox_updated", outbox.c.updated_ms)
+Index("ix_outbox_response", outbox.c.source, outbox.c.response_id)
 
 #: One closed-loop record per response: when it was answered, when its task was created, first
 #: touched and closed, and who owns it. The report is computed from this table alone.
+#: Clocks: ``response_ms`` is the survey tool's; ``seen_ms`` (first planned by syncd) and
+#: ``task_created_ms`` are syncd's; ``first_touch_ms``, ``closed_ms`` and ``reopened_ms`` are the
+#: CRM's. ``sla_start_ms`` is where the SLA clock starts: the answer, or ``seen_ms`` for a
+#: backfilled answer. ``no_task_reason`` says why a matching rule's task was not created.
 loops = Table(
     "loops",
     metadata,
@@ -121,11 +140,18 @@ loops = Table(
     Column("first_touch_ms", BigInteger),
     Column("closed_ms", BigInteger),
     Column("updated_ms", BigInteger, nullable=False),
+    Column("survey", String(200)),
+    Column("seen_ms", BigInteger),
+    Column("sla_start_ms", BigInteger),
+    Column("reopened_ms", BigInteger),
+    Column("no_task_reason", String(40)),
 )
 Index("ix_loops_task", loops.c.crm, loops.c.task_id)
 Index("ix_loops_owner_open", loops.c.owner_id, loops.c.closed_ms)
 #: "Latest answer per contact wins" reads the newest linked answer per contact from this index.
 Index("ix_loops_contact", loops.c.crm, loops.c.contact_id, loops.c.response_ms)
+#: Rules with ``once_per_days`` look up a respondent's earlier asks by email.
+Index("ix_loops_email", loops.c.crm, loops.c.email, loops.c.response_ms)
 
 #: Input that could not be processed, with a reason an admin can read, list and replay.
 quarantine = Table(
@@ -141,6 +167,8 @@ quarantine = Table(
     Column("created_ms", BigInteger, nullable=False),
     Column("resolved_ms", BigInteger),
 )
+#: Retention: resolved items by age (unresolved ones, NULL here, are never pruned).
+Index("ix_quarantine_resolved", quarantine.c.resolved_ms)
 
 #: Time-limited ownership of per-source / per-CRM work when several replicas share a database.
 leases = Table(
@@ -194,3 +222,21 @@ contact_digests = Table(
     Column("digest", String(64), nullable=False),
     Column("updated_ms", BigInteger, nullable=False),
 )
+
+#: Shared rate limits (PostgreSQL replicas): one row per budget, locked while a call is counted,
+#: holding a pause every replica honours after a 429.
+rate_buckets = Table(
+    "rate_buckets",
+    metadata,
+    Column("bucket", String(200), primary_key=True),
+    Column("paused_until_ms", BigInteger, nullable=False),
+)
+#: The calls of each budget within its window; older rows are deleted as the window slides.
+rate_calls = Table(
+    "rate_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bucket", String(200), nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+)
+Index("ix_rate_calls_bucket", rate_calls.c.bucket, rate_calls.c.at_ms)

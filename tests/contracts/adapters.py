@@ -14,8 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from connectors.crm.hubspot.fake import HubSpotFake
+from connectors.crm.salesforce.fake import SalesforceFake
 from connectors.registry import CRMS, FAKES, SOURCES, build_fake, connector_class
 from connectors.sources.delighted.fake import DelightedFake, Fault
+from connectors.sources.surveymonkey.fake import Fault as SurveyMonkeyFault
+from connectors.sources.surveymonkey.fake import SurveyMonkeyFake
+from connectors.sources.typeform.fake import Fault as TypeformFault
+from connectors.sources.typeform.fake import TypeformFake
 from syncd.contracts import Crm, SurveySource
 from syncd.sandbox.fakes import CrmFake, SourceFake
 from syncd.sandbox.http import LoopbackServer, Request, Response
@@ -114,6 +119,54 @@ class DelightedAdapter:
         self._vendor.misbehave(Fault.REPEAT)
 
 
+class TypeformAdapter:
+    def __init__(self, served: _Served) -> None:
+        self.hooked, self.sleeps = served.hooked, Recorder()
+        assert isinstance(served.hooked.app, TypeformFake)
+        self.fake: SourceFake = served.hooked.app
+        self._vendor = served.hooked.app
+        self._settings = served.section | {"base_url": served.server.base_url}
+
+    def source(self, *, page_size: int = 20, credential: str | None = None) -> SurveySource:
+        cls = connector_class("source", "typeform")
+        values = self._settings | {"page_size": page_size, "requests_per_second": 1000}
+        values |= {} if credential is None else {"access_token": credential}
+        built: SurveySource = cls(
+            "contract", cls.Settings.model_validate(values), sleep=self.sleeps.sleep
+        )
+        return built
+
+    def fail(self, status: int, *, times: int, retry_after: float | None = None) -> None:
+        self._vendor.inject(status, times=times, retry_after=retry_after)
+
+    def repeat_pages(self) -> None:
+        self._vendor.misbehave(TypeformFault.REPEAT)
+
+
+class SurveyMonkeyAdapter:
+    def __init__(self, served: _Served) -> None:
+        self.hooked, self.sleeps = served.hooked, Recorder()
+        assert isinstance(served.hooked.app, SurveyMonkeyFake)
+        self.fake: SourceFake = served.hooked.app
+        self._vendor = served.hooked.app
+        self._settings = served.section | {"base_url": f"{served.server.base_url}/v3"}
+
+    def source(self, *, page_size: int = 20, credential: str | None = None) -> SurveySource:
+        cls = connector_class("source", "surveymonkey")
+        values = self._settings | {"page_size": page_size, "requests_per_minute": 100_000}
+        values |= {} if credential is None else {"access_token": credential}
+        built: SurveySource = cls(
+            "contract", cls.Settings.model_validate(values), sleep=self.sleeps.sleep
+        )
+        return built
+
+    def fail(self, status: int, *, times: int, retry_after: float | None = None) -> None:
+        self._vendor.inject(status, times=times, retry_after=retry_after)
+
+    def repeat_pages(self) -> None:
+        self._vendor.misbehave(SurveyMonkeyFault.REPEAT)
+
+
 class HubSpotAdapter:
     def __init__(self, served: _Served) -> None:
         self.clock = Recorder()
@@ -142,10 +195,55 @@ class HubSpotAdapter:
         self._vendor.withhold_scope("/objects/tasks", "crm.objects.tasks.write")
 
 
-_SOURCE_SECTIONS: dict[str, dict[str, Any]] = {"delighted": {"api_key": "contract-key"}}
-_CRM_SECTIONS: dict[str, dict[str, Any]] = {"hubspot": {"access_token": "contract-token"}}
-_SOURCE_ADAPTERS: dict[str, Callable[[_Served], SourceAdapter]] = {"delighted": DelightedAdapter}
-_CRM_ADAPTERS: dict[str, Callable[[_Served], CrmAdapter]] = {"hubspot": HubSpotAdapter}
+class SalesforceAdapter:
+    def __init__(self, served: _Served) -> None:
+        self.clock = Recorder()
+        assert isinstance(served.hooked.app, SalesforceFake)
+        self.fake: CrmFake = served.hooked.app
+        self._vendor = served.hooked.app
+        self._settings = served.section | {"base_url": served.server.base_url}
+        self.fake.set_up()
+
+    def crm(self, *, credential: str | None = None) -> Crm:
+        cls = connector_class("crm", "salesforce")
+        values = self._settings | ({} if credential is None else {"consumer_secret": credential})
+        settings = cls.Settings.model_validate(values)
+        built: Crm = cls("contract", settings, sleep=self.clock.sleep, clock=self.clock)
+        return built
+
+    def fail_writes(self, status: int, *, times: int, retry_after: float | None = None) -> None:
+        self._vendor.inject("/composite", status, times=times, retry_after=retry_after)
+
+    def lose_next_create_answer(self) -> None:
+        # The collection is saved, then the connection drops: the client cannot know it was.
+        self._vendor.inject("/composite", 500, after_processing=True, drop=True)
+
+    def break_task_setup(self) -> None:
+        self._vendor.drop_field("Task", "Syncd_Key__c")
+
+
+_SOURCE_SECTIONS: dict[str, dict[str, Any]] = {
+    "delighted": {"api_key": "contract-key"},
+    "typeform": {"access_token": "contract-token", "forms": ["aB12cD"], "nps_ref": "nps"},
+    "surveymonkey": {
+        "access_token": "contract-token",
+        "surveys": ["412233001"],
+        "daily_request_limit": 100_000,
+    },
+}
+_CRM_SECTIONS: dict[str, dict[str, Any]] = {
+    "hubspot": {"access_token": "contract-token"},
+    "salesforce": {"consumer_key": "contract-key", "consumer_secret": "contract-secret"},
+}
+_SOURCE_ADAPTERS: dict[str, Callable[[_Served], SourceAdapter]] = {
+    "delighted": DelightedAdapter,
+    "surveymonkey": SurveyMonkeyAdapter,
+    "typeform": TypeformAdapter,
+}
+_CRM_ADAPTERS: dict[str, Callable[[_Served], CrmAdapter]] = {
+    "hubspot": HubSpotAdapter,
+    "salesforce": SalesforceAdapter,
+}
 
 
 def source_kinds() -> list[str]:

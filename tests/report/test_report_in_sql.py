@@ -35,7 +35,13 @@ def _random_loops(rng: random.Random, count: int) -> list[dict[str, object]]:
                 "response_id": f"r{n}",
                 "crm": "hubspot",
                 "category": rng.choice(["detractor", "passive", "promoter", "odd"]),
-                "score": 5,
+                "score": rng.randrange(-1, 12),
+                "seen_ms": response + rng.randrange(0, 50) * H if rng.random() < 0.8 else None,
+                "sla_start_ms": response + rng.randrange(0, 2) * 30 * H
+                if rng.random() < 0.8
+                else None,
+                "reopened_ms": response + H if rng.random() < 0.1 else None,
+                "no_task_reason": "too_old" if not task and rng.random() < 0.5 else None,
                 "team": rng.choice(["Support", "support", "Success", None]),
                 "owner_id": rng.choice(["1", "2", "3", None]) if task else None,
                 "task_id": f"t{n}" if task else None,
@@ -64,6 +70,11 @@ def _as_row(values: dict[str, object]) -> LoopRow:
         task_created_ms=values["task_created_ms"],  # type: ignore[arg-type]
         first_touch_ms=values["first_touch_ms"],  # type: ignore[arg-type]
         closed_ms=values["closed_ms"],  # type: ignore[arg-type]
+        score=values["score"],  # type: ignore[arg-type]
+        seen_ms=values["seen_ms"],  # type: ignore[arg-type]
+        sla_start_ms=values["sla_start_ms"],  # type: ignore[arg-type]
+        reopened_ms=values["reopened_ms"],  # type: ignore[arg-type]
+        no_task_reason=values["no_task_reason"],  # type: ignore[arg-type]
     )
 
 
@@ -81,6 +92,14 @@ def test_every_group_matches_the_per_row_metrics(engine: Engine) -> None:
     assert report.by_category == metrics.by_category(rows, now_ms)
     assert report.by_team == metrics.by_team(rows, now_ms)
     assert report.by_owner == metrics.by_owner(rows, now_ms, {})
+    weeks = {}
+    for row in rows:
+        monday = (row.response_ms - 4 * 86_400_000) // (7 * 86_400_000)
+        weeks.setdefault(monday, []).append(row)
+    assert [g.metrics for g in report.weeks] == [
+        metrics.loop_metrics(weeks[w], now_ms) for w in sorted(weeks)
+    ]
+    assert all(datetime.fromisoformat(g.label).weekday() == 0 for g in report.weeks)
 
 
 def test_an_empty_store_reports_zeros(engine: Engine) -> None:
@@ -108,6 +127,8 @@ def test_the_report_reads_a_row_per_group_not_per_loop(engine: Engine) -> None:
         conn.execute = counting  # type: ignore[method-assign]
         build_report(conn, now=NOW)
 
-    # 13 groups (overall, 4 categories, 4 teams, 4 owners): their counts plus at most 8 ranks
-    # around the quantiles of each of 3 durations, far below the 2,000 loops.
-    assert sum(fetched) < 13 * (1 + 3 * 8) + 50
+    # 16 groups (overall, 4 categories, 4 teams, 4 owners, at most 3 weeks): their counts plus
+    # at most 8 ranks around the quantiles of each of 3 durations; then bucket counts (5 age
+    # buckets x 4 owners, 5 close buckets x 4 categories) and effectiveness rows: far below the
+    # 2,000 loops.
+    assert sum(fetched) < 16 * (1 + 3 * 8) + 5 * 4 * 2 + 100

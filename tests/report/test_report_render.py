@@ -16,6 +16,7 @@ import pytest
 from syncd.report import Report, render_csv, render_html, render_json, render_text
 from syncd.report import metrics as m
 from syncd.report.formats import CSV_COLUMNS
+from syncd.report.html import script_json
 from syncd.report.metrics import LoopRow, OwnerName
 from syncd.report.query import PipelineHealth, QuarantineEntry
 from syncd.report.text import SLA_DEFINITION, humanize_ms
@@ -107,9 +108,11 @@ def test_text_tables_are_aligned(title: str) -> None:
 def test_json_has_the_documented_keys() -> None:
     doc = json.loads(render_json(sample()))
     assert list(doc) == [
-        "report_version", "generated_at", "filters", "sla_definition", "nps", "nps_by_source",
-        "loops", "pipeline",
+        "report_version", "generated_at", "snapshot_date", "filters", "sla_definition",
+        "sla_target", "nps", "nps_by_source", "loops", "weeks", "funnel", "effectiveness",
+        "backlog_ageing", "close_distribution", "pipeline",
     ]  # fmt: skip
+    assert doc["snapshot_date"] == "2025-03-05"
     assert doc["nps"] == {
         "score": 25,
         "responses": 4,
@@ -122,7 +125,9 @@ def test_json_has_the_documented_keys() -> None:
     assert overall["sla_share"] == 0.5
     assert overall["time_to_close"] == {"count": 1, "median_s": 18_000.0, "p90_s": 18_000.0}
     assert doc["loops"]["category"][1]["time_to_close"]["median_s"] is None
-    assert doc["pipeline"]["quarantine"]["recent"][0]["reason"] == "score <b>11</b>"
+    assert "recent" not in doc["pipeline"]["quarantine"]  # may quote a customer: personal only
+    personal = json.loads(render_json(sample(), personal=True))
+    assert personal["pipeline"]["quarantine"]["recent"][0]["reason"] == "score <b>11</b>"
     assert doc["pipeline"]["outbox"]["create_task"]["done"] == 1
 
 
@@ -133,6 +138,7 @@ def test_csv_has_one_row_per_group() -> None:
     assert [(r["dimension"], r["key"]) for r in rows] == expected
     assert len(rows) == 1 + 3 + 3 + 3
     assert tuple(rows[0]) == CSV_COLUMNS
+    assert {r["snapshot_at"] for r in rows} == {NOW.isoformat()}
     assert rows[0]["time_to_close_median_s"] == "18000.0"
     assert rows[0]["sla_share"] == "0.5"
     assert rows[2]["time_to_close_median_s"] == ""  # passive: nothing closed yet
@@ -161,18 +167,32 @@ class StrictParser(HTMLParser):
         self.open.pop()
 
 
+def _without_scripts(page: str) -> str:
+    return re.sub(r"<script>.*?</script>", "<script></script>", page, flags=re.DOTALL)
+
+
 def test_html_is_well_formed_and_escaped() -> None:
-    page = render_html(sample())
+    page = render_html(sample(), personal=True)
     parser = StrictParser()
-    parser.feed(page)
+    parser.feed(_without_scripts(page))
     parser.close()
     assert parser.open == []
-    assert {"svg", "rect", "table"} <= parser.seen
-    assert "script" not in parser.seen
+    assert {"table", "script", "meta"} <= parser.seen
+    assert EVIL not in page  # as text in tables, as \u003c in the chart data
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "</" not in script_json({"team": EVIL + "&"})
     assert "Ann &amp; Co" in page
     assert "score &lt;b&gt;11&lt;/b&gt;" in page
-    assert re.findall(r"https?://[^\"]*", page) == ["http://www.w3.org/2000/svg"] * 3
+    # Nothing outside the inlined libraries points at the network.
+    assert not re.findall(r"(?:src|href)=", _without_scripts(page))
+
+
+def test_shareable_html_has_no_email_or_quarantined_text() -> None:
+    page = render_html(sample())
+    assert "@" not in _without_scripts(page)
+    assert "ann@example.com" not in page
+    assert "score &lt;b&gt;11" not in page
+    assert "ann@example.com" in render_html(sample(), personal=True)
 
 
 def test_empty_report_html_has_no_charts() -> None:
@@ -184,4 +204,4 @@ def test_empty_report_html_has_no_charts() -> None:
     )  # fmt: skip
     page = render_html(quiet)
     assert "no responses yet" in page
-    assert "<svg" not in page
+    assert "draw({});" in page

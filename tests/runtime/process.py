@@ -15,9 +15,11 @@ from pathlib import Path
 class Syncd:
     """``python -m syncd.cli <args>`` with its stderr collected line by line."""
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, *args: str, env: dict[str, str] | None = None, prefix: tuple[str, ...] = ()
+    ) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "syncd.cli", *args],
+            [*prefix, sys.executable, "-m", "syncd.cli", *args],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

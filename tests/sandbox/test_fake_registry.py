@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from connectors.registry import CRMS, FAKES, SOURCES, build_fake, fake_kinds
 from syncd.runtime.demo_config import load_sandbox_settings, sandbox_problems
 from syncd.sandbox.fakes import CrmFake, SourceFake
@@ -25,7 +27,8 @@ def test_fakes_are_built_from_a_config_section() -> None:
     assert answer and crm.add_contact("dana@example.org")
 
 
-def test_a_kind_without_a_fake_is_not_a_sandbox_config() -> None:
+def test_a_kind_without_a_fake_is_not_a_sandbox_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(FAKES["crm"], "salesforce")  # a CRM kind whose fake is not registered
     settings = load_sandbox_settings(None)
     data = settings.model_dump(mode="json")
     data["crm"]["kind"] = "salesforce"

@@ -22,6 +22,7 @@ from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.setup import missing_property
 from connectors.crm.hubspot.transport import Transport
 from syncd.contracts import BatchOutcome
+from syncd.edge.limiter import LimiterFactory
 from syncd.errors import CrmError, SyncdError
 from syncd.model import (
     CheckResult,
@@ -60,13 +61,14 @@ class HubSpotCrm:
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        limiters: LimiterFactory | None = None,
     ) -> None:
         self.name = name
         self._base_url = settings.base_url
         self._fields = settings.fields
         self._task_key_checked = False
         self._settings = settings
-        self._transport = Transport(settings, sleep=sleep, clock=clock)
+        self._transport = Transport(settings, sleep=sleep, clock=clock, limiters=limiters)
         self._api = HubSpotApi(settings, self._transport)
         self._companies = CompanyOwners(settings, self._transport, self.batch_limit)
         self._creator = ContactCreator(settings, self._transport, self.batch_limit)

@@ -18,7 +18,7 @@ from connectors.crm.hubspot.throttle import (
     DailyLimitReached,
     daily_pause,
 )
-from syncd.edge.limiter import Limiter, SlidingWindowLimiter
+from syncd.edge.limiter import Limiter, LimiterFactory, SlidingWindowLimiter, per_second
 from syncd.edge.rate_headers import RateHeaders
 from syncd.edge.retrying import Retrier
 from syncd.errors import CrmOutcomeUnknown, CrmRateLimited, CrmUnavailable
@@ -46,13 +46,20 @@ class Transport:
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        limiters: LimiterFactory | None = None,
     ) -> None:
-        self._general: Limiter = SlidingWindowLimiter(
-            settings.burst_limit(), 10.0, clock=clock, sleep=sleep
-        )
-        self._search: Limiter = SlidingWindowLimiter.per_second(
-            settings.search_per_second, clock=clock, sleep=sleep
-        )
+        # One budget per HubSpot limit; shared by the replicas when the daemon passes a
+        # store-backed factory, else local (with the injected clock, for tests).
+        if limiters is None:
+            self._general: Limiter = SlidingWindowLimiter(
+                settings.burst_limit(), 10.0, clock=clock, sleep=sleep
+            )
+            self._search: Limiter = SlidingWindowLimiter.per_second(
+                settings.search_per_second, clock=clock, sleep=sleep
+            )
+        else:
+            self._general = limiters("burst", settings.burst_limit(), 10.0)
+            self._search = limiters("search", *per_second(settings.search_per_second))
         self._timeout = settings.timeout_seconds
         self._retrier = Retrier(settings.inline_retry(), "hubspot", sleep=sleep)
         self._redactor = Redactor.of([settings.access_token.get_secret_value()])

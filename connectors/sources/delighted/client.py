@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 import httpx
 
 from connectors.sources.delighted.settings import DelightedSettings
-from syncd.edge.limiter import Limiter, SlidingWindowLimiter
+from syncd.edge.limiter import Limiter, LimiterFactory, local_limiter, per_second
 from syncd.edge.retry_after import retry_after
 from syncd.edge.retrying import Retrier
 from syncd.errors import SourceAuthError, SourceError, SourceRejected, SourceUnavailable
@@ -36,6 +36,7 @@ class DelightedClient:
         *,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        limiters: LimiterFactory = local_limiter,
     ) -> None:
         key = settings.api_key.get_secret_value()
         basic = base64.b64encode(f"{key}:".encode()).decode()
@@ -49,7 +50,7 @@ class DelightedClient:
             timeout=min(settings.timeout_seconds, settings.request_deadline_seconds),
             transport=transport,
         )
-        self._limiter: Limiter = SlidingWindowLimiter.per_second(settings.requests_per_second)
+        self._limiter: Limiter = limiters("requests", *per_second(settings.requests_per_second))
         self._retrier = Retrier(settings.inline_retry(), "delighted", sleep=sleep)
 
     def list_responses(self, params: Params) -> list[object]:

@@ -23,6 +23,7 @@ from connectors.sources.delighted.parse import parse_page
 from connectors.sources.delighted.preflight import check_access
 from connectors.sources.delighted.settings import DelightedSettings
 from connectors.sources.delighted.webhook import parse_delivery, signature_valid
+from syncd.edge.limiter import LimiterFactory, local_limiter
 from syncd.model import CheckResult, SourcePage
 
 
@@ -43,12 +44,15 @@ class DelightedSource:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] = _utc_now,
+        limiters: LimiterFactory = local_limiter,
     ) -> None:
         self.name = name
         self.max_window = timedelta(days=settings.max_window_days)
         self._settings = settings
         self._clock = clock
-        self._client = DelightedClient(settings, transport=transport, sleep=sleep)
+        self._client = DelightedClient(
+            settings, transport=transport, sleep=sleep, limiters=limiters
+        )
 
     def fetch(self, since: datetime, until: datetime) -> Iterator[SourcePage]:
         """Yield every response created or updated in ``[since, until]`` (both inclusive)."""

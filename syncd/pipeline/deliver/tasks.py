@@ -164,7 +164,9 @@ def deliver_updates(ctx: DeliverContext, actions: Sequence[Action]) -> None:
 
 
 def _create_key(action: Action) -> str:
-    return key_for(action.source, action.response_id, ActionKind.CREATE_TASK)
+    # A merged answer's update goes to the task of the answer it was merged into.
+    target = body_as(action.payload, TaskEdit).target
+    return target or key_for(action.source, action.response_id, ActionKind.CREATE_TASK)
 
 
 def _update(action: Action, task_id: str) -> TaskUpdate:

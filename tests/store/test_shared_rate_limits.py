@@ -1,0 +1,71 @@
+"""Rate-limit budgets in the store: replicas together never exceed one window's allowance."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import Connection, Engine
+
+from syncd.runtime.shared_limits import StoreLimiter, store_limiters
+from syncd.store import rate_limits
+
+
+def test_a_full_window_says_how_long_to_wait(engine: Engine) -> None:
+    with engine.begin() as conn:
+        waits = [rate_limits.reserve(conn, "crm:h:burst", 3, 10_000, 1_000 + n) for n in range(4)]
+    assert waits[:3] == [0, 0, 0]
+    # The oldest call (at 1,000) leaves the window at 11,000; asked at 1,003.
+    assert waits[3] == 9_997
+    with engine.begin() as conn:
+        assert rate_limits.reserve(conn, "crm:h:burst", 3, 10_000, 11_000) == 0
+        # Budgets are separate.
+        assert rate_limits.reserve(conn, "crm:h:search", 1, 1_000, 11_000) == 0
+
+
+def test_a_pause_holds_every_caller_and_never_shortens(engine: Engine) -> None:
+    with engine.begin() as conn:
+        rate_limits.pause(conn, "b", 5_000)
+        rate_limits.pause(conn, "b", 3_000)  # an earlier end does not shorten the pause
+        assert rate_limits.reserve(conn, "b", 10, 1_000, 1_000) == 4_000
+        assert rate_limits.reserve(conn, "b", 10, 1_000, 5_000) == 0
+
+
+def test_replicas_sharing_a_budget_stay_within_it(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three "replicas" (threads, each with its own limiter object) share 10 calls per 0.5 s.
+    # The store's own record of each admitted call is checked, not when a thread got to run.
+    admitted: list[int] = []
+    lock = threading.Lock()
+    reserve = rate_limits.reserve
+
+    def recording(conn: Connection, bucket: str, calls: int, period: int, now: int) -> int:
+        wait = reserve(conn, bucket, calls, period, now)
+        if wait == 0:
+            with lock:
+                admitted.append(now)
+        return wait
+
+    monkeypatch.setattr(rate_limits, "reserve", recording)
+    limiters = [StoreLimiter(engine, "crm:h:burst", 10, 0.5) for _ in range(3)]
+
+    def work(limiter: StoreLimiter) -> None:
+        for _ in range(10):
+            limiter.acquire()
+
+    threads = [threading.Thread(target=work, args=(limiter,)) for limiter in limiters]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    admitted.sort()
+    assert len(admitted) == 30
+    for index, start in enumerate(admitted):
+        assert len([at for at in admitted[index:] if at < start + 500]) <= 10
+
+
+def test_the_factory_scopes_each_budget_to_its_connector(engine: Engine) -> None:
+    burst = store_limiters(engine, "crm:hubspot")("burst", 5, 10.0)
+    assert isinstance(burst, StoreLimiter)
+    assert (burst.bucket, burst.max_calls, burst.period) == ("crm:hubspot:burst", 5, 10.0)
