@@ -11,6 +11,8 @@ import typer
 from syncd.cli_common import DEFAULT_CONFIG, ConfigOption, open_store, settings_or_exit
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from syncd.intake.backfill import Backfill
     from syncd.intake.mapping import FieldMapping
     from syncd.settings import Settings
@@ -90,36 +92,41 @@ def backfill(
     Uses the source's own rate limiter and retries, and its own cursor: the daemon's cursor is
     left alone, and answers the daemon also reads are stored once.
     """
-    from syncd.clock import utcnow
     from syncd.errors import SourceError
-    from syncd.intake.backfill import run_backfill
-    from syncd.runtime.compose import build_sources
 
     settings = settings_or_exit(config)
     if source not in settings.sources or not settings.sources[source].enabled:
         _usage(f"--source {source!r}: not an enabled [sources.<name>] table")
     start = since if since.tzinfo else since.replace(tzinfo=UTC)
-    sources = build_sources(settings)
     try:
-        with open_store(config) as engine, _progress() as show:
-            done = run_backfill(
-                engine,
-                sources[source],
-                settings.sources[source],
-                since=start,
-                now=utcnow(),
-                on_page=show,
-            )
+        with open_store(config) as engine:
+            done = _backfill(engine, settings, source, start)
     except KeyboardInterrupt:
         typer.echo("backfill interrupted; run the same command again to continue", err=True)
         raise typer.Exit(130) from None
     except SourceError as error:
         typer.echo(f"syncd: backfill of {source} stopped: {error}; rerun to continue", err=True)
         raise typer.Exit(1) from None
+    typer.echo(_backfill_line(done))
+
+
+def _backfill(engine: Engine, settings: Settings, name: str, start: datetime) -> Backfill:
+    """Build the sources as the daemon does (rate budgets shared through the store on
+    PostgreSQL, so a backfill and the running replicas pace together) and read ``name``."""
+    from syncd.clock import utcnow
+    from syncd.intake.backfill import run_backfill
+    from syncd.runtime.compose import build_sources, shared_limiters
+
+    sources = build_sources(settings, shared_limiters(engine))
+    try:
+        with _progress() as show:
+            section = settings.sources[name]
+            return run_backfill(
+                engine, sources[name], section, since=start, now=utcnow(), on_page=show
+            )
     finally:
         for built in sources.values():
             built.close()
-    typer.echo(_backfill_line(done))
 
 
 def _backfill_line(done: Backfill) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from connectors.registry import Catalog
 from syncd.config_loader import load_settings
 from syncd.contracts import WebhookReceiver
+from syncd.edge.limiter import local_limiter
 from syncd.runtime.compose import build_sources
 
 EXAMPLE = Path(__file__).parents[2] / "config" / "syncd.example.toml"
@@ -41,7 +42,7 @@ def test_the_examples_load(tmp_path: Path) -> None:
 
     settings = load_settings(path, env, Catalog())
 
-    sources = build_sources(settings)
+    sources = build_sources(settings, lambda scope: local_limiter)  # as on PostgreSQL
     assert isinstance(sources["mytool"], WebhookReceiver)
     assert not sources["mytool"].verify_webhook({"x-signature": "sha256=00"}, b"{}")
     assert settings.imports["legacy"].score == "NPS"

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from connectors.sources.jsonhook.settings import JsonHookSettings
 from connectors.sources.jsonhook.verify import delivery_verified
+from syncd.edge.limiter import LimiterFactory, local_limiter
 from syncd.intake.mapping import map_record, value_at
 from syncd.model import CheckResult, Rejected, SourcePage, SurveyResponse
 
@@ -34,7 +35,9 @@ class JsonHookSource:
         settings: JsonHookSettings,
         *,
         clock: Callable[[], datetime] = _utc_now,
+        limiters: LimiterFactory = local_limiter,
     ) -> None:
+        # ``limiters`` is taken like every source's: nothing here calls the tool, so none is made.
         self.name = name
         self._settings = settings
         self._clock = clock
