@@ -6,7 +6,8 @@ through ``keep_page`` in one transaction, as polling does. A delivery replayed b
 an answer also polled, is therefore stored once. The handler answers from what it has without
 calling out, so the sender gets its 2xx fast, and it never raises.
 
-Answers: 200 with counts; 400 for a body the source cannot read (quarantined once, raw); 401
+Answers: 200 with counts; 400 for a body the source cannot read (quarantined once, raw: the
+receiver raised, or set the whole delivery aside without a response id); 401
 for a forged or unsigned delivery; 404 for a name no enabled webhook source has; 405 for other
 methods than POST; 413 over the size limit; 503 when the store cannot take it (senders retry).
 """
@@ -80,6 +81,9 @@ class WebhookIntake:
             page = receiver.parse_webhook(request.body)
         except Exception as error:  # the receiver's way to say "this body is unreadable"
             return self._malformed(name, request.body, error)
+        if _unreadable(page):  # the other way: the whole body set aside, without an id
+            stored = self._store(name, page, Outcome.MALFORMED, 400)
+            return stored if stored.status != 400 else _answer(400, error=page.rejected[0].reason)
         return self._store(name, page, Outcome.ACCEPTED, 200)
 
     def _malformed(self, name: str, body: bytes, error: Exception) -> Response:
@@ -105,6 +109,17 @@ class WebhookIntake:
     def _refuse(self, name: str, outcome: Outcome, status: int, message: str) -> Response:
         self.stats.delivery(name, outcome)
         return _answer(status, error=message)
+
+
+def _unreadable(page: SourcePage) -> bool:
+    """Nothing in the delivery was usable and what was set aside has no response id."""
+    rejected = page.rejected
+    return (
+        not page.responses
+        and not page.skipped
+        and bool(rejected)
+        and all(item.response_id is None for item in rejected)
+    )
 
 
 def _verified(receiver: WebhookReceiver, request: Request) -> bool:

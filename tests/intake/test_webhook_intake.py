@@ -13,7 +13,7 @@ from syncd.clock import to_ms
 from syncd.http.exchange import Request
 from syncd.intake.stats import UNKNOWN, Outcome
 from syncd.intake.webhook import WebhookIntake
-from syncd.model import SourcePage
+from syncd.model import Rejected, SourcePage
 from syncd.pipeline.records import keep_page
 from tests.intake.support import (
     CREATED,
@@ -272,3 +272,17 @@ def test_other_survey_types_are_skipped(intake: WebhookIntake, engine: Engine) -
     response = intake(post(PATH, body, signed(body)))
     assert response.status == 200 and reply(response)["skipped"] == 1
     assert inbox_rows(engine) == [] and quarantined(engine) == []
+
+
+def test_a_receiver_that_sets_the_whole_body_aside_gets_a_400(engine: Engine) -> None:
+    # Some receivers answer an unreadable body with one id-less rejection instead of raising.
+    aside = Rejected("tool", None, "webhook body is not JSON", '"{nope"')
+    intake = WebhookIntake({"tool": Spy(SourcePage((), (aside,)))}, engine)
+
+    first = intake(post("/webhooks/tool", b"{nope", {"x-secret": "yes"}))
+    again = intake(post("/webhooks/tool", b"{nope", {"x-secret": "yes"}))
+
+    assert (first.status, again.status) == (400, 400)
+    assert reply(first)["error"] == "webhook body is not JSON"
+    assert len(quarantined(engine)) == 1
+    assert intake.stats.count("tool", Outcome.MALFORMED) == 2
