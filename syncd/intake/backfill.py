@@ -25,7 +25,7 @@ from syncd.clock import from_ms, to_ms
 from syncd.contracts import SurveySource
 from syncd.errors import Transient
 from syncd.pipeline.pages import Budget, bounded
-from syncd.pipeline.poll import windows
+from syncd.pipeline.poll import lag, windows
 from syncd.pipeline.records import keep_page
 from syncd.settings import SourceSettings
 from syncd.store import cursors
@@ -76,12 +76,14 @@ def run_backfill(
 ) -> Backfill:
     """Read ``source`` from ``since`` (or where an earlier run of it stopped) to now minus lag.
 
+    The lag is polling's: the configured one, at least the source's own visibility lag.
+
     ``sleep`` waits between transient failures (give it ``stop.wait`` to be stoppable). A
     source's ``Terminal`` error, or ``MAX_FAILURES`` transient ones in a row, are raised; the
     cursor keeps what was stored, so running the same backfill again continues.
     """
     name = backfill_cursor(source.name, since)
-    end = now - timedelta(seconds=settings.lag_seconds)
+    end = now - lag(source, settings)  # the source's own visibility lag, as polling keeps
     with engine.begin() as conn:
         mark = cursors.get_watermark(conn, name)
     through = since if mark is None else max(since, from_ms(mark))

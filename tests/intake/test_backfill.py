@@ -184,3 +184,18 @@ access_token = "t"
     assert f"backfill of delighted from {since}: complete" in first.stdout
     assert "answer(s) stored" in first.stdout and "0 answer(s) stored" in again.stdout
     assert unknown.exit_code == 2 and "not an enabled" in unknown.stderr
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_a_source_that_publishes_late_is_read_only_as_far_as_it_shows(
+    engine: Engine, server: LoopbackServer
+) -> None:
+    source = _source(server)
+    source.visibility_lag = timedelta(minutes=30)  # type: ignore[attr-defined]
+
+    done = _run(engine, source)
+
+    assert done.done and done.end == NOW - timedelta(minutes=30)
+    assert _watermark(engine, backfill_cursor("delighted", SINCE)) == int(
+        (NOW - timedelta(minutes=30)).timestamp() * 1000
+    )
