@@ -19,11 +19,16 @@ SOURCES: dict[str, str] = {
     "typeform": "connectors.sources.typeform:TypeformSource",
     "wootric": "connectors.sources.wootric:WootricSource",
 }
+#: Sources that only take pushed deliveries: nothing is listed, so they have no listing fake and
+#: stay out of the source contract suite.
+PUSH_SOURCES: dict[str, str] = {
+    "jsonhook": "connectors.sources.jsonhook:JsonHookSource",
+}
 CRMS: dict[str, str] = {
     "hubspot": "connectors.crm.hubspot:HubSpotCrm",
     "salesforce": "connectors.crm.salesforce:SalesforceCrm",
 }
-_ROLES = {"source": SOURCES, "crm": CRMS}
+_ROLES = {"source": {**SOURCES, **PUSH_SOURCES}, "crm": CRMS}
 
 
 def connector_class(role: str, kind: str) -> Any:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError
 
 from syncd.calendar_settings import CalendarSettings, known_timezone, ordered_hours, weekdays
 from syncd.contact_match import BY_EMAIL, MATCH_FORMS, ContactMatch, ContactMatchOption
+from syncd.intake.mapping import FieldMapping
 from syncd.model import NpsCategory, Priority
 
 #: Fields a task subject/body template may use.
@@ -311,6 +312,13 @@ class RoutingSettings(_Strict):
         return self
 
 
+class WebhookSettings(_Strict):
+    """``[webhooks]``: the intake on ``/webhooks/<source name>`` of the daemon's HTTP port."""
+
+    #: Larger bodies are refused with 413 before they are verified or parsed.
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+
+
 class Settings(_Strict):
     """The whole configuration file."""
 
@@ -321,3 +329,6 @@ class Settings(_Strict):
     tracking: TrackingSettings = TrackingSettings()
     routing: RoutingSettings = RoutingSettings()
     retention: RetentionSettings = RetentionSettings()
+    webhooks: WebhookSettings = WebhookSettings()
+    #: ``[imports.<source name>]``: the CSV columns ``syncd import --source <name>`` reads.
+    imports: dict[str, FieldMapping] = Field(default_factory=dict)

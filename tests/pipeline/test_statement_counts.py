@@ -81,3 +81,17 @@ def test_delivering_a_batch_costs_the_same_statements_for_10_and_100_answers(
     engine: Engine,
 ) -> None:
     assert _statements_to_deliver(engine, 0, 10) == _statements_to_deliver(engine, 10, 100)
+
+
+def test_storing_a_page_again_costs_the_same_statements_for_10_and_100_answers(
+    engine: Engine,
+) -> None:
+    # An overlap re-read, a replayed webhook, a re-run import: versions the inbox already holds.
+    counts = []
+    for first, size in ((0, 10), (10, 100)):
+        with engine.begin() as conn:
+            inbox.store_responses(conn, _answers(first, size), to_ms(T0))
+        with _counted(engine) as statements, engine.begin() as conn:
+            assert inbox.store_responses(conn, _answers(first, size), to_ms(T0)) == 0
+        counts.append(len(statements))
+    assert counts[0] == counts[1]

@@ -40,6 +40,7 @@ CORE_FOR_CONNECTORS = frozenset(
         "syncd.edge.retrying",
         "syncd.edge.settings",
         "syncd.edge.values",
+        "syncd.intake.mapping",
         "syncd.redact",
         "syncd.urls",
     }

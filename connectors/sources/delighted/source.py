@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -22,6 +22,7 @@ from connectors.sources.delighted.listing import CREATED, UPDATED, Walk
 from connectors.sources.delighted.parse import parse_page
 from connectors.sources.delighted.preflight import check_access
 from connectors.sources.delighted.settings import DelightedSettings
+from connectors.sources.delighted.webhook import parse_delivery, signature_valid
 from syncd.edge.limiter import LimiterFactory, local_limiter
 from syncd.model import CheckResult, SourcePage
 
@@ -31,7 +32,7 @@ def _utc_now() -> datetime:
 
 
 class DelightedSource:
-    """Delighted survey responses as a ``syncd.contracts.SurveySource``."""
+    """Delighted survey responses as a ``SurveySource`` that also takes webhook deliveries."""
 
     Settings = DelightedSettings
 
@@ -80,6 +81,14 @@ class DelightedSource:
     def check(self) -> Sequence[CheckResult]:
         """One authenticated request: the API key and the base URL work."""
         return check_access(self.name, self._client)
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """The delivery's HMAC-SHA256 signature, keyed with the project's API key, matches."""
+        return signature_valid(headers, body, self._settings.api_key.get_secret_value())
+
+    def parse_webhook(self, body: bytes) -> SourcePage:
+        """The response one verified delivery carries (``ValueError``: not a Delighted event)."""
+        return parse_delivery(self.name, body, self._settings.survey_types, self._clock())
 
     def close(self) -> None:
         """Release the HTTP connections."""
