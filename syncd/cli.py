@@ -67,9 +67,22 @@ def run(
         if once:
             summary = daemon.run_once(stop)
             raise typer.Exit(1 if summary.errors else 0)
-        daemon.run_forever(stop)
+        _serve(settings, daemon, stop)
     finally:
         daemon.close()
+
+
+def _serve(settings: Settings, daemon: Daemon, stop: threading.Event) -> None:
+    """The loop, with the HTTP port (probes, metrics) open beside it."""
+    from syncd.runtime.compose import serving
+    from syncd.runtime.http_port import PortUnavailable
+
+    try:
+        with serving(settings, daemon):
+            daemon.run_forever(stop)
+    except PortUnavailable as error:
+        typer.echo(f"syncd: {error}", err=True)
+        raise typer.Exit(1) from error
 
 
 def _start(settings: Settings, stop: threading.Event) -> Daemon | None:

@@ -9,7 +9,7 @@ creates are idempotent on their key, so a late comment never creates a second ta
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -37,6 +37,9 @@ class PlanResult:
     task_updates: int = 0
     unmatchable: int = 0
     drained: bool = True
+    #: ``planned`` and ``unmatchable`` per source, for the metrics.
+    planned_by_source: dict[str, int] = field(default_factory=dict)
+    unmatchable_by_source: dict[str, int] = field(default_factory=dict)
 
     def add(self, later: PlanResult) -> PlanResult:
         """This pass's counts followed by ``later``'s; drained as ``later`` left it."""
@@ -46,7 +49,17 @@ class PlanResult:
             self.task_updates + later.task_updates,
             self.unmatchable + later.unmatchable,
             later.drained,
+            _merged(self.planned_by_source, later.planned_by_source),
+            _merged(self.unmatchable_by_source, later.unmatchable_by_source),
         )
+
+
+def _merged(first: dict[str, int], second: dict[str, int]) -> dict[str, int]:
+    return {key: first.get(key, 0) + second.get(key, 0) for key in first.keys() | second.keys()}
+
+
+def _tally(counts: dict[str, int], source: str) -> None:
+    counts[source] = counts.get(source, 0) + 1
 
 
 def plan_pending(
@@ -99,6 +112,7 @@ def _plan_batch(
     creates: dict[str, tuple[SurveyResponse, TaskPlan]] = {}
     for response in responses:
         result.planned += 1
+        _tally(result.planned_by_source, response.source)
         if _quarantined(conn, batch, response, result):
             continue
         decision = route(response, batch.routing, batch.tz)
@@ -127,6 +141,7 @@ def _quarantined(
     if unmatchable is None:
         return False
     result.unmatchable += 1
+    _tally(result.unmatchable_by_source, response.source)
     quarantine.add(
         conn,
         source=response.source,

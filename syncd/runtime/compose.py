@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -14,9 +15,12 @@ from connectors.registry import Catalog, connector_class
 from syncd.clock import to_ms, utcnow
 from syncd.config_loader import load_settings, settings_secrets
 from syncd.contracts import Crm, SurveySource
+from syncd.http.exchange import Handler
+from syncd.http.server import HttpServer
 from syncd.model import SetupState
 from syncd.redact import Redactor, activate
 from syncd.runtime.daemon import Daemon
+from syncd.runtime.http_port import open_port
 from syncd.settings import Settings
 from syncd.store.crm_binding import CrmIdentity, bind_crm
 from syncd.store.engine import migrate, open_engine, wait_for_store
@@ -121,3 +125,21 @@ def build_crm(settings: Settings) -> Crm:
     cls = connector_class("crm", settings.crm.kind)
     crm: Crm = cls(settings.crm.name, cls.Settings.model_validate(settings.crm.model_extra or {}))
     return crm
+
+
+def extra_routes(settings: Settings, daemon: Daemon) -> list[tuple[str, Handler]]:
+    """Routes other features mount on the daemon's port, as (path prefix, handler).
+
+    The place for webhook intake (``/webhooks/<source>``) and the dashboard (``/dashboard``):
+    the probes and metrics are mounted by ``syncd.runtime.http_port`` itself.
+    """
+    del settings, daemon
+    return []
+
+
+def serving(settings: Settings, daemon: Daemon) -> AbstractContextManager[HttpServer | None]:
+    """The daemon's HTTP port, open while the context lasts (None when ``[http]`` is off).
+
+    ``PortUnavailable`` when the port cannot be bound.
+    """
+    return open_port(settings, daemon, extra_routes(settings, daemon))

@@ -39,6 +39,7 @@ CORE_FOR_CONNECTORS = frozenset(
         "syncd.edge.retry_after",
         "syncd.edge.retrying",
         "syncd.edge.settings",
+        "syncd.edge.traffic",
         "syncd.redact",
         "syncd.urls",
     }
