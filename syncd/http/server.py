@@ -7,6 +7,7 @@ read-only views, so a slow scrape or a flood of requests never blocks a pass.
 
 from __future__ import annotations
 
+import socket
 import threading
 from types import TracebackType
 from typing import Any
@@ -31,10 +32,11 @@ class HttpServer:
     """Serves ``router`` on ``settings.host``:``settings.port`` between ``start`` and ``stop``."""
 
     def __init__(self, router: Router, settings: HttpServerSettings) -> None:
+        # Bound here, before waitress starts its worker threads: a taken port leaves nothing.
+        listening = _bind(settings.host, settings.port)
         self._server: Any = create_server(
             wsgi_app(router, settings.max_body_bytes),
-            host=settings.host,
-            port=settings.port,
+            sockets=[listening],
             threads=settings.threads,
             ident="syncd",
             # waitress's own bound; the application refuses first, with a JSON 413.
@@ -86,3 +88,18 @@ class HttpServer:
 
     def _serve(self) -> None:
         self._server.run()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port`` (IPv4 or IPv6, as the host resolves)."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    listening = socket.socket(family, kind, proto)
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(address)
+    except OSError:
+        listening.close()
+        raise
+    return listening
