@@ -45,6 +45,7 @@ class HttpServer:
             clear_untrusted_proxy_headers=True,
         )
         self._thread = threading.Thread(target=self._serve, name="syncd-http", daemon=True)
+        self._stopping = False
 
     @property
     def port(self) -> int:
@@ -64,9 +65,15 @@ class HttpServer:
 
     def stop(self) -> None:
         """Close the port and every open connection, end the serving and worker threads."""
+        self._stopping = True
         if self._thread.is_alive():
-            # Closing from the serving thread itself: its loop ends once nothing is left open.
-            self._server.trigger.pull_trigger(self._close_all)
+            try:
+                # Closed from the serving thread itself: its loop ends once nothing is left open.
+                self._server.trigger.pull_trigger(self._close_all)
+            except OSError:
+                # Seen rarely: the loop's wake-up pipe is already closed. Close the rest from
+                # here; the loop notices within its one-second poll.
+                self._close_all()
             self._thread.join(STOP_TIMEOUT_SECONDS)
         else:
             self._close_all()
@@ -87,7 +94,14 @@ class HttpServer:
         self.stop()
 
     def _serve(self) -> None:
-        self._server.run()
+        try:
+            self._server.run()
+        except OSError as error:
+            if not self._stopping:
+                log.error("http port stopped serving", error=str(error))
+            return
+        if not self._stopping:
+            log.error("http port stopped serving", error="the server loop ended")
 
 
 def _bind(host: str, port: int) -> socket.socket:

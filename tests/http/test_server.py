@@ -107,3 +107,15 @@ def test_a_taken_port_fails_at_construction() -> None:
         port = taken.getsockname()[1]
         with pytest.raises(OSError):
             HttpServer(Router(), HttpServerSettings(host="127.0.0.1", port=port))
+
+
+def test_stop_still_closes_everything_when_the_loop_lost_its_wake_up_pipe() -> None:
+    router = Router()
+    router.mount("/echo", _echo)
+    before = set(threading.enumerate())
+    running = HttpServer(router, HttpServerSettings(host="127.0.0.1", port=0)).start()
+    idle = socket.create_connection(("127.0.0.1", running.port))
+    running._server.trigger.close()  # as seen, rarely, under load
+    running.stop()
+    idle.close()
+    assert [t for t in threading.enumerate() if t not in before and t.is_alive()] == []

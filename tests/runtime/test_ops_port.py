@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from syncd.clock import utcnow
 from syncd.runtime.compose import build_daemon, serving
 from syncd.sandbox.world import seed
-from tests.e2e.helpers import expected_task_contacts, sandbox_settings
+from syncd.store.schema import loops
+from tests.e2e.helpers import expected_task_contacts, hubspot_of, sandbox_settings
 from tests.runtime.ops_helpers import Scrape, get, get_json
 
 RESPONSES = 40
@@ -70,3 +73,32 @@ def test_unknown_paths_are_404_and_the_port_closes_with_its_context(tmp_path: Pa
             daemon.close()
     assert status == 404
     assert metrics_status == 200 and content_type.startswith("text/plain")
+
+
+def test_closed_loops_and_sla_breaches_are_counted_once(tmp_path: Path) -> None:
+    with sandbox_settings(tmp_path / "data") as (sandbox, settings):
+        seed(sandbox.source, sandbox.crm, now=utcnow(), responses=RESPONSES)
+        daemon = build_daemon(settings)
+        try:
+            with serving(settings, daemon) as server:
+                assert server is not None
+                daemon.run_once()
+                done = [task["id"] for task in sandbox.crm.tasks()][:5]
+                for task_id in done:
+                    hubspot_of(sandbox).set_task_status(task_id, "COMPLETED")
+                daemon.run_once()
+                daemon.run_once()  # the overlap window reads them again: counted once
+                scrape = Scrape.of(server.port)
+            with daemon.engine.connect() as conn:
+                closed = conn.execute(
+                    sa.select(loops.c.closed_ms, loops.c.due_ms).where(
+                        loops.c.closed_ms.is_not(None)
+                    )
+                ).all()
+        finally:
+            daemon.close()
+    late = sum(1 for row in closed if row.due_ms is not None and row.closed_ms > row.due_ms)
+    assert len(closed) == len(done) == 5
+    assert scrape.value("syncd_loops_closed_total", crm="hubspot") == 5
+    assert scrape.value("syncd_time_to_close_seconds_count", crm="hubspot") == 5
+    assert scrape.value("syncd_sla_breaches_total", crm="hubspot") == late
