@@ -21,13 +21,8 @@ class Reach:
     error: str | None = None
     #: Delivery paused by the CRM's allowance (a daily limit), with why.
     paused: str | None = None
-
-    @property
-    def failing(self) -> bool:
-        """The latest attempt failed."""
-        return self.last_failure is not None and (
-            self.last_success is None or self.last_failure >= self.last_success
-        )
+    #: The latest attempt failed.
+    failing: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +60,14 @@ class Vitals:
 
     def reached(self, name: str) -> None:
         """``name`` answered as it should; a pause it caused is over."""
-        self._update(name, last_success=self.clock(), paused=None)
+        self._update(name, last_success=self.clock(), paused=None, failing=False)
 
     def failed(self, name: str, error: str, *, paused: bool = False) -> None:
         """``name`` could not be used; ``paused`` when its allowance holds delivery back."""
         now = self.clock()
-        self._update(name, last_failure=now, error=error, paused=error if paused else None)
+        self._update(
+            name, last_failure=now, error=error, paused=error if paused else None, failing=True
+        )
 
     def snapshot(self) -> Snapshot:
         """Everything, as of now."""
