@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from typer.testing import CliRunner
 
 from syncd.cli import app
 from syncd.http import server as server_module
+from syncd.runtime.logging import NOISY_LOGGERS
 from tests.e2e.helpers import sandbox_settings, write_config
 from tests.runtime.ops_helpers import Scrape, get_json
 from tests.runtime.process import Syncd
@@ -41,6 +45,21 @@ def test_a_running_daemon_answers_its_probes_and_stops_on_sigterm(tmp_path: Path
     assert code == 0, syncd.lines
 
 
+@pytest.fixture
+def logging_restored() -> Iterator[None]:
+    """``syncd run`` configures logging onto the runner's stream, closed after the call."""
+    root = logging.getLogger()
+    levels = {name: logging.getLogger(name).level for name in NOISY_LOGGERS}
+    root_level, handlers = root.level, list(root.handlers)
+    yield
+    structlog.reset_defaults()
+    root.handlers[:] = handlers
+    root.setLevel(root_level)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+@pytest.mark.usefixtures("logging_restored")
 def test_run_once_opens_no_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[object] = []
 
