@@ -83,7 +83,7 @@ class Daemon:
             daemon.interval_seconds, max(daemon.stage_backoff_max_seconds, daemon.interval_seconds)
         )
         #: Vitals for the probes, metrics in this daemon's own registry, pass summary lines.
-        self.telemetry = Telemetry(crm.name)
+        self.telemetry = Telemetry(settings.crm.name)
         if isinstance(crm, ReportsTraffic):
             self.telemetry.watch(crm.traffic)
         self.telemetry.metrics.registry.register(StoreGauges(engine, self.telemetry, list(sources)))
