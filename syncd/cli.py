@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
@@ -70,9 +71,25 @@ def run(
         if once:
             summary = daemon.run_once(stop)
             raise typer.Exit(1 if summary.errors else 0)
-        daemon.run_forever(stop, reloads.apply_pending)
+        _serve(settings, daemon, stop, reloads.apply_pending)
     finally:
         daemon.close()
+
+
+def _serve(
+    settings: Settings, daemon: Daemon, stop: threading.Event, reload: Callable[[Daemon], object]
+) -> None:
+    """The loop (applying SIGHUP reloads between passes), with the HTTP port (probes, metrics,
+    webhooks, dashboard) open beside it."""
+    from syncd.runtime.compose import serving
+    from syncd.runtime.http_port import PortUnavailable
+
+    try:
+        with serving(settings, daemon):
+            daemon.run_forever(stop, reload)
+    except PortUnavailable as error:
+        typer.echo(f"syncd: {error}", err=True)
+        raise typer.Exit(1) from error
 
 
 def _start(settings: Settings, stop: threading.Event) -> Daemon | None:

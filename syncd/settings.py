@@ -97,6 +97,20 @@ class DaemonSettings(_Strict):
         return Path(url.database).parent
 
 
+class HttpServerSettings(_Strict):
+    """``[http]``: the one port serving probes and metrics (and what else the daemon mounts)."""
+
+    enabled: bool = True
+    #: All interfaces: a container's port is reached from outside its network namespace.
+    host: str = "0.0.0.0"
+    port: int = Field(8080, ge=0, le=65535)
+    #: A larger request body is refused with 413 before it is read.
+    max_body_bytes: int = Field(1_048_576, ge=1)
+    threads: int = Field(4, ge=1, le=64)
+    #: ``/healthz`` fails once the loop has not turned for 3 intervals plus this many seconds.
+    liveness_grace_seconds: float = Field(120.0, gt=0)
+
+
 class SourceSettings(BaseModel):
     """``[sources.<name>]``: core polling options; every other key belongs to the connector."""
 
@@ -323,6 +337,7 @@ class Settings(_Strict):
     """The whole configuration file."""
 
     daemon: DaemonSettings = DaemonSettings()
+    http: HttpServerSettings = HttpServerSettings()
     sources: dict[str, SourceSettings] = Field(min_length=1)
     crm: CrmSettings
     delivery: DeliverySettings = DeliverySettings()

@@ -14,6 +14,11 @@ from sqlalchemy import Engine
 from syncd.store.engine import migrate, open_engine
 from syncd.store.schema import metadata
 
+#: Every daemon a test starts (in a subprocess too) serves its HTTP port on a free loopback port:
+#: tests run side by side and never share a fixed port.
+os.environ.setdefault("SYNCD__HTTP__HOST", "127.0.0.1")
+os.environ.setdefault("SYNCD__HTTP__PORT", "0")
+
 PG_URL = os.environ.get("SYNCD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 

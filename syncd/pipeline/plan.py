@@ -9,7 +9,7 @@ creates are idempotent on their key, so a late comment never creates a second ta
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -44,6 +44,9 @@ class PlanResult:
     #: Answers merged into their respondent's open follow-up of the same category.
     merged: int = 0
     drained: bool = True
+    #: ``planned`` and ``unmatchable`` per source, for the metrics.
+    planned_by_source: dict[str, int] = field(default_factory=dict)
+    unmatchable_by_source: dict[str, int] = field(default_factory=dict)
 
     def add(self, later: PlanResult) -> PlanResult:
         """This pass's counts followed by ``later``'s; drained as ``later`` left it."""
@@ -55,7 +58,17 @@ class PlanResult:
             self.throttled + later.throttled,
             self.merged + later.merged,
             later.drained,
+            _merged(self.planned_by_source, later.planned_by_source),
+            _merged(self.unmatchable_by_source, later.unmatchable_by_source),
         )
+
+
+def _merged(first: dict[str, int], second: dict[str, int]) -> dict[str, int]:
+    return {key: first.get(key, 0) + second.get(key, 0) for key in first.keys() | second.keys()}
+
+
+def _tally(counts: dict[str, int], source: str) -> None:
+    counts[source] = counts.get(source, 0) + 1
 
 
 def plan_pending(
@@ -109,6 +122,7 @@ def _plan_batch(
     routed: list[tuple[SurveyResponse, RoutingDecision, SlaClock]] = []
     for response in responses:
         result.planned += 1
+        _tally(result.planned_by_source, response.source)
         if _quarantined(conn, batch, response, result):
             continue
         clock = sla_clock(response, batch.routing, batch.now_ms)
@@ -166,6 +180,7 @@ def _quarantined(
     if unmatchable is None:
         return False
     result.unmatchable += 1
+    _tally(result.unmatchable_by_source, response.source)
     quarantine.add(
         conn,
         source=response.source,

@@ -7,13 +7,14 @@ older than what a loop already knows are ignored, so a stale read never reopens 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
 from syncd.clock import from_ms, to_ms
 from syncd.contracts import Crm
+from syncd.model import ResponseKey
 from syncd.settings import TrackingSettings
 from syncd.store import cursors, loops
 
@@ -24,6 +25,8 @@ class TrackResult:
 
     seen: int = 0
     matched: int = 0
+    #: Loops this pass closed (their task completed), for the time-to-close metrics.
+    closed: list[ResponseKey] = field(default_factory=list)
 
 
 def cursor_name(crm: str) -> str:
@@ -51,7 +54,9 @@ def track_tasks(
     for page in crm.task_changes(since):
         with engine.begin() as conn:
             result.seen += len(page.changes)
-            result.matched += loops.apply_changes(conn, crm.name, page.changes, to_ms(now))
+            result.matched += loops.apply_changes(
+                conn, crm.name, page.changes, to_ms(now), closed=result.closed
+            )
             if page.watermark is not None:
                 mark = min(page.watermark, now)
                 cursors.advance(conn, cursor_name(crm.name), to_ms(mark), to_ms(now))

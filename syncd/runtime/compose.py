@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -15,9 +16,16 @@ from syncd.clock import to_ms, utcnow
 from syncd.config_loader import load_settings, settings_secrets
 from syncd.contracts import Crm, SurveySource
 from syncd.edge.limiter import LimiterFactory
+from syncd.http.exchange import Handler, Request, Response
+from syncd.http.server import HttpServer
+from syncd.intake.routes import webhook_intake
+from syncd.intake.stats import WebhookStats
 from syncd.model import SetupState
+from syncd.observability.webhook_metrics import WebhookCollector
 from syncd.redact import Redactor, activate
+from syncd.report.dashboard import dashboard_handler
 from syncd.runtime.daemon import Daemon
+from syncd.runtime.http_port import open_port
 from syncd.runtime.shared_limits import store_limiters
 from syncd.settings import Settings
 from syncd.store.crm_binding import CrmIdentity, bind_crm
@@ -150,3 +158,28 @@ def build_crm(settings: Settings, limiters: ScopedLimiters | None = None) -> Crm
     shared = {} if limiters is None else {"limiters": limiters(f"crm:{settings.crm.name}")}
     crm: Crm = cls(settings.crm.name, options, **shared)
     return crm
+
+
+def extra_routes(settings: Settings, daemon: Daemon) -> list[tuple[str, Handler]]:
+    """Routes other features mount on the daemon's port, as (path prefix, handler).
+
+    Webhook intake (``/webhooks/<source>``) and the live dashboard (``/dashboard``); the probes
+    and metrics are mounted by ``syncd.runtime.http_port`` itself.
+    """
+    del settings  # a SIGHUP reload replaces the daemon's settings and sources: read them live
+    stats = WebhookStats()
+    daemon.telemetry.metrics.registry.register(WebhookCollector(stats))
+
+    def webhooks(request: Request) -> Response:
+        intake = webhook_intake(daemon.settings, daemon.sources, daemon.engine, stats)
+        return intake(request)
+
+    return [("/webhooks", webhooks), ("/dashboard", dashboard_handler(daemon.engine))]
+
+
+def serving(settings: Settings, daemon: Daemon) -> AbstractContextManager[HttpServer | None]:
+    """The daemon's HTTP port, open while the context lasts (None when ``[http]`` is off).
+
+    ``PortUnavailable`` when the port cannot be bound.
+    """
+    return open_port(settings, daemon, extra_routes(settings, daemon))

@@ -21,7 +21,10 @@ from sqlalchemy import Engine
 
 from syncd.clock import to_ms, utcnow
 from syncd.contracts import Crm, SurveySource
+from syncd.edge.traffic import ReportsTraffic
 from syncd.errors import SyncdError
+from syncd.observability.gauges import StoreGauges
+from syncd.observability.telemetry import Telemetry
 from syncd.pipeline.deliver import Deliverer, DeliverResult
 from syncd.pipeline.deliver.context import DeliverContext, pass_context
 from syncd.pipeline.plan import PlanResult, plan_pending
@@ -83,6 +86,11 @@ class Daemon:
         self._backoff = StageBackoff(
             daemon.interval_seconds, max(daemon.stage_backoff_max_seconds, daemon.interval_seconds)
         )
+        #: Vitals for the probes, metrics in this daemon's own registry, pass summary lines.
+        self.telemetry = Telemetry(settings.crm.name)
+        if isinstance(crm, ReportsTraffic):
+            self.telemetry.watch(crm.traffic)
+        self.telemetry.metrics.registry.register(StoreGauges(engine, self.telemetry, list(sources)))
 
     def recover(self) -> None:
         """Take back what an earlier life of this instance left in flight.
@@ -169,6 +177,7 @@ class Daemon:
 
     def _pass(self, stop: threading.Event | None, *, resting: bool) -> PassSummary:
         summary = PassSummary()
+        self.telemetry.pass_started()
         guard = partial(self._guarded, summary, resting=resting)
         # One deliver context per pass: counts and owner load carry over from slice to slice.
         deliver = pass_context(self.settings, self.engine, self.crm, self.holder, self.clock)
@@ -177,10 +186,14 @@ class Daemon:
         for name, source in self.sources.items():
             guard(f"poll {name}", partial(self._poll, source, summary, stop, work))
         work.run()
-        if self.settings.tracking.enabled:
+        tracking = self.settings.tracking.enabled
+        if tracking:
             guard("track", lambda: self._track(summary, stop))
         if resting:  # the long-running daemon prunes; `run --once` leaves it to `syncd prune`
             guard("prune", lambda: self._prune(stop))
+        self.telemetry.pass_ended(
+            self.engine, summary.plan, summary.deliver, summary.track if tracking else None
+        )
         return summary
 
     def _plan_and_deliver(
@@ -206,21 +219,32 @@ class Daemon:
         # One failing source, an unreachable CRM or a bug in one stage must not stop the others.
         if resting and not self._backoff.ready(stage):
             return
+        self.telemetry.stage_started(stage)
         try:
-            run()
+            # Every line the stage logs names the source or CRM it works on.
+            with structlog.contextvars.bound_contextvars(**self._subject(stage)):
+                run()
         except Exception as error:
+            self.telemetry.stage_ended(stage, error)
             summary.errors.append(f"{stage}: {error}")
             rest = self._backoff.failed(stage)
             # A SyncdError was foreseen and says what to do; anything else needs its traceback.
             log.error(
                 "stage failed",
                 stage=stage,
+                **self._subject(stage),
                 error=str(error) or type(error).__name__,
                 retry_in_seconds=rest if resting else None,
                 exc_info=not isinstance(error, SyncdError),
             )
         else:
+            self.telemetry.stage_ended(stage, None)
             self._backoff.succeeded(stage)
+
+    def _subject(self, stage: str) -> dict[str, str]:
+        if stage.startswith("poll "):
+            return {"source": stage.removeprefix("poll ")}
+        return {"crm": self.crm.name} if stage in ("deliver", "track") else {}
 
     def _heartbeat(self) -> Heartbeat:
         period = min(self._lease_ms, self._claim_ms) / 4000
@@ -246,17 +270,12 @@ class Daemon:
         if not self._leased(f"poll:{source.name}"):
             return
         settings = self.settings.sources[source.name]
+        began = time.monotonic()
         result = poll_source(
             self.engine, source, settings, now=self.clock(), stop=stop, interleave=work
         )
         summary.polls.append(result)
-        log.info(
-            "polled",
-            source=source.name,
-            fetched=result.fetched,
-            stored=result.stored,
-            rejected=result.rejected,
-        )
+        self.telemetry.polled(result, time.monotonic() - began)
 
     def _plan(self, summary: PassSummary) -> None:
         sliced = plan_pending(
@@ -291,6 +310,7 @@ class Daemon:
             summary.track = track_tasks(
                 self.engine, self.crm, self.settings.tracking, now=self.clock(), stop=stop
             )
+            self.telemetry.tracked()
 
     def _prune(self, stop: threading.Event | None) -> None:
         now_ms = to_ms(self.clock())

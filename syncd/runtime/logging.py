@@ -1,5 +1,9 @@
 """structlog setup: JSON lines in containers, readable lines on a terminal.
 
+Identical warnings and errors repeated within ten minutes are written once, with a count on the
+next one after that (``log_shape.CollapseRepeats``); on a terminal a traceback is one line naming
+the error and where it was raised, in full only at ``debug``.
+
 Logging is set up twice: from the environment (``SYNCD_LOG_FORMAT``, ``SYNCD_LOG_LEVEL``) before
 anything can fail, then from the config once it loads. Libraries that log through the standard
 library (the HubSpot SDK, urllib3, httpx, alembic) are routed through the same renderer, so every
@@ -16,10 +20,19 @@ from typing import TextIO
 import structlog
 
 from syncd.redact import structlog_processor
+from syncd.runtime.log_shape import CollapseRepeats, one_line_exception
 from syncd.settings import DaemonSettings
 
 #: Loggers that narrate every request or migration step at INFO.
-NOISY_LOGGERS = ("urllib3", "hubspot", "httpx", "httpcore", "alembic", "sqlalchemy")
+NOISY_LOGGERS = (
+    "urllib3",
+    "hubspot",
+    "httpx",
+    "httpcore",
+    "alembic",
+    "sqlalchemy",
+    "waitress",
+)
 
 
 class _SyncdHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -59,15 +72,19 @@ def _configure(fmt: str, level: str, out: TextIO) -> None:
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    if use_json:
-        # The traceback becomes a string field: one event stays one line.
+    if use_json or level == "debug":
+        # The traceback becomes a string field: one event stays one line in JSON.
         shared.append(structlog.processors.format_exc_info)
+    else:
+        # On a terminal a traceback would spread over the screen: one line says where.
+        shared.append(one_line_exception)
     # Last before rendering, for structlog and stdlib lines alike: sees every value, tracebacks
     # included, so no secret reaches the output whatever logged it.
     shared.append(structlog_processor)
     level_no = logging.getLevelNamesMapping()[level.upper()]
     structlog.configure(
-        processors=[*shared, renderer],
+        # Repeats are collapsed for syncd's own lines (the libraries' are few: WARNING and up).
+        processors=[*shared[:2], CollapseRepeats(), *shared[2:], renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level_no),
         logger_factory=structlog.PrintLoggerFactory(file=out),
         cache_logger_on_first_use=False,

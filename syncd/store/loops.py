@@ -145,9 +145,17 @@ def apply_change(conn: Connection, crm: str, change: TaskChange, now_ms: int) ->
     return apply_changes(conn, crm, [change], now_ms) == 1
 
 
-def apply_changes(conn: Connection, crm: str, changes: Sequence[TaskChange], now_ms: int) -> int:
+def apply_changes(
+    conn: Connection,
+    crm: str,
+    changes: Sequence[TaskChange],
+    now_ms: int,
+    *,
+    closed: list[ResponseKey] | None = None,
+) -> int:
     """``apply_change`` for a page of changes, in order: one read for the page, then an update
-    per loop that changed. Returns how many changes were syncd's tasks."""
+    per loop that changed. Returns how many changes were syncd's tasks; each loop this closes
+    is appended to ``closed``."""
     current = _loops_of_tasks(conn, crm, {change.task_id for change in changes})
     matched = 0
     for change in changes:
@@ -161,6 +169,8 @@ def apply_changes(conn: Connection, crm: str, changes: Sequence[TaskChange], now
         if values:
             key = ResponseKey(row["source"], row["response_id"])
             conn.execute(update(loops).where(_is(key)).values(**values, updated_ms=now_ms))
+            if closed is not None and values.get("closed_ms") is not None:
+                closed.append(key)
             row.update(values)  # the same task may change again later in the page
     return matched
 

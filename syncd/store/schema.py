@@ -152,6 +152,8 @@ Index("ix_loops_owner_open", loops.c.owner_id, loops.c.closed_ms)
 Index("ix_loops_contact", loops.c.crm, loops.c.contact_id, loops.c.response_ms)
 #: Rules with ``once_per_days`` look up a respondent's earlier asks by email.
 Index("ix_loops_email", loops.c.crm, loops.c.email, loops.c.response_ms)
+#: The overdue gauge reads open loops past their due time from here, at every scrape.
+Index("ix_loops_open_due", loops.c.crm, loops.c.closed_ms, loops.c.due_ms)
 
 #: Input that could not be processed, with a reason an admin can read, list and replay.
 quarantine = Table(

@@ -32,7 +32,8 @@ def delighted_of(sandbox: Sandbox) -> DelightedFake:
 @contextmanager
 def sandbox_settings(data_dir: Path, **env: str) -> Iterator[tuple[Sandbox, Settings]]:
     """Demo settings with a fresh data dir, the fakes on free ports."""
-    settings = load(DEMO_CONFIG, {"SYNCD__DAEMON__DATA_DIR": str(data_dir), **env})
+    free_port = {"SYNCD__HTTP__HOST": "127.0.0.1", "SYNCD__HTTP__PORT": "0"}
+    settings = load(DEMO_CONFIG, {"SYNCD__DAEMON__DATA_DIR": str(data_dir), **free_port, **env})
     sandbox, settings = start_sandbox(settings, any_port=True)
     # These tests are about the loop, not search-index lag (the fake's own tests and the demo are).
     hubspot_of(sandbox).lag_search(0)

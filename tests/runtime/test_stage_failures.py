@@ -33,6 +33,12 @@ def test_a_pass_with_a_crashing_stage_still_runs_the_others(
     assert [e.split(":")[0] for e in summary.errors] == ["poll delighted"]
     failed = [e for e in logs if e["event"] == "stage failed"]
     assert failed[0]["stage"] == "poll delighted" and failed[0]["exc_info"] is True
+    assert failed[0]["source"] == "delighted"  # every stage line names what it works on
+    assert [e["event"] for e in logs if e["event"] in ("planned", "delivered", "tracked")] == [
+        "planned",
+        "delivered",
+        "tracked",
+    ]
     assert summary.deliver.by_kind == {} and summary.plan.planned == 0  # they ran, found nothing
 
 

@@ -41,6 +41,7 @@ CORE_FOR_CONNECTORS = frozenset(
         "syncd.edge.settings",
         "syncd.edge.values",
         "syncd.intake.mapping",
+        "syncd.edge.traffic",
         "syncd.redact",
         "syncd.urls",
     }

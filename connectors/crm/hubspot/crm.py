@@ -69,6 +69,8 @@ class HubSpotCrm:
         self._task_key_checked = False
         self._settings = settings
         self._transport = Transport(settings, sleep=sleep, clock=clock, limiters=limiters)
+        #: Each answer the portal gives, for the daemon's request and allowance metrics.
+        self.traffic = self._transport.traffic
         self._api = HubSpotApi(settings, self._transport)
         self._companies = CompanyOwners(settings, self._transport, self.batch_limit)
         self._creator = ContactCreator(settings, self._transport, self.batch_limit)

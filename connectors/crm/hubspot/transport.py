@@ -21,6 +21,7 @@ from connectors.crm.hubspot.throttle import (
 from syncd.edge.limiter import Limiter, LimiterFactory, SlidingWindowLimiter, per_second
 from syncd.edge.rate_headers import RateHeaders
 from syncd.edge.retrying import Retrier
+from syncd.edge.traffic import Exchange, Traffic, endpoint_of, outcome_of
 from syncd.errors import CrmOutcomeUnknown, CrmRateLimited, CrmUnavailable
 from syncd.redact import Redactor
 
@@ -67,6 +68,8 @@ class Transport:
         self._reserve = settings.daily_reserve_fraction
         self._lock = threading.Lock()
         self._daily: tuple[float, DailyLimitReached] | None = None  # (until, why)
+        #: Every answer (or its absence), by route template and outcome, for the metrics.
+        self.traffic = Traffic()
 
     def call(self, operation: Operation, *, idempotent: bool, search: bool = False) -> Any:
         """Run ``operation`` under the limiter, retrying what is safe; raises only ``CrmError``."""
@@ -89,15 +92,23 @@ class Transport:
         send = pool.request
 
         def request(*args: Any, **kwargs: Any) -> Any:
-            response = send(*args, **kwargs)
-            if getattr(response, "status", 500) < 400:  # refusals are read by ``translate``
-                self._observe(getattr(response, "headers", None))
+            # urllib3's ``request(method, url, ...)``: the URL names the endpoint, never logged.
+            url = str(kwargs.get("url", args[1] if len(args) > 1 else ""))
+            try:
+                response = send(*args, **kwargs)
+            except Exception:
+                self.traffic.report(Exchange(endpoint_of(url), outcome_of(None)))
+                raise
+            status = getattr(response, "status", 500)
+            rate = RateHeaders.parse(getattr(response, "headers", None), HEADER_PREFIX)
+            self.traffic.report(Exchange(endpoint_of(url), outcome_of(status), rate))
+            if status < 400:  # refusals are read by ``translate``
+                self._observe(rate)
             return response
 
         pool.request = request
 
-    def _observe(self, headers: object) -> None:
-        rate = RateHeaders.parse(headers, HEADER_PREFIX)
+    def _observe(self, rate: RateHeaders) -> None:
         if rate.daily_remaining is None or not rate.daily_limit:
             return
         if rate.daily_remaining <= rate.daily_limit * self._reserve:

@@ -13,7 +13,7 @@ from syncd.clock import to_ms
 from syncd.contact_match import BY_EMAIL, ContactMatch
 from syncd.contracts import Crm
 from syncd.errors import Blocking, CrmRateLimited, Skippable, SyncdError, Transient
-from syncd.model import NpsCategory
+from syncd.model import NpsCategory, ResponseKey
 from syncd.retry import RetryPolicy
 from syncd.settings import DeliverySettings, RoutingSettings, Settings
 from syncd.store import outbox, quarantine
@@ -43,6 +43,8 @@ class DeliverResult:
     #: Actions handed back untouched because the account is blocked (see ``Blocking``).
     held: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    #: The answers whose tasks this pass created, for the time-to-task metrics.
+    created: list[ResponseKey] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -65,7 +65,10 @@ class Deliverer:
                 progressed = True
                 by_kind = self.ctx.result.by_kind
                 by_kind[kind.value] = by_kind.get(kind.value, 0) + len(actions)
-                handler(self.ctx, actions)
+                # Every line about this batch names it: its kind, first outbox id and size.
+                batch = f"{kind.value}-{actions[0].id}x{len(actions)}"
+                with structlog.contextvars.bound_contextvars(batch=batch):
+                    handler(self.ctx, actions)
             if self.ctx.blocked is not None:
                 return False
         return progressed

@@ -143,6 +143,7 @@ def _on_created(ctx: DeliverContext, choices: Mapping[str, OwnerChoice]) -> OnSu
         ]
         loop_links.set_tasks(conn, links, ctx.now_ms())
         ctx.result.tasks_created += len(succeeded)
+        ctx.result.created.extend(_response(action) for action, _ in succeeded)
 
     return link_tasks
 
