@@ -24,6 +24,8 @@ from syncd.contracts import Crm, SurveySource
 from syncd.errors import SyncdError
 from syncd.pipeline.deliver import Deliverer, DeliverResult
 from syncd.pipeline.deliver.context import DeliverContext, pass_context
+from syncd.pipeline.escalate import EscalateResult, escalate_overdue
+from syncd.pipeline.events import SendResult, send_due
 from syncd.pipeline.plan import PlanResult, plan_pending
 from syncd.pipeline.poll import Interleave, PollResult, poll_source
 from syncd.pipeline.track import TrackResult, track_tasks
@@ -51,6 +53,8 @@ class PassSummary:
     plan: PlanResult = field(default_factory=PlanResult)
     deliver: DeliverResult = field(default_factory=DeliverResult)
     track: TrackResult = field(default_factory=TrackResult)
+    escalate: EscalateResult = field(default_factory=EscalateResult)
+    events: SendResult = field(default_factory=SendResult)
     errors: list[str] = field(default_factory=list)
 
 
@@ -179,6 +183,10 @@ class Daemon:
         work.run()
         if self.settings.tracking.enabled:
             guard("track", lambda: self._track(summary, stop))
+        guard("escalate", lambda: self._escalate(summary))
+        if summary.escalate.queued:  # sent in this pass, not the next
+            guard("deliver", lambda: self._deliver(deliver, stop))
+        guard("events", lambda: self._send_events(summary))
         if resting:  # the long-running daemon prunes; `run --once` leaves it to `syncd prune`
             guard("prune", lambda: self._prune(stop))
         return summary
@@ -289,8 +297,28 @@ class Daemon:
     def _track(self, summary: PassSummary, stop: threading.Event | None) -> None:
         if self._leased(f"track:{self.crm.name}"):
             summary.track = track_tasks(
-                self.engine, self.crm, self.settings.tracking, now=self.clock(), stop=stop
+                self.engine,
+                self.crm,
+                self.settings.tracking,
+                now=self.clock(),
+                stop=stop,
+                events=self.settings.events,
             )
+
+    def _escalate(self, summary: PassSummary) -> None:
+        """Overdue loops: a cheap indexed read each pass; escalations go out next delivery."""
+        if self._leased(f"escalate:{self.crm.name}"):
+            summary.escalate = escalate_overdue(
+                self.engine,
+                self.crm.name,
+                self.settings.routing,
+                self.tz,
+                now_ms=to_ms(self.clock()),
+            )
+
+    def _send_events(self, summary: PassSummary) -> None:
+        if self.settings.events.enabled and self._leased("events"):
+            summary.events = send_due(self.engine, self.settings.events, to_ms(self.clock()))
 
     def _prune(self, stop: threading.Event | None) -> None:
         now_ms = to_ms(self.clock())
