@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import urllib.error
+import urllib.request
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-import httpx
 import structlog
 from sqlalchemy import Connection, Engine, select
 
@@ -104,27 +105,14 @@ class SendResult:
     dead: int = 0
 
 
-def send_due(
-    engine: Engine,
-    settings: EventSettings,
-    now_ms: int,
-    client: httpx.Client | None = None,
-) -> SendResult:
+def send_due(engine: Engine, settings: EventSettings, now_ms: int) -> SendResult:
     """Send every due event once; outcomes are recorded one by one, as they come."""
     result = SendResult()
     if not settings.enabled:
         return result
     with engine.begin() as conn:
         due = event_store.due(conn, now_ms, settings.batch_size)
-    if not due:
-        return result
-    own = client is None
-    http = client or httpx.Client(timeout=settings.timeout_seconds)
-    try:
-        _send_all(engine, settings, due, now_ms, http, result)
-    finally:
-        if own:
-            http.close()
+    _send_all(engine, settings, due, now_ms, result)
     return result
 
 
@@ -133,20 +121,21 @@ def _send_all(
     settings: EventSettings,
     due: Sequence[event_store.Event],
     now_ms: int,
-    http: httpx.Client,
     result: SendResult,
 ) -> None:
     policy = RetryPolicy(
         settings.max_attempts, settings.backoff_base_seconds, settings.backoff_max_seconds
     )
     for event in due:
-        error = _post(http, settings, event, now_ms)
+        error = _post(settings, event, now_ms)
         with engine.begin() as conn:
             if error is None:
                 event_store.sent(conn, event, now_ms)
                 result.sent += 1
             elif policy.exhausted(event.attempts + 1):
-                log.warning("event dead after its last attempt", event=event.event_id, error=error)
+                log.warning(
+                    "event dead after its last attempt", event_id=event.event_id, error=error
+                )
                 event_store.failed(conn, event, error, now_ms, None)
                 result.dead += 1
             else:
@@ -155,10 +144,12 @@ def _send_all(
                 result.retried += 1
 
 
-def _post(
-    http: httpx.Client, settings: EventSettings, event: event_store.Event, now_ms: int
-) -> str | None:
-    """None when the receiver took the event, else why not."""
+def _post(settings: EventSettings, event: event_store.Event, now_ms: int) -> str | None:
+    """None when the receiver took the event (2xx), else why not.
+
+    The standard library's client is enough for one small POST per event, and keeps the core
+    free of HTTP SDKs (connectors own those).
+    """
     if settings.url is None or settings.secret is None:
         return "[events] url and secret are not configured"
     body = event.payload.encode()
@@ -168,12 +159,15 @@ def _post(
         TIMESTAMP_HEADER: str(now_ms // 1000),
         EVENT_ID_HEADER: event.event_id,
     }
+    request = urllib.request.Request(settings.url, data=body, headers=headers, method="POST")
     try:
-        response = http.post(
-            settings.url, content=body, headers=headers, timeout=settings.timeout_seconds
-        )
-    except httpx.HTTPError as error:
+        with urllib.request.urlopen(request, timeout=settings.timeout_seconds) as response:
+            status = int(response.status)
+    except urllib.error.HTTPError as error:
+        status = error.code
+        error.close()
+    except (OSError, ValueError) as error:  # refused, reset, timed out, a garbled answer
         return f"{type(error).__name__}: {error}"
-    if 200 <= response.status_code < 300:
+    if 200 <= status < 300:
         return None
-    return f"the receiver answered HTTP {response.status_code}"
+    return f"the receiver answered HTTP {status}"

@@ -9,18 +9,21 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, up
 
 from syncd.model import ResponseKey, TaskState
 from syncd.store.loop_changes import Applied, NoteCheck, apply_change, apply_changes, apply_tracked
+from syncd.store.loop_outcomes import ClosureOutcomes, closure_outcomes
 from syncd.store.schema import loops
 from syncd.store.upsert import insert_ignore_many
 
 __all__ = [
     "Applied",
     "Asked",
+    "ClosureOutcomes",
     "LoopStart",
     "NoteCheck",
     "OpenFollowUp",
     "apply_change",
     "apply_changes",
     "apply_tracked",
+    "closure_outcomes",
     "contact_of",
     "latest_synced_ms",
     "latest_synced_query",
