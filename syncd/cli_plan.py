@@ -17,7 +17,7 @@ from syncd.cli_common import DEFAULT_CONFIG, ConfigOption, settings_or_exit, sto
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from syncd.pipeline.dry_run import DryRun
+    from syncd.runtime.dry_run import DryRun
     from syncd.settings import Settings
 
 
@@ -37,7 +37,7 @@ def plan(
     from zoneinfo import ZoneInfo
 
     from syncd.clock import to_ms, utcnow
-    from syncd.pipeline.dry_run import dry_run
+    from syncd.runtime.dry_run import dry_run
 
     settings = settings_or_exit(config, secrets=False)
     with store_opening(settings):

@@ -10,8 +10,9 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, Select, func, select, update
 
 from syncd.model import ResponseKey
 from syncd.redact import stored_error
@@ -70,7 +71,22 @@ def enqueue(
 
 def due(conn: Connection, now_ms: int, limit: int) -> list[Event]:
     """Pending events whose time has come, oldest first (``ix_events_due``)."""
-    rows = conn.execute(
+    rows = conn.execute(due_query(now_ms, limit))
+    return [
+        Event(
+            row.id,
+            row.event_id,
+            ResponseKey(row.source, row.response_id),
+            row.payload,
+            row.attempts,
+        )
+        for row in rows
+    ]
+
+
+def due_query(now_ms: int, limit: int) -> Select[Any]:
+    """The statement of ``due``."""
+    return (
         select(
             events.c.id,
             events.c.event_id,
@@ -83,16 +99,6 @@ def due(conn: Connection, now_ms: int, limit: int) -> list[Event]:
         .order_by(events.c.next_attempt_ms, events.c.id)
         .limit(limit)
     )
-    return [
-        Event(
-            row.id,
-            row.event_id,
-            ResponseKey(row.source, row.response_id),
-            row.payload,
-            row.attempts,
-        )
-        for row in rows
-    ]
 
 
 def sent(conn: Connection, event: Event, now_ms: int) -> None:

@@ -154,7 +154,16 @@ loops = Table(
 )
 Index("ix_loops_task", loops.c.crm, loops.c.task_id)
 #: The escalation stage reads the overdue, not yet escalated open loops from here.
-Index("ix_loops_overdue", loops.c.crm, loops.c.escalated_ms, loops.c.closed_ms, loops.c.due_ms)
+#: Keyed on through (source, response_id) so its pages come in index order with no sort.
+Index(
+    "ix_loops_overdue",
+    loops.c.crm,
+    loops.c.escalated_ms,
+    loops.c.closed_ms,
+    loops.c.due_ms,
+    loops.c.source,
+    loops.c.response_id,
+)
 Index("ix_loops_owner_open", loops.c.owner_id, loops.c.closed_ms)
 #: "Latest answer per contact wins" reads the newest linked answer per contact from this index.
 Index("ix_loops_contact", loops.c.crm, loops.c.contact_id, loops.c.response_ms)

@@ -24,7 +24,11 @@ def upgrade() -> None:
     with op.batch_alter_table("loops") as batch:
         for name, kind in _COLUMNS:
             batch.add_column(sa.Column(name, kind))
-    op.create_index("ix_loops_overdue", "loops", ["crm", "escalated_ms", "closed_ms", "due_ms"])
+    op.create_index(
+        "ix_loops_overdue",
+        "loops",
+        ["crm", "escalated_ms", "closed_ms", "due_ms", "source", "response_id"],
+    )
     op.create_table(
         "events",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),

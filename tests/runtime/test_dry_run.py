@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from syncd.cli import app
 from syncd.clock import to_ms
-from syncd.pipeline.dry_run import dry_run
+from syncd.runtime.dry_run import dry_run
 from syncd.settings import RoutingSettings
 from syncd.store import inbox
 from syncd.store.engine import migrate, open_engine
