@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from connectors.registry import Catalog
-from syncd.config_loader import load_settings
+from syncd.config_loader import load_settings, settings_secrets
 from syncd.errors import ConfigError
 from syncd.settings import Settings
 
@@ -55,6 +55,7 @@ categories = ["detractor", "passive"]
     assert settings.events.enabled and settings.events.secret is not None
     assert settings.events.secret.get_secret_value() == "s3cret"
     assert "s3cret" not in repr(settings.events)
+    assert "s3cret" in settings_secrets(settings, Catalog())  # redacted from logs and errors
 
 
 @pytest.mark.parametrize(
