@@ -55,14 +55,20 @@ class TaskCreate:
 @dataclass(frozen=True, slots=True)
 class TaskEdit:
     """New content for a task an earlier ``TaskCreate`` made: of the same answer, or of the
-    answer whose open follow-up a later answer was merged into (``target``, its create's key)."""
+    answer whose open follow-up a later answer was merged into (``target``, its create's key).
+
+    An escalation sends only what it changes: ``subject``/``body`` None keep the task's text,
+    ``owner`` (an owner id) reassigns it, ``task_id`` names the task when the loop knows it.
+    """
 
     kind: ClassVar[ActionKind] = ActionKind.UPDATE_TASK
 
-    subject: str
-    body: str
-    priority: Priority
+    subject: str | None
+    body: str | None
+    priority: Priority | None
     target: str | None = None
+    owner: str | None = None
+    task_id: str | None = None
 
 
 #: The body of any outbox action.

@@ -18,6 +18,7 @@ from syncd.cli_common import DEFAULT_CONFIG, ConfigOption, settings_or_exit, sto
 from syncd.cli_config import register as register_config_commands
 from syncd.cli_crm import register as register_crm_commands
 from syncd.cli_intake import register as register_intake_commands
+from syncd.cli_plan import register as register_plan_command
 from syncd.cli_report import register as register_report_command
 from syncd.cli_retention import register as register_retention_commands
 from syncd.cli_rules import register as register_rules_commands
@@ -41,6 +42,7 @@ register_report_command(app)  # report
 register_config_commands(app, config_app)  # --version, config show
 register_retention_commands(app)  # prune
 register_intake_commands(app)  # import, backfill
+register_plan_command(app)  # plan (dry run)
 
 
 @app.command()

@@ -77,13 +77,15 @@ def load_settings(
 
 
 def settings_secrets(settings: Settings, catalog: ConnectorCatalog) -> tuple[str, ...]:
-    """Every secret in ``settings``: connector options typed as secrets, the database password."""
+    """Every secret in ``settings``: connector options typed as secrets, the database password,
+    the ``[events]`` signing secret."""
     found = [make_url(settings.daemon.resolved_database_url()).password or ""]
     sections = [("source", s) for s in settings.sources.values()] + [("crm", settings.crm)]
     for role, section in sections:
         model = catalog.settings_model(role, section.kind)
         if model is not None:
             found.extend(secret_values(model.model_validate(section.model_extra or {})))
+    found.extend(secret_values(settings.events))  # the loop events' signing secret
     return tuple(secret for secret in found if secret)
 
 

@@ -252,16 +252,18 @@ class TaskSpec:
 
 @dataclass(frozen=True, slots=True)
 class TaskUpdate:
-    """New subject/body/priority for task ``task_id``, which syncd created earlier.
+    """New content for task ``task_id``, which syncd created earlier; None leaves a field as is.
 
     ``key`` is the update action's own key: ``Crm.update_tasks`` reports each outcome under it.
+    ``owner_id`` reassigns the task (an escalation); content updates leave the owner alone.
     """
 
     key: str
     task_id: str
-    subject: str
-    body: str
-    priority: Priority
+    subject: str | None
+    body: str | None
+    priority: Priority | None
+    owner_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +275,11 @@ class TaskChange:
     modified_at: datetime
     owner_id: str | None = None
     completed_at: datetime | None = None
+    #: The value of the configured outcome field, blank as None.
+    outcome: str | None = None
+    #: The task's description, read only when no outcome field is configured: a completion
+    #: that changed it carries a note.
+    body: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError
 from syncd.calendar_settings import CalendarSettings, known_timezone, ordered_hours, weekdays
 from syncd.contact_match import BY_EMAIL, MATCH_FORMS, ContactMatch, ContactMatchOption
 from syncd.intake.mapping import FieldMapping
+from syncd.loop_settings import EscalationSettings, EventSettings
 from syncd.model import NpsCategory, Priority
 
 #: Fields a task subject/body template may use.
@@ -222,6 +223,8 @@ class RoutingRule(_Strict):
     #: Ask a respondent (by email) at most once per this many days under this rule; a later
     #: answer within the period updates the contact but gets no task (recorded as throttled).
     once_per_days: float | None = Field(None, gt=0)
+    #: This rule's overdue escalation, instead of ``[routing.escalation]``.
+    escalation: EscalationSettings | None = None
     subject: str = "NPS {score} ({category}) from {email}"
     body: str = "Score: {score}\nComment: {comment}\nResponse: {link}\nSubmitted: {submitted_at}"
 
@@ -306,6 +309,8 @@ class RoutingSettings(_Strict):
     #: Answers older than this when syncd first sees them update the contact and are reported,
     #: but get no task (a first run backfilling a month must not flood owners with overdue work).
     max_task_age_days: float | None = Field(default=None, gt=0)
+    #: Overdue loops of every rule without its own ``escalation``; None: never escalated.
+    escalation: EscalationSettings | None = None
 
     _hours = field_validator("working_hours")(ordered_hours)
     _workdays = field_validator("workdays")(weekdays)
@@ -347,3 +352,4 @@ class Settings(_Strict):
     webhooks: WebhookSettings = WebhookSettings()
     #: ``[imports.<source name>]``: the CSV columns ``syncd import --source <name>`` reads.
     imports: dict[str, FieldMapping] = Field(default_factory=dict)
+    events: EventSettings = EventSettings()

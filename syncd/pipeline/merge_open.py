@@ -85,6 +85,6 @@ class OpenFollowUps:
         create_key = key_for(found[1].source, found[1].response_id, ActionKind.CREATE_TASK)
         besides = key_for(own.source, own.response_id, ActionKind.UPDATE_TASK)
         content = task_content.latest(self._conn, create_key, besides)
-        if content is None:
+        if content is None or content.subject is None or content.body is None:
             return None
-        return _Open(create_key, content.subject, content.body, content.priority)
+        return _Open(create_key, content.subject, content.body, content.priority or Priority.LOW)

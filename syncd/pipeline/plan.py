@@ -102,6 +102,23 @@ def plan_pending(
     return result
 
 
+def plan_batch(
+    conn: Connection,
+    crm: str,
+    routing: RoutingSettings,
+    tz: ZoneInfo,
+    responses: Sequence[SurveyResponse],
+    *,
+    now_ms: int,
+    match_by: Sequence[ContactMatch] = (BY_EMAIL,),
+) -> PlanResult:
+    """Plan ``responses`` within the caller's transaction (``syncd plan`` rolls it back)."""
+    result = PlanResult()
+    _plan_batch(conn, _Batch(crm, routing, tz, now_ms, match_by), responses, result)
+    inbox.mark_all_planned(conn, responses)
+    return result
+
+
 @dataclass(frozen=True, slots=True)
 class _Batch:
     """What every response of a batch is planned with."""

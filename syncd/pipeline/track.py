@@ -2,6 +2,8 @@
 
 The task-change cursor re-reads an overlap window because the CRM's search index lags; changes
 older than what a loop already knows are ignored, so a stale read never reopens a closed loop.
+A completed task's outcome is recorded on its loop, and a closed loop of the ``[events]``
+categories queues its event in the same transaction (sent by the events stage, never here).
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from sqlalchemy import Engine
 
 from syncd.clock import from_ms, to_ms
 from syncd.contracts import Crm
+from syncd.loop_settings import EventSettings
 from syncd.model import ResponseKey
+from syncd.pipeline.events import queue_closures
+from syncd.pipeline.outcome_note import owner_wrote_note
 from syncd.settings import TrackingSettings
 from syncd.store import cursors, loops
 
@@ -27,6 +32,8 @@ class TrackResult:
     matched: int = 0
     #: Loops this pass closed (their task completed), for the time-to-close metrics.
     closed: list[ResponseKey] = field(default_factory=list)
+    #: Events queued for loops this pass closed (``[events]``).
+    events: int = 0
 
 
 def cursor_name(crm: str) -> str:
@@ -41,6 +48,7 @@ def track_tasks(
     *,
     now: datetime,
     stop: threading.Event | None = None,
+    events: EventSettings | None = None,
 ) -> TrackResult:
     """Read task changes since the cursor (with overlap) into the loops; move the cursor."""
     result = TrackResult()
@@ -54,9 +62,13 @@ def track_tasks(
     for page in crm.task_changes(since):
         with engine.begin() as conn:
             result.seen += len(page.changes)
-            result.matched += loops.apply_changes(
-                conn, crm.name, page.changes, to_ms(now), closed=result.closed
+            applied = loops.apply_tracked(
+                conn, crm.name, page.changes, to_ms(now), owner_wrote_note(conn)
             )
+            result.matched += applied.matched
+            result.closed.extend(applied.closed)
+            if events is not None:
+                result.events += queue_closures(conn, events, applied.closed, to_ms(now))
             if page.watermark is not None:
                 mark = min(page.watermark, now)
                 cursors.advance(conn, cursor_name(crm.name), to_ms(mark), to_ms(now))

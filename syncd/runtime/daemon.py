@@ -27,6 +27,8 @@ from syncd.observability.gauges import StoreGauges
 from syncd.observability.telemetry import Telemetry
 from syncd.pipeline.deliver import Deliverer, DeliverResult
 from syncd.pipeline.deliver.context import DeliverContext, pass_context
+from syncd.pipeline.escalate import EscalateResult, escalate_overdue
+from syncd.pipeline.events import SendResult, send_due
 from syncd.pipeline.plan import PlanResult, plan_pending
 from syncd.pipeline.poll import Interleave, PollResult, poll_source
 from syncd.pipeline.track import TrackResult, track_tasks
@@ -54,6 +56,8 @@ class PassSummary:
     plan: PlanResult = field(default_factory=PlanResult)
     deliver: DeliverResult = field(default_factory=DeliverResult)
     track: TrackResult = field(default_factory=TrackResult)
+    escalate: EscalateResult = field(default_factory=EscalateResult)
+    events: SendResult = field(default_factory=SendResult)
     errors: list[str] = field(default_factory=list)
 
 
@@ -189,6 +193,10 @@ class Daemon:
         tracking = self.settings.tracking.enabled
         if tracking:
             guard("track", lambda: self._track(summary, stop))
+        guard("escalate", lambda: self._escalate(summary))
+        if summary.escalate.queued:  # sent in this pass, not the next
+            guard("deliver", lambda: self._deliver(deliver, stop))
+        guard("events", lambda: self._send_events(summary))
         if resting:  # the long-running daemon prunes; `run --once` leaves it to `syncd prune`
             guard("prune", lambda: self._prune(stop))
         self.telemetry.pass_ended(
@@ -308,9 +316,29 @@ class Daemon:
     def _track(self, summary: PassSummary, stop: threading.Event | None) -> None:
         if self._leased(f"track:{self.crm.name}"):
             summary.track = track_tasks(
-                self.engine, self.crm, self.settings.tracking, now=self.clock(), stop=stop
+                self.engine,
+                self.crm,
+                self.settings.tracking,
+                now=self.clock(),
+                stop=stop,
+                events=self.settings.events,
             )
             self.telemetry.tracked()
+
+    def _escalate(self, summary: PassSummary) -> None:
+        """Overdue loops: a cheap indexed read each pass; escalations go out next delivery."""
+        if self._leased(f"escalate:{self.crm.name}"):
+            summary.escalate = escalate_overdue(
+                self.engine,
+                self.crm.name,
+                self.settings.routing,
+                self.tz,
+                now_ms=to_ms(self.clock()),
+            )
+
+    def _send_events(self, summary: PassSummary) -> None:
+        if self.settings.events.enabled and self._leased("events"):
+            summary.events = send_due(self.engine, self.settings.events, to_ms(self.clock()))
 
     def _prune(self, stop: threading.Event | None) -> None:
         now_ms = to_ms(self.clock())

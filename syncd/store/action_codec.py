@@ -68,10 +68,12 @@ def _encode(body: ActionBody) -> dict[str, JsonValue]:
     edit: dict[str, JsonValue] = {
         "subject": body.subject,
         "body": body.body,
-        "priority": body.priority.value,
+        "priority": None if body.priority is None else body.priority.value,
     }
-    if body.target is not None:
-        edit["target"] = body.target
+    # Written only when set, so a content update's stored text is what it always was.
+    for name in ("target", "owner", "task_id"):
+        if (value := getattr(body, name)) is not None:
+            edit[name] = value
     return edit
 
 
@@ -125,12 +127,16 @@ def _decode_create(data: Fields) -> TaskCreate:
 
 
 def _decode_edit(data: Fields) -> TaskEdit:
-    # Format 1 update rows carry the whole task; only what an update sends is kept.
+    # Format 1 update rows carry the whole task; only what an update sends is kept. An
+    # escalation leaves subject and body null; a content update always has both.
+    priority = _text(data, "priority")
     return TaskEdit(
-        subject=_required(data, "subject"),
-        body=_required(data, "body"),
-        priority=Priority(_required(data, "priority")),
+        subject=_text(data, "subject"),
+        body=_text(data, "body"),
+        priority=None if priority is None else Priority(priority),
         target=_text(data, "target"),
+        owner=_text(data, "owner"),
+        task_id=_text(data, "task_id"),
     )
 
 

@@ -4,14 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, update
 
-from syncd.clock import to_ms
-from syncd.model import ResponseKey, TaskChange, TaskState
+from syncd.model import ResponseKey, TaskState
+from syncd.store.loop_changes import Applied, NoteCheck, apply_change, apply_changes, apply_tracked
+from syncd.store.loop_outcomes import ClosureOutcomes, closure_outcomes
 from syncd.store.schema import loops
 from syncd.store.upsert import insert_ignore_many
+
+__all__ = [
+    "Applied",
+    "Asked",
+    "ClosureOutcomes",
+    "LoopStart",
+    "NoteCheck",
+    "OpenFollowUp",
+    "apply_change",
+    "apply_changes",
+    "apply_tracked",
+    "closure_outcomes",
+    "contact_of",
+    "latest_synced_ms",
+    "latest_synced_query",
+    "open_counts",
+    "open_follow_ups",
+    "open_loop",
+    "open_loops",
+    "set_contact",
+    "set_task",
+    "tasks_asked",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,85 +157,6 @@ def open_counts(conn: Connection, crm: str) -> Mapping[str, int]:
         .group_by(loops.c.owner_id)
     )
     return {owner: count for owner, count in conn.execute(query)}
-
-
-def apply_change(conn: Connection, crm: str, change: TaskChange, now_ms: int) -> bool:
-    """Stamp first touch / close / reopen / reassignment; False if the task is not syncd's.
-
-    First touch is the CRM time of the first change seen away from "not started"; a completed
-    task seen open again is reopened: ``closed_ms`` cleared, ``reopened_ms`` set to the CRM time.
-    """
-    return apply_changes(conn, crm, [change], now_ms) == 1
-
-
-def apply_changes(
-    conn: Connection,
-    crm: str,
-    changes: Sequence[TaskChange],
-    now_ms: int,
-    *,
-    closed: list[ResponseKey] | None = None,
-) -> int:
-    """``apply_change`` for a page of changes, in order: one read for the page, then an update
-    per loop that changed. Returns how many changes were syncd's tasks; each loop this closes
-    is appended to ``closed``."""
-    current = _loops_of_tasks(conn, crm, {change.task_id for change in changes})
-    matched = 0
-    for change in changes:
-        row = current.get(change.task_id)
-        if row is None:
-            continue
-        matched += 1
-        if (row["task_modified_ms"] or 0) > to_ms(change.modified_at):
-            continue  # an older view of the task (lagging search index): keep what we know
-        values = _stamps(row, change)
-        if values:
-            key = ResponseKey(row["source"], row["response_id"])
-            conn.execute(update(loops).where(_is(key)).values(**values, updated_ms=now_ms))
-            if closed is not None and values.get("closed_ms") is not None:
-                closed.append(key)
-            row.update(values)  # the same task may change again later in the page
-    return matched
-
-
-def _loops_of_tasks(
-    conn: Connection, crm: str, task_ids: Collection[str]
-) -> dict[str, dict[str, Any]]:
-    if not task_ids:
-        return {}
-    query = select(
-        loops.c.task_id,
-        loops.c.source,
-        loops.c.response_id,
-        loops.c.first_touch_ms,
-        loops.c.task_state,
-        loops.c.owner_id,
-        loops.c.closed_ms,
-        loops.c.task_modified_ms,
-    ).where(loops.c.crm == crm, loops.c.task_id.in_(sorted(task_ids)))
-    found: dict[str, dict[str, Any]] = {}
-    for row in conn.execute(query):
-        found.setdefault(row.task_id, dict(row._mapping))
-    return found
-
-
-def _stamps(current: Mapping[str, Any], change: TaskChange) -> dict[str, object]:
-    values: dict[str, object] = {}
-    modified = to_ms(change.modified_at)
-    if change.state is not TaskState.OPEN and current["first_touch_ms"] is None:
-        values["first_touch_ms"] = modified
-    if change.state is TaskState.COMPLETED and current["closed_ms"] is None:
-        values["closed_ms"] = to_ms(change.completed_at or change.modified_at)
-    if change.state is not TaskState.COMPLETED and current["closed_ms"] is not None:
-        values["closed_ms"] = None  # reopened: the loop is open again
-        values["reopened_ms"] = modified
-    if modified != current["task_modified_ms"]:
-        values["task_modified_ms"] = modified
-    if change.state.value != current["task_state"]:
-        values["task_state"] = change.state.value
-    if change.owner_id and change.owner_id != current["owner_id"]:
-        values.update(owner_id=change.owner_id, owner_via="reassigned")
-    return values
 
 
 def latest_synced_ms(conn: Connection, crm: str, contact_ids: Collection[str]) -> Mapping[str, int]:

@@ -145,8 +145,25 @@ loops = Table(
     Column("sla_start_ms", BigInteger),
     Column("reopened_ms", BigInteger),
     Column("no_task_reason", String(40)),
+    #: When syncd escalated the overdue task (its clock), and how (``EscalationAction``).
+    Column("escalated_ms", BigInteger),
+    Column("escalation", String(20)),
+    #: What closing the task achieved: the CRM's outcome field, or ``"note"`` when the owner
+    #: changed the task's description; None: closed without an outcome (or not closed).
+    Column("outcome", String(200)),
 )
 Index("ix_loops_task", loops.c.crm, loops.c.task_id)
+#: The escalation stage reads the overdue, not yet escalated open loops from here.
+#: Keyed on through (source, response_id) so its pages come in index order with no sort.
+Index(
+    "ix_loops_overdue",
+    loops.c.crm,
+    loops.c.escalated_ms,
+    loops.c.closed_ms,
+    loops.c.due_ms,
+    loops.c.source,
+    loops.c.response_id,
+)
 Index("ix_loops_owner_open", loops.c.owner_id, loops.c.closed_ms)
 #: "Latest answer per contact wins" reads the newest linked answer per contact from this index.
 Index("ix_loops_contact", loops.c.crm, loops.c.contact_id, loops.c.response_ms)
@@ -154,6 +171,29 @@ Index("ix_loops_contact", loops.c.crm, loops.c.contact_id, loops.c.response_ms)
 Index("ix_loops_email", loops.c.crm, loops.c.email, loops.c.response_ms)
 #: The overdue gauge reads open loops past their due time from here, at every scrape.
 Index("ix_loops_open_due", loops.c.crm, loops.c.closed_ms, loops.c.due_ms)
+
+#: Outgoing events (a detractor's loop closed), delivered at least once to ``[events] url``.
+#: ``event_id`` is sent with every attempt so the receiver can drop repeats; one event per loop
+#: and kind (``uq_events_loop``), so a loop reopened and closed again is not announced twice.
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False, unique=True),
+    Column("kind", String(40), nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("response_id", String(200), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_ms", BigInteger, nullable=False),
+    Column("last_error", Text),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    UniqueConstraint("source", "response_id", "kind", name="uq_events_loop"),
+)
+#: Sending reads due events in (status, due time) order from here.
+Index("ix_events_due", events.c.status, events.c.next_attempt_ms, events.c.id)
 
 #: Input that could not be processed, with a reason an admin can read, list and replay.
 quarantine = Table(

@@ -40,8 +40,8 @@ def test_a_second_detractor_answer_joins_the_open_task(engine: Engine) -> None:
     assert _creates(engine) == ["d:r1:create_task"]
     edit, depends_on = _edit(engine, "d:r2:update_task")
     assert depends_on == edit.target == "d:r1:create_task"
-    assert edit.body.startswith("NPS 3: slow\n\n--- Another answer, 2026-11-04")
-    assert edit.body.endswith("NPS 1: still slow")
+    assert str(edit.body).startswith("NPS 3: slow\n\n--- Another answer, 2026-11-04")
+    assert str(edit.body).endswith("NPS 1: still slow")
     assert loop(engine, "r2")["no_task_reason"] == "merged"
 
 
@@ -58,7 +58,7 @@ def test_a_third_answer_appends_to_the_merged_text(engine: Engine) -> None:
         settings=MERGING,
     )
     edit, _ = _edit(engine, "d:r3:update_task")
-    assert [line for line in edit.body.splitlines() if line.startswith("NPS")] == [
+    assert [line for line in str(edit.body).splitlines() if line.startswith("NPS")] == [
         "NPS 3: one",
         "NPS 2: two",
         "NPS 1: three",
@@ -71,7 +71,7 @@ def test_answers_in_one_batch_share_one_task(engine: Engine) -> None:
     result = plan(engine, first, second, settings=MERGING)
     assert (result.tasks, result.merged) == (1, 1)
     edit, depends_on = _edit(engine, "d:r2:update_task")
-    assert depends_on == "d:r1:create_task" and edit.body.count("NPS") == 2
+    assert depends_on == "d:r1:create_task" and str(edit.body).count("NPS") == 2
 
 
 def test_a_closed_follow_up_lets_the_next_answer_have_its_own(engine: Engine) -> None:
@@ -138,4 +138,4 @@ def test_deliver_sends_the_merge_to_the_open_task(engine: Engine) -> None:
     assert len(crm.created) == 1
     (sent,) = crm.task_updates
     assert sent.task_id == task_id
-    assert sent.body.endswith("NPS 2: worse") and "NPS 3: slow" in sent.body
+    assert str(sent.body).endswith("NPS 2: worse") and "NPS 3: slow" in str(sent.body)

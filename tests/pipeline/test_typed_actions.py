@@ -74,7 +74,7 @@ def test_plan_builds_typed_bodies_for_each_kind(engine: Engine) -> None:
     assert (create.payload.team, create.payload.priority) == ("Support", Priority.HIGH)
     assert create.payload.owner_chain == ("team_contact_owner", "least_open")
     assert isinstance(edit.payload, TaskEdit)
-    assert "slow and rude" in edit.payload.body
+    assert "slow and rude" in (edit.payload.body or "")
 
 
 @dataclass
@@ -108,7 +108,7 @@ def test_an_update_is_sent_and_recorded_under_its_own_key(engine: Engine) -> Non
 
     (sent,) = crm.task_updates
     assert (sent.key, sent.task_id) == ("d:r1:update_task", "task-1")
-    assert "slow and rude" in sent.body
+    assert "slow and rude" in (sent.body or "")
     with engine.connect() as conn:
         status = conn.execute(
             select(outbox_table.c.status).where(outbox_table.c.key == "d:r1:update_task")

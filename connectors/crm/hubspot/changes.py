@@ -21,7 +21,12 @@ Search = Callable[[int, "str | None"], Page[Record]]
 
 
 def task_change_pages(
-    search: Search, since_ms: int, *, page_size: int = SEARCH_PAGE, cap: int = SEARCH_RESULT_CAP
+    search: Search,
+    since_ms: int,
+    *,
+    page_size: int = SEARCH_PAGE,
+    cap: int = SEARCH_RESULT_CAP,
+    outcome_property: str = "",
 ) -> Iterator[TaskChangePage]:
     """Every task modified at or after ``since_ms``, page by page, with a growing watermark.
 
@@ -31,7 +36,7 @@ def task_change_pages(
     anchor, after, watermark = since_ms, None, None
     while True:
         page = search(anchor, after)
-        changes = [_change(record) for record in page.items]
+        changes = [_change(record, outcome_property) for record in page.items]
         watermark = _latest(watermark, changes)
         yield TaskChangePage(changes=changes, watermark=watermark)
         if page.after is None or not changes:
@@ -42,8 +47,8 @@ def task_change_pages(
         anchor, after = _reanchor(anchor, changes), None
 
 
-def _change(record: Record) -> TaskChange:
-    return task_change(record.id, record.properties, record.updated_at)
+def _change(record: Record, outcome_property: str) -> TaskChange:
+    return task_change(record.id, record.properties, record.updated_at, outcome_property)
 
 
 def _latest(watermark: datetime | None, changes: Sequence[TaskChange]) -> datetime | None:

@@ -146,7 +146,7 @@ class HubSpotCrm:
         return outcome
 
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> BatchOutcome:
-        """Rewrite subject, body and priority, never the same task twice in one batch."""
+        """Rewrite subject, body, priority or owner, never the same task twice in one batch."""
         rounds = distinct_rounds(updates, lambda update: update.task_id)
         groups = [chunk for one in rounds for chunk in chunks(one, self.batch_limit)]
         return send_groups(groups, self._send_task_updates, lambda update: update.key)
@@ -156,10 +156,11 @@ class HubSpotCrm:
 
         def search(since_ms: int, after: str | None) -> Page[Record]:
             return self._api.search_tasks_modified_since(
-                since_ms, mapping.CHANGE_PROPERTIES, limit=SEARCH_PAGE, after=after
+                since_ms, mapping.change_properties(outcome), limit=SEARCH_PAGE, after=after
             )
 
-        return task_change_pages(search, mapping.epoch_ms(since))
+        outcome = self._fields.task_outcome
+        return task_change_pages(search, mapping.epoch_ms(since), outcome_property=outcome)
 
     def list_owners(self) -> Sequence[Owner]:
         """Every active owner, listed again once ``owners_ttl_seconds`` have passed."""

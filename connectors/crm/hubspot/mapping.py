@@ -27,6 +27,14 @@ CHANGE_PROPERTIES = (
     "hs_lastmodifieddate",
     "hs_task_completion_date",
 )
+#: Read with the changes when no outcome property is configured: a changed body is a note.
+BODY_PROPERTY = "hs_task_body"
+
+
+def change_properties(outcome_property: str) -> tuple[str, ...]:
+    """The task properties a change read asks for: the outcome property, else the body."""
+    return (*CHANGE_PROPERTIES, outcome_property or BODY_PROPERTY)
+
 
 Properties = Mapping[str, "str | None"]
 
@@ -94,12 +102,14 @@ def task_create_properties(task: TaskSpec, key_property: str) -> dict[str, str]:
 
 
 def task_update_properties(update: TaskUpdate) -> dict[str, str]:
-    """Subject, body and priority of a task syncd created."""
-    return {
+    """What the update changes of a task syncd created: subject, body, priority, owner."""
+    values = {
         "hs_task_subject": update.subject,
         "hs_task_body": update.body,
-        "hs_task_priority": update.priority.value.upper(),
+        "hs_task_priority": None if update.priority is None else update.priority.value.upper(),
+        "hubspot_owner_id": update.owner_id,
     }
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def task_state(status: str | None) -> TaskState:
@@ -111,8 +121,14 @@ def task_state(status: str | None) -> TaskState:
     return state
 
 
-def task_change(task_id: str, properties: Properties, updated_at: datetime | None) -> TaskChange:
-    """A ``TaskChange`` from a task's search properties (``updated_at``: the record's own)."""
+def task_change(
+    task_id: str, properties: Properties, updated_at: datetime | None, outcome_property: str = ""
+) -> TaskChange:
+    """A ``TaskChange`` from a task's search properties (``updated_at``: the record's own).
+
+    ``outcome_property`` names the task property holding the loop's outcome; unset, the body
+    is passed on instead, so the core can tell whether the owner wrote a note.
+    """
     modified = parse_time(properties.get("hs_lastmodifieddate")) or updated_at or _EPOCH
     state = task_state(properties.get("hs_task_status"))
     completed = None
@@ -124,6 +140,10 @@ def task_change(task_id: str, properties: Properties, updated_at: datetime | Non
         modified_at=modified,
         owner_id=properties.get("hubspot_owner_id") or None,
         completed_at=completed,
+        outcome=(properties.get(outcome_property) or "").strip() or None
+        if outcome_property
+        else None,
+        body=None if outcome_property else properties.get(BODY_PROPERTY),
     )
 
 

@@ -37,6 +37,10 @@ class HubSpotFieldNames(BaseModel):
     loop_closed_at: str = "nps_loop_closed_at"
     #: Task creation is an upsert on this property, so a repeated create finds its task.
     task_key: str = Field(default="nps_task_key", min_length=1)
+    #: Task property whose value is the loop's outcome when the task is completed (a dropdown
+    #: such as "resolved"/"no answer"); empty: a completed task whose body the owner changed
+    #: counts as closed with a note.
+    task_outcome: str = ""
 
 
 class HubSpotSettings(HttpSettings):

@@ -42,6 +42,10 @@ class SalesforceFieldNames(BaseModel):
     loop_closed_at: str = "NPS_Loop_Closed_At__c"
     #: Task field holding the task's idempotency key (text, 255).
     task_key: str = Field(default="Syncd_Key__c", min_length=1)
+    #: Task field whose value is the loop's outcome when the task is completed (a picklist such
+    #: as ``NPS_Outcome__c``); empty: a completed task whose Comments (Description) the owner
+    #: changed counts as closed with a note.
+    task_outcome: str = ""
 
 
 #: Metadata type -> (describe type, extra metadata).

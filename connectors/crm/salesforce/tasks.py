@@ -44,6 +44,8 @@ class Tasks:
         self._rest = rest
         self._pack = pack
         self._key = soql.name(fields.task_key)
+        # The outcome field if one is configured, else the description (a note, if changed).
+        self._outcome = soql.name(fields.task_outcome) if fields.task_outcome else None
 
     def create(self, tasks: Sequence[TaskSpec]) -> Outcome:
         """One task per key, however often a key is sent; up to 500 tasks a call."""
@@ -132,21 +134,10 @@ class Tasks:
         return record
 
     def update(self, updates: Sequence[TaskUpdate]) -> Outcome:
-        """Subject, description and priority; status and owner stay the users'."""
+        """What each update changes: subject, description, priority, owner (an escalation);
+        the status stays the users'."""
         runs = [updates[i : i + COLLECTION_LIMIT] for i in range(0, len(updates), COLLECTION_LIMIT)]
-        batches = [
-            [
-                {
-                    "attributes": {"type": "Task"},
-                    "id": u.task_id,
-                    "Subject": u.subject[:255],
-                    "Description": u.body[:32000],
-                    "Priority": PRIORITIES[u.priority],
-                }
-                for u in run
-            ]
-            for run in runs
-        ]
+        batches = [[_update_record(u) for u in run] for run in runs]
         outcome: Outcome = {}
         for run, results in zip(runs, self._pack.update(batches), strict=True):
             for update, result in zip(run, results, strict=True):
@@ -163,21 +154,37 @@ class Tasks:
 
     def changes_by_account(self, since: datetime) -> Iterator[tuple[TaskChangePage, set[str]]]:
         """Each page of ``changes`` with the Accounts of the tasks on it."""
+        extra = self._outcome or "Description"
         query = (
-            "SELECT Id, Status, IsClosed, CompletedDateTime, OwnerId, AccountId, SystemModstamp "
-            f"FROM Task WHERE {self._key} != null AND "
+            "SELECT Id, Status, IsClosed, CompletedDateTime, OwnerId, AccountId, SystemModstamp, "
+            f"{extra} FROM Task WHERE {self._key} != null AND "
             f"SystemModstamp >= {soql.literal_datetime(since)} ORDER BY SystemModstamp, Id"
         )
         watermark: datetime | None = None
         for rows in self._rest.query(query):
-            changes = [change for row in rows if (change := _change(row)) is not None]
+            changes = [
+                change for row in rows if (change := _change(row, self._outcome)) is not None
+            ]
             if changes:
                 watermark = max(watermark or changes[-1].modified_at, changes[-1].modified_at)
             accounts = {str(row["AccountId"]) for row in rows if row.get("AccountId")}
             yield TaskChangePage(changes, watermark), accounts
 
 
-def _change(row: Row) -> TaskChange | None:
+def _update_record(update: TaskUpdate) -> Row:
+    record: Row = {"attributes": {"type": "Task"}, "id": update.task_id}
+    if update.subject is not None:
+        record["Subject"] = update.subject[:255]
+    if update.body is not None:
+        record["Description"] = update.body[:32000]
+    if update.priority is not None:
+        record["Priority"] = PRIORITIES[update.priority]
+    if update.owner_id is not None:
+        record["OwnerId"] = update.owner_id
+    return record
+
+
+def _change(row: Row, outcome_field: str | None) -> TaskChange | None:
     modified = soql.parse_datetime(row.get("SystemModstamp"))
     if modified is None or not row.get("Id"):
         return None
@@ -196,4 +203,12 @@ def _change(row: Row) -> TaskChange | None:
         modified_at=modified,
         owner_id=row.get("OwnerId") or None,
         completed_at=completed,
+        outcome=_text(row.get(outcome_field)) if outcome_field else None,
+        body=None if outcome_field else str(row.get("Description") or ""),
     )
+
+
+def _text(value: object) -> str | None:
+    """A field value as text, blank as None (a picklist, text or a checkbox alike)."""
+    text = "" if value is None else str(value).strip()
+    return text[:200] or None

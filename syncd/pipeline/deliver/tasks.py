@@ -153,7 +153,9 @@ def deliver_updates(ctx: DeliverContext, actions: Sequence[Action]) -> None:
     updates: list[TaskUpdate] = []
     with ctx.engine.connect() as conn:
         for action in actions:
-            task_id = outbox.result_of(conn, _create_key(action))
+            task_id = body_as(action.payload, TaskEdit).task_id or outbox.result_of(
+                conn, _create_key(action)
+            )
             if task_id is not None:
                 updates.append(_update(action, task_id))
     try:
@@ -178,6 +180,7 @@ def _update(action: Action, task_id: str) -> TaskUpdate:
         subject=edit.subject,
         body=edit.body,
         priority=edit.priority,
+        owner_id=edit.owner,
     )
 
 

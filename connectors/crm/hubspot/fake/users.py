@@ -22,8 +22,12 @@ class TaskWork:
         with self._lock:
             self._store.change(self._task(task_id), {"hs_task_status": status}, at)
 
-    def complete_task(self, task_id: str, *, at: datetime | None = None) -> None:
-        self.set_task_status(task_id, COMPLETED, at=at)
+    def complete_task(self, task_id: str, *, at: datetime | None = None, **properties: str) -> None:
+        """Complete the task, writing ``properties`` in the same save (an outcome, a note in
+        ``hs_task_body``), as a user filling the completion form does."""
+        with self._lock:
+            changes = {**properties, "hs_task_status": COMPLETED}
+            self._store.change(self._task(task_id), changes, at)
 
     def start_task(self, task_id: str) -> None:
         self.set_task_status(task_id, "IN_PROGRESS")

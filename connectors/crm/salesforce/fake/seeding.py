@@ -158,8 +158,9 @@ class Seeding:
                 raise KeyError(task_id)
             self._org.change(task, derived("Task", values, task, self._org))
 
-    def complete_task(self, task_id: str) -> None:
-        self._set_task(task_id, {"Status": "Completed"})
+    def complete_task(self, task_id: str, **fields: str) -> None:
+        """Complete the task, saving ``fields`` with it (an outcome, Comments in Description)."""
+        self._set_task(task_id, {**fields, "Status": "Completed"})
 
     def start_task(self, task_id: str) -> None:
         self._set_task(task_id, {"Status": "In Progress"})
