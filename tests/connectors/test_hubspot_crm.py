@@ -377,6 +377,8 @@ def test_task_changes_pages_through_search(fake: HubSpotFake, crm: HubSpotCrm) -
     since = datetime.now(UTC) - timedelta(seconds=1)
     for start in (0, 100, 200):
         crm.create_tasks([task(f"t{n}", contact) for n in range(start, start + 100)])
+    for created in fake.tasks():
+        fake.complete_task(created["id"])
 
     pages = list(crm.task_changes(since))
 

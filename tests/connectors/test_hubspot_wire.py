@@ -1,4 +1,4 @@
-"""The hot calls read HubSpot's JSON themselves: documented shapes parse, anything else is refused."""
+"""The hot calls read HubSpot JSON directly: documented shapes parse, the rest is refused."""
 
 from __future__ import annotations
 

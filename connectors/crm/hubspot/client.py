@@ -28,6 +28,9 @@ from connectors.crm.hubspot.transport import Operation, Transport
 from syncd.model import Owner
 
 OWNER_PAGE = 100
+MODIFIED = "hs_lastmodifieddate"
+#: Task statuses only a person (or a workflow) sets: syncd creates tasks in the default one.
+TOUCHED = ("COMPLETED", "IN_PROGRESS", "WAITING", "DEFERRED")
 #: The default task-to-contact association type.
 TASK_TO_CONTACT = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 204}
 
@@ -45,6 +48,7 @@ class HubSpotApi:
         self._properties = crm.properties.core_api
         self._owners = crm.owners.owners_api
         self._transport = transport
+        self._task_key = settings.fields.task_key
         for api in self._apis():
             transport.watch(api)
 
@@ -156,8 +160,8 @@ class HubSpotApi:
     def search_tasks_modified_since(
         self, since_ms: int, properties: Sequence[str], limit: int, after: str | None
     ) -> Page[Record]:
-        """Tasks with ``hs_lastmodifieddate >= since_ms``, oldest first, as ``Record``s."""
-        body = _modified_since(since_ms, properties, limit, after)
+        """syncd's tasks changed since ``since_ms`` (``_modified_since``), oldest first."""
+        body = _modified_since(since_ms, properties, limit, after, self._task_key)
         page: Page[Record] = self._transport.call(
             lambda t: wire.record_page(
                 wire.json_body(self._task_search.do_search(body, _request_timeout=t, **wire.RAW))
@@ -205,14 +209,26 @@ def _updates(inputs: Sequence[tuple[str, Mapping[str, str]]]) -> dict[str, Any]:
 
 
 def _modified_since(
-    since_ms: int, properties: Sequence[str], limit: int, after: str | None
+    since_ms: int, properties: Sequence[str], limit: int, after: str | None, key_property: str
 ) -> dict[str, Any]:
-    modified = "hs_lastmodifieddate"
+    """Changes since ``since_ms`` to syncd's tasks that tracking acts on, not syncd's creates.
+
+    Two groups, ORed: tasks moved off the default status (done, in progress, waiting,
+    deferred), and tasks created before ``since_ms`` that changed after it (reassigned,
+    reopened, edited). A task syncd created and nobody touched matches neither, so the
+    overlap window no longer re-reads every task created in it (HubSpot search: at most 5
+    groups and 18 filters; developers.hubspot.com/docs/api-reference/search/guide).
+    """
+    modified = {"propertyName": MODIFIED, "operator": "GTE", "value": str(since_ms)}
+    ours = {"propertyName": key_property, "operator": "HAS_PROPERTY"}
+    touched = {"propertyName": "hs_task_status", "operator": "IN", "values": list(TOUCHED)}
+    older = {"propertyName": "hs_createdate", "operator": "LT", "value": str(since_ms)}
     body: dict[str, Any] = {
         "filterGroups": [
-            {"filters": [{"propertyName": modified, "operator": "GTE", "value": str(since_ms)}]}
+            {"filters": [modified, ours, touched]},
+            {"filters": [modified, ours, older]},
         ],
-        "sorts": [{"propertyName": modified, "direction": "ASCENDING"}],
+        "sorts": [{"propertyName": MODIFIED, "direction": "ASCENDING"}],
         "properties": list(properties),
         "limit": limit,
     }
