@@ -49,6 +49,7 @@ class HubSpotApi:
         self._owners = crm.owners.owners_api
         self._transport = transport
         self._task_key = settings.fields.task_key
+        self._touched_only = settings.track_touched_only
         for api in self._apis():
             transport.watch(api)
 
@@ -161,7 +162,9 @@ class HubSpotApi:
         self, since_ms: int, properties: Sequence[str], limit: int, after: str | None
     ) -> Page[Record]:
         """syncd's tasks changed since ``since_ms`` (``_modified_since``), oldest first."""
-        body = _modified_since(since_ms, properties, limit, after, self._task_key)
+        body = _modified_since(
+            since_ms, properties, limit, after, self._task_key, self._touched_only
+        )
         page: Page[Record] = self._transport.call(
             lambda t: wire.record_page(
                 wire.json_body(self._task_search.do_search(body, _request_timeout=t, **wire.RAW))
@@ -209,25 +212,34 @@ def _updates(inputs: Sequence[tuple[str, Mapping[str, str]]]) -> dict[str, Any]:
 
 
 def _modified_since(
-    since_ms: int, properties: Sequence[str], limit: int, after: str | None, key_property: str
+    since_ms: int,
+    properties: Sequence[str],
+    limit: int,
+    after: str | None,
+    key_property: str,
+    touched_only: bool,
 ) -> dict[str, Any]:
-    """Changes since ``since_ms`` to syncd's tasks that tracking acts on, not syncd's creates.
+    """syncd's tasks (those holding the key property) changed since ``since_ms``.
 
-    Two groups, ORed: tasks moved off the default status (done, in progress, waiting,
-    deferred), and tasks created before ``since_ms`` that changed after it (reassigned,
-    reopened, edited). A task syncd created and nobody touched matches neither, so the
-    overlap window no longer re-reads every task created in it (HubSpot search: at most 5
-    groups and 18 filters; developers.hubspot.com/docs/api-reference/search/guide).
+    ``touched_only`` narrows it to the changes people make, in two groups ORed: tasks moved off
+    the default status (done, in progress, waiting, deferred), and tasks created before
+    ``since_ms`` that changed after it (reassigned, reopened, edited). A task syncd created and
+    nobody touched matches neither, so the overlap window no longer re-reads every task created
+    in it; a task reassigned without a status change while younger than the window is then
+    seen at its next status change. (HubSpot search: at most 5 groups and 18 filters;
+    developers.hubspot.com/docs/api-reference/search/guide.)
     """
     modified = {"propertyName": MODIFIED, "operator": "GTE", "value": str(since_ms)}
     ours = {"propertyName": key_property, "operator": "HAS_PROPERTY"}
     touched = {"propertyName": "hs_task_status", "operator": "IN", "values": list(TOUCHED)}
     older = {"propertyName": "hs_createdate", "operator": "LT", "value": str(since_ms)}
+    groups = (
+        [{"filters": [modified, ours, touched]}, {"filters": [modified, ours, older]}]
+        if touched_only
+        else [{"filters": [modified, ours]}]
+    )
     body: dict[str, Any] = {
-        "filterGroups": [
-            {"filters": [modified, ours, touched]},
-            {"filters": [modified, ours, older]},
-        ],
+        "filterGroups": groups,
         "sorts": [{"propertyName": MODIFIED, "direction": "ASCENDING"}],
         "properties": list(properties),
         "limit": limit,
