@@ -1,6 +1,8 @@
 """A small typed layer over the untyped ``hubspot-api-client``; SDK models stop here.
 
-The SDK's discovery properties (``client.crm.contacts.batch_api``) build a new ApiClient and
+The calls a pass makes most (batch read, update, create, upsert, associate, search) send plain
+JSON bodies and read HubSpot's JSON themselves (``wire``): the SDK's models cost more CPU than
+the rest of a pass. The SDK's discovery properties (``client.crm.contacts.batch_api``) build a new ApiClient and
 urllib3 pool on every access, so each API object is built once here and its pool closed in
 ``close``.
 """
