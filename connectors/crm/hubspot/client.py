@@ -2,9 +2,9 @@
 
 The calls a pass makes most (batch read, update, create, upsert, associate, search) send plain
 JSON bodies and read HubSpot's JSON themselves (``wire``): the SDK's models cost more CPU than
-the rest of a pass. The SDK's discovery properties (``client.crm.contacts.batch_api``) build a new ApiClient and
-urllib3 pool on every access, so each API object is built once here and its pool closed in
-``close``.
+the rest of a pass. The SDK's discovery properties (``client.crm.contacts.batch_api``) build a
+new ApiClient and urllib3 pool on every access, so each API object is built once here and its
+pool closed in ``close``.
 """
 
 from __future__ import annotations
