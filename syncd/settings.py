@@ -169,6 +169,8 @@ class DeliverySettings(_Strict):
     backoff_base_seconds: float = Field(5.0, gt=0)
     backoff_max_seconds: float = Field(900.0, gt=0)
     lease_seconds: float = Field(120.0, gt=0)
+    #: A batch smaller than the CRM's batch limit waits (up to this long) to fill across passes.
+    fill_wait_seconds: float = Field(0.0, ge=0)
 
 
 class TrackingSettings(_Strict):
@@ -177,6 +179,8 @@ class TrackingSettings(_Strict):
     enabled: bool = True
     overlap_seconds: float = Field(300.0, ge=0)
     initial_lookback_days: float = Field(30.0, gt=0)
+    #: Read task changes at most this often (0: every pass); each read costs a CRM search call.
+    interval_seconds: float = Field(0.0, ge=0)
 
 
 class RetentionSettings(_Strict):

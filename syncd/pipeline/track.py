@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from syncd.clock import from_ms, to_ms
 from syncd.contracts import Crm
@@ -41,6 +41,11 @@ def cursor_name(crm: str) -> str:
     return f"crm:{crm}:tasks"
 
 
+def searched_name(crm: str) -> str:
+    """The cursor that remembers when the CRM's task changes were last read to the end."""
+    return f"crm:{crm}:tasks:read"
+
+
 def track_tasks(
     engine: Engine,
     crm: Crm,
@@ -53,6 +58,8 @@ def track_tasks(
     """Read task changes since the cursor (with overlap) into the loops; move the cursor."""
     result = TrackResult()
     with engine.begin() as conn:
+        if not _due(conn, crm.name, settings, now):
+            return result
         watermark = cursors.get_watermark(conn, cursor_name(crm.name))
     since = (
         from_ms(watermark) - timedelta(seconds=settings.overlap_seconds)
@@ -73,5 +80,15 @@ def track_tasks(
                 mark = min(page.watermark, now)
                 cursors.advance(conn, cursor_name(crm.name), to_ms(mark), to_ms(now))
         if stop is not None and stop.is_set():
-            break
+            return result
+    with engine.begin() as conn:
+        cursors.advance(conn, searched_name(crm.name), to_ms(now), to_ms(now))
     return result
+
+
+def _due(conn: Connection, crm: str, settings: TrackingSettings, now: datetime) -> bool:
+    """Whether ``interval_seconds`` have passed since the changes were last read to the end."""
+    if settings.interval_seconds <= 0:
+        return True
+    last = cursors.get_watermark(conn, searched_name(crm))
+    return last is None or to_ms(now) - last >= settings.interval_seconds * 1000

@@ -40,8 +40,8 @@ class Recorder:
         self.kills_mid_write = 0
         self.writes = 0  # successful requests on ``write_paths``
 
-    #: The writes whose outcome a crash can leave unknown: task upserts and contact updates.
-    write_paths: tuple[str, ...] = ("/tasks/batch/upsert", "/contacts/batch/update")
+    #: The writes whose outcome a crash can leave unknown: task creates and contact updates.
+    write_paths: tuple[str, ...] = ("/tasks/batch/create", "/contacts/batch/update")
 
     def __call__(self, request: Request) -> Response:
         response = self._app(request)

@@ -71,7 +71,7 @@ def _kill_once(run: Run, rng: random.Random, index: int, point: int) -> str:
     the answer leaves) or at a random moment just after it."""
     proc = run.daemons["replica-1"]
     if index % 2 == 0:
-        # Alternately inside a task upsert and inside a contact update.
+        # Alternately inside a task create and inside a contact update.
         path = run.recorder.write_paths[index // 2 % 2]
         run.recorder.arm_kill(proc.pid, point, path)
         try:
@@ -91,7 +91,7 @@ def _kill_once(run: Run, rng: random.Random, index: int, point: int) -> str:
 def sigkill(workdir: Path, sizes: Sizes, database: str, *, as_creates: bool = False) -> Outcome:
     """SIGKILL one daemon at ``sizes.kills`` random points of the run, restarting it each time.
 
-    The points are drawn among the writes the run needs at least (a task upsert and a contact
+    The points are drawn among the writes the run needs at least (a task create and a contact
     update per batch), so every one of them is reached.
     """
     rng = random.Random(11)

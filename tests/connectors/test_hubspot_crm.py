@@ -234,12 +234,29 @@ def test_create_150_tasks_takes_two_calls(fake: HubSpotFake, crm: HubSpotCrm) ->
 
     outcome = crm.create_tasks([task(f"t{n}", contact) for n in range(150)])
 
-    assert calls(fake, "/tasks/batch/upsert") == 2
-    assert calls(fake, "/tasks/contacts/batch/associate/default") == 2
+    assert calls(fake, "/tasks/batch/create") == 2  # associated inline
+    assert calls(fake, "/tasks/batch/upsert") == 0
+    assert calls(fake, "/tasks/contacts/batch/associate/default") == 0
     assert len(set(outcome.values())) == 150
     by_id = {t["id"]: t for t in fake.tasks()}
     # every key got the id of the task that carries its own key
     assert all(by_id[str(v)]["properties"]["nps_task_key"] == k for k, v in outcome.items())
+    assert all(t["contact_ids"] == [contact] for t in fake.tasks())
+
+
+def test_a_create_whose_answer_is_lost_is_settled_by_upsert_at_once(
+    fake: HubSpotFake, crm: HubSpotCrm
+) -> None:
+    contact = fake.add_contact("lee@example.com")
+    fake.inject("/tasks/batch/create", 500, after_processing=True)
+
+    outcome = crm.create_tasks([task("t1", contact)])
+
+    assert calls(fake, "/tasks/batch/create") == 1  # a create is never repeated blindly
+    assert calls(fake, "/tasks/batch/upsert") == 1
+    [created] = fake.tasks()
+    assert outcome == {"t1": created["id"]}
+    assert created["contact_ids"] == [contact]
 
 
 @pytest.mark.parametrize("drop", [False, True], ids=["500", "dropped"])
@@ -247,6 +264,7 @@ def test_create_with_lost_answer_is_retried_inline_and_finds_its_task(
     fake: HubSpotFake, crm: HubSpotCrm, drop: bool
 ) -> None:
     contact = fake.add_contact("lee@example.com")
+    fake.inject("/tasks/batch/create", 500, after_processing=True)
     fake.inject("/tasks/batch/upsert", 500, after_processing=True, drop=drop)
 
     outcome = crm.create_tasks([task("t1", contact)])
@@ -272,12 +290,13 @@ def test_repeated_create_updates_content_but_keeps_status(
     assert only["contact_ids"] == [contact]
 
 
-def test_recovering_100_unknown_creates_takes_two_calls(
+def test_recovering_100_unknown_creates_takes_three_calls(
     fake: HubSpotFake, server: LoopbackServer, clock: FakeClock
 ) -> None:
     contact = fake.add_contact("mo@example.com")
     specs = [task(f"t{n}", contact) for n in range(100)]
     with closing(make_crm(server, clock, read_retries=0)) as crm:
+        fake.inject("/tasks/batch/create", 500, after_processing=True)
         fake.inject("/tasks/batch/upsert", 500, after_processing=True)
         with pytest.raises(CrmOutcomeUnknown):
             crm.create_tasks(specs)
@@ -286,6 +305,7 @@ def test_recovering_100_unknown_creates_takes_two_calls(
         outcome = crm.create_tasks(specs)
 
     assert fake.requests[before:] == [
+        ("POST", "/crm/v3/objects/tasks/batch/create"),  # 207: every key is taken
         ("POST", "/crm/v3/objects/tasks/batch/upsert"),
         ("POST", "/crm/v4/associations/tasks/contacts/batch/associate/default"),
     ]
@@ -309,12 +329,12 @@ def test_create_tasks_retries_429_inline(
     fake: HubSpotFake, crm: HubSpotCrm, clock: FakeClock
 ) -> None:
     contact = fake.add_contact("max@example.com")
-    fake.inject("/tasks/batch/upsert", 429)
+    fake.inject("/tasks/batch/create", 429)
 
     outcome = crm.create_tasks([task("t1", contact)])
 
     assert isinstance(outcome["t1"], str)
-    assert calls(fake, "/tasks/batch/upsert") == 2
+    assert calls(fake, "/tasks/batch/create") == 2  # HubSpot did not process a 429: resent
     assert len(fake.tasks()) == 1
     assert sum(clock.slept) >= 10  # TEN_SECONDLY_ROLLING: wait 10 s
 
@@ -357,6 +377,8 @@ def test_task_changes_pages_through_search(fake: HubSpotFake, crm: HubSpotCrm) -
     since = datetime.now(UTC) - timedelta(seconds=1)
     for start in (0, 100, 200):
         crm.create_tasks([task(f"t{n}", contact) for n in range(start, start + 100)])
+    for created in fake.tasks():
+        fake.complete_task(created["id"])
 
     pages = list(crm.task_changes(since))
 

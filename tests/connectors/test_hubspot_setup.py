@@ -72,7 +72,7 @@ def test_setup_creates_the_group_and_every_property_with_its_type(
 ) -> None:
     steps = list(crm.setup())
     assert states(steps) == {SetupState.CREATED}
-    assert len(steps) == 1 + 8 + 1  # group, contact properties, task key
+    assert len(steps) == 1 + 8 + 2  # group, contact properties, task key, note key
     by_name = {p["name"]: p for p in definitions(server, "contacts")}
     assert by_name["csat_score"]["type"] == "number"
     assert by_name["csat_category"]["type"] == "enumeration"
@@ -85,6 +85,18 @@ def test_setup_creates_the_group_and_every_property_with_its_type(
     assert {by_name[name]["groupName"] for name in FIELDS.values() if name in by_name} == {"nps"}
     (key,) = [p for p in definitions(server, "tasks") if p["name"] == "csat_task_key"]
     assert key["hasUniqueValue"] is True
+    (note,) = [p for p in definitions(server, "notes") if p["name"] == "nps_note_key"]
+    assert note["hasUniqueValue"] is True
+    assert not steps[-1].required  # only history notes need it
+
+
+def test_a_note_key_without_unique_values_is_reported_not_recreated(
+    fake: HubSpotFake, crm: HubSpotCrm
+) -> None:
+    fake.define_property("notes", "nps_note_key", unique=False)
+    steps = list(crm.setup())
+    assert steps[-1].state is SetupState.FAILED
+    assert "[crm] note_key" in steps[-1].detail
 
 
 def test_a_second_setup_creates_nothing(fake: HubSpotFake, crm: HubSpotCrm) -> None:
@@ -112,7 +124,7 @@ def test_a_missing_scope_is_named_and_the_other_steps_go_on(
     steps = list(crm.setup())
     failed = [step for step in steps if step.state is SetupState.FAILED]
     assert len(failed) == 1 and "crm.schemas.tasks.write" in failed[0].detail
-    assert sum(step.state is SetupState.CREATED for step in steps) == 9
+    assert sum(step.state is SetupState.CREATED for step in steps) == 10
 
 
 def test_a_task_key_without_unique_values_is_reported_not_recreated(

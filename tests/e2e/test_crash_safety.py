@@ -47,13 +47,13 @@ def _syncd(config: Path, *args: str) -> subprocess.Popen[bytes]:
 
 
 def _slow_task_creates(sandbox: Sandbox) -> None:
-    """Answer task upserts 0.3 s after making them, so kills land in the unknown-outcome window."""
+    """Answer task writes 0.3 s after making them, so kills land in the unknown-outcome window."""
     server = sandbox.servers[1]._server
     create = server.app
 
     def slow(request: Request) -> Response:
         response = create(request)
-        if request.path.endswith("/tasks/batch/upsert"):
+        if request.path.endswith(("/tasks/batch/create", "/tasks/batch/upsert")):
             time.sleep(0.3)
         return response
 
@@ -107,13 +107,14 @@ def test_create_with_lost_answers_is_sent_again_not_repeated(tmp_path: Path) -> 
         hubspot.add_owner("sam@acme.example", "Sam", "Ortiz", teams=["Support"])
         contact_id = hubspot.add_contact("dana@client.example")
         delighted_of(sandbox).add_response(email="dana@client.example", score=2)
-        # HubSpot writes the task each time, then the answer is lost: the first try and its
-        # three inline retries, so the outcome stays unknown to the deliver stage.
+        # HubSpot writes the task each time, then the answer is lost: the create, then the
+        # upsert that settles it and its three inline retries, so the outcome stays unknown.
+        hubspot.inject("/tasks/batch/create", 500, times=1, after_processing=True)
         hubspot.inject("/tasks/batch/upsert", 500, times=4, after_processing=True)
         daemon = build_daemon(settings)
         first = daemon.run_once()
         assert first.deliver.tasks_created == 0 and first.deliver.retried == 1
-        assert len(hubspot.tasks()) == 1  # written, not yet linked: its answer never came
+        assert len(hubspot.tasks()) == 1  # written (and linked), but its answer never came
         daemon.close()
         # A restarted daemon sends the create again after the backoff: the same task answers.
         again = build_daemon(settings)
@@ -197,7 +198,7 @@ def test_crm_rate_limit_and_outage_delay_but_lose_nothing(tmp_path: Path) -> Non
         contact_id = hubspot.add_contact("dana@client.example")
         delighted_of(sandbox).add_response(email="dana@client.example", score=2)
         hubspot.inject("/contacts/batch/update", 503, times=2)
-        hubspot.inject("/tasks/batch/upsert", 429, times=1, retry_after=0.1)
+        hubspot.inject("/tasks/batch/create", 429, times=1, retry_after=0.1)
         daemon = build_daemon(settings)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not hubspot.tasks_for_contact(contact_id):

@@ -1,8 +1,10 @@
 """A small typed layer over the untyped ``hubspot-api-client``; SDK models stop here.
 
-The SDK's discovery properties (``client.crm.contacts.batch_api``) build a new ApiClient and
-urllib3 pool on every access, so each API object is built once here and its pool closed in
-``close``.
+The calls a pass makes most (batch read, update, create, upsert, associate, search) send plain
+JSON bodies and read HubSpot's JSON themselves (``wire``): the SDK's models cost more CPU than
+the rest of a pass. The SDK's discovery properties (``client.crm.contacts.batch_api``) build a
+new ApiClient and urllib3 pool on every access, so each API object is built once here and its
+pool closed in ``close``.
 """
 
 from __future__ import annotations
@@ -10,10 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import hubspot.crm.associations.v4.models as association_models
-import hubspot.crm.contacts.models as contact_models
-import hubspot.crm.objects.tasks.models as task_models
-
+from connectors.crm.hubspot import wire
 from connectors.crm.hubspot.records import (
     NOT_ARCHIVED,
     BatchResult,
@@ -21,11 +20,9 @@ from connectors.crm.hubspot.records import (
     Record,
     TaskInput,
     association_result,
-    item_error_from,
     list_of,
     next_after,
     owner_from,
-    record_from,
 )
 from connectors.crm.hubspot.sdk import sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
@@ -33,6 +30,11 @@ from connectors.crm.hubspot.transport import Operation, Transport
 from syncd.model import Owner
 
 OWNER_PAGE = 100
+MODIFIED = "hs_lastmodifieddate"
+#: Task statuses only a person (or a workflow) sets: syncd creates tasks in the default one.
+TOUCHED = ("COMPLETED", "IN_PROGRESS", "WAITING", "DEFERRED")
+#: The default task-to-contact association type.
+TASK_TO_CONTACT = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 204}
 
 
 class HubSpotApi:
@@ -48,6 +50,8 @@ class HubSpotApi:
         self._properties = crm.properties.core_api
         self._owners = crm.owners.owners_api
         self._transport = transport
+        self._task_key = settings.fields.task_key
+        self._touched_only = settings.track_touched_only
         for api in self._apis():
             transport.watch(api)
 
@@ -61,23 +65,18 @@ class HubSpotApi:
         internal ID, or unique property values", developers.hubspot.com/docs/api-reference/
         latest/crm/objects/objects/batch/get-objects). Unlike search it reads consistently.
         """
-        request = contact_models.BatchReadInputSimplePublicObjectId(
-            id_property=id_property,
-            inputs=[contact_models.SimplePublicObjectId(id=value) for value in values],
-            properties=list(properties),
-            properties_with_history=[],
-        )
-        return self._batch(lambda t: self._contacts.read(request, _request_timeout=t))
+        body = {
+            "idProperty": id_property,
+            "inputs": [{"id": value} for value in values],
+            "properties": list(properties),
+            "propertiesWithHistory": [],
+        }
+        return self._batch(lambda t: self._contacts.read(body, _request_timeout=t, **wire.RAW))
 
     def update_contacts(self, inputs: Sequence[tuple[str, Mapping[str, str]]]) -> BatchResult:
         """Write properties onto contacts by record id; per-item errors come back in the result."""
-        request = contact_models.BatchInputSimplePublicObjectBatchInput(
-            inputs=[
-                contact_models.SimplePublicObjectBatchInput(id=record_id, properties=dict(props))
-                for record_id, props in inputs
-            ]
-        )
-        return self._batch(lambda t: self._contacts.update(request, _request_timeout=t))
+        body = _updates(inputs)
+        return self._batch(lambda t: self._contacts.update(body, _request_timeout=t, **wire.RAW))
 
     def upsert_tasks(self, key_property: str, inputs: Sequence[TaskInput]) -> BatchResult:
         """Create each task whose key is new, update the others (``results[].new`` tells).
@@ -85,18 +84,44 @@ class HubSpotApi:
         Keyed by a unique property, so repeating the call after an unknown outcome is safe
         and is retried inline like any idempotent call.
         """
-        request = task_models.BatchInputSimplePublicObjectBatchInputUpsert(
-            inputs=[
-                task_models.SimplePublicObjectBatchInputUpsert(
-                    id_property=key_property,
-                    id=item.key,
-                    properties=dict(item.properties),
-                    object_write_trace_id=item.key,
-                )
+        body = {
+            "inputs": [
+                {
+                    "idProperty": key_property,
+                    "id": item.key,
+                    "properties": dict(item.properties),
+                    "objectWriteTraceId": item.key,
+                }
                 for item in inputs
             ]
+        }
+        return self._batch(lambda t: self._tasks.upsert(body, _request_timeout=t, **wire.RAW))
+
+    def create_tasks_on_contacts(self, inputs: Sequence[tuple[TaskInput, str]]) -> BatchResult:
+        """Create tasks, each associated with its contact (id) in the same call.
+
+        Batch create takes the task-to-contact association inline (type 204, HUBSPOT_DEFINED:
+        developers.hubspot.com/docs/api-reference/latest/crm/activities/tasks/guide), so one
+        call does what upsert plus associate do in two. Not idempotent by itself: the unique
+        key property makes HubSpot refuse a second task with the same key (a 207 error item).
+        """
+        body = {
+            "inputs": [
+                {
+                    "properties": dict(item.properties),
+                    "objectWriteTraceId": item.key,
+                    "associations": [{"to": {"id": contact_id}, "types": [TASK_TO_CONTACT]}],
+                }
+                for item, contact_id in inputs
+            ]
+        }
+        result: BatchResult = self._transport.call(
+            lambda t: wire.batch_result(
+                wire.json_body(self._tasks.create(body, _request_timeout=t, **wire.RAW))
+            ),
+            idempotent=False,
         )
-        return self._batch(lambda t: self._tasks.upsert(request, _request_timeout=t))
+        return result
 
     def associate_tasks_with_contacts(self, pairs: Sequence[tuple[str, str]]) -> BatchResult:
         """Default task-to-contact associations for (task id, contact id) pairs.
@@ -104,20 +129,16 @@ class HubSpotApi:
         An association exists or not, so making it again changes nothing: safe to repeat.
         (https://developers.hubspot.com/docs/api-reference/latest/crm/associations/associate-records/batch/create-associations)
         """
-        request = association_models.BatchInputPublicDefaultAssociationMultiPost(
-            inputs=[
-                association_models.PublicDefaultAssociationMultiPost(
-                    _from=association_models.PublicObjectId(id=task_id),
-                    to=association_models.PublicObjectId(id=contact_id),
-                )
-                for task_id, contact_id in pairs
+        body = {
+            "inputs": [
+                {"from": {"id": task_id}, "to": {"id": contact_id}} for task_id, contact_id in pairs
             ]
-        )
+        }
         # hubspot-api-client 12 maps only a 200 here and returns None for a 207 (some inputs
         # failed), so the body is read raw to keep the per-input errors.
         raw = self._transport.call(
             lambda t: self._associations.create_default(
-                "tasks", "contacts", request, _request_timeout=t, _preload_content=False
+                "tasks", "contacts", body, _request_timeout=t, **wire.RAW
             ),
             idempotent=True,
         )
@@ -136,27 +157,24 @@ class HubSpotApi:
 
     def update_tasks(self, inputs: Sequence[tuple[str, Mapping[str, str]]]) -> BatchResult:
         """Write properties onto tasks by record id; per-item errors come back in the result."""
-        request = task_models.BatchInputSimplePublicObjectBatchInput(
-            inputs=[
-                task_models.SimplePublicObjectBatchInput(id=task_id, properties=dict(props))
-                for task_id, props in inputs
-            ]
-        )
-        return self._batch(lambda t: self._tasks.update(request, _request_timeout=t))
+        body = _updates(inputs)
+        return self._batch(lambda t: self._tasks.update(body, _request_timeout=t, **wire.RAW))
 
     def search_tasks_modified_since(
         self, since_ms: int, properties: Sequence[str], limit: int, after: str | None
     ) -> Page[Record]:
-        """Tasks with ``hs_lastmodifieddate >= since_ms``, oldest first, as ``Record``s."""
-        request = _modified_since(since_ms, properties, limit, after)
-        response = self._transport.call(
-            lambda t: self._task_search.do_search(request, _request_timeout=t),
+        """syncd's tasks changed since ``since_ms`` (``_modified_since``), oldest first."""
+        body = _modified_since(
+            since_ms, properties, limit, after, self._task_key, self._touched_only
+        )
+        page: Page[Record] = self._transport.call(
+            lambda t: wire.record_page(
+                wire.json_body(self._task_search.do_search(body, _request_timeout=t, **wire.RAW))
+            ),
             idempotent=True,
             search=True,
         )
-        return Page(
-            tuple(record_from(item) for item in list_of(response, "results")), next_after(response)
-        )
+        return page
 
     def owners(self, after: str | None) -> Page[Owner]:
         """One page of active (not archived) owners."""
@@ -186,22 +204,48 @@ class HubSpotApi:
             self._owners,
         )
 
-    def _batch(self, operation: Operation, *, idempotent: bool = True) -> BatchResult:
-        response = self._transport.call(operation, idempotent=idempotent)
-        return BatchResult(
-            results=tuple(record_from(item) for item in list_of(response, "results")),
-            errors=tuple(item_error_from(item) for item in list_of(response, "errors")),
-        )
+    def _batch(self, operation: Operation) -> BatchResult:
+        """A batch call answered raw and parsed inside the attempt (a bad body is retried)."""
+        return wire.call_batch(self._transport, operation)
 
 
-def _modified_since(since_ms: int, properties: Sequence[str], limit: int, after: str | None) -> Any:
-    modified = "hs_lastmodifieddate"
-    since = task_models.Filter(property_name=modified, operator="GTE", value=str(since_ms))
-    return task_models.PublicObjectSearchRequest(
-        filter_groups=[task_models.FilterGroup(filters=[since])],
-        # The SDK types ``sorts`` as strings; HubSpot documents (and accepts) these objects.
-        sorts=[{"propertyName": modified, "direction": "ASCENDING"}],
-        properties=list(properties),
-        limit=limit,
-        after=after,
+def _updates(inputs: Sequence[tuple[str, Mapping[str, str]]]) -> dict[str, Any]:
+    return {"inputs": [{"id": i, "properties": dict(props)} for i, props in inputs]}
+
+
+def _modified_since(
+    since_ms: int,
+    properties: Sequence[str],
+    limit: int,
+    after: str | None,
+    key_property: str,
+    touched_only: bool,
+) -> dict[str, Any]:
+    """syncd's tasks (those holding the key property) changed since ``since_ms``.
+
+    ``touched_only`` narrows it to the changes people make, in two groups ORed: tasks moved off
+    the default status (done, in progress, waiting, deferred), and tasks created before
+    ``since_ms`` that changed after it (reassigned, reopened, edited). A task syncd created and
+    nobody touched matches neither, so the overlap window no longer re-reads every task created
+    in it; a task reassigned without a status change while younger than the window is then
+    seen at its next status change. (HubSpot search: at most 5 groups and 18 filters;
+    developers.hubspot.com/docs/api-reference/search/guide.)
+    """
+    modified = {"propertyName": MODIFIED, "operator": "GTE", "value": str(since_ms)}
+    ours = {"propertyName": key_property, "operator": "HAS_PROPERTY"}
+    touched = {"propertyName": "hs_task_status", "operator": "IN", "values": list(TOUCHED)}
+    older = {"propertyName": "hs_createdate", "operator": "LT", "value": str(since_ms)}
+    groups = (
+        [{"filters": [modified, ours, touched]}, {"filters": [modified, ours, older]}]
+        if touched_only
+        else [{"filters": [modified, ours]}]
     )
+    body: dict[str, Any] = {
+        "filterGroups": groups,
+        "sorts": [{"propertyName": MODIFIED, "direction": "ASCENDING"}],
+        "properties": list(properties),
+        "limit": limit,
+    }
+    if after is not None:
+        body["after"] = after
+    return body

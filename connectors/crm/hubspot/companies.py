@@ -10,12 +10,11 @@ read in one company batch read.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-import hubspot.crm.companies.models as company_models
-import hubspot.crm.contacts.models as contact_models
-
+from connectors.crm.hubspot import wire
 from connectors.crm.hubspot.batching import chunks
-from connectors.crm.hubspot.records import BatchResult, item_error_from, list_of, record_from
+from connectors.crm.hubspot.records import BatchResult
 from connectors.crm.hubspot.sdk import sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Operation, Transport
@@ -55,25 +54,17 @@ class CompanyOwners:
             api.api_client.close()
 
     def _read_contacts(self, ids: Sequence[str]) -> BatchResult:
-        request = contact_models.BatchReadInputSimplePublicObjectId(
-            inputs=[contact_models.SimplePublicObjectId(id=i) for i in ids],
-            properties=[PRIMARY_COMPANY],
-            properties_with_history=[],
-        )
+        body = _read_body(ids, PRIMARY_COMPANY)
         # Ids HubSpot no longer has (a merged or deleted contact) come back as 207 errors.
-        return self._batch(lambda t: self._contacts.read(request, _request_timeout=t))
+        return self._batch(lambda t: self._contacts.read(body, _request_timeout=t, **wire.RAW))
 
     def _read_companies(self, ids: Sequence[str]) -> BatchResult:
-        request = company_models.BatchReadInputSimplePublicObjectId(
-            inputs=[company_models.SimplePublicObjectId(id=i) for i in ids],
-            properties=[OWNER],
-            properties_with_history=[],
-        )
-        return self._batch(lambda t: self._companies.read(request, _request_timeout=t))
+        body = _read_body(ids, OWNER)
+        return self._batch(lambda t: self._companies.read(body, _request_timeout=t, **wire.RAW))
 
     def _batch(self, operation: Operation) -> BatchResult:
-        response = self._transport.call(operation, idempotent=True)
-        return BatchResult(
-            results=tuple(record_from(item) for item in list_of(response, "results")),
-            errors=tuple(item_error_from(item) for item in list_of(response, "errors")),
-        )
+        return wire.call_batch(self._transport, operation)
+
+
+def _read_body(ids: Sequence[str], prop: str) -> dict[str, Any]:
+    return {"inputs": [{"id": i} for i in ids], "properties": [prop], "propertiesWithHistory": []}

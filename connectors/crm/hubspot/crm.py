@@ -17,9 +17,10 @@ from connectors.crm.hubspot.notes import NoteWriter
 from connectors.crm.hubspot.owners import OwnerCache
 from connectors.crm.hubspot.preflight import check_portal
 from connectors.crm.hubspot.provision import set_up_portal
-from connectors.crm.hubspot.records import BatchResult, Page, Record, TaskInput
+from connectors.crm.hubspot.records import BatchResult, Page, Record
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.setup import missing_property
+from connectors.crm.hubspot.task_create import TaskCreator
 from connectors.crm.hubspot.transport import Transport
 from syncd.contracts import BatchOutcome
 from syncd.edge.limiter import LimiterFactory
@@ -45,9 +46,10 @@ Outcome = dict[str, "str | SyncdError"]
 class HubSpotCrm:
     """Contacts, owners and tasks of one HubSpot portal, through ``hubspot-api-client``.
 
-    ``create_tasks`` keeps the port's idempotency promise with HubSpot's batch upsert keyed by
-    a unique task property (``crm.fields.task_key``) that holds the action's key, followed by
-    default task-to-contact associations, which are idempotent too. ``sleep`` and ``clock``
+    ``create_tasks`` keeps the port's idempotency promise with a unique task property
+    (``crm.fields.task_key``) that holds the action's key: a create HubSpot refuses for a taken
+    key, or whose outcome is unknown, is settled by batch upsert on that key and default
+    task-to-contact associations, which are idempotent. ``sleep`` and ``clock``
     drive the rate limiters and are replaceable in tests.
     """
 
@@ -75,6 +77,7 @@ class HubSpotCrm:
         self._companies = CompanyOwners(settings, self._transport, self.batch_limit)
         self._creator = ContactCreator(settings, self._transport, self.batch_limit)
         self._notes = NoteWriter(settings, self._transport, self.batch_limit)
+        self._task_creator = TaskCreator(self._api, settings.fields.task_key)
         self._owners = OwnerCache(self._list_owners, settings.owners_ttl_seconds, clock)
 
     def __repr__(self) -> str:
@@ -133,15 +136,15 @@ class HubSpotCrm:
         return self._companies.owners_of(contact_ids)
 
     def create_tasks(self, tasks: Sequence[TaskSpec]) -> BatchOutcome:
-        """Upsert each task by its key, then associate it with its contact.
+        """Create each task on its contact, idempotently on its key (``TaskCreator``).
 
-        Calls: one upsert and one associate per 100 tasks, whether the tasks are new or were
-        created by an earlier attempt whose answer was lost.
+        Calls: one create per 100 new tasks; tasks an earlier attempt may have made cost one
+        upsert and one associate per 100 more.
         """
         if tasks:
             self._check_task_key()
         groups = list(chunks(tasks, self.batch_limit))
-        outcome = send_groups(groups, self._send_task_upserts, lambda task: task.key)
+        outcome = send_groups(groups, self._task_creator.send, lambda task: task.key)
         self._owners.check_outcome(outcome)
         return outcome
 
@@ -212,34 +215,6 @@ class HubSpotCrm:
             record_refs=lambda record: (record.id,),
             error_for=outcomes.contact_error,
         )
-
-    def _send_task_upserts(self, tasks: Sequence[TaskSpec]) -> Outcome:
-        key_property = self._fields.task_key
-        inputs = [TaskInput(t.key, mapping.task_create_properties(t, key_property)) for t in tasks]
-        result = self._api.upsert_tasks(key_property, inputs)
-        # Results are matched by their key (and trace id), never by position.
-        upserted = outcomes.match(
-            tasks,
-            result,
-            key=lambda task: task.key,
-            ref=lambda task: task.key,
-            record_refs=lambda r: (r.properties.get(key_property), r.trace_id),
-            error_for=outcomes.task_error,
-        )
-        return self._associate(tasks, upserted)
-
-    def _associate(self, tasks: Sequence[TaskSpec], upserted: Outcome) -> Outcome:
-        """Link every upserted task to its contact (again, if an earlier attempt did)."""
-        links = {
-            task.key: (task_id, task.contact_id)
-            for task in tasks
-            if isinstance(task_id := upserted[task.key], str)
-        }
-        if not links:
-            return upserted
-        result = self._api.associate_tasks_with_contacts(list(links.values()))
-        # A task that exists but is not linked is not done: its retry upserts and links again.
-        return upserted | outcomes.match_links(links, result)
 
     def _check_task_key(self) -> None:
         """Block delivery with one clear error while the key property is missing or not unique."""

@@ -19,15 +19,18 @@ from connectors.crm.hubspot.properties import GROUP, contact_properties
 from connectors.crm.hubspot.records import NOT_ARCHIVED, list_of
 from connectors.crm.hubspot.sdk import sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
-from connectors.crm.hubspot.setup import task_key_property
+from connectors.crm.hubspot.setup import note_key_property, task_key_property
 from connectors.crm.hubspot.transport import Transport
 from syncd.errors import CrmError
 from syncd.model import SetupState, SetupStep
 
-_FIX_UNIQUE = (
-    "exists but does not require unique values, which can only be set when a property is "
-    "created: name another task property in [crm.fields] task_key and run setup again"
-)
+
+def _fix_unique(kind: str) -> str:
+    setting = "[crm.fields] task_key" if kind == "tasks" else "[crm] note_key"
+    return (
+        "exists but does not require unique values, which can only be set when a property is "
+        f"created: name another {kind[:-1]} property in {setting} and run setup again"
+    )
 
 
 class PortalSetup:
@@ -42,7 +45,7 @@ class PortalSetup:
         self._core = client.crm.properties.core_api
 
     def run(self) -> list[SetupStep]:
-        """The group, each contact property, then the task key property: one step each."""
+        """The group, each contact property, the task key and note key properties: a step each."""
         # The group only tidies the contact record up: startup does not insist on it.
         steps = [replace(self._group(), required=False)]
         try:
@@ -55,6 +58,7 @@ class PortalSetup:
                 step = self._contact_property(body, existing, group_missing)
                 steps.append(replace(step, required=field not in NOT_WRITTEN))
         steps.append(self._task_key())
+        steps.append(self._note_key())
         return steps
 
     def close(self) -> None:
@@ -103,8 +107,20 @@ class PortalSetup:
     def _task_key(self) -> SetupStep:
         name = self._settings.fields.task_key
         what = f"task property {name!r} (unique values: task creates are upserts)"
+        return self._unique_key("tasks", task_key_property(name), what)
+
+    def _note_key(self) -> SetupStep:
+        """The note property keying each answer's note (``[crm] history_notes``)."""
+        name = self._settings.note_key
+        what = f"note property {name!r} (unique values: one history note per answer)"
+        # Needed only with history notes, which this connector's settings do not see.
+        return replace(self._unique_key("notes", note_key_property(name), what), required=False)
+
+    def _unique_key(self, kind: str, body: Mapping[str, Any], what: str) -> SetupStep:
+        """Read the property; create it with unique values when missing."""
+        name = str(body["name"])
         try:
-            prop = self._call(lambda t: self._core.get_by_name("tasks", name, _request_timeout=t))
+            prop = self._call(lambda t: self._core.get_by_name(kind, name, _request_timeout=t))
         except HubSpotRejected as error:
             if error.status != 404:
                 return SetupStep(what, SetupState.FAILED, str(error))
@@ -113,9 +129,9 @@ class PortalSetup:
         else:
             if getattr(prop, "has_unique_value", False):
                 return SetupStep(what, SetupState.EXISTS)
-            return SetupStep(what, SetupState.FAILED, _FIX_UNIQUE)
-        request = property_models.PropertyCreate(**_snake(task_key_property(name)))
-        return self._create(what, lambda t: self._core.create("tasks", request, _request_timeout=t))
+            return SetupStep(what, SetupState.FAILED, _fix_unique(kind))
+        request = property_models.PropertyCreate(**_snake(body))
+        return self._create(what, lambda t: self._core.create(kind, request, _request_timeout=t))
 
     def _create(self, what: str, create: Callable[[float], Any]) -> SetupStep:
         if self._dry_run:

@@ -17,6 +17,8 @@ from typing import Any
 from syncd.errors import CrmSetupError
 
 TASK_PROPERTY_GROUP = "taskinformation"
+#: The default group of note properties, named like the task one (the fake's portal has it).
+NOTE_PROPERTY_GROUP = "noteinformation"
 
 
 def task_key_property(name: str) -> dict[str, Any]:
@@ -30,6 +32,20 @@ def task_key_property(name: str) -> dict[str, Any]:
         "hasUniqueValue": True,
         "formField": False,
         "description": "Set by syncd: the survey answer this task follows up (one task each).",
+    }
+
+
+def note_key_property(name: str) -> dict[str, Any]:
+    """The body of ``POST /crm/v3/properties/notes`` that creates the history note key."""
+    return {
+        "groupName": NOTE_PROPERTY_GROUP,
+        "name": name,
+        "label": "NPS answer key",
+        "type": "string",
+        "fieldType": "text",
+        "hasUniqueValue": True,
+        "formField": False,
+        "description": "Set by syncd: the survey answer this note records (one note each).",
     }
 
 

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 import structlog
+from sqlalchemy import Connection
 
 from syncd.errors import Blocking, SyncdError, Transient
 from syncd.pipeline.deliver.contacts import deliver_contacts
@@ -77,6 +78,8 @@ class Deliverer:
         ctx = self.ctx
         limit = min(ctx.delivery.batch_size, ctx.crm.batch_limit)
         with ctx.engine.begin() as conn:
+            if not self._worth_a_call(conn, kind, limit):
+                return []
             return outbox.claim(
                 conn,
                 ctx.crm.name,
@@ -86,6 +89,21 @@ class Deliverer:
                 ctx.now_ms(),
                 int(ctx.delivery.lease_seconds * 1000),
             )
+
+    def _worth_a_call(self, conn: Connection, kind: ActionKind, limit: int) -> bool:
+        """A full batch is due, or the oldest due action has waited ``fill_wait_seconds``.
+
+        A smaller batch costs the same call as a full one, so when waiting is allowed, the
+        actions due now wait for the next passes to fill it.
+        """
+        ctx = self.ctx
+        wait_ms = int(ctx.delivery.fill_wait_seconds * 1000)
+        if wait_ms <= 0:
+            return True
+        now_ms, crm = ctx.now_ms(), ctx.crm.name
+        if conn.execute(outbox.due_query(crm, kind, now_ms - wait_ms, 1)).first() is not None:
+            return True
+        return len(conn.execute(outbox.due_query(crm, kind, now_ms, limit)).all()) >= limit
 
     def _refresh_owners(self) -> None:
         ctx = self.ctx
