@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from connectors.sources.delighted.fields import clean_text, identifier, is_address, shown
 from connectors.sources.delighted.raw import RawResponse, validation_reason
+from syncd.edge.values import clean_text, identifier, is_address, shown
 from syncd.model import Rejected, SourcePage, SurveyResponse
 
 #: ``person_properties`` keys that carry the CRM's id for the respondent, first match wins.
