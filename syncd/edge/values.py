@@ -8,6 +8,7 @@ text (comments, properties) is cleaned instead, because it is context, not ident
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
@@ -160,3 +161,21 @@ def whole_number(value: object, field: str) -> int:
         if text.lstrip("-").isdigit() and len(text) < 20:
             return int(text)
     raise ValueError(f"{field} {shown(value)} is not a whole number")
+
+
+def payload(record: object) -> str:
+    """ASCII-only, key-sorted JSON: storable whatever the record holds, the same for the same.
+
+    The same text for the same record lets the quarantine recognise a record without an id
+    when it comes back.
+    """
+    try:
+        return json.dumps(record, default=str, ensure_ascii=True, sort_keys=True)
+    except (TypeError, ValueError, RecursionError):  # cannot come from JSON; never raise here
+        return json.dumps(f"<{type(record).__name__} that cannot be written as JSON>")
+
+
+def json_type(value: object) -> str:
+    """The JSON name of ``value``'s type ("object", "array", "null"...), for a reason."""
+    names = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)

@@ -6,7 +6,6 @@ admin reading the quarantine knows what to fix.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from datetime import UTC, datetime
@@ -66,11 +65,3 @@ def _iso(text: str) -> datetime | None:
         return None
     # A time without an offset is taken as UTC: exports commonly write UTC without saying so.
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def payload(record: object) -> str:
-    """ASCII-only, key-sorted JSON: storable whatever the record holds, the same for the same."""
-    try:
-        return json.dumps(record, default=str, ensure_ascii=True, sort_keys=True)
-    except (TypeError, ValueError, RecursionError):
-        return json.dumps(f"<{type(record).__name__} that cannot be written as JSON>")

@@ -12,6 +12,8 @@ from syncd.edge.values import (
     identifier,
     in_range,
     iso_time,
+    json_type,
+    payload,
     storable,
 )
 
@@ -73,3 +75,23 @@ def test_identifier_and_address_refuse_what_a_store_cannot_keep() -> None:
     assert email_address("  Ann@Example.ORG ") == "ann@example.org"
     assert email_address("ann@example") is None
     assert email_address("a\x00n@example.org") is None
+
+
+def test_payload_is_the_same_text_for_the_same_record_whatever_it_holds() -> None:
+    assert payload({"b": "\u00e9", "a": 1}) == '{"a": 1, "b": "\\u00e9"}'
+    looped: list[object] = []
+    looped.append(looped)
+    assert payload(looped) == '"<list that cannot be written as JSON>"'
+    assert payload(datetime(2026, 1, 1)) == '"2026-01-01 00:00:00"'
+
+
+def test_json_type_names_what_a_record_is_instead_of_an_object() -> None:
+    values: list[object] = [[], "x", 1, 1.5, True, None]
+    assert [json_type(v) for v in values] == [
+        "array",
+        "string",
+        "number",
+        "number",
+        "boolean",
+        "null",
+    ]

@@ -10,7 +10,6 @@ left unanswered). Nothing an item holds raises past here.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,8 @@ from syncd.edge.values import (
     email_address,
     identifier,
     iso_time,
+    optional_identifier,
+    payload,
     shown,
 )
 from syncd.model import Rejected, SourcePage, SurveyResponse
@@ -170,15 +171,5 @@ def _variables(value: object) -> dict[str, str]:
 
 def _reject(source: str, item: object, reason: str) -> Rejected:
     raw = item.get("id") if isinstance(item, dict) else None
-    try:
-        response_id: str | None = identifier(raw, "id") if raw is not None else None
-    except ValueError:
-        response_id = None
-    return Rejected(source=source, response_id=response_id, reason=reason, payload=_payload(item))
-
-
-def _payload(item: object) -> str:
-    try:
-        return json.dumps(item, default=str, ensure_ascii=True, sort_keys=True)
-    except (TypeError, ValueError, RecursionError):
-        return json.dumps(f"<{type(item).__name__} that cannot be written as JSON>")
+    response_id = optional_identifier(raw, "id")
+    return Rejected(source=source, response_id=response_id, reason=reason, payload=payload(item))

@@ -9,7 +9,6 @@ Every item ends in exactly one place: a response, a rejection with a reason, or 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ from syncd.edge.values import (
     email_address,
     identifier,
     iso_time,
+    optional_identifier,
+    payload,
     shown,
 )
 from syncd.model import Rejected, SourcePage, SurveyResponse
@@ -167,19 +168,8 @@ def _hidden(value: object) -> dict[str, str]:
 
 def _reject(source: str, item: object, reason: str) -> Rejected:
     token = item.get("token", item.get("response_id")) if isinstance(item, dict) else None
-    try:
-        response_id: str | None = identifier(token, "token") if token is not None else None
-    except ValueError:
-        response_id = None
-    return Rejected(source=source, response_id=response_id, reason=reason, payload=_payload(item))
-
-
-def _payload(item: object) -> str:
-    # ASCII-only and key-sorted: storable whatever the item holds, the same text every time.
-    try:
-        return json.dumps(item, default=str, ensure_ascii=True, sort_keys=True)
-    except (TypeError, ValueError, RecursionError):
-        return json.dumps(f"<{type(item).__name__} that cannot be written as JSON>")
+    response_id = optional_identifier(token, "token")
+    return Rejected(source=source, response_id=response_id, reason=reason, payload=payload(item))
 
 
 def _submitted_at(value: object, now: datetime) -> datetime:
