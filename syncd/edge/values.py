@@ -8,6 +8,7 @@ text (comments, properties) is cleaned instead, because it is context, not ident
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ MAX_ID_LENGTH = 200
 #: RFC 5321 limits on a usable address and its local part.
 MAX_EMAIL_LENGTH = 254
 MAX_LOCAL_LENGTH = 64
+#: Longer free text is cut where a source asks: a comment of megabytes is noise on a CRM contact.
+MAX_TEXT_LENGTH = 10_000
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -34,9 +37,15 @@ def shown(value: object) -> str:
     return text if len(text) <= 60 else f"{text[:57]}..."
 
 
-def clean_text(text: str) -> str:
-    """``text`` with lone surrogates replaced by U+FFFD and NUL bytes dropped."""
-    return _UNSTORABLE.sub(lambda match: "" if match.group() == "\x00" else "\ufffd", text)
+def storable(text: str) -> bool:
+    """True when every store can keep ``text`` as it is (no lone surrogate, no NUL)."""
+    return _UNSTORABLE.search(text) is None
+
+
+def clean_text(text: str, limit: int | None = None) -> str:
+    """``text`` with lone surrogates replaced by U+FFFD, NUL bytes dropped, cut to ``limit``."""
+    cleaned = _UNSTORABLE.sub(lambda match: "" if match.group() == "\x00" else "\ufffd", text)
+    return cleaned if limit is None else cleaned[:limit]
 
 
 def identifier(value: object, field: str) -> str:
@@ -48,7 +57,7 @@ def identifier(value: object, field: str) -> str:
     text = value.strip()
     if not text:
         raise ValueError(f"{field} {shown(value)} is blank")
-    if _UNSTORABLE.search(text) or _CONTROL.search(text):
+    if not storable(text) or _CONTROL.search(text):
         raise ValueError(f"{field} {shown(value)} holds control characters or broken Unicode")
     if len(text) > MAX_ID_LENGTH:
         raise ValueError(f"{field} {shown(value)} is longer than {MAX_ID_LENGTH} characters")
@@ -82,7 +91,7 @@ def is_address(text: str) -> bool:
 
 def email_address(value: object) -> str | None:
     """A trimmed, lower-cased address; None when absent, blank, not text or not an address."""
-    if not isinstance(value, str) or _UNSTORABLE.search(value):
+    if not isinstance(value, str) or not storable(value):
         return None
     text = unicodedata.normalize("NFC", value.strip().lower())
     return text if text and is_address(text) else None
@@ -100,10 +109,12 @@ def free_text(value: object) -> str | None:
     return text or None
 
 
-def in_range(moment: datetime, field: str, value: object, now: datetime) -> datetime:
-    """``moment`` when it lies between 2000 and ``now`` plus a day's clock skew."""
-    if moment < EARLIEST:
-        raise ValueError(f"{field} {shown(value)} ({moment:%Y-%m-%d}) is before 2000")
+def in_range(
+    moment: datetime, field: str, value: object, now: datetime, earliest: datetime = EARLIEST
+) -> datetime:
+    """``moment`` when it lies between ``earliest`` and ``now`` plus a day's clock skew."""
+    if moment < earliest:
+        raise ValueError(f"{field} {shown(value)} ({moment:%Y-%m-%d}) is before {earliest.year}")
     if moment > now + MAX_SKEW:
         raise ValueError(f"{field} {shown(value)} ({moment:%Y-%m-%d %H:%M}) is in the future")
     return moment
@@ -123,6 +134,20 @@ def unix_time(value: object, field: str, now: datetime) -> datetime:
     return in_range(moment, field, value, now)
 
 
+def iso_time(value: object, field: str, now: datetime, earliest: datetime = EARLIEST) -> datetime:
+    """An ISO-8601 time between ``earliest`` and ``now`` plus skew; one without offset is UTC."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError(f"{field} {shown(value)} is not an ISO-8601 time")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{field} {shown(value)} is not an ISO-8601 time") from None
+    if moment.tzinfo is None:
+        # Only for sources whose docs say their times are UTC (Typeform, SurveyMonkey).
+        moment = moment.replace(tzinfo=UTC)
+    return in_range(moment.astimezone(UTC), field, value, now, earliest)
+
+
 def whole_number(value: object, field: str) -> int:
     """An integer sent as a JSON number or as a string of digits ("9"), as some APIs do."""
     if isinstance(value, bool):
@@ -136,3 +161,21 @@ def whole_number(value: object, field: str) -> int:
         if text.lstrip("-").isdigit() and len(text) < 20:
             return int(text)
     raise ValueError(f"{field} {shown(value)} is not a whole number")
+
+
+def payload(record: object) -> str:
+    """ASCII-only, key-sorted JSON: storable whatever the record holds, the same for the same.
+
+    The same text for the same record lets the quarantine recognise a record without an id
+    when it comes back.
+    """
+    try:
+        return json.dumps(record, default=str, ensure_ascii=True, sort_keys=True)
+    except (TypeError, ValueError, RecursionError):  # cannot come from JSON; never raise here
+        return json.dumps(f"<{type(record).__name__} that cannot be written as JSON>")
+
+
+def json_type(value: object) -> str:
+    """The JSON name of ``value``'s type ("object", "array", "null"...), for a reason."""
+    names = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)

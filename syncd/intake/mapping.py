@@ -15,7 +15,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from syncd.intake.values import clean_text, identifier, moment, payload, score, shown
+from syncd.edge.values import clean_text, identifier, payload, shown
+from syncd.intake.values import moment, score
 from syncd.model import Rejected, SurveyResponse
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")

@@ -6,37 +6,14 @@ admin reading the quarantine knows what to fix.
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-#: No survey tool answered before this; an earlier time is a broken value, not an old answer.
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-#: Clocks disagree a little; more than this ahead is a broken value.
-MAX_SKEW = timedelta(days=1)
-#: The store's response id column.
-MAX_ID_LENGTH = 200
+from syncd.edge.values import in_range, shown
+
 #: Unix times above this are milliseconds (10**11 seconds is the year 5138).
 _MS_THRESHOLD = 10**11
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def identifier(value: object, field: str) -> str:
-    """A number or non-blank text the store can keep unchanged."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        raise ValueError(f"{field} {shown(value)} is not a usable id (expected text or a number)")
-    text = value.strip()
-    if not text:
-        raise ValueError(f"{field} {shown(value)} is blank")
-    if _UNSTORABLE.search(text) or _CONTROL.search(text):
-        raise ValueError(f"{field} {shown(value)} holds control characters or broken Unicode")
-    if len(text) > MAX_ID_LENGTH:
-        raise ValueError(f"{field} {shown(value)} is longer than {MAX_ID_LENGTH} characters")
-    return text
 
 
 def score(value: object, field: str) -> int:
@@ -62,11 +39,7 @@ def moment(value: object, field: str, now: datetime) -> datetime:
     parsed = _unix(value) if not isinstance(value, str) or _is_number(value) else _iso(value)
     if parsed is None:
         raise ValueError(f"{field} {shown(value)} is neither an ISO 8601 time nor Unix seconds")
-    if parsed < EARLIEST:
-        raise ValueError(f"{field} {shown(value)} ({parsed:%Y-%m-%d}) is before 2000")
-    if parsed > now + MAX_SKEW:
-        raise ValueError(f"{field} {shown(value)} ({parsed:%Y-%m-%d %H:%M}) is in the future")
-    return parsed
+    return in_range(parsed, field, value, now)
 
 
 def _is_number(text: str) -> bool:
@@ -92,22 +65,3 @@ def _iso(text: str) -> datetime | None:
         return None
     # A time without an offset is taken as UTC: exports commonly write UTC without saying so.
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def clean_text(text: str) -> str:
-    """``text`` with lone surrogates replaced by U+FFFD and NUL bytes dropped."""
-    return _UNSTORABLE.sub(lambda match: "" if match.group() == "\x00" else "\ufffd", text)
-
-
-def shown(value: object) -> str:
-    """``repr`` cut short: a reason stays one readable line even for a huge value."""
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."
-
-
-def payload(record: object) -> str:
-    """ASCII-only, key-sorted JSON: storable whatever the record holds, the same for the same."""
-    try:
-        return json.dumps(record, default=str, ensure_ascii=True, sort_keys=True)
-    except (TypeError, ValueError, RecursionError):
-        return json.dumps(f"<{type(record).__name__} that cannot be written as JSON>")

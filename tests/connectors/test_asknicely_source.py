@@ -12,7 +12,8 @@ import respx
 from connectors.sources.asknicely.fake import Chaos, Fault
 from syncd.contracts import SurveySource, WebhookReceiver
 from syncd.errors import SourceAuthError, SourceRejected, SourceUnavailable
-from tests.connectors.asknicely_kit import KEY, NOW, T0, T0_UNIX, Kit, kit, responses
+from tests.connectors.asknicely_kit import KEY, NOW, T0, T0_UNIX, Kit, kit
+from tests.connectors.loopback_kit import responses
 
 __all__ = ["kit"]
 DAY = timedelta(days=1)

@@ -11,7 +11,8 @@ from pydantic import ValidationError
 
 from connectors.sources.asknicely import AskNicelySettings, AskNicelySource
 from syncd.model import SurveyResponse
-from tests.connectors.asknicely_kit import SECRET, T0, Kit, kit, responses
+from tests.connectors.asknicely_kit import SECRET, T0, Kit, kit
+from tests.connectors.loopback_kit import responses
 
 __all__ = ["kit"]
 HEADER = "x-syncd-webhook-secret"

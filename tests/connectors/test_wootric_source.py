@@ -13,7 +13,8 @@ from connectors.sources.wootric.fake import Chaos, Fault
 from syncd.contracts import SurveySource, WebhookReceiver
 from syncd.errors import SourceAuthError, SourceRejected, SourceUnavailable
 from syncd.sandbox.http import Request
-from tests.connectors.wootric_kit import CLIENT_SECRET, T0, T0_UNIX, Kit, kit, responses
+from tests.connectors.loopback_kit import responses
+from tests.connectors.wootric_kit import CLIENT_SECRET, T0, T0_UNIX, Kit, kit
 
 __all__ = ["kit"]
 DAY = timedelta(days=1)

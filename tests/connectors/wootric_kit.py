@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,8 +11,8 @@ import pytest
 
 from connectors.sources.wootric import WootricSettings, WootricSource
 from connectors.sources.wootric.fake import WootricFake
-from syncd.model import SourcePage
-from syncd.sandbox.http import LoopbackServer, Request, Response
+from syncd.sandbox.http import Request
+from tests.connectors.loopback_kit import LoopbackKit, served
 
 CLIENT_ID = "wt-client-0123456789"
 CLIENT_SECRET = "wt-SECRET-0123456789abcdef"
@@ -22,23 +22,9 @@ T0_UNIX = 1_717_200_000
 NOW = datetime(2024, 6, 20, tzinfo=UTC)
 
 
-class Sleeps(list[float]):
-    """Records the retry waits instead of sleeping them."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 @dataclass
-class Kit:
-    """A running fake, a hook after each answered request, and sources built against it."""
-
-    fake: WootricFake
-    base_url: str
-    sleeps: Sleeps = field(default_factory=Sleeps)
-    after: Callable[[Request], None] | None = None
-    seen: list[Request] = field(default_factory=list)
-    opened: list[WootricSource] = field(default_factory=list)
+class Kit(LoopbackKit[WootricFake]):
+    """The Wootric fake on loopback and Wootric sources built against it."""
 
     def settings(self, **overrides: Any) -> WootricSettings:
         values: dict[str, Any] = {
@@ -68,28 +54,5 @@ class Kit:
 @pytest.fixture
 def kit() -> Iterator[Kit]:
     fake = WootricFake(CLIENT_ID, CLIENT_SECRET, clock=lambda: NOW)
-    holder: list[Kit] = []
-
-    def app(request: Request) -> Response:
-        response = fake(request)
-        if holder:
-            holder[0].seen.append(request)
-            if holder[0].after is not None:
-                holder[0].after(request)
-        return response
-
-    with LoopbackServer(app) as server:
-        built = Kit(fake, f"{server.base_url}/v1")
-        holder.append(built)
+    with served(fake, "/v1", lambda base_url: Kit(fake, base_url)) as built:
         yield built
-        for source in built.opened:
-            source.close()
-
-
-def responses(pages: list[SourcePage]) -> dict[str, int]:
-    """Each response id read, with the highest version seen."""
-    seen: dict[str, int] = {}
-    for page in pages:
-        for response in page.responses:
-            seen[response.response_id] = max(seen.get(response.response_id, 0), response.version)
-    return seen

@@ -3,7 +3,7 @@
 One adapter per kind: how to build the connector against its running fake, and how to make the
 fake misbehave in the ways every vendor can (rate limits, failures, lost answers, a broken
 setup). Seeding goes through the vendor-neutral ``syncd.sandbox.fakes`` hooks, so the suites
-hold the test logic and adding a vendor means adding an adapter here, not new tests.
+hold the test logic and adding a vendor means adding its wiring here, not new tests.
 """
 
 from __future__ import annotations
@@ -17,16 +17,13 @@ from connectors.crm.hubspot.fake import HubSpotFake
 from connectors.crm.salesforce.fake import SalesforceFake
 from connectors.registry import CRMS, FAKES, SOURCES, build_fake, connector_class
 from connectors.sources.asknicely.fake import AskNicelyFake
-from connectors.sources.asknicely.fake import Fault as AskNicelyFault
-from connectors.sources.delighted.fake import DelightedFake, Fault
-from connectors.sources.surveymonkey.fake import Fault as SurveyMonkeyFault
+from connectors.sources.delighted.fake import DelightedFake
 from connectors.sources.surveymonkey.fake import SurveyMonkeyFake
-from connectors.sources.typeform.fake import Fault as TypeformFault
 from connectors.sources.typeform.fake import TypeformFake
-from connectors.sources.wootric.fake import Fault as WootricFault
 from connectors.sources.wootric.fake import WootricFake
 from syncd.contracts import Crm, SurveySource
 from syncd.sandbox.fakes import CrmFake, SourceFake
+from syncd.sandbox.faults import Fault
 from syncd.sandbox.http import LoopbackServer, Request, Response
 
 Hook = Callable[[], None]
@@ -99,18 +96,53 @@ def _serve(role: str, kind: str, section: dict[str, Any]) -> Iterator[_Served]:
         yield _Served(server, hooked, section)
 
 
-class DelightedAdapter:
-    def __init__(self, served: _Served) -> None:
+class _Misbehaving(Protocol):
+    """What every source fake offers to make it fail: queued statuses and broken listings."""
+
+    def inject(self, status: int, *, times: int = 1, retry_after: float | None = None) -> None: ...
+    def misbehave(self, fault: Fault | None) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _SourceWiring:
+    """How one source kind meets its fake: the fake's class, its API path, its settings."""
+
+    fake: type[Any]
+    #: What the connector's ``base_url`` adds to the server's address.
+    path: str
+    #: The setting that carries the credential.
+    credential: str
+    #: A request rate no contract test ever reaches.
+    unlimited: dict[str, int]
+
+
+_SOURCE_WIRING: dict[str, _SourceWiring] = {
+    "delighted": _SourceWiring(DelightedFake, "/v1", "api_key", {"requests_per_second": 1000}),
+    "typeform": _SourceWiring(TypeformFake, "", "access_token", {"requests_per_second": 1000}),
+    "surveymonkey": _SourceWiring(
+        SurveyMonkeyFake, "/v3", "access_token", {"requests_per_minute": 100_000}
+    ),
+    "asknicely": _SourceWiring(AskNicelyFake, "/api/v1", "api_key", {"requests_per_second": 1000}),
+    "wootric": _SourceWiring(WootricFake, "/v1", "client_secret", {"requests_per_second": 1000}),
+}
+
+
+class _Source:
+    """A source kind against its fake; every source fake fails and breaks its listing alike."""
+
+    def __init__(self, kind: str, served: _Served) -> None:
+        wiring = _SOURCE_WIRING[kind]
+        self.kind, self._credential, self._unlimited = kind, wiring.credential, wiring.unlimited
         self.hooked, self.sleeps = served.hooked, Recorder()
-        assert isinstance(served.hooked.app, DelightedFake)
+        assert isinstance(served.hooked.app, wiring.fake)
         self.fake: SourceFake = served.hooked.app
-        self._vendor = served.hooked.app
-        self._settings = served.section | {"base_url": f"{served.server.base_url}/v1"}
+        self._vendor: _Misbehaving = served.hooked.app
+        self._settings = served.section | {"base_url": f"{served.server.base_url}{wiring.path}"}
 
     def source(self, *, page_size: int = 20, credential: str | None = None) -> SurveySource:
-        cls = connector_class("source", "delighted")
-        values = self._settings | {"page_size": page_size, "requests_per_second": 1000}
-        values |= {} if credential is None else {"api_key": credential}
+        cls = connector_class("source", self.kind)
+        values = self._settings | {"page_size": page_size} | self._unlimited
+        values |= {} if credential is None else {self._credential: credential}
         built: SurveySource = cls(
             "contract", cls.Settings.model_validate(values), sleep=self.sleeps.sleep
         )
@@ -121,54 +153,6 @@ class DelightedAdapter:
 
     def repeat_pages(self) -> None:
         self._vendor.misbehave(Fault.REPEAT)
-
-
-class TypeformAdapter:
-    def __init__(self, served: _Served) -> None:
-        self.hooked, self.sleeps = served.hooked, Recorder()
-        assert isinstance(served.hooked.app, TypeformFake)
-        self.fake: SourceFake = served.hooked.app
-        self._vendor = served.hooked.app
-        self._settings = served.section | {"base_url": served.server.base_url}
-
-    def source(self, *, page_size: int = 20, credential: str | None = None) -> SurveySource:
-        cls = connector_class("source", "typeform")
-        values = self._settings | {"page_size": page_size, "requests_per_second": 1000}
-        values |= {} if credential is None else {"access_token": credential}
-        built: SurveySource = cls(
-            "contract", cls.Settings.model_validate(values), sleep=self.sleeps.sleep
-        )
-        return built
-
-    def fail(self, status: int, *, times: int, retry_after: float | None = None) -> None:
-        self._vendor.inject(status, times=times, retry_after=retry_after)
-
-    def repeat_pages(self) -> None:
-        self._vendor.misbehave(TypeformFault.REPEAT)
-
-
-class SurveyMonkeyAdapter:
-    def __init__(self, served: _Served) -> None:
-        self.hooked, self.sleeps = served.hooked, Recorder()
-        assert isinstance(served.hooked.app, SurveyMonkeyFake)
-        self.fake: SourceFake = served.hooked.app
-        self._vendor = served.hooked.app
-        self._settings = served.section | {"base_url": f"{served.server.base_url}/v3"}
-
-    def source(self, *, page_size: int = 20, credential: str | None = None) -> SurveySource:
-        cls = connector_class("source", "surveymonkey")
-        values = self._settings | {"page_size": page_size, "requests_per_minute": 100_000}
-        values |= {} if credential is None else {"access_token": credential}
-        built: SurveySource = cls(
-            "contract", cls.Settings.model_validate(values), sleep=self.sleeps.sleep
-        )
-        return built
-
-    def fail(self, status: int, *, times: int, retry_after: float | None = None) -> None:
-        self._vendor.inject(status, times=times, retry_after=retry_after)
-
-    def repeat_pages(self) -> None:
-        self._vendor.misbehave(SurveyMonkeyFault.REPEAT)
 
 
 class HubSpotAdapter:
@@ -226,54 +210,6 @@ class SalesforceAdapter:
         self._vendor.drop_field("Task", "Syncd_Key__c")
 
 
-class AskNicelyAdapter:
-    def __init__(self, served: _Served) -> None:
-        self.hooked, self.sleeps = served.hooked, Recorder()
-        assert isinstance(served.hooked.app, AskNicelyFake)
-        self.fake: SourceFake = served.hooked.app
-        self._vendor = served.hooked.app
-        self._settings = served.section | {"base_url": f"{served.server.base_url}/api/v1"}
-
-    def source(self, *, page_size: int = 20, credential: str | None = None) -> SurveySource:
-        cls = connector_class("source", "asknicely")
-        values = self._settings | {"page_size": page_size, "requests_per_second": 1000}
-        values |= {} if credential is None else {"api_key": credential}
-        built: SurveySource = cls(
-            "contract", cls.Settings.model_validate(values), sleep=self.sleeps.sleep
-        )
-        return built
-
-    def fail(self, status: int, *, times: int, retry_after: float | None = None) -> None:
-        self._vendor.inject(status, times=times, retry_after=retry_after)
-
-    def repeat_pages(self) -> None:
-        self._vendor.misbehave(AskNicelyFault.REPEAT)
-
-
-class WootricAdapter:
-    def __init__(self, served: _Served) -> None:
-        self.hooked, self.sleeps = served.hooked, Recorder()
-        assert isinstance(served.hooked.app, WootricFake)
-        self.fake: SourceFake = served.hooked.app
-        self._vendor = served.hooked.app
-        self._settings = served.section | {"base_url": f"{served.server.base_url}/v1"}
-
-    def source(self, *, page_size: int = 20, credential: str | None = None) -> SurveySource:
-        cls = connector_class("source", "wootric")
-        values = self._settings | {"page_size": page_size, "requests_per_second": 1000}
-        values |= {} if credential is None else {"client_secret": credential}
-        built: SurveySource = cls(
-            "contract", cls.Settings.model_validate(values), sleep=self.sleeps.sleep
-        )
-        return built
-
-    def fail(self, status: int, *, times: int, retry_after: float | None = None) -> None:
-        self._vendor.inject(status, times=times, retry_after=retry_after)
-
-    def repeat_pages(self) -> None:
-        self._vendor.misbehave(WootricFault.REPEAT)
-
-
 _SOURCE_SECTIONS: dict[str, dict[str, Any]] = {
     "delighted": {"api_key": "contract-key"},
     "typeform": {"access_token": "contract-token", "forms": ["aB12cD"], "nps_ref": "nps"},
@@ -288,13 +224,6 @@ _SOURCE_SECTIONS: dict[str, dict[str, Any]] = {
 _CRM_SECTIONS: dict[str, dict[str, Any]] = {
     "hubspot": {"access_token": "contract-token"},
     "salesforce": {"consumer_key": "contract-key", "consumer_secret": "contract-secret"},
-}
-_SOURCE_ADAPTERS: dict[str, Callable[[_Served], SourceAdapter]] = {
-    "delighted": DelightedAdapter,
-    "surveymonkey": SurveyMonkeyAdapter,
-    "typeform": TypeformAdapter,
-    "asknicely": AskNicelyAdapter,
-    "wootric": WootricAdapter,
 }
 _CRM_ADAPTERS: dict[str, Callable[[_Served], CrmAdapter]] = {
     "hubspot": HubSpotAdapter,
@@ -313,9 +242,9 @@ def crm_kinds() -> list[str]:
 
 @contextmanager
 def source_adapter(kind: str) -> Iterator[SourceAdapter]:
-    assert kind in FAKES["source"] and kind in _SOURCE_ADAPTERS, f"{kind} needs a fake and adapter"
+    assert kind in FAKES["source"] and kind in _SOURCE_WIRING, f"{kind} needs a fake and adapter"
     with _serve("source", kind, _SOURCE_SECTIONS[kind]) as served:
-        yield _SOURCE_ADAPTERS[kind](served)
+        yield _Source(kind, served)
 
 
 @contextmanager

@@ -46,8 +46,9 @@ CORE_FOR_CONNECTORS = frozenset(
         "syncd.urls",
     }
 )
-#: What a fake may use of the core beyond ``CORE_FOR_CONNECTORS``: the loopback test server.
-FAKE_PLUMBING = frozenset({"syncd.sandbox.http"})
+#: What a fake may use of the core beyond ``CORE_FOR_CONNECTORS``: the loopback test server and
+#: the fault modes every source fake shares (neither imports a connector: the arrow is one-way).
+FAKE_PLUMBING = frozenset({"syncd.sandbox.http", "syncd.sandbox.faults"})
 VIA_REGISTRY = "the core reaches connectors only via the registry"
 STAGES = frozenset({"poll", "plan", "deliver", "track"})
 

@@ -8,7 +8,6 @@ one place: a response, a rejection with a reason naming the field and value, or 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +18,9 @@ from syncd.edge.values import (
     email_address,
     free_text,
     identifier,
+    json_type,
     optional_identifier,
+    payload,
     shown,
     unix_time,
     whole_number,
@@ -66,7 +67,7 @@ class RowReader:
 
     def _read(self, item: object, now: datetime) -> Outcome:
         if not isinstance(item, dict):
-            return reject(self.source, item, f"row is a JSON {_json_type(item)}, not an object")
+            return reject(self.source, item, f"row is a JSON {json_type(item)}, not an object")
         kind = _question_type(item.get("question_type"))
         if kind not in {t.strip().lower() for t in self.question_types}:
             return Skipped(kind)
@@ -150,18 +151,5 @@ def reject(source: str, item: object, reason: str) -> Rejected:
         source=source,
         response_id=optional_identifier(raw_id, "response_id"),
         reason=reason,
-        payload=_payload(item),
+        payload=payload(item),
     )
-
-
-def _payload(item: object) -> str:
-    # ASCII-only and key-sorted: storable whatever the item holds, the same text for the same item.
-    try:
-        return json.dumps(item, default=str, ensure_ascii=True, sort_keys=True)
-    except (TypeError, ValueError, RecursionError):
-        return json.dumps(f"<{type(item).__name__} that cannot be written as JSON>")
-
-
-def _json_type(value: object) -> str:
-    names = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)

@@ -7,7 +7,6 @@ skip (another survey type). Nothing an item holds may raise past ``parse_page``.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -16,8 +15,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from connectors.sources.delighted.fields import clean_text, identifier, is_address, shown
 from connectors.sources.delighted.raw import RawResponse, validation_reason
+from syncd.edge.values import (
+    clean_text,
+    is_address,
+    json_type,
+    optional_identifier,
+    payload,
+    shown,
+)
 from syncd.model import Rejected, SourcePage, SurveyResponse
 
 #: ``person_properties`` keys that carry the CRM's id for the respondent, first match wins.
@@ -71,7 +77,7 @@ def parse_item(source: str, item: object, wanted: Collection[str], now: datetime
 
 def _parse(source: str, item: object, wanted: Collection[str], now: datetime) -> Outcome:
     if not isinstance(item, dict):
-        return _reject(source, item, f"item is a JSON {_json_type(item)}, not an object")
+        return _reject(source, item, f"item is a JSON {json_type(item)}, not an object")
     survey_type = item.get("survey_type")
     if survey_type is not None and not isinstance(survey_type, str):
         return _reject(source, item, f"survey_type {shown(survey_type)} is not text")
@@ -125,28 +131,7 @@ def _external_id(properties: dict[str, str]) -> str | None:
 def _reject(source: str, item: object, reason: str) -> Rejected:
     return Rejected(
         source=source,
-        response_id=_usable_id(item.get("id") if isinstance(item, dict) else None),
+        response_id=optional_identifier(item.get("id") if isinstance(item, dict) else None, "id"),
         reason=reason,
-        payload=_payload(item),
+        payload=payload(item),
     )
-
-
-def _payload(item: object) -> str:
-    # ASCII-only and key-sorted: storable whatever the item holds, and the same text for the
-    # same item, so the quarantine can recognise an item without an id when it comes back.
-    try:
-        return json.dumps(item, default=str, ensure_ascii=True, sort_keys=True)
-    except (TypeError, ValueError, RecursionError):  # cannot come from JSON; never raise here
-        return json.dumps(f"<{type(item).__name__} that cannot be written as JSON>")
-
-
-def _usable_id(value: object) -> str | None:
-    try:
-        return identifier(value, "id") if value is not None else None
-    except ValueError:
-        return None
-
-
-def _json_type(value: object) -> str:
-    names = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
 
-from connectors.sources.delighted.fields import (
-    clean_text,
-    identifier,
-    normalised_email,
-    shown,
-    unix_time,
-)
+from syncd.edge.values import clean_text, identifier, shown, storable, unix_time
 
 
 def _response_id(value: object) -> str:
@@ -60,6 +55,17 @@ def _person_id(value: object) -> str | None:
         return None  # an unusable person id is no id; email or customer id may still match
 
 
+def _email(value: object) -> str | None:
+    # Checked as an address later (parse.py): a malformed one is reported with the response.
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"person.email {shown(value)} is not text")
+    if not storable(value):
+        raise ValueError(f"person.email {shown(value)} holds broken Unicode or a NUL byte")
+    return unicodedata.normalize("NFC", value.strip().lower()) or None
+
+
 def _text(value: object) -> str:
     if isinstance(value, str):
         return clean_text(value)
@@ -96,7 +102,7 @@ class Person(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     id: Annotated[str | None, BeforeValidator(_person_id)] = None
-    email: Annotated[str | None, BeforeValidator(normalised_email)] = None
+    email: Annotated[str | None, BeforeValidator(_email)] = None
 
 
 class RawResponse(BaseModel):

@@ -10,16 +10,28 @@ left unanswered). Nothing an item holds raises past here.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from connectors.sources.surveymonkey.details import NpsQuestion
-from connectors.sources.surveymonkey.fields import clean_text, email, identifier, iso_time, shown
+from syncd.edge.values import (
+    MAX_TEXT_LENGTH,
+    clean_text,
+    email_address,
+    identifier,
+    iso_time,
+    optional_identifier,
+    payload,
+    shown,
+)
 from syncd.model import Rejected, SourcePage, SurveyResponse
+
+#: SurveyMonkey did not exist before this; an earlier time is a broken value. Its times are
+#: ``+00:00``, and one without an offset is "implicitly in UTC".
+EARLIEST = datetime(1999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +88,12 @@ def _parse(reading: Reading, item: object, now: datetime) -> SurveyResponse:
     response_id = identifier(item.get("id"), "id")
     if item.get("response_status", "completed") != "completed":
         raise _Skip  # partial, overquota, disqualified: taken once completed (date_modified moves)
-    created = iso_time(item.get("date_created"), "date_created", now)
-    modified = iso_time(item.get("date_modified"), "date_modified", now)
+    created = iso_time(item.get("date_created"), "date_created", now, EARLIEST)
+    modified = iso_time(item.get("date_modified"), "date_modified", now, EARLIEST)
     answers = dict(_answers(item.get("pages")))
     score = _score(answers.get(reading.nps.question_id), reading.nps)
     variables = _variables(item.get("custom_variables"))
-    address = email(item.get("email_address"))
+    address = email_address(item.get("email_address"))
     external_id = variables.get(reading.external_id_variable, "").strip()[:200] or None
     recipient = item.get("recipient_id")
     person_id = (
@@ -144,7 +156,7 @@ def _comment(answers: dict[str, list[dict[str, Any]]], nps: NpsQuestion) -> str 
         after = ids[ids.index(nps.question_id) + 1 :] if nps.question_id in ids else ids
         found = next((answers[q] for q in after if any("text" in a for a in answers[q])), [])
     text = next((a["text"] for a in found if isinstance(a.get("text"), str)), None)
-    return (clean_text(text).strip() or None) if text is not None else None
+    return (clean_text(text, MAX_TEXT_LENGTH).strip() or None) if text is not None else None
 
 
 def _variables(value: object) -> dict[str, str]:
@@ -159,15 +171,5 @@ def _variables(value: object) -> dict[str, str]:
 
 def _reject(source: str, item: object, reason: str) -> Rejected:
     raw = item.get("id") if isinstance(item, dict) else None
-    try:
-        response_id: str | None = identifier(raw, "id") if raw is not None else None
-    except ValueError:
-        response_id = None
-    return Rejected(source=source, response_id=response_id, reason=reason, payload=_payload(item))
-
-
-def _payload(item: object) -> str:
-    try:
-        return json.dumps(item, default=str, ensure_ascii=True, sort_keys=True)
-    except (TypeError, ValueError, RecursionError):
-        return json.dumps(f"<{type(item).__name__} that cannot be written as JSON>")
+    response_id = optional_identifier(raw, "id")
+    return Rejected(source=source, response_id=response_id, reason=reason, payload=payload(item))

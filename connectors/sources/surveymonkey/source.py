@@ -22,12 +22,12 @@ from connectors.sources.surveymonkey import webhook
 from connectors.sources.surveymonkey.budget import DailyBudget
 from connectors.sources.surveymonkey.client import BudgetSpent, SurveyMonkeyClient
 from connectors.sources.surveymonkey.details import NoNpsQuestion, NpsQuestion, nps_question
-from connectors.sources.surveymonkey.fields import MAX_SKEW
 from connectors.sources.surveymonkey.listing import SurveyWalk
 from connectors.sources.surveymonkey.parse import Reading, parse_page
 from connectors.sources.surveymonkey.preflight import check_surveys
 from connectors.sources.surveymonkey.settings import SurveyMonkeySettings
 from syncd.edge.limiter import LimiterFactory, local_limiter
+from syncd.edge.values import MAX_SKEW
 from syncd.errors import SourceRejected, SourceUnavailable
 from syncd.model import CheckResult, SourcePage
 

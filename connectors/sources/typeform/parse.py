@@ -9,17 +9,29 @@ Every item ends in exactly one place: a response, a rejection with a reason, or 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from connectors.sources.typeform.fields import clean_text, email, identifier, iso_time, shown
+from syncd.edge.values import (
+    MAX_TEXT_LENGTH,
+    clean_text,
+    email_address,
+    identifier,
+    iso_time,
+    optional_identifier,
+    payload,
+    shown,
+)
 from syncd.model import Rejected, SourcePage, SurveyResponse
 
 RESULTS_URL = "https://admin.typeform.com/form/{form}/results#responses"
+#: Typeform's placeholder for "never submitted" (the docs' example of an unsubmitted item).
+NEVER = "0001-01-01"
+#: Typeform did not exist before this; an earlier time is a broken value, not an old answer.
+EARLIEST = datetime(2012, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +83,11 @@ def _parse(reading: Reading, form: str, item: object, now: datetime) -> SurveyRe
     if not isinstance(item, dict):
         raise ValueError(f"item is a JSON {type(item).__name__}, not an object")
     token = identifier(item.get("token", item.get("response_id")), "token")
-    submitted = iso_time(item.get("submitted_at"), "submitted_at", now)
+    submitted = _submitted_at(item.get("submitted_at"), now)
     answers = _answers(item.get("answers"))
     score = _score(answers, reading.nps_ref)
     hidden = _hidden(item.get("hidden"))
-    address = email(hidden.get(reading.email_field)) or _email_answer(answers)
+    address = email_address(hidden.get(reading.email_field)) or _email_answer(answers)
     external_id = hidden.get(reading.external_id_field, "").strip() or None
     if address is None and external_id is None:
         raise ValueError(
@@ -135,11 +147,11 @@ def _comment(answers: list[dict[str, Any]], reading: Reading) -> str | None:
     text = answer.get("text") if answer is not None else None
     if not isinstance(text, str):
         return None
-    return clean_text(text).strip() or None
+    return clean_text(text, MAX_TEXT_LENGTH).strip() or None
 
 
 def _email_answer(answers: list[dict[str, Any]]) -> str | None:
-    values = (email(a.get("email")) for a in answers if a.get("type") == "email")
+    values = (email_address(a.get("email")) for a in answers if a.get("type") == "email")
     return next((value for value in values if value), None)
 
 
@@ -156,16 +168,12 @@ def _hidden(value: object) -> dict[str, str]:
 
 def _reject(source: str, item: object, reason: str) -> Rejected:
     token = item.get("token", item.get("response_id")) if isinstance(item, dict) else None
-    try:
-        response_id: str | None = identifier(token, "token") if token is not None else None
-    except ValueError:
-        response_id = None
-    return Rejected(source=source, response_id=response_id, reason=reason, payload=_payload(item))
+    response_id = optional_identifier(token, "token")
+    return Rejected(source=source, response_id=response_id, reason=reason, payload=payload(item))
 
 
-def _payload(item: object) -> str:
-    # ASCII-only and key-sorted: storable whatever the item holds, the same text every time.
-    try:
-        return json.dumps(item, default=str, ensure_ascii=True, sort_keys=True)
-    except (TypeError, ValueError, RecursionError):
-        return json.dumps(f"<{type(item).__name__} that cannot be written as JSON>")
+def _submitted_at(value: object, now: datetime) -> datetime:
+    """``submitted_at`` (UTC, with ``Z``), refusing the never-submitted placeholder."""
+    if isinstance(value, str) and value.startswith(NEVER):
+        raise ValueError(f"submitted_at {shown(value)} is Typeform's placeholder: never submitted")
+    return iso_time(value, "submitted_at", now, EARLIEST)

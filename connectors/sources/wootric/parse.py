@@ -10,7 +10,6 @@ Nothing a response holds may raise past ``ResponseReader.read``.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +20,9 @@ from syncd.edge.values import (
     email_address,
     free_text,
     identifier,
+    json_type,
     optional_identifier,
+    payload,
     shown,
     whole_number,
 )
@@ -48,7 +49,7 @@ class ResponseReader:
 
     def _read(self, item: object, now: datetime) -> SurveyResponse | Rejected:
         if not isinstance(item, dict):
-            return reject(self.source, item, f"item is a JSON {_json_type(item)}, not an object")
+            return reject(self.source, item, f"item is a JSON {json_type(item)}, not an object")
         response_id = identifier(item.get("id"), "id")
         score = _score(item.get("score"))
         created = wootric_time(item.get("created_at"), "created_at", now)
@@ -121,17 +122,5 @@ def reject(source: str, item: object, reason: str) -> Rejected:
         source=source,
         response_id=optional_identifier(raw_id, "id"),
         reason=reason,
-        payload=_payload(item),
+        payload=payload(item),
     )
-
-
-def _payload(item: object) -> str:
-    try:
-        return json.dumps(item, default=str, ensure_ascii=True, sort_keys=True)
-    except (TypeError, ValueError, RecursionError):
-        return json.dumps(f"<{type(item).__name__} that cannot be written as JSON>")
-
-
-def _json_type(value: object) -> str:
-    names = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)

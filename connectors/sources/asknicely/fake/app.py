@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.sources.asknicely.fake.faults import Chaos, Failures, Fault, error, rate_limited
+from connectors.sources.asknicely.fake.faults import Chaos, Failures, Fault, error
 from connectors.sources.asknicely.fake.index import AnswerIndex, Entry
 from connectors.sources.asknicely.fake.query import ListingQuery
 from connectors.sources.asknicely.fake.rows import delivery, minted_row, new_row, rate_headers
@@ -140,12 +140,7 @@ class AskNicelyFake:
     def inject(self, status: int, *, times: int = 1, retry_after: float | None = None) -> None:
         """Answer the next ``times`` listing requests with ``status``."""
         with self._lock:
-            for _ in range(times):
-                if status == 429:
-                    self._failures.queued.append(rate_limited(retry_after))
-                else:
-                    headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
-                    self._failures.queued.append(error(status, f"error {status}", **headers))
+            self._failures.inject(status, times, retry_after)
 
     def chaos(self, chaos: Chaos | None) -> None:
         """Fail a share of later listing requests at random (None: stop)."""

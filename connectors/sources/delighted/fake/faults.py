@@ -8,19 +8,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from syncd.sandbox.faults import Fault
 
-class Fault(StrEnum):
-    """A misbehaviour of the survey responses listing."""
-
-    #: Every page is full of responses never seen before: the listing has no end.
-    ENDLESS = "endless"
-    #: The same full page, whatever page or time filter is asked for.
-    REPEAT = "repeat"
-    #: Correct pages, sent one byte at a time.
-    TRICKLE = "trickle"
+__all__ = ["Fault", "FaultyPages"]
 
 
 @dataclass(slots=True)

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.sources.surveymonkey.fake import payload
-from connectors.sources.surveymonkey.fake.faults import Chaos, Fault
 from connectors.sources.surveymonkey.fake.index import Entry, ModifiedIndex
 from connectors.sources.surveymonkey.fake.query import BadParam, links, parse_query, select
 from connectors.sources.surveymonkey.fake.survey import (
@@ -28,6 +27,7 @@ from connectors.sources.surveymonkey.fake.survey import (
     answer_pages,
     details,
 )
+from syncd.sandbox.faults import Chaos, Fault
 from syncd.sandbox.http import Request, Response
 
 DEFAULT_SURVEY = "412233001"

@@ -21,9 +21,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.sources.typeform.fake import payload
-from connectors.sources.typeform.fake.faults import Chaos, Fault
 from connectors.sources.typeform.fake.index import Entry, SubmittedIndex
 from connectors.sources.typeform.fake.query import BadParam, Query, parse_query, select
+from syncd.sandbox.faults import Chaos, Fault
 from syncd.sandbox.http import Request, Response
 
 DEFAULT_FORM = "aB12cD"

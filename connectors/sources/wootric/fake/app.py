@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.sources.wootric.fake.faults import Chaos, Failures, Fault, error, rate_limited
+from connectors.sources.wootric.fake.faults import Chaos, Failures, Fault, error
 from connectors.sources.wootric.fake.index import KEYS, Entry, ResponseIndex
 from connectors.sources.wootric.fake.oauth import TokenIssuer
 from connectors.sources.wootric.fake.query import bounds, int_param
@@ -162,12 +162,7 @@ class WootricFake:
     def inject(self, status: int, *, times: int = 1, retry_after: float | None = None) -> None:
         """Answer the next ``times`` API requests (not token requests) with ``status``."""
         with self._lock:
-            for _ in range(times):
-                if status == 429:
-                    self._failures.queued.append(rate_limited(retry_after))
-                else:
-                    headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
-                    self._failures.queued.append(error(status, f"error {status}", **headers))
+            self._failures.inject(status, times, retry_after)
 
     def chaos(self, chaos: Chaos | None) -> None:
         """Fail a share of later API requests at random (None: stop)."""
