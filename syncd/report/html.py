@@ -145,6 +145,9 @@ def summary_html(report: Report, *, personal: bool = False) -> str:
         f"{m.backfilled} answers backfilled (seen more than a day after they were given: their"
         f" SLA clock starts when syncd saw them); {m.too_old} too old for a task"
         " ([routing] max_task_age_days): contact updated, no task."
+        f" {m.closed_without_outcome} of {m.closed} closures recorded no outcome;"
+        f" {m.escalated} loops escalated when overdue; {m.throttled} answers throttled"
+        f" (once_per_days) and {m.merged} merged into an open follow-up."
     )
     return (
         f'{scope}<div class="cards">{html}</div>\n'

@@ -26,6 +26,10 @@ COUNTS = (
     "reopened",
     "backfilled",
     "too_old",
+    "throttled",
+    "merged",
+    "closed_without_outcome",
+    "escalated",
     "sla_met",
     "sla_counted",
 )

@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, case, func, literal_column, or_, select
 
 from syncd.report.metrics import (
+    MERGED,
     NO_SURVEY,
     NO_TEAM,
+    THROTTLED,
     TOO_OLD,
     UNASSIGNED,
     DurationStats,
@@ -103,6 +105,10 @@ def metrics_by(
             _flag(c.reopened_ms.is_not(None)),
             _flag(c.response_ms < CLOCK),
             _flag(c.no_task_reason == TOO_OLD),
+            _flag(c.no_task_reason == THROTTLED),
+            _flag(c.no_task_reason == MERGED),
+            _flag(and_(closed, c.outcome.is_(None))),
+            _flag(c.escalated_ms.is_not(None)),
         )
         .where(*where)
         .group_by(*_partition(dimension))
@@ -118,7 +124,8 @@ def metrics_by(
     groups = []
     for row in conn.execute(query):
         group, crm, owner_id, responses, tasks, n_closed, n_open, n_overdue, met, done = row[:10]
-        touched, promoters, passives, detractors, reopened, backfilled, too_old = row[10:]
+        touched, promoters, passives, detractors, reopened, backfilled, too_old = row[10:17]
+        throttled, merged, without_outcome, escalated = row[17:]
         group = str(group)
         metrics = LoopMetrics(
             responses=responses,
@@ -138,6 +145,10 @@ def metrics_by(
             reopened=reopened,
             backfilled=backfilled,
             too_old=too_old,
+            throttled=throttled,
+            merged=merged,
+            closed_without_outcome=without_outcome,
+            escalated=escalated,
         )
         groups.append(GroupMetrics(group, crm, owner_id, metrics))
     return groups

@@ -23,6 +23,8 @@ UNASSIGNED = "(unassigned)"
 NO_TEAM = "(no team)"
 NO_SURVEY = "(no survey)"
 TOO_OLD = "too_old"
+THROTTLED = "throttled"
+MERGED = "merged"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,8 @@ class LoopRow:
     sla_start_ms: int | None = None
     reopened_ms: int | None = None
     no_task_reason: str | None = None
+    outcome: str | None = None
+    escalated_ms: int | None = None
 
     @property
     def seen(self) -> int:
@@ -82,7 +86,10 @@ class LoopMetrics:
     with a first touch; ``closed``/``open`` split the tasks on ``closed_ms``; ``overdue`` counts
     open loops with ``due_ms < now``; ``reopened`` loops reopened at least once; ``backfilled``
     loops whose SLA clock started when syncd saw them; ``too_old`` answers a rule would have
-    given a task but were older than ``max_task_age_days``. ``time_to_task`` runs from first
+    given a task but were older than ``max_task_age_days``; ``throttled`` answers a rule's
+    ``once_per_days`` held back and ``merged`` answers appended to an open follow-up (neither
+    got a task of its own); ``closed_without_outcome`` closed loops whose task recorded no
+    outcome; ``escalated`` loops escalated once overdue. ``time_to_task`` runs from first
     seen to task creation; ``time_to_first_touch``/``time_to_close`` from the SLA clock start.
 
     ``sla_share`` = ``sla_met`` / ``sla_counted``, where ``sla_met`` counts loops closed at or
@@ -108,6 +115,10 @@ class LoopMetrics:
     reopened: int = 0
     backfilled: int = 0
     too_old: int = 0
+    throttled: int = 0
+    merged: int = 0
+    closed_without_outcome: int = 0
+    escalated: int = 0
 
     @property
     def nps(self) -> Nps:
@@ -192,6 +203,10 @@ def loop_metrics(rows: Sequence[LoopRow], now_ms: int) -> LoopMetrics:
         reopened=sum(r.reopened_ms is not None for r in rows),
         backfilled=sum(r.clock > r.response_ms for r in rows),
         too_old=sum(r.no_task_reason == TOO_OLD for r in rows),
+        throttled=sum(r.no_task_reason == THROTTLED for r in rows),
+        merged=sum(r.no_task_reason == MERGED for r in rows),
+        closed_without_outcome=sum(r.outcome is None for r in closed),
+        escalated=sum(r.escalated_ms is not None for r in rows),
     )
 
 

@@ -141,6 +141,9 @@ def _headline(report: Report) -> str:
             f"{m.reopened} reopened",
             f"Backfilled (SLA clock from first seen): {m.backfilled}; too old for a task "
             f"([routing] max_task_age_days): {m.too_old}",
+            f"Closed without a recorded outcome: {m.closed_without_outcome} of {m.closed}; "
+            f"escalated when overdue: {m.escalated}; no task of their own: {m.throttled} "
+            f"throttled (once_per_days), {m.merged} merged into an open follow-up",
             *_effect_lines(report),
         ]
     )

@@ -41,7 +41,11 @@ def _random_loops(rng: random.Random, count: int) -> list[dict[str, object]]:
                 if rng.random() < 0.8
                 else None,
                 "reopened_ms": response + H if rng.random() < 0.1 else None,
-                "no_task_reason": "too_old" if not task and rng.random() < 0.5 else None,
+                "no_task_reason": rng.choice(["too_old", "throttled", "merged", None])
+                if not task
+                else None,
+                "outcome": rng.choice(["Resolved", "note", None]) if closed else None,
+                "escalated_ms": response + 50 * H if task and rng.random() < 0.2 else None,
                 "team": rng.choice(["Support", "support", "Success", None]),
                 "owner_id": rng.choice(["1", "2", "3", None]) if task else None,
                 "task_id": f"t{n}" if task else None,
@@ -75,6 +79,8 @@ def _as_row(values: dict[str, object]) -> LoopRow:
         sla_start_ms=values["sla_start_ms"],  # type: ignore[arg-type]
         reopened_ms=values["reopened_ms"],  # type: ignore[arg-type]
         no_task_reason=values["no_task_reason"],  # type: ignore[arg-type]
+        outcome=values["outcome"],  # type: ignore[arg-type]
+        escalated_ms=values["escalated_ms"],  # type: ignore[arg-type]
     )
 
 
