@@ -83,7 +83,7 @@ def test_sigterm_to_pid_1_mid_batch_exits_0_and_holds_no_claim(tmp_path: Path) -
             pid = _pid_1_of(syncd.proc)
             deadline = time.monotonic() + 120  # imports, migrations, first poll under load
             while not any(
-                p.endswith("/tasks/batch/upsert") for _, p in hubspot_of(sandbox).requests
+                p.endswith("/tasks/batch/create") for _, p in hubspot_of(sandbox).requests
             ):
                 assert syncd.proc.poll() is None, syncd.lines
                 assert time.monotonic() < deadline, "no task batch was ever sent"
