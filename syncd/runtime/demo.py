@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -112,11 +112,13 @@ def run_demo(
     data_dir: Path,
     ports: tuple[int, int] = (0, 0),
     responses: int = 300,
+    step: timedelta = STEP,
 ) -> World:
     """Run the narrated loop with its store in ``data_dir``, the demo's own directory.
 
     ``settings`` must be a sandbox config (``demo_config.load_sandbox_settings``); its data_dir
-    is ignored. ``ports`` are the survey API's and the CRM's (0: any free port).
+    is ignored. ``ports`` are the survey API's and the CRM's (0: any free port). ``step``: the
+    simulated time between two of the daemon's passes.
     """
     with claim_demo_dir(data_dir) as home:
         say(f"Demo directory: {home} (the demo's own; emptied at the start of every run)")
@@ -130,7 +132,7 @@ def run_demo(
             try:
                 for line in sandbox.describe():
                     say(line)
-                return _run(settings, sandbox, home, say, _Week(week, clock, responses))
+                return _run(settings, sandbox, home, say, _Week(week, clock, responses, step))
             finally:
                 sandbox.stop()
 
@@ -140,6 +142,7 @@ class _Week:
     week: Week
     clock: SimulatedClock
     responses: int
+    step: timedelta
 
 
 def _with_data_dir(settings: Settings, home: Path) -> Settings:
@@ -163,12 +166,12 @@ def _run(settings: Settings, sandbox: Sandbox, home: Path, say: Say, run: _Week)
     say(
         f"\nA simulated week, {week.days()[0]:%a %d %b} to {last:%a %d %b %Y} "
         f"({settings.daemon.timezone}): customers answer when they do, mostly on weekdays in "
-        f"office hours; syncd passes every {STEP.seconds // 60} simulated minutes "
-        f"({(week.end - week.start) // STEP} passes; a deployment passes every "
+        f"office hours; syncd passes every {run.step.seconds // 60} simulated minutes "
+        f"({-(-(week.end - week.start) // run.step)} passes; a deployment passes every "
         f"{settings.daemon.interval_seconds:g} s, so there a task follows sooner still); the "
         f"CRM's users work their queues in office hours."
     )
-    # Fifteen simulated minutes pass between two passes, so per-second vendor limits never bind
+    # Minutes of simulated time pass between two passes, so per-second vendor limits never bind
     # in the simulated week; on real time they would only stretch a week's passes into minutes.
     sandbox.source.lift_limits()
     sandbox.crm.lift_limits()

@@ -1,7 +1,7 @@
 """The demo's simulated week: answers arrive over time and the daemon passes at its interval.
 
 The simulated clock is installed in ``syncd.clock`` and handed to the fakes, so the daemon, the
-survey tool and the CRM agree on the time. Each step moves the clock forward ``STEP``: first the
+survey tool and the CRM agree on the time. Each step moves the clock forward a step: first the
 survey answers and the CRM users' work that fall within the step happen, each at its own time,
 then the daemon makes one pass at the step's end. Time to task is thus what syncd takes (at most
 one step plus a pass), not the age of a backfill.
@@ -85,52 +85,64 @@ def run_week(
     world: World,
     answers: list[Answer],
     say: Say,
+    *,
+    step: timedelta = STEP,
 ) -> Totals:
-    """Simulate ``week`` with ``clock`` (at the week's start), narrating one line per day."""
+    """Simulate ``week`` with ``clock`` (at the week's start), one pass per ``step``, narrating
+    one line per day."""
     rng = random.Random(11)
     arrivals = _arrivals(source, world, answers, week, rng)
     users = CrmUsers(crm, week.tz, rng)
     totals = Totals()
     days = {day: Day(day) for day in week.days()}
     for arrival in arrivals:
-        if arrival.order >= 0:  # the malformed ones carry a negative order and no day count
+        if arrival.order >= 0:  # comments and the malformed answers carry a negative order
             days[week.day_of(arrival.at)].answers += 1
-    pending = iter(arrivals)
-    upcoming = next(pending, None)
+    timeline = _Timeline(arrivals, users, clock)
+    open_days = week.days()
     step_end = week.start
     while step_end < week.end:
-        step_end = min(step_end + STEP, week.end)
-        # Answers and users' work within the step, in time order, each at its own moment.
-        while True:
-            work_at = users.next_due()
-            if (
-                upcoming is not None
-                and upcoming.at <= step_end
-                and (work_at is None or upcoming.at <= work_at)
-            ):
-                clock.advance_to(upcoming.at)
-                upcoming.publish()
-                upcoming = next(pending, None)
-            elif work_at is not None and work_at <= step_end:
-                clock.advance_to(work_at)
-                work = users.pop_due(work_at)
-                if work is not None:
-                    users.do(work)
-            else:
-                break
+        step_end = min(step_end + step, week.end)
+        timeline.play_until(step_end)
         clock.advance_to(step_end)
         summary = daemon.run_once()
-        _count(summary, totals, days[week.day_of(step_end - STEP / 2)])
+        _count(summary, totals, days[open_days[0]])
         if summary.deliver.tasks_created:
             users.notice(step_end)
-        if week.midnight_after(week.day_of(step_end - STEP / 2)) == step_end:
-            day = days[week.day_of(step_end - STEP / 2)]
-            _close_day(daemon, day, step_end)
+        while open_days and week.midnight_after(open_days[0]) <= step_end:
+            day = days[open_days.pop(0)]
+            _close_day(daemon, day, week, step_end)
             totals.days.append(day)
             say(day.line())
     _users_line(users, say)
     totals.answer_to_task_ms = answer_to_task_ms(daemon)
     return totals
+
+
+class _Timeline:
+    """Survey arrivals and the users' work, played in time order, each at its own moment."""
+
+    def __init__(self, arrivals: list[_Arrival], users: CrmUsers, clock: SimulatedClock) -> None:
+        self._pending = iter(arrivals)
+        self._upcoming = next(self._pending, None)
+        self._users = users
+        self._clock = clock
+
+    def play_until(self, until: datetime) -> None:
+        """Everything due at or before ``until``, the clock set to each one's time."""
+        while True:
+            upcoming, work_at = self._upcoming, self._users.next_due()
+            first = upcoming is not None and (work_at is None or upcoming.at <= work_at)
+            if upcoming is not None and first and upcoming.at <= until:
+                self._clock.advance_to(upcoming.at)
+                upcoming.publish()
+                self._upcoming = next(self._pending, None)
+                continue
+            work = self._users.pop_due(until)
+            if work is None:
+                return
+            self._clock.advance_to(work.at)
+            self._users.do(work)
 
 
 def answer_to_task_ms(daemon: Daemon) -> list[int]:
@@ -184,14 +196,15 @@ def _count(summary: PassSummary, totals: Totals, day: Day) -> None:
     day.tasks += summary.deliver.tasks_created
 
 
-def _close_day(daemon: Daemon, day: Day, midnight: datetime) -> None:
+def _close_day(daemon: Daemon, day: Day, week: Week, now: datetime) -> None:
     """The store's view at the day's end: loops closed that day, open and overdue ones."""
-    start_ms, end_ms = to_ms(midnight - timedelta(days=1)), to_ms(midnight)
+    start_ms = to_ms(week.midnight_after(day.day - timedelta(days=1)))
+    end_ms = to_ms(week.midnight_after(day.day))
     closed_today = select(func.count()).where(
         loops.c.closed_ms >= start_ms, loops.c.closed_ms < end_ms
     )
     with daemon.engine.connect() as conn:
-        overall = build_report(conn, now=midnight).overall
+        overall = build_report(conn, now=now).overall
         day.closed = int(conn.execute(closed_today).scalar_one())
     day.open = overall.open
     day.overdue = overall.overdue
