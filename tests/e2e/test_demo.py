@@ -30,6 +30,9 @@ access_token = "live-token"
 """
 
 
+DEMO = (sys.executable, "-m", "syncd.cli", "demo")
+
+
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD")}
     return {**env, "PYTHONUNBUFFERED": "1", **extra}
@@ -39,8 +42,7 @@ def _demo(cwd: Path, *args: str, step: int = 60, **env: str) -> subprocess.Compl
     """The demo with few answers; a coarse step (minutes) where the week's figures do not matter."""
     cwd.mkdir(parents=True, exist_ok=True)
     return subprocess.run(
-        [sys.executable, "-m", "syncd.cli", "demo", "--responses", "8"]
-        + ["--step-minutes", str(step), *args],
+        [*DEMO, "--responses", "8", "--step-minutes", str(step), *args],
         cwd=cwd,
         env=_env(**env),
         capture_output=True,
