@@ -154,7 +154,8 @@ def build_sources(
             cls = connector_class("source", section.kind)
             options = cls.Settings.model_validate(section.model_extra or {})
             shared = {} if limiters is None else {"limiters": limiters(f"source:{name}")}
-            sources[name] = cls(name, options, **shared)
+            # Sources read the time through syncd's clock: real, or the demo's simulated week.
+            sources[name] = cls(name, options, clock=utcnow, **shared)
     return sources
 
 

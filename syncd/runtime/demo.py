@@ -177,7 +177,9 @@ def _run(settings: Settings, sandbox: Sandbox, home: Path, say: Say, run: _Week)
     sandbox.crm.lift_limits()
     daemon = build_daemon(settings, limiters=lambda scope: unlimited)
     try:
-        totals = run_week(daemon, sandbox.source, sandbox.crm, run.clock, week, world, answers, say)
+        totals = run_week(
+            daemon, sandbox.source, sandbox.crm, run.clock, week, world, answers, say, step=run.step
+        )
         _describe(totals, say)
         _report(daemon, home, say)
     finally:

@@ -46,7 +46,9 @@ def test_a_kind_without_a_fake_is_not_a_sandbox_config(monkeypatch: pytest.Monke
 def test_every_fake_takes_the_demos_clock_and_can_lift_its_limits(role: str, kind: str) -> None:
     # What `syncd demo` needs of every fake (see syncd.sandbox.fakes): its records stamped by
     # the simulated clock, and no real-time rate limit in a week compressed into seconds.
-    section = {"api_key": "k", "access_token": "t"}
+    settings = load_sandbox_settings(None, **{role: kind})
+    [source] = settings.sources.values()
+    section = (source if role == "source" else settings.crm).model_extra or {}
     fake = build_fake(role, kind, section, clock=lambda: datetime(2026, 11, 23, tzinfo=UTC))
     fake.lift_limits()
     assert callable(fake)
