@@ -163,13 +163,14 @@ def _run(settings: Settings, sandbox: Sandbox, home: Path, say: Say, run: _Week)
         f"with a comment sent minutes later), and 4 malformed ones."
     )
     week, last = run.week, run.week.days()[-1]
+    minutes, passes = int(run.step.total_seconds()) // 60, -(-(week.end - week.start) // run.step)
     say(
         f"\nA simulated week, {week.days()[0]:%a %d %b} to {last:%a %d %b %Y} "
         f"({settings.daemon.timezone}): customers answer when they do, mostly on weekdays in "
-        f"office hours; syncd passes every {run.step.seconds // 60} simulated minutes "
-        f"({-(-(week.end - week.start) // run.step)} passes; a deployment passes every "
-        f"{settings.daemon.interval_seconds:g} s, so there a task follows sooner still); the "
-        f"CRM's users work their queues in office hours."
+        f"office hours; syncd passes every {minutes} simulated minutes ({passes} passes; its "
+        f"configured interval is "
+        f"{settings.daemon.interval_seconds:g} s, so a live daemon creates tasks sooner still); "
+        f"the CRM's users work their queues in office hours."
     )
     # Minutes of simulated time pass between two passes, so per-second vendor limits never bind
     # in the simulated week; on real time they would only stretch a week's passes into minutes.
