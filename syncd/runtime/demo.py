@@ -33,6 +33,8 @@ from syncd.settings import Settings
 from syncd.store import quarantine
 
 Say = Callable[[str], None]
+#: Stage errors listed in the narration; a stage failing every pass would otherwise fill it.
+_ERRORS_SHOWN = 5
 
 
 @dataclass(slots=True)
@@ -220,8 +222,10 @@ def _describe(totals: Totals, say: Say) -> None:
             f'longest {_minutes(waits[-1])}. The report\'s "Task" columns count from when '
             f"syncd saw the answer, which the simulated clock does not advance within a pass."
         )
-    for error in totals.errors:
+    for error in totals.errors[:_ERRORS_SHOWN]:
         say(f"   ERROR {error}")
+    if len(totals.errors) > _ERRORS_SHOWN:
+        say(f"   ... and {len(totals.errors) - _ERRORS_SHOWN} more stage errors (see the log)")
 
 
 def _minutes(ms: int) -> str:

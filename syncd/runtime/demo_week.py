@@ -1,9 +1,9 @@
 """The demo's simulated week: answers arrive over time and the daemon passes at its interval.
 
 The simulated clock is installed in ``syncd.clock`` and handed to the fakes, so the daemon, the
-survey tool and the CRM agree on the time. Each step moves the clock forward a step: first the
-survey answers and the CRM users' work that fall within the step happen, each at its own time,
-then the daemon makes one pass at the step's end. Time to task is thus what syncd takes (at most
+survey tool and the CRM agree on the time. The week is played in steps: first the survey answers
+and the CRM users' work that fall within a step happen, each at its own time, then the daemon
+makes one pass at the step's end. Time to task is thus what syncd takes (at most
 one step plus a pass), not the age of a backfill.
 """
 
