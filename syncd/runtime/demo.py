@@ -219,8 +219,7 @@ def _describe(totals: Totals, say: Say) -> None:
         say(
             f"   answer to task (from the customer's answer to its task in the CRM, the wait "
             f"for the next pass included): median {_minutes(median)}, p90 {_minutes(p90)}, "
-            f'longest {_minutes(waits[-1])}. The report\'s "Task" columns count from when '
-            f"syncd saw the answer, which the simulated clock does not advance within a pass."
+            f"longest {_minutes(waits[-1])}"
         )
     for error in totals.errors[:_ERRORS_SHOWN]:
         say(f"   ERROR {error}")
