@@ -7,7 +7,8 @@ HubSpot never imports simple-salesforce, and a typo in ``kind`` is a config erro
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -73,7 +74,18 @@ def fake_kinds(role: str) -> tuple[str, ...]:
     return tuple(sorted(FAKES[role]))
 
 
-def build_fake(role: str, kind: str, section: Mapping[str, object]) -> Any:
-    """A fake of ``kind`` that accepts the credentials of its config ``section``."""
+def build_fake(
+    role: str,
+    kind: str,
+    section: Mapping[str, object],
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> Any:
+    """A fake of ``kind`` that accepts the credentials of its config ``section``.
+
+    ``clock`` stamps the fake's records (the demo's simulated week); None: the real clock.
+    """
     module_name, _, attribute = FAKES[role][kind].partition(":")
-    return getattr(importlib.import_module(module_name), attribute).for_settings(section)
+    factory = getattr(importlib.import_module(module_name), attribute)
+    timed = {} if clock is None else {"clock": clock}
+    return factory.for_settings(section, **timed)

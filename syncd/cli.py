@@ -192,11 +192,21 @@ def demo(
     responses: Annotated[int, typer.Option(min=1, help="How many survey answers to seed.")] = 300,
     source: SandboxSourceOption = None,
     crm: SandboxCrmOption = None,
+    step_minutes: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=1440,
+            help="Simulated minutes between two daemon passes in the demo's week.",
+        ),
+    ] = 15,
 ) -> None:
     """Run the whole loop against the built-in sandbox (SQLite, no accounts) and report.
 
     Never touches a configured store (its data is in --data-dir only); taken ports fall back.
     """
+    from datetime import timedelta
+
     from syncd.runtime.demo import run_demo
     from syncd.runtime.demo_dir import DemoDirRefused
     from syncd.runtime.logging import configure_logging
@@ -205,7 +215,10 @@ def demo(
     configure_logging(settings.daemon)
     try:
         ports = (source_port, crm_port)
-        run_demo(settings, typer.echo, data_dir=data_dir, ports=ports, responses=responses)
+        step = timedelta(minutes=step_minutes)
+        run_demo(
+            settings, typer.echo, data_dir=data_dir, ports=ports, responses=responses, step=step
+        )
     except DemoDirRefused as error:
         typer.echo(f"syncd demo: {error}", err=True)
         raise typer.Exit(2) from error

@@ -43,6 +43,21 @@ def local_limiter(key: str, max_calls: int, period: float) -> Limiter:
     return SlidingWindowLimiter(max_calls, period)
 
 
+class Unlimited:
+    """A ``Limiter`` that never waits: for a simulation whose clock is not the real one."""
+
+    def acquire(self) -> None:
+        """Let the call through at once."""
+
+    def penalise(self, seconds: float) -> None:
+        """Ignore the pause; a vendor's 429 still makes the client retry after Retry-After."""
+
+
+def unlimited(key: str, max_calls: int, period: float) -> Limiter:
+    """``LimiterFactory`` of ``Unlimited`` limiters (``syncd demo``'s compressed week)."""
+    return Unlimited()
+
+
 def per_second(rate: float) -> tuple[int, float]:
     """``rate`` calls per second as a window of whole calls: 2/s is 2 per 1 s, 0.5/s is 1 per
     2 s, 2.5/s is 2 per 0.8 s."""

@@ -176,6 +176,17 @@ def _overdue(report: Report) -> Drawn:
     return alt.layer(bars, labels).properties(height=max(80, 28 * len(rows)))
 
 
+def _note(text: str) -> Drawn:
+    # An empty chart draws bare axes and clips its title; a sentence says more.
+    chart: Drawn = (
+        alt.Chart(_data([{"note": text}]))
+        .mark_text(fontSize=13, color="#666")
+        .encode(text="note:N")
+        .properties(height=60)
+    )
+    return chart
+
+
 def _effect(report: Report) -> Drawn:
     rows = []
     for e in report.effect:
@@ -195,6 +206,8 @@ def _effect(report: Report) -> Drawn:
                     "median_change": stats.median_change,
                 }
             )
+    if not rows:
+        return _note("No detractor or passive has answered again yet: the chart fills as they do.")
     base = alt.Chart(_data(rows)).encode(
         y=alt.Y("group:N", title=None),
         yOffset=alt.YOffset("loop:N", sort=["closed", "not closed"]),

@@ -196,7 +196,8 @@ def _tables(report: Report, personal: bool) -> list[str]:
     parts = ["<h2>NPS by source</h2>", table(("Source", *NPS_HEADERS), nps_rows)]
     for dimension, groups in report.dimensions:
         rows = [[_name(g, personal), *loop_cells(g)] for g in groups]
-        parts += [f"<h2>By {escape(dimension)}</h2>", table((dimension, *LOOP_HEADERS), rows)]
+        heading = "All loops" if dimension == "overall" else f"By {escape(dimension)}"
+        parts += [f"<h2>{heading}</h2>", table((dimension, *LOOP_HEADERS), rows)]
     weeks = [[g.label, signed(g.metrics.nps.score), *loop_cells(g)[:6]] for g in report.weeks]
     parts += [
         "<h2>Per week</h2>",

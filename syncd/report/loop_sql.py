@@ -116,7 +116,7 @@ def metrics_by(
     durations = {
         name: _durations(conn, dimension, stamp, start, where)
         for name, stamp, start in (
-            ("task", c.task_created_ms, SEEN),
+            ("task", c.task_created_ms, CLOCK),
             ("touch", c.first_touch_ms, CLOCK),
             ("close", c.closed_ms, CLOCK),
         )

@@ -1,10 +1,11 @@
 """Loop-closure and NPS metrics: pure computation over plain values, no database.
 
-Time to task runs from when syncd first saw the answer (``seen_ms``): it is syncd's own
-latency. Time to first touch and to close run from the SLA clock's start (``sla_start_ms``):
+Time to task, to first touch and to close run from the SLA clock's start (``sla_start_ms``):
 the customer's answer, or, for an answer backfilled more than a day late, the moment syncd saw
-it. Loops recorded before those stamps existed use the answer's time. Times are integer
-milliseconds since the epoch (UTC), as in the store.
+it. So time to task is what the customer waited for a follow-up to exist (the source's
+publishing lag and the poll interval included), never the age of a backfill. Loops recorded
+before those stamps existed use the answer's time. Times are integer milliseconds since the
+epoch (UTC), as in the store.
 """
 
 from __future__ import annotations
@@ -89,8 +90,8 @@ class LoopMetrics:
     given a task but were older than ``max_task_age_days``; ``throttled`` answers a rule's
     ``once_per_days`` held back and ``merged`` answers appended to an open follow-up (neither
     got a task of its own); ``closed_without_outcome`` closed loops whose task recorded no
-    outcome; ``escalated`` loops escalated once overdue. ``time_to_task`` runs from first
-    seen to task creation; ``time_to_first_touch``/``time_to_close`` from the SLA clock start.
+    outcome; ``escalated`` loops escalated once overdue. ``time_to_task``,
+    ``time_to_first_touch`` and ``time_to_close`` run from the SLA clock start.
 
     ``sla_share`` = ``sla_met`` / ``sla_counted``, where ``sla_met`` counts loops closed at or
     before their due time and ``sla_counted`` counts loops that have a task and a due time and
@@ -194,7 +195,7 @@ def loop_metrics(rows: Sequence[LoopRow], now_ms: int) -> LoopMetrics:
         overdue=len(past_due),
         sla_met=sum(_within_sla(r) for r in closed),
         sla_counted=sum(r.due_ms is not None for r in closed) + len(past_due),
-        time_to_task=duration_stats(_elapsed(tasks, lambda r: r.task_created_ms, _seen)),
+        time_to_task=duration_stats(_elapsed(tasks, lambda r: r.task_created_ms, _clock)),
         time_to_first_touch=duration_stats(_elapsed(tasks, lambda r: r.first_touch_ms, _clock)),
         time_to_close=duration_stats(_elapsed(closed, lambda r: r.closed_ms, _clock)),
         promoters=bands.count("promoter"),
@@ -208,10 +209,6 @@ def loop_metrics(rows: Sequence[LoopRow], now_ms: int) -> LoopMetrics:
         closed_without_outcome=sum(r.outcome is None for r in closed),
         escalated=sum(r.escalated_ms is not None for r in rows),
     )
-
-
-def _seen(row: LoopRow) -> int:
-    return row.seen
 
 
 def _clock(row: LoopRow) -> int:

@@ -124,7 +124,7 @@ def _row(r: Any, now_ms: int, personal: bool) -> dict[str, Any]:
         "task_state": r["task_state"],
         "closed_within_sla": None if closed is None or due is None else closed <= due,
         "overdue": has_task and closed is None and due is not None and due < now_ms,
-        "time_to_task_s": _seconds(r["task_created_ms"], r["seen"]),
+        "time_to_task_s": _seconds(r["task_created_ms"], r["clock"]),
         "time_to_first_touch_s": _seconds(r["first_touch_ms"], r["clock"]),
         "time_to_close_s": _seconds(closed, r["clock"]),
     }

@@ -56,11 +56,17 @@ def instance_id(settings: Settings) -> str:
     return settings.daemon.instance_id or socket.gethostname()
 
 
-def build_daemon(settings: Settings, stop: threading.Event | None = None) -> Daemon:
+def build_daemon(
+    settings: Settings,
+    stop: threading.Event | None = None,
+    *,
+    limiters: ScopedLimiters | None = None,
+) -> Daemon:
     """Lock, reach, migrate and bind the store to this CRM; build the daemon; recover claims.
 
     The lock comes before anything touches the store. ``StartupStopped`` when ``stop`` is set
-    while waiting for the store.
+    while waiting for the store. ``limiters`` replaces the connectors' rate limiters (the demo's
+    simulated week); None: each connector's own, or the store's shared ones on PostgreSQL.
     """
     # Every stored error text and log line is redacted with this daemon's secrets.
     activate(Redactor.of(settings_secrets(settings, Catalog())))
@@ -70,7 +76,7 @@ def build_daemon(settings: Settings, stop: threading.Event | None = None) -> Dae
     engine: Engine | None = None
     try:
         engine = open_engine(url)
-        daemon = _open(settings, engine, holder, lock, stop)
+        daemon = _open(settings, engine, holder, lock, stop, limiters)
     except BaseException:
         lock.release()
         if engine is not None:
@@ -86,6 +92,7 @@ def _open(
     holder: str,
     lock: StoreLock,
     stop: threading.Event | None,
+    limiters: ScopedLimiters | None,
 ) -> Daemon:
     if not wait_for_store(engine, settings.daemon.connect_timeout_seconds, stop):
         raise StartupStopped
@@ -96,7 +103,7 @@ def _open(
         bind_crm(conn, CrmIdentity(settings.crm.name, settings.crm.kind), to_ms(utcnow()))
     if stop is not None and stop.is_set():
         raise StartupStopped
-    scoped = shared_limiters(engine)
+    scoped = limiters or shared_limiters(engine)
     crm = build_crm(settings, scoped)
     try:
         require_setup(crm)
@@ -147,7 +154,8 @@ def build_sources(
             cls = connector_class("source", section.kind)
             options = cls.Settings.model_validate(section.model_extra or {})
             shared = {} if limiters is None else {"limiters": limiters(f"source:{name}")}
-            sources[name] = cls(name, options, **shared)
+            # Sources read the time through syncd's clock: real, or the demo's simulated week.
+            sources[name] = cls(name, options, clock=utcnow, **shared)
     return sources
 
 

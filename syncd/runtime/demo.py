@@ -1,34 +1,40 @@
 """``syncd demo``: the whole loop against the sandbox, narrated.
 
-Starts the configured connectors' fakes (each found through the registry) on loopback, seeds a
-week of answers, runs the daemon's passes on SQLite in the demo's own directory, lets the
-sandbox's CRM users work some tasks, and prints what happened and the report.
+Starts the configured connectors' fakes (each found through the registry) on loopback, sets up
+the CRM and its people, and simulates a week (``syncd.runtime.demo_week``): answers arrive over
+time, the daemon passes at its step on SQLite in the demo's own directory, and the sandbox's CRM
+users work the tasks. It prints a line a day, then the report as of the week's end.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from connectors.registry import build_fake
-from syncd.clock import utcnow
+from syncd.clock import SimulatedClock, simulated, utcnow
+from syncd.edge.limiter import unlimited
 from syncd.model import SetupState
 from syncd.report import build_report, render_html, render_text
 from syncd.runtime.compose import build_crm, build_daemon
-from syncd.runtime.daemon import Daemon, PassSummary
+from syncd.runtime.daemon import Daemon
 from syncd.runtime.demo_config import port_of
 from syncd.runtime.demo_dir import claim_demo_dir
+from syncd.runtime.demo_week import STEP, Totals, run_week
 from syncd.sandbox.fakes import CrmFake, SourceFake
 from syncd.sandbox.http import LoopbackServer, serve_on_free_port
-from syncd.sandbox.world import World, add_late_comments, seed, work_tasks
+from syncd.sandbox.week import Week
+from syncd.sandbox.world import World, seed_people
 from syncd.settings import Settings
 from syncd.store import quarantine
 
 Say = Callable[[str], None]
+#: Stage errors listed in the narration; a stage failing every pass would otherwise fill it.
+_ERRORS_SHOWN = 5
 
 
 @dataclass(slots=True)
@@ -63,15 +69,21 @@ def start_sandbox(
     source_port: int | None = None,
     crm_port: int | None = None,
     any_port: bool = False,
+    clock: Callable[[], datetime] | None = None,
 ) -> tuple[Sandbox, Settings]:
     """Serve the fakes and point the settings' first source and CRM at them.
 
     A port of None is the one the config's base_url names, 0 (or ``any_port``) any free one; a
-    taken port falls back to a free one and says so in ``Sandbox.notes``.
+    taken port falls back to a free one and says so in ``Sandbox.notes``. ``clock`` stamps the
+    fakes' records (the demo's simulated week); None: the real clock.
     """
     source_name, source = next(iter(settings.sources.items()))
-    source_fake: SourceFake = build_fake("source", source.kind, source.model_extra or {})
-    crm_fake: CrmFake = build_fake("crm", settings.crm.kind, settings.crm.model_extra or {})
+    source_fake: SourceFake = build_fake(
+        "source", source.kind, source.model_extra or {}, clock=clock
+    )
+    crm_fake: CrmFake = build_fake(
+        "crm", settings.crm.kind, settings.crm.model_extra or {}, clock=clock
+    )
     wanted = (
         0 if any_port else port_of(source) if source_port is None else source_port,
         0 if any_port else port_of(settings.crm) if crm_port is None else crm_port,
@@ -102,22 +114,37 @@ def run_demo(
     data_dir: Path,
     ports: tuple[int, int] = (0, 0),
     responses: int = 300,
+    step: timedelta = STEP,
 ) -> World:
     """Run the narrated loop with its store in ``data_dir``, the demo's own directory.
 
     ``settings`` must be a sandbox config (``demo_config.load_sandbox_settings``); its data_dir
-    is ignored. ``ports`` are the survey API's and the CRM's (0: any free port).
+    is ignored. ``ports`` are the survey API's and the CRM's (0: any free port). ``step``: the
+    simulated time between two of the daemon's passes.
     """
     with claim_demo_dir(data_dir) as home:
         say(f"Demo directory: {home} (the demo's own; emptied at the start of every run)")
         settings = _with_data_dir(settings, home)
-        sandbox, settings = start_sandbox(settings, source_port=ports[0], crm_port=ports[1])
-        try:
-            for line in sandbox.describe():
-                say(line)
-            return _run(settings, sandbox, home, say, responses)
-        finally:
-            sandbox.stop()
+        week = Week.before(utcnow(), ZoneInfo(settings.daemon.timezone))
+        # The daemon, the fakes and the report all read this clock until the demo ends.
+        with simulated(SimulatedClock(week.start)) as clock:
+            sandbox, settings = start_sandbox(
+                settings, source_port=ports[0], crm_port=ports[1], clock=clock
+            )
+            try:
+                for line in sandbox.describe():
+                    say(line)
+                return _run(settings, sandbox, home, say, _Week(week, clock, responses, step))
+            finally:
+                sandbox.stop()
+
+
+@dataclass(frozen=True, slots=True)
+class _Week:
+    week: Week
+    clock: SimulatedClock
+    responses: int
+    step: timedelta
 
 
 def _with_data_dir(settings: Settings, home: Path) -> Settings:
@@ -126,18 +153,37 @@ def _with_data_dir(settings: Settings, home: Path) -> Settings:
     return Settings.model_validate(data)
 
 
-def _run(settings: Settings, sandbox: Sandbox, home: Path, say: Say, responses: int) -> World:
+def _run(settings: Settings, sandbox: Sandbox, home: Path, say: Say, run: _Week) -> World:
     say(_set_up_crm(settings))
-    world = seed(sandbox.source, sandbox.crm, now=utcnow(), responses=responses)
+    world, answers = seed_people(sandbox.crm, responses=run.responses)
+    no_email = sum(answer.without_email for answer in answers)
+    late = sum(answer.late for answer in answers)
     say(
-        f"Sandbox: {len(world.responses)} survey answers ({len(world.malformed)} malformed, "
-        f"{len(world.unknown_emails)} from people the CRM does not know, "
-        f"{len(world.without_email)} with a customer id but no email), "
-        f"{len(world.contacts)} CRM contacts, {len(world.owners)} owners in 3 teams."
+        f"Sandbox: {len(world.contacts)} CRM contacts, {len(world.owners)} owners in 3 teams; "
+        f"{len(answers)} survey answers will arrive over the week ({len(world.unknown_emails)} "
+        f"from people the CRM does not know, {no_email} with a customer id but no email, {late} "
+        f"with a comment sent minutes later), and 4 malformed ones."
     )
-    daemon = build_daemon(settings)
+    week, last = run.week, run.week.days()[-1]
+    minutes, passes = int(run.step.total_seconds()) // 60, -(-(week.end - week.start) // run.step)
+    say(
+        f"\nA simulated week, {week.days()[0]:%a %d %b} to {last:%a %d %b %Y} "
+        f"({settings.daemon.timezone}): customers answer when they do, mostly on weekdays in "
+        f"office hours; syncd passes every {minutes} simulated minutes ({passes} passes; its "
+        f"configured interval is "
+        f"{settings.daemon.interval_seconds:g} s, so a live daemon creates tasks sooner still); "
+        f"the CRM's users work their queues in office hours."
+    )
+    # Minutes of simulated time pass between two passes, so per-second vendor limits never bind
+    # in the simulated week; on real time they would only stretch a week's passes into minutes.
+    sandbox.source.lift_limits()
+    sandbox.crm.lift_limits()
+    daemon = build_daemon(settings, limiters=lambda scope: unlimited)
     try:
-        _narrate(daemon, sandbox, world, say)
+        totals = run_week(
+            daemon, sandbox.source, sandbox.crm, run.clock, week, world, answers, say, step=run.step
+        )
+        _describe(totals, say)
         _report(daemon, home, say)
     finally:
         daemon.close()
@@ -161,46 +207,29 @@ def _set_up_crm(settings: Settings) -> str:
     return "\n".join([line, *(f"   FAILED {text}" for text in failed)])
 
 
-def _narrate(daemon: Daemon, sandbox: Sandbox, world: World, say: Say) -> None:
-    rng = random.Random(11)
-    say("\n1. First pass: poll, plan, deliver, track")
-    _describe(daemon.run_once(), say)
-    late = add_late_comments(sandbox.source, world, rng)
-    say(f"\n2. {late} comments arrive later as updates to their answers")
-    _describe(daemon.run_once(), say)
-    worked = work_tasks(sandbox.crm, rng)
+def _describe(totals: Totals, say: Say) -> None:
     say(
-        f"\n3. Sandbox CRM users work their queues: {worked['completed']} tasks completed, "
-        f"{worked['in_progress']} started, {worked['reassigned']} handed to a colleague"
+        f"   syncd over the week: {totals.passes} passes, {totals.fetched} answers read, "
+        f"{totals.quarantined} quarantined as malformed, {totals.contacts_updated} contacts "
+        f"updated, {totals.tasks_created} tasks created, {totals.tracked} task changes tracked"
     )
-    _await_search_index(sandbox, say)
-    _describe(daemon.run_once(), say)
-
-
-def _await_search_index(sandbox: Sandbox, say: Say) -> None:
-    """A CRM's search shows changes only after its index catches up, as the real one does."""
-    lag = sandbox.crm.search_lag_seconds
-    if lag > 0:
-        say(f"   (waiting {lag:g} s: {sandbox.crm.vendor} search shows changes after a moment)")
-        time.sleep(lag + 0.5)
-
-
-def _describe(summary: PassSummary, say: Say) -> None:
-    for poll in summary.polls:
+    waits = totals.answer_to_task_ms
+    if waits:
+        median, p90 = waits[len(waits) // 2], waits[min(len(waits) - 1, len(waits) * 9 // 10)]
         say(
-            f"   poll {poll.source}: {poll.fetched} read, {poll.stored} new or changed, "
-            f"{poll.rejected} quarantined as malformed"
+            f"   answer to task (from the customer's answer to its task in the CRM, the wait "
+            f"for the next pass included): median {_minutes(median)}, p90 {_minutes(p90)}, "
+            f"longest {_minutes(waits[-1])}"
         )
-    plan, deliver = summary.plan, summary.deliver
-    say(f"   plan: {plan.planned} planned, {plan.tasks} tasks, {plan.task_updates} task updates")
-    say(
-        f"   deliver: {deliver.contacts_updated} contacts updated, {deliver.tasks_created} tasks "
-        f"created, {deliver.tasks_updated} tasks updated, {deliver.quarantined} quarantined, "
-        f"{deliver.retried} retried, {deliver.dead} dead"
-    )
-    say(f"   track: {summary.track.seen} task changes read, {summary.track.matched} were syncd's")
-    for error in summary.errors:
+    for error in totals.errors[:_ERRORS_SHOWN]:
         say(f"   ERROR {error}")
+    if len(totals.errors) > _ERRORS_SHOWN:
+        say(f"   ... and {len(totals.errors) - _ERRORS_SHOWN} more stage errors (see the log)")
+
+
+def _minutes(ms: int) -> str:
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    return f"{minutes}m {seconds:02d}s"
 
 
 def _report(daemon: Daemon, data_dir: Path, say: Say) -> None:

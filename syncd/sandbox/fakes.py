@@ -4,15 +4,32 @@ Each connector ships its fake beside its code (``connectors/<role>/<kind>/fake``
 ``connectors.registry``; the demo, the seeded world and the tests build fakes through the registry,
 so nothing here names a vendor. A fake is a ``LoopbackServer`` app (``Handler``) plus the seeding
 and inspection hooks below; vendor-specific fault injection stays on the concrete class.
+
+Time: a fake stamps every record it creates or changes (created, updated, last-modified,
+completion dates; its search index's lag) with the ``clock`` its class's ``for_settings`` is
+given, never with the wall clock, so that ``syncd demo`` can run a simulated week in which the
+daemon and the fakes agree on the time. Rate limits and injected delays stay on real time, and
+``lift_limits`` turns the limits off for a run whose clock is simulated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from syncd.sandbox.http import Request, Response
+
+#: What a fake reads the time from: returns a timezone-aware UTC ``datetime``.
+Clock = Callable[[], datetime]
+
+
+class FakeFactory(Protocol):
+    """A fake's class, as ``connectors.registry.build_fake`` uses it."""
+
+    def for_settings(self, section: Mapping[str, object], *, clock: Clock) -> object:
+        """A fake accepting the credentials of a config ``section``, stamping time by ``clock``."""
+        ...
 
 
 class SourceFake(Protocol):
@@ -22,6 +39,10 @@ class SourceFake(Protocol):
     vendor: str
 
     def __call__(self, request: Request) -> Response: ...
+
+    def lift_limits(self) -> None:
+        """Serve without the vendor's rate limits (a simulated week compresses time)."""
+        ...
 
     def add_response(
         self,
@@ -53,6 +74,10 @@ class CrmFake(Protocol):
     search_lag_seconds: float
 
     def __call__(self, request: Request) -> Response: ...
+
+    def lift_limits(self) -> None:
+        """Serve without the vendor's rate limits (a simulated week compresses time)."""
+        ...
 
     def set_up(self) -> None:
         """What ``syncd crm setup`` does to a fresh account; idempotent."""
@@ -90,4 +115,8 @@ class CrmFake(Protocol):
 
     def reassign_task(self, task_id: str, owner_id: str) -> None:
         """A user hands the task to a colleague."""
+        ...
+
+    def reopen_task(self, task_id: str) -> None:
+        """A user sets a completed task back to not started: the customer was not satisfied."""
         ...

@@ -51,6 +51,22 @@ class World:
     without_email: set[str] = field(default_factory=set)  # answered with a customer id only
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One sandbox answer as drawn, before it is published to the survey tool."""
+
+    index: int
+    email: str
+    score: int
+    comment: str | None
+    #: How long before ``now`` the answer was given, in a world seeded all at once.
+    age: timedelta
+    #: Its comment arrives later, as an update to the answer.
+    late: bool
+    #: Given through a link that carries the customer id but no email.
+    without_email: bool
+
+
 def seed(
     source: SourceFake,
     crm: CrmFake,
@@ -59,15 +75,25 @@ def seed(
     responses: int = 300,
     seed_value: int = 7,
 ) -> World:
+    """A world whose answers all exist at once: the last week's, as a first sync finds them."""
+    world, answers = seed_people(crm, responses=responses, seed_value=seed_value)
+    for answer in answers:
+        publish(source, world, answer, now - answer.age)
+    seed_malformed(source, world, now - timedelta(hours=2))
+    return world
+
+
+def seed_people(
+    crm: CrmFake, *, responses: int = 300, seed_value: int = 7
+) -> tuple[World, list[Answer]]:
+    """Owners and contacts in the CRM, and the answers they will give (not yet published)."""
     rng = random.Random(seed_value)
     world = World()
     _seed_owners(crm, world)
     crm.define_property("contacts", CUSTOMER_ID, unique=True)
     csms = [oid for oid, team in world.owners.items() if team == "Customer Success"]
-    for index in range(responses):
-        _seed_response(source, crm, world, rng, index, csms, now)
-    _seed_malformed(source, world, now)
-    return world
+    answers = [_draw_answer(crm, world, rng, index, csms) for index in range(responses)]
+    return world, answers
 
 
 def _seed_owners(crm: CrmFake, world: World) -> None:
@@ -77,15 +103,13 @@ def _seed_owners(crm: CrmFake, world: World) -> None:
             world.owners[owner_id] = team
 
 
-def _seed_response(
-    source: SourceFake,
+def _draw_answer(
     crm: CrmFake,
     world: World,
     rng: random.Random,
     index: int,
     csms: Sequence[str],
-    now: datetime,
-) -> None:
+) -> Answer:
     email = f"customer{index:03d}@client.example"
     if rng.random() < 0.05:
         world.unknown_emails.add(email)  # answered the survey, but is not in the CRM
@@ -105,27 +129,33 @@ def _seed_response(
         else timedelta(hours=rng.uniform(1, 24 * 7))
     )
     without_email = rng.random() < NO_EMAIL_SHARE
+    return Answer(index, email, score, comment, age, late, without_email)
+
+
+def publish(source: SourceFake, world: World, answer: Answer, at: datetime) -> str:
+    """The survey tool receives ``answer``, given at ``at``; returns its id."""
     response_id = source.add_response(
-        email=None if without_email else email,
-        score=score,
-        comment=comment,
-        created_at=now - age,
-        name=f"Customer {index}",
-        person_properties={CUSTOMER_ID: _customer_id(index)},
+        email=None if answer.without_email else answer.email,
+        score=answer.score,
+        comment=answer.comment,
+        created_at=at,
+        name=f"Customer {answer.index}",
+        person_properties={CUSTOMER_ID: _customer_id(answer.index)},
     )
-    world.responses[response_id] = email  # whose answer it is, even when it carries no email
-    if without_email:
+    world.responses[response_id] = answer.email  # whose answer it is, even without an email
+    if answer.without_email:
         world.without_email.add(response_id)
-    if late:
+    if answer.late:
         world.late_comments.append(response_id)
+    return response_id
 
 
 def _customer_id(index: int) -> str:
     return f"C-{index:04d}"
 
 
-def _seed_malformed(source: SourceFake, world: World, now: datetime) -> None:
-    at = now - timedelta(hours=2)
+def seed_malformed(source: SourceFake, world: World, at: datetime) -> None:
+    """Four answers syncd must quarantine: a score out of range, text, none, nobody."""
     cases: list[tuple[str | None, object, dict[str, object]]] = [
         ("bad.score@client.example", 14, {}),
         ("text.score@client.example", "ten", {}),

@@ -154,6 +154,19 @@ def test_sending_a_key_again_never_reopens_its_task(crm_kit: CrmAdapter) -> None
     assert len(crm_kit.fake.tasks()) == 1
 
 
+def test_a_reopened_task_reads_as_open_again(crm_kit: CrmAdapter) -> None:
+    contact = crm_kit.fake.add_contact("rey@example.com")
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    with _crm(crm_kit) as crm:
+        ids = _ids(crm.create_tasks([_task("t1", contact)]))
+        crm_kit.fake.complete_task(ids["t1"])
+        crm_kit.fake.reopen_task(ids["t1"])  # the customer was not satisfied after all
+        change = _changes(crm, since)[ids["t1"]]
+
+    assert change.state is TaskState.OPEN
+    assert change.completed_at is None
+
+
 def test_a_portal_wide_refusal_is_raised_not_charged_to_each_item(crm_kit: CrmAdapter) -> None:
     contact = crm_kit.fake.add_contact("nia@example.com")
     crm_kit.break_task_setup()

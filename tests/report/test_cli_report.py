@@ -129,7 +129,7 @@ def test_csv_tables_have_their_columns(config: Path) -> None:
     assert list(rows[0]) == ["snapshot_at", *RESPONSE_COLUMNS]
     assert [r["response_id"] for r in rows] == ["r0", "r1", "r2"]
     assert rows[0]["closed_within_sla"] == "True"
-    assert rows[0]["time_to_task_s"] == "60.0"
+    assert rows[0]["time_to_task_s"] == "120.0"  # from the answer: what the customer waited
     assert rows[0]["owner_name"] == "Ann Lee"
     assert {r["email"] for r in rows} == {""}
     code, out, _ = run("-c", str(config), "-f", "csv", "--rows", "responses", "--include-personal")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from connectors.registry import CRMS, FAKES, SOURCES, build_fake, fake_kinds
@@ -36,3 +38,19 @@ def test_a_kind_without_a_fake_is_not_a_sandbox_config(monkeypatch: pytest.Monke
 
     [problem] = [p for p in sandbox_problems(changed) if p.location == "crm.kind"]
     assert "'salesforce' has no sandbox fake" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("role", "kind"), [(role, kind) for role in ("source", "crm") for kind in fake_kinds(role)]
+)
+def test_every_fake_takes_the_demos_clock_and_can_lift_its_limits(role: str, kind: str) -> None:
+    # What `syncd demo` needs of every fake (see syncd.sandbox.fakes): its records stamped by
+    # the simulated clock, and no real-time rate limit in a week compressed into seconds.
+    settings = load_sandbox_settings(None, **{role: kind})
+    [source] = settings.sources.values()
+    section = (source if role == "source" else settings.crm).model_extra or {}
+    fake = build_fake(role, kind, section, clock=lambda: datetime(2026, 11, 23, tzinfo=UTC))
+    fake.lift_limits()
+    assert callable(fake)
+    if role == "crm":
+        assert callable(fake.reopen_task)

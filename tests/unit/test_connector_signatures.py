@@ -21,3 +21,12 @@ def test_a_connector_takes_name_settings_and_shared_limiters(role: str, kind: st
     assert "limiters" in parameters
     assert parameters["limiters"].kind is inspect.Parameter.KEYWORD_ONLY
     assert hasattr(cls, "Settings")
+
+
+@pytest.mark.parametrize("kind", sorted(SOURCES))
+def test_a_source_reads_the_time_from_the_clock_it_is_given(kind: str) -> None:
+    # The composition root hands every source syncd's clock, so that `syncd demo`'s simulated
+    # week reaches the connector's windows, budgets and plausibility checks too.
+    parameters = inspect.signature(connector_class("source", kind)).parameters
+    assert "clock" in parameters
+    assert parameters["clock"].kind is inspect.Parameter.KEYWORD_ONLY

@@ -144,9 +144,14 @@ class HubSpotFake(FaultControls, TaskWork, CompanyControls, NoteControls):
             self._quota.named_policies = enabled
 
     @classmethod
-    def for_settings(cls, section: Mapping[str, object]) -> HubSpotFake:
-        """A fake that accepts the ``access_token`` of a ``[crm]`` section."""
-        return cls(str(section["access_token"]))
+    def for_settings(
+        cls, section: Mapping[str, object], *, clock: Callable[[], datetime] = utc_now
+    ) -> HubSpotFake:
+        """A fake that accepts the ``access_token`` of a ``[crm]`` section.
+
+        ``clock`` stamps records and ages the search index, as in the constructor.
+        """
+        return cls(str(section["access_token"]), clock=clock)
 
     def lift_limits(self) -> None:
         """Serve without rate limits, for the benchmark."""

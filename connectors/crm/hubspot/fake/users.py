@@ -1,4 +1,4 @@
-"""The sandbox's CRM users working their tasks: completing, starting and handing them on."""
+"""The sandbox's CRM users working their tasks: completing, starting, reopening, handing on."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from datetime import datetime
 
 from connectors.crm.hubspot.fake.schema import TASK_STATUSES, TASKS
 from connectors.crm.hubspot.fake.state import COMPLETED, Record, Store
+
+NOT_STARTED = "NOT_STARTED"
 
 
 class TaskWork:
@@ -31,6 +33,10 @@ class TaskWork:
 
     def start_task(self, task_id: str) -> None:
         self.set_task_status(task_id, "IN_PROGRESS")
+
+    def reopen_task(self, task_id: str) -> None:
+        """Back to not started, which clears ``hs_task_completion_date``."""
+        self.set_task_status(task_id, NOT_STARTED)
 
     def reassign_task(self, task_id: str, owner_id: str, *, at: datetime | None = None) -> None:
         with self._lock:

@@ -54,8 +54,13 @@ class SalesforceFake(Seeding):
         self.requests: list[tuple[str, str]] = []
 
     @classmethod
-    def for_settings(cls, section: Mapping[str, object]) -> SalesforceFake:
-        """A fake org that accepts the credentials of a ``[crm]`` section."""
+    def for_settings(
+        cls, section: Mapping[str, object], *, clock: Callable[[], Any] = utc_now
+    ) -> SalesforceFake:
+        """A fake org that accepts the credentials of a ``[crm]`` section.
+
+        ``clock`` stamps CreatedDate, LastModifiedDate and completion dates.
+        """
         known = Credentials()
         return cls(
             Credentials(
@@ -64,7 +69,8 @@ class SalesforceFake(Seeding):
                 username=str(section.get("username") or known.username),
                 password=str(section.get("password") or known.password),
                 security_token=str(section.get("security_token") or ""),
-            )
+            ),
+            clock=clock,
         )
 
     # the HTTP app
@@ -104,6 +110,11 @@ class SalesforceFake(Seeding):
         if fault is not None:
             return fault.response()  # the work is done, the client learns nothing of it
         return Response(status, body, self._allowance.header())
+
+    def lift_limits(self) -> None:
+        """Practically no daily API allowance (a simulated week compresses time)."""
+        with self._lock:
+            self._allowance.limit = 10**9
 
     # fault controls
 

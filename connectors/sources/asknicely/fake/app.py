@@ -67,9 +67,17 @@ class AskNicelyFake:
         self.file_requests: list[Mapping[str, str]] = []
 
     @classmethod
-    def for_settings(cls, section: Mapping[str, object]) -> AskNicelyFake:
-        """A fake that accepts the ``api_key`` of a ``[sources.<name>]`` section."""
-        return cls(str(section["api_key"]))
+    def for_settings(
+        cls, section: Mapping[str, object], *, clock: Callable[[], datetime] = _utc_now
+    ) -> AskNicelyFake:
+        """A fake that accepts the ``api_key`` of a ``[sources.<name>]`` section.
+
+        ``clock`` stamps answers added or changed without an explicit time.
+        """
+        return cls(str(section["api_key"]), clock=clock)
+
+    def lift_limits(self) -> None:
+        """Nothing to lift: the fake enforces no rate limit (429s are injected only)."""
 
     # -- seeding ---------------------------------------------------------------------------
 

@@ -64,9 +64,17 @@ class DelightedFake:
         self.requests: list[dict[str, list[str]]] = []
 
     @classmethod
-    def for_settings(cls, section: Mapping[str, object]) -> DelightedFake:
-        """A fake that accepts the ``api_key`` of a ``[sources.<name>]`` section."""
-        return cls(str(section["api_key"]))
+    def for_settings(
+        cls, section: Mapping[str, object], *, clock: Callable[[], datetime] = _utc_now
+    ) -> DelightedFake:
+        """A fake that accepts the ``api_key`` of a ``[sources.<name>]`` section.
+
+        ``clock`` stamps answers added or changed without an explicit time.
+        """
+        return cls(str(section["api_key"]), clock=clock)
+
+    def lift_limits(self) -> None:
+        """Nothing to lift: the fake enforces no rate limit (429s come only from ``inject``)."""
 
     # -- seeding ---------------------------------------------------------------------------
 

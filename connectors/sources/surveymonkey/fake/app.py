@@ -69,15 +69,25 @@ class SurveyMonkeyFake:
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
 
     @classmethod
-    def for_settings(cls, section: Mapping[str, object]) -> SurveyMonkeyFake:
-        """A fake serving the surveys of a ``[sources.<name>]`` section, with its daily limit."""
+    def for_settings(
+        cls, section: Mapping[str, object], *, clock: Callable[[], datetime] = _utc_now
+    ) -> SurveyMonkeyFake:
+        """A fake serving the surveys of a ``[sources.<name>]`` section, with its daily limit.
+
+        ``clock`` stamps answers and says which day's request allowance is being spent.
+        """
         surveys = section.get("surveys")
         limit = section.get("daily_request_limit", 500)
         return cls(
             str(section["access_token"]),
             surveys=tuple(map(str, surveys)) if isinstance(surveys, list) else (DEFAULT_SURVEY,),
             daily_limit=limit if isinstance(limit, int) else 500,
+            clock=clock,
         )
+
+    def lift_limits(self) -> None:
+        """Practically no daily request allowance (a simulated week compresses time)."""
+        self.daily_limit = 10**9
 
     # -- seeding ---------------------------------------------------------------------------
 

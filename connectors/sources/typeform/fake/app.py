@@ -69,8 +69,13 @@ class TypeformFake:
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
 
     @classmethod
-    def for_settings(cls, section: Mapping[str, object]) -> TypeformFake:
-        """A fake serving the forms and refs of a ``[sources.<name>]`` section."""
+    def for_settings(
+        cls, section: Mapping[str, object], *, clock: Callable[[], datetime] = _utc_now
+    ) -> TypeformFake:
+        """A fake serving the forms and refs of a ``[sources.<name>]`` section.
+
+        ``clock`` stamps answers and ages the listing's visibility lag.
+        """
         forms = section.get("forms")
         lag = section.get("visibility_lag_seconds", DEFAULT_LAG_SECONDS)
         return cls(
@@ -81,6 +86,7 @@ class TypeformFake:
             nps_ref=str(section.get("nps_ref", "nps")),
             comment_ref=str(section.get("comment_ref") or "nps_reason"),
             visibility_lag_seconds=float(lag) if isinstance(lag, int | float) else 0.0,
+            clock=clock,
         )
 
     # -- seeding ---------------------------------------------------------------------------
@@ -164,6 +170,10 @@ class TypeformFake:
         """Answer 429 beyond ``per_second`` requests per second, as Typeform does per account."""
         with self._lock:
             self._rate = None if per_second is None else (per_second, deque())
+
+    def lift_limits(self) -> None:
+        """No per-second rate limit (a simulated week compresses time)."""
+        self.limit_rate(None)
 
     # -- HTTP ------------------------------------------------------------------------------
 

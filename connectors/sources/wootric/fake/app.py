@@ -76,9 +76,17 @@ class WootricFake:
         self.requests: list[dict[str, list[str]]] = []
 
     @classmethod
-    def for_settings(cls, section: Mapping[str, object]) -> WootricFake:
-        """A fake that accepts the client credentials of a ``[sources.<name>]`` section."""
-        return cls(str(section["client_id"]), str(section["client_secret"]))
+    def for_settings(
+        cls, section: Mapping[str, object], *, clock: Callable[[], datetime] = _utc_now
+    ) -> WootricFake:
+        """A fake that accepts the client credentials of a ``[sources.<name>]`` section.
+
+        ``clock`` stamps answers and ages access tokens.
+        """
+        return cls(str(section["client_id"]), str(section["client_secret"]), clock=clock)
+
+    def lift_limits(self) -> None:
+        """Nothing to lift: the fake enforces no rate limit (429s are injected only)."""
 
     # -- seeding ---------------------------------------------------------------------------
 
