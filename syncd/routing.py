@@ -6,6 +6,7 @@ strategies live in ``syncd.owner_routing``; their entry points are re-exported h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -89,8 +90,14 @@ def matches(rule: RoutingRule, response: SurveyResponse) -> bool:
         and (
             not rule.comment_contains or any(w.casefold() in comment for w in rule.comment_contains)
         )
+        and (rule.comment_pattern is None or comment_matches(rule.comment_pattern, response))
         and all(response.properties.get(k) == v for k, v in rule.properties.items())
     )
+
+
+def comment_matches(pattern: str, response: SurveyResponse) -> bool:
+    """Whether the response's comment holds a match of ``pattern`` (case-insensitive)."""
+    return re.search(pattern, response.comment or "", re.IGNORECASE) is not None
 
 
 def template_fields(response: SurveyResponse, rule: RoutingRule, due: datetime) -> dict[str, str]:

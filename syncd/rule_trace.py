@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from syncd.model import SurveyResponse
+from syncd.routing import comment_matches
 from syncd.settings import RoutingRule, RoutingSettings
 
 
@@ -50,6 +51,8 @@ def _misses(rule: RoutingRule, response: SurveyResponse) -> Iterator[str]:
     comment = (response.comment or "").casefold()
     if rule.comment_contains and not any(w.casefold() in comment for w in rule.comment_contains):
         yield f"the comment contains none of {', '.join(rule.comment_contains)}"
+    if rule.comment_pattern is not None and not comment_matches(rule.comment_pattern, response):
+        yield f"the comment has no match of /{rule.comment_pattern}/"
     for name, wanted in rule.properties.items():
         actual = response.properties.get(name)
         if actual != wanted:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import date, time
 from pathlib import Path
@@ -211,6 +212,8 @@ class RoutingRule(_Strict):
     sources: tuple[str, ...] = ()
     surveys: tuple[str, ...] = ()
     comment_contains: tuple[str, ...] = ()
+    #: A regular expression the comment must contain a match of (case-insensitive).
+    comment_pattern: str | None = Field(None, min_length=1, max_length=500)
     properties: dict[str, str] = Field(default_factory=dict)
     create_task: bool = True
     team: str | None = None
@@ -239,6 +242,16 @@ class RoutingRule(_Strict):
             if strategy not in OWNER_STRATEGIES and not strategy.startswith("user:"):
                 known = ", ".join((*OWNER_STRATEGIES, "user:<email or id>"))
                 raise ValueError(f"unknown owner strategy {strategy!r}; use one of {known}")
+        return value
+
+    @field_validator("comment_pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as error:
+                raise ValueError(f"comment_pattern is not a regular expression: {error}") from error
         return value
 
     @field_validator("subject", "body")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from syncd.cli import app
@@ -20,13 +22,14 @@ ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "config" / "syncd.example.toml"
 
 RULES = st.builds(
-    lambda cats, lo, hi, words, sources, prop: rule(
+    lambda cats, lo, hi, words, sources, prop, pattern: rule(
         categories=cats,
         score_min=min(lo, hi),
         score_max=max(lo, hi),
         comment_contains=words,
         sources=sources,
         properties=prop,
+        comment_pattern=pattern,
     ),
     st.lists(st.sampled_from(list(NpsCategory)), min_size=1, unique=True),
     st.integers(0, 10),
@@ -34,6 +37,7 @@ RULES = st.builds(
     st.lists(st.sampled_from(["slow", "Price", "bug"]), max_size=2),
     st.lists(st.sampled_from(["delighted", "typeform"]), max_size=2),
     st.dictionaries(st.sampled_from(["plan", "region"]), st.sampled_from(["a", "b"]), max_size=2),
+    st.none() | st.sampled_from([r"\bslow\b", "pri(ce|cing)", "^fine$"]),
 )
 ANSWERS = st.builds(
     lambda score, comment, source, props: answer(
@@ -102,3 +106,18 @@ def test_a_malformed_property_is_a_usage_error() -> None:
     code, out = _run("--score", "3", "--property", "plan")
     assert code == 2
     assert "NAME=VALUE" in out
+
+
+def test_a_comment_pattern_matches_case_insensitively_and_is_explained() -> None:
+    churn = rule("churn-risk", comment_pattern=r"cancel|refund|switch(ing)? to")
+    assert matches(churn, answer(2, comment="We are SWITCHING TO a competitor"))
+    assert not matches(churn, answer(2, comment="All good"))
+    assert not matches(churn, answer(2))
+    routing = RoutingSettings(rules=(churn, rule("rest")))
+    verdicts = trace(answer(2, comment="All good"), routing)
+    assert verdicts[0].reason == "the comment has no match of /cancel|refund|switch(ing)? to/"
+
+
+def test_an_invalid_comment_pattern_is_a_config_error() -> None:
+    with pytest.raises(ValidationError, match="comment_pattern is not a regular expression"):
+        rule("bad", comment_pattern="(unclosed")
