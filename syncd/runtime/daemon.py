@@ -22,7 +22,6 @@ from sqlalchemy import Engine
 from syncd.clock import to_ms, utcnow
 from syncd.contracts import Crm, SurveySource
 from syncd.edge.traffic import ReportsTraffic
-from syncd.errors import SyncdError
 from syncd.observability.gauges import StoreGauges
 from syncd.observability.telemetry import Telemetry
 from syncd.pipeline.deliver import Deliverer, DeliverResult
@@ -32,12 +31,10 @@ from syncd.pipeline.events import SendResult, send_due
 from syncd.pipeline.plan import PlanResult, plan_pending
 from syncd.pipeline.poll import Interleave, PollResult, poll_source
 from syncd.pipeline.track import TrackResult, track_tasks
-from syncd.runtime.backoff import StageBackoff
-from syncd.runtime.heartbeat import Heartbeat
+from syncd.runtime.holdings import Holdings
 from syncd.runtime.retention import Retention
+from syncd.runtime.stage_guard import StageGuard
 from syncd.settings import Settings
-from syncd.store import leases, outbox
-from syncd.store.engine import is_sqlite
 from syncd.store.lock import StoreLock
 
 log = structlog.get_logger(__name__)
@@ -83,34 +80,24 @@ class Daemon:
         self.clock = clock
         self.tz = ZoneInfo(settings.daemon.timezone)
         self._lock = lock or StoreLock()
-        daemon = settings.daemon
-        self._lease_ms = int(daemon.lease_seconds * 1000)
-        self._claim_ms = int(settings.delivery.lease_seconds * 1000)
-        self._retention = Retention()
-        self._backoff = StageBackoff(
-            daemon.interval_seconds, max(daemon.stage_backoff_max_seconds, daemon.interval_seconds)
+        self._holdings = Holdings(
+            engine, holder, settings.daemon.lease_seconds, settings.delivery.lease_seconds, clock
         )
+        self._retention = Retention()
         #: Vitals for the probes, metrics in this daemon's own registry, pass summary lines.
         self.telemetry = Telemetry(settings.crm.name)
+        self._guard = self._new_guard(settings)
         if isinstance(crm, ReportsTraffic):
             self.telemetry.watch(crm.traffic)
         self.telemetry.metrics.registry.register(StoreGauges(engine, self.telemetry, list(sources)))
 
-    def recover(self) -> None:
-        """Take back what an earlier life of this instance left in flight.
+    def _new_guard(self, settings: Settings) -> StageGuard:
+        daemon = settings.daemon
+        return StageGuard(self.telemetry, daemon.interval_seconds, daemon.stage_backoff_max_seconds)
 
-        SQLite: the store lock makes this the only process, so every claim and lease belongs to a
-        dead one. PostgreSQL: the instance lock makes this id unique among live processes, so
-        claims under it are this instance's own; its leases it simply renews when it next acquires
-        them. Either way a restart after a crash works at once instead of waiting for expiry.
-        """
-        now_ms = to_ms(self.clock())
-        with self.engine.begin() as conn:
-            if is_sqlite(self.engine):
-                released = outbox.release_all(conn, now_ms)
-                leases.release_all(conn)
-            else:
-                released = outbox.release(conn, self.holder, now_ms)
+    def recover(self) -> None:
+        """Take back what an earlier life of this instance left in flight (see ``Holdings``)."""
+        released = self._holdings.recover()
         if released:
             log.info("recovered actions left in flight by an earlier run", count=released)
 
@@ -128,7 +115,7 @@ class Daemon:
             crm=self.crm.name,
             interval=self.settings.daemon.interval_seconds,
         )
-        with self._heartbeat():
+        with self._holdings.heartbeat():
             while not stop.is_set():
                 try:
                     self._pass(stop, resting=True)
@@ -161,10 +148,7 @@ class Daemon:
         old_sources, old_crm = self.sources, self.crm
         self.settings = settings
         self.tz = ZoneInfo(settings.daemon.timezone)
-        daemon = settings.daemon
-        self._backoff = StageBackoff(
-            daemon.interval_seconds, max(daemon.stage_backoff_max_seconds, daemon.interval_seconds)
-        )
+        self._guard = self._new_guard(settings)
         if sources is not None:
             self.sources = sources
             for name, source in old_sources.items():
@@ -176,7 +160,7 @@ class Daemon:
 
     def run_once(self, stop: threading.Event | None = None) -> PassSummary:
         """One pass of every stage (no backoff: each stage runs once, failed or not)."""
-        with self._heartbeat():
+        with self._holdings.heartbeat():
             return self._pass(stop, resting=False)
 
     def _pass(self, stop: threading.Event | None, *, resting: bool) -> PassSummary:
@@ -224,49 +208,16 @@ class Daemon:
     def _guarded(
         self, summary: PassSummary, stage: str, run: Callable[[], None], *, resting: bool
     ) -> None:
-        # One failing source, an unreachable CRM or a bug in one stage must not stop the others.
-        if resting and not self._backoff.ready(stage):
-            return
-        self.telemetry.stage_started(stage)
-        try:
-            # Every line the stage logs names the source or CRM it works on.
-            with structlog.contextvars.bound_contextvars(**self._subject(stage)):
-                run()
-        except Exception as error:
-            self.telemetry.stage_ended(stage, error)
-            summary.errors.append(f"{stage}: {error}")
-            rest = self._backoff.failed(stage)
-            # A SyncdError was foreseen and says what to do; anything else needs its traceback.
-            log.error(
-                "stage failed",
-                stage=stage,
-                **self._subject(stage),
-                error=str(error) or type(error).__name__,
-                retry_in_seconds=rest if resting else None,
-                exc_info=not isinstance(error, SyncdError),
-            )
-        else:
-            self.telemetry.stage_ended(stage, None)
-            self._backoff.succeeded(stage)
+        self._guard.run(stage, run, summary.errors, self._subject(stage), resting=resting)
 
     def _subject(self, stage: str) -> dict[str, str]:
+        # Every line a stage logs names the source or CRM it works on.
         if stage.startswith("poll "):
             return {"source": stage.removeprefix("poll ")}
         return {"crm": self.crm.name} if stage in ("deliver", "track") else {}
 
-    def _heartbeat(self) -> Heartbeat:
-        period = min(self._lease_ms, self._claim_ms) / 4000
-        return Heartbeat(self._renew, period)
-
-    def _renew(self) -> None:
-        now_ms = to_ms(self.clock())
-        with self.engine.begin() as conn:
-            leases.renew(conn, self.holder, self._lease_ms, now_ms)
-            outbox.renew(conn, self.holder, self._claim_ms, now_ms)
-
     def _leased(self, name: str) -> bool:
-        with self.engine.begin() as conn:
-            return leases.acquire(conn, name, self.holder, self._lease_ms, to_ms(self.clock()))
+        return self._holdings.leased(name)
 
     def _poll(
         self,
@@ -304,14 +255,7 @@ class Daemon:
             Deliverer(ctx).run(stop)
         finally:
             # A batch cut short by an error keeps no claim: the heartbeat would renew it forever.
-            self._release_claims()
-
-    def _release_claims(self) -> None:
-        try:
-            with self.engine.begin() as conn:
-                outbox.release(conn, self.holder, to_ms(self.clock()))
-        except Exception:
-            log.warning("could not release claims; they expire with their lease", exc_info=True)
+            self._holdings.release_claims()
 
     def _track(self, summary: PassSummary, stop: threading.Event | None) -> None:
         if self._leased(f"track:{self.crm.name}"):
@@ -346,12 +290,7 @@ class Daemon:
 
     def close(self) -> None:
         """Hand back leases and claims (another replica may go on at once), close connectors."""
-        try:
-            with self.engine.begin() as conn:
-                outbox.release(conn, self.holder, to_ms(self.clock()))
-                leases.release(conn, self.holder)
-        except Exception:
-            log.warning("could not release leases and claims; they expire", exc_info=True)
+        self._holdings.release_all()
         for source in self.sources.values():
             source.close()
         self.crm.close()
