@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from syncd.business_time import Calendar
 from syncd.model import Owner, Priority, SurveyResponse
 from syncd.owner_routing import OwnerChoice, OwnerFacts, choose_owner, find, in_team
-from syncd.settings import RoutingRule, RoutingSettings
+from syncd.routing_settings import RoutingRule, RoutingSettings
 
 __all__ = [
     "OwnerChoice",

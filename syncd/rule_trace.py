@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from syncd.model import SurveyResponse
 from syncd.routing import comment_matches
-from syncd.settings import RoutingRule, RoutingSettings
+from syncd.routing_settings import RoutingRule, RoutingSettings
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from syncd.loop_settings import EscalationSettings
 from syncd.model import Priority
 from syncd.owner_routing import find
 from syncd.routing import calendar_of
-from syncd.settings import RoutingRule, RoutingSettings
+from syncd.routing_settings import RoutingRule, RoutingSettings
 from syncd.store import escalations, outbox
 from syncd.store import owners as owner_store
 from syncd.store.escalations import Overdue

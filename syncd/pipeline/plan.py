@@ -23,7 +23,7 @@ from syncd.pipeline.merge_open import OpenFollowUps
 from syncd.pipeline.sla_clock import SlaClock, sla_clock
 from syncd.pipeline.throttle import Throttle
 from syncd.routing import RoutingDecision, TaskPlan, route
-from syncd.settings import RoutingSettings
+from syncd.routing_settings import RoutingSettings
 from syncd.store import inbox, loops, quarantine
 from syncd.store.codec import response_to_json
 from syncd.store.outbox import Enqueued, NewAction, enqueue, enqueue_all, key_for

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from syncd.clock import to_ms
 from syncd.model import SurveyResponse
-from syncd.settings import RoutingSettings
+from syncd.routing_settings import RoutingSettings
 
 #: An answer first seen later than this after it was given is backfilled: its SLA clock starts
 #: when syncd saw it, because nobody could follow up on an answer syncd had not seen.

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from syncd.clock import to_ms
 from syncd.model import ResponseKey, SurveyResponse
 from syncd.routing import RoutingDecision
-from syncd.settings import RoutingSettings
+from syncd.routing_settings import RoutingSettings
 from syncd.store import loops
 
 DAY_MS = 86_400_000

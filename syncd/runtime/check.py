@@ -18,7 +18,7 @@ from syncd.contracts import Crm, SurveySource
 from syncd.errors import SyncdError
 from syncd.model import CheckResult, Owner
 from syncd.routing import fallback_missing, unknown_teams
-from syncd.settings import RoutingSettings
+from syncd.routing_settings import RoutingSettings
 from syncd.store.engine import open_engine
 
 MIGRATIONS = Path(__file__).parents[1] / "store" / "migrations"

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, select
 from syncd.actions import ActionBody, ContactSync, TaskCreate, TaskEdit
 from syncd.contact_match import BY_EMAIL, ContactMatch
 from syncd.pipeline.plan import PlanResult, plan_batch
-from syncd.settings import RoutingSettings
+from syncd.routing_settings import RoutingSettings
 from syncd.store import inbox
 from syncd.store.action_codec import UnreadableAction, from_json
 from syncd.store.outbox import ActionKind, Status

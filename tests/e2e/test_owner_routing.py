@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from structlog.testing import capture_logs
 
 from syncd.clock import utcnow
+from syncd.routing_settings import RoutingRule, RoutingSettings
 from syncd.runtime.compose import build_daemon
 from syncd.sandbox.world import seed
-from syncd.settings import RoutingRule, RoutingSettings
 from syncd.store.outbox import Status
 from syncd.store.schema import outbox
 from tests.e2e.helpers import hubspot_of, sandbox_settings

@@ -17,7 +17,8 @@ from syncd.pipeline.deliver import Deliverer, DeliverResult
 from syncd.pipeline.deliver.context import DeliverContext
 from syncd.pipeline.plan import PlanResult, plan_pending
 from syncd.retry import RetryPolicy
-from syncd.settings import DeliverySettings, RoutingRule, RoutingSettings
+from syncd.routing_settings import RoutingRule, RoutingSettings
+from syncd.settings import DeliverySettings
 from syncd.store import inbox, quarantine
 from syncd.store.schema import loops as loops_table
 from syncd.store.schema import outbox as outbox_table

@@ -15,7 +15,8 @@ from syncd.pipeline.deliver.contacts import deliver_contacts
 from syncd.pipeline.deliver.context import DeliverContext
 from syncd.pipeline.plan import plan_pending
 from syncd.retry import RetryPolicy
-from syncd.settings import DeliverySettings, RoutingSettings
+from syncd.routing_settings import RoutingSettings
+from syncd.settings import DeliverySettings
 from syncd.store import inbox, loops, outbox, quarantine
 from syncd.store.outbox import ActionKind
 from syncd.store.schema import outbox as outbox_table

@@ -12,7 +12,7 @@ from syncd.clock import to_ms
 from syncd.loop_settings import EscalationSettings
 from syncd.model import Owner, Priority, ResponseKey, TaskChange, TaskState
 from syncd.pipeline.escalate import escalate_overdue
-from syncd.settings import RoutingSettings
+from syncd.routing_settings import RoutingSettings
 from syncd.store import escalations, loops
 from tests.pipeline.flow import T0, Clock, answer, deliver, loop, outbox_rows, plan, rule
 from tests.pipeline.stub_crm import StubCrm

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, update
 
 from syncd.actions import TaskEdit
 from syncd.model import Priority
-from syncd.settings import RoutingSettings
+from syncd.routing_settings import RoutingSettings
 from syncd.store.action_codec import from_json
 from syncd.store.outbox import ActionKind
 from syncd.store.schema import loops, outbox

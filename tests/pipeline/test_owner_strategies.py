@@ -9,7 +9,7 @@ from syncd.errors import CrmUnavailable
 from syncd.model import Owner
 from syncd.owner_routing import OwnerFacts, choose_owner
 from syncd.routing import unknown_members
-from syncd.settings import RoutingRule
+from syncd.routing_settings import RoutingRule
 from tests.pipeline.flow import answer, deliver, loop, outbox_rows, plan, routing, rule
 from tests.pipeline.stub_crm import StubCrm
 

@@ -17,7 +17,8 @@ from syncd.pipeline.deliver.context import DeliverContext
 from syncd.pipeline.deliver.tasks import deliver_updates
 from syncd.pipeline.plan import plan_pending
 from syncd.retry import RetryPolicy
-from syncd.settings import DeliverySettings, RoutingSettings
+from syncd.routing_settings import RoutingSettings
+from syncd.settings import DeliverySettings
 from syncd.store import inbox, outbox
 from syncd.store.outbox import Action, ActionKind, Status
 from syncd.store.schema import outbox as outbox_table

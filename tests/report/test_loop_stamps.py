@@ -12,7 +12,7 @@ from syncd.clock import to_ms
 from syncd.model import ResponseKey, SurveyResponse, TaskChange, TaskState
 from syncd.pipeline.plan import plan_pending
 from syncd.pipeline.sla_clock import BACKFILL_AFTER_MS, sla_clock
-from syncd.settings import RoutingSettings
+from syncd.routing_settings import RoutingSettings
 from syncd.store import inbox, loops
 from syncd.store.schema import loops as loops_table
 from syncd.store.schema import outbox as outbox_table

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from syncd.cli import app
 from syncd.clock import to_ms
+from syncd.routing_settings import RoutingSettings
 from syncd.runtime.dry_run import dry_run
-from syncd.settings import RoutingSettings
 from syncd.store import inbox
 from syncd.store.engine import migrate, open_engine
 from syncd.store.schema import inbox as inbox_table

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from syncd.business_time import Calendar
 from syncd.routing import due_at, route
-from syncd.settings import RoutingSettings
+from syncd.routing_settings import RoutingSettings
 from tests.unit.test_routing import answer, rule
 
 BERLIN = ZoneInfo("Europe/Berlin")

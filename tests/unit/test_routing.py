@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from syncd.model import NpsCategory, Owner, Priority, SurveyResponse
 from syncd.routing import OwnerChoice, OwnerFacts, add_business_days, choose_owner, matches, route
-from syncd.settings import RoutingRule, RoutingSettings
+from syncd.routing_settings import RoutingRule, RoutingSettings
 
 UTC_TZ = ZoneInfo("UTC")
 #: Monday 2 November 2026, 09:00 UTC.

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from syncd.cli import app
 from syncd.model import NpsCategory
 from syncd.routing import matches
+from syncd.routing_settings import RoutingSettings
 from syncd.rule_trace import first_miss, trace
-from syncd.settings import RoutingSettings
 from tests.unit.test_routing import answer, rule
 
 ROOT = Path(__file__).parents[2]

@@ -15,7 +15,8 @@ from syncd.contracts import Crm
 from syncd.errors import Blocking, CrmRateLimited, Skippable, SyncdError, Transient
 from syncd.model import NpsCategory, ResponseKey
 from syncd.retry import RetryPolicy
-from syncd.settings import DeliverySettings, RoutingSettings, Settings
+from syncd.routing_settings import RoutingSettings
+from syncd.settings import DeliverySettings, Settings
 from syncd.store import outbox, quarantine
 from syncd.store.hold import hold
 from syncd.store.outbox import Action, Status
