@@ -37,7 +37,7 @@ def import_file(
         typer.Option(
             "--map",
             "--mapping",
-            help="field=column, repeatable (e.g. --map score=NPS); over [imports.<source>].",
+            help="field=column, repeatable (e.g. --map score=NPS); over \\[imports.<source>].",
         ),
     ] = None,
     delimiter: Annotated[str, typer.Option(help="The column separator.")] = ",",

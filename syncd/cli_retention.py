@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
 
 
 def prune(config: ConfigOption = DEFAULT_CONFIG, dry_run: DryRun = False) -> None:
-    """Prune history older than the [retention] ages, in small batches; loops are kept."""
+    """Prune history older than the \\[retention] ages, in small batches; loops are kept."""
     from syncd.clock import to_ms, utcnow
     from syncd.runtime.retention import cutoffs
     from syncd.store.retention import prune as prune_store
