@@ -10,11 +10,12 @@ vendor's own, so a fake passes its own ``error`` and ``rate_limited`` makers to 
 from __future__ import annotations
 
 import random
+import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from syncd.sandbox.http import Response
 
@@ -122,3 +123,31 @@ class Failures:
 def retry_after_text(seconds: float) -> str:
     """``Retry-After`` as whole seconds when they are whole (``"1"``, not ``"1.0"``)."""
     return str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+
+
+class FaultControls:
+    """``inject``, ``chaos`` and ``misbehave`` for a source fake built on ``Failures``.
+
+    The fake sets ``_lock``, ``_failures``, ``_fault`` and ``_repeated`` (the page a REPEAT
+    fault serves again) in its constructor and consults them when it answers a listing.
+    """
+
+    _lock: threading.Lock
+    _failures: Failures
+    _fault: Fault | None
+    _repeated: list[dict[str, Any]] | None
+
+    def inject(self, status: int, *, times: int = 1, retry_after: float | None = None) -> None:
+        """Answer the next ``times`` API requests with ``status``."""
+        with self._lock:
+            self._failures.inject(status, times, retry_after)
+
+    def chaos(self, chaos: Chaos | None) -> None:
+        """Fail a share of later API requests at random (None: stop)."""
+        with self._lock:
+            self._failures.set_chaos(chaos)
+
+    def misbehave(self, fault: Fault | None) -> None:
+        """Serve every later listing with ``fault`` (None: behave again)."""
+        with self._lock:
+            self._fault, self._repeated = fault, None

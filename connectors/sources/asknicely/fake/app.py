@@ -20,10 +20,11 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.sources.asknicely.fake.faults import Chaos, Failures, Fault, error
+from connectors.sources.asknicely.fake.faults import Failures, Fault, error
 from connectors.sources.asknicely.fake.index import AnswerIndex, Entry
 from connectors.sources.asknicely.fake.query import ListingQuery
 from connectors.sources.asknicely.fake.rows import delivery, minted_row, new_row, rate_headers
+from syncd.sandbox.faults import FaultControls
 from syncd.sandbox.http import Request, Response
 
 #: Larger result sets are served as a redirect to a file (lowered from 2,000 on 2022-12-03).
@@ -39,7 +40,7 @@ def _unix(moment: datetime) -> int:
     return calendar.timegm(moment.utctimetuple())
 
 
-class AskNicelyFake:
+class AskNicelyFake(FaultControls):
     """The AskNicely API as a ``LoopbackServer`` app; seed it with ``add_response``.
 
     ``requests`` holds the path of every listing request received, in arrival order;
@@ -143,22 +144,7 @@ class AskNicelyFake:
         with self._lock:
             return [copy.deepcopy(entry.record) for entry in self._entries.values()]
 
-    # -- faults ----------------------------------------------------------------------------
-
-    def inject(self, status: int, *, times: int = 1, retry_after: float | None = None) -> None:
-        """Answer the next ``times`` listing requests with ``status``."""
-        with self._lock:
-            self._failures.inject(status, times, retry_after)
-
-    def chaos(self, chaos: Chaos | None) -> None:
-        """Fail a share of later listing requests at random (None: stop)."""
-        with self._lock:
-            self._failures.set_chaos(chaos)
-
-    def misbehave(self, fault: Fault | None) -> None:
-        """Serve every later listing with ``fault`` (None: behave again)."""
-        with self._lock:
-            self._fault, self._repeated = fault, None
+    # -- faults: inject, chaos and misbehave come from FaultControls ------------------------
 
     # -- HTTP ------------------------------------------------------------------------------
 

@@ -24,12 +24,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.sources.wootric.fake.faults import Chaos, Failures, Fault, error
+from connectors.sources.wootric.fake.faults import Failures, Fault, error
 from connectors.sources.wootric.fake.index import KEYS, Entry, ResponseIndex
 from connectors.sources.wootric.fake.oauth import TokenIssuer
 from connectors.sources.wootric.fake.query import bounds, int_param
 from connectors.sources.wootric.fake.records import delivery, end_user, minted, new_record
 from connectors.sources.wootric.times import rest_format
+from syncd.sandbox.faults import FaultControls
 from syncd.sandbox.http import Request, Response
 
 MAX_PER_PAGE = 50
@@ -44,7 +45,7 @@ def _unix(moment: datetime) -> int:
     return calendar.timegm(moment.utctimetuple())
 
 
-class WootricFake:
+class WootricFake(FaultControls):
     """The Wootric API as a ``LoopbackServer`` app; seed it with ``add_response``.
 
     ``requests`` holds the query of every responses request received; ``tokens_issued`` counts
@@ -166,21 +167,6 @@ class WootricFake:
     def expire_tokens(self) -> None:
         """Every token issued so far stops working now, as after its two hours."""
         self._issuer.expire_all()
-
-    def inject(self, status: int, *, times: int = 1, retry_after: float | None = None) -> None:
-        """Answer the next ``times`` API requests (not token requests) with ``status``."""
-        with self._lock:
-            self._failures.inject(status, times, retry_after)
-
-    def chaos(self, chaos: Chaos | None) -> None:
-        """Fail a share of later API requests at random (None: stop)."""
-        with self._lock:
-            self._failures.set_chaos(chaos)
-
-    def misbehave(self, fault: Fault | None) -> None:
-        """Serve every later responses listing with ``fault`` (None: behave again)."""
-        with self._lock:
-            self._fault, self._repeated = fault, None
 
     # -- HTTP ------------------------------------------------------------------------------
 
