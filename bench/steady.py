@@ -1,10 +1,12 @@
 """HubSpot calls per 100 answers in steady state, and per idle pass, counted at the sandbox portal.
 
 ``python -m bench.steady``: answers arrive at ``--rate`` a second (default 10) and the daemon
-runs one pass every ``--interval`` seconds (default 5, the default interval) for ``--seconds``
-(default 120), in real time; the first pass (owner list, startup checks) is left out. Then
-``--idle`` passes run with nothing new. Prints calls per 100 answers by endpoint, in total, and
-calls per idle pass. Extra settings come as ``SYNCD__...`` variables, as for the daemon.
+runs one pass every ``--interval`` seconds (default 60, ``[daemon] interval_seconds``'s default)
+for ``--seconds`` (default 600), in real time; the first pass (owner list, startup checks) is
+left out. Then ``--idle`` passes run with nothing new, ``--interval`` apart. Prints calls per 100
+answers by endpoint, in total, and calls per idle pass. Extra settings come as ``SYNCD__...``
+variables, as for the daemon (the demo's config underneath, with its defaults for tracking and
+delivery).
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ def main() -> None:
     """Run the stream, then the idle passes; print the counts."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=float, default=10.0)
-    parser.add_argument("--interval", type=float, default=5.0)
-    parser.add_argument("--seconds", type=float, default=120.0)
-    parser.add_argument("--idle", type=int, default=3)
+    parser.add_argument("--interval", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=600.0)
+    parser.add_argument("--idle", type=int, default=4)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="syncd-steady-") as tmp:
         env = {k: v for k, v in os.environ.items() if k.startswith("SYNCD__")}
@@ -50,6 +52,7 @@ def main() -> None:
             steady = _paths(fake.requests[start:])
             mark = len(fake.requests)
             for _ in range(args.idle):
+                time.sleep(args.interval)
                 daemon.run_once()
             idle = sum(_paths(fake.requests[mark:]).values()) / max(args.idle, 1)
             daemon.close()

@@ -149,8 +149,16 @@ class Crm(Protocol):
         """New content for tasks syncd created; returns the task id per key."""
         ...
 
-    def task_changes(self, since: datetime) -> Iterator[TaskChangePage]:
-        """Tasks modified at or after ``since``, oldest first."""
+    def task_changes(
+        self, since: datetime, *, closed: Sequence[str] | None = None
+    ) -> Iterator[TaskChangePage]:
+        """Tasks modified at or after ``since``, oldest first.
+
+        ``closed`` names every task syncd holds as completed at or after ``since``: a connector
+        that narrows its reads to save calls must still return their changes, so a task
+        reopened soon after it was completed reopens its loop. None (the caller cannot name
+        them all) means no narrowing: every change is returned.
+        """
         ...
 
     def list_owners(self) -> Sequence[Owner]:

@@ -22,6 +22,7 @@ from syncd.pipeline.events import queue_closures
 from syncd.pipeline.outcome_note import owner_wrote_note
 from syncd.settings import TrackingSettings
 from syncd.store import cursors, loops
+from syncd.store.loop_changes import CLOSED_HINT_LIMIT, closed_task_ids
 
 
 @dataclass(slots=True)
@@ -61,12 +62,13 @@ def track_tasks(
         if not _due(conn, crm.name, settings, now):
             return result
         watermark = cursors.get_watermark(conn, cursor_name(crm.name))
-    since = (
-        from_ms(watermark) - timedelta(seconds=settings.overlap_seconds)
-        if watermark is not None
-        else now - timedelta(days=settings.initial_lookback_days)
-    )
-    for page in crm.task_changes(since):
+        since = (
+            from_ms(watermark) - timedelta(seconds=settings.overlap_seconds)
+            if watermark is not None
+            else now - timedelta(days=settings.initial_lookback_days)
+        )
+        closed = closed_task_ids(conn, crm.name, to_ms(since), CLOSED_HINT_LIMIT)
+    for page in crm.task_changes(since, closed=closed):
         with engine.begin() as conn:
             result.seen += len(page.changes)
             applied = loops.apply_tracked(

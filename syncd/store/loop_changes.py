@@ -13,6 +13,24 @@ from syncd.clock import to_ms
 from syncd.model import ResponseKey, TaskChange, TaskState
 from syncd.store.schema import loops
 
+#: At most this many task ids go with one read as the ``closed`` hint (one search filter's worth);
+#: past it the hint is left out and a connector reads every change.
+CLOSED_HINT_LIMIT = 100
+
+
+def closed_task_ids(
+    conn: Connection, crm: str, since_ms: int, limit: int
+) -> tuple[str, ...] | None:
+    """Tasks of loops closed at or after ``since_ms`` (``ix_loops_open_due``); None when more
+    than ``limit`` closed, so the read cannot be narrowed to a few named tasks."""
+    rows = conn.execute(
+        select(loops.c.task_id)
+        .where(loops.c.crm == crm, loops.c.closed_ms >= since_ms, loops.c.task_id.is_not(None))
+        .limit(limit + 1)
+    ).all()
+    ids = tuple(sorted({str(row.task_id) for row in rows}))
+    return ids if len(rows) <= limit else None
+
 
 def _is(key: ResponseKey) -> ColumnElement[bool]:
     return and_(loops.c.source == key.source, loops.c.response_id == key.response_id)

@@ -25,6 +25,13 @@ def reserve(conn: Connection, bucket: str, max_calls: int, period_ms: int, now_m
     ).scalar_one()
     if now_ms < paused_until:
         return int(paused_until - now_ms)
+    # The caller read its clock before waiting for the row lock; a replica that got the lock
+    # first may have counted (and pruned) at a later time. Judging the window from the newest
+    # recorded call keeps one consistent order, so a stale clock never admits a call too many.
+    newest = conn.execute(
+        select(func.max(rate_calls.c.at_ms)).where(rate_calls.c.bucket == bucket)
+    ).scalar_one()
+    now_ms = max(now_ms, newest or 0)
     window_start = now_ms - period_ms
     conn.execute(
         delete(rate_calls).where(rate_calls.c.bucket == bucket, rate_calls.c.at_ms <= window_start)

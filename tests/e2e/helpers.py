@@ -33,7 +33,11 @@ def delighted_of(sandbox: Sandbox) -> DelightedFake:
 def sandbox_settings(data_dir: Path, **env: str) -> Iterator[tuple[Sandbox, Settings]]:
     """Demo settings with a fresh data dir, the fakes on free ports."""
     free_port = {"SYNCD__HTTP__HOST": "127.0.0.1", "SYNCD__HTTP__PORT": "0"}
-    settings = load(DEMO_CONFIG, {"SYNCD__DAEMON__DATA_DIR": str(data_dir), **free_port, **env})
+    # Passes run back to back here: task changes are read on every one (the default reads them at
+    # most every 120 s), unless a test says otherwise.
+    every_pass = {"SYNCD__TRACKING__INTERVAL_SECONDS": "0"}
+    overrides = {"SYNCD__DAEMON__DATA_DIR": str(data_dir), **free_port, **every_pass, **env}
+    settings = load(DEMO_CONFIG, overrides)
     sandbox, settings = start_sandbox(settings, any_port=True)
     # These tests are about the loop, not search-index lag (the fake's own tests and the demo are).
     hubspot_of(sandbox).lag_search(0)

@@ -41,7 +41,9 @@ def _stream(sandbox: Sandbox, fake: HubSpotFake, daemon: Daemon, passes: int) ->
 def test_an_idle_pass_costs_one_call_and_owners_are_not_listed_every_pass(
     tmp_path: Path,
 ) -> None:
-    with sandbox_settings(tmp_path / "data") as (sandbox, settings):
+    # Task changes read on every pass (the default reads them at most every 120 s).
+    env = {"SYNCD__TRACKING__INTERVAL_SECONDS": "0"}
+    with sandbox_settings(tmp_path / "data", **env) as (sandbox, settings):
         seed(sandbox.source, sandbox.crm, now=utcnow(), responses=20)
         fake = hubspot_of(sandbox)
         daemon = build_daemon(settings)

@@ -141,7 +141,9 @@ class StubCrm:
         self.task_updates.extend(updates)
         return {update.key: self._outcome(update.key, update.task_id) for update in updates}
 
-    def task_changes(self, since: datetime) -> Iterator[TaskChangePage]:
+    def task_changes(
+        self, since: datetime, *, closed: Sequence[str] | None = None
+    ) -> Iterator[TaskChangePage]:
         raise NotImplementedError
 
     def list_owners(self) -> Sequence[Owner]:

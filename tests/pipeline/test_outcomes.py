@@ -27,7 +27,9 @@ class TrackedCrm(StubCrm):
 
     changes: list[TaskChange] = field(default_factory=list)
 
-    def task_changes(self, since: datetime) -> Iterator[TaskChangePage]:
+    def task_changes(
+        self, since: datetime, *, closed: Sequence[str] | None = None
+    ) -> Iterator[TaskChangePage]:
         yield TaskChangePage(self.changes, max((c.modified_at for c in self.changes), default=None))
 
 

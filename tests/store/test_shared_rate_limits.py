@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, func, select
 
 from syncd.runtime.shared_limits import StoreLimiter, store_limiters
 from syncd.store import rate_limits
+from syncd.store.schema import rate_calls
 
 
 def test_a_full_window_says_how_long_to_wait(engine: Engine) -> None:
@@ -47,8 +48,12 @@ def test_replicas_sharing_a_budget_stay_within_it(
     def recording(conn: Connection, bucket: str, calls: int, period: int, now: int) -> int:
         wait = reserve(conn, bucket, calls, period, now)
         if wait == 0:
+            # The time the call was counted at (the newest row, still under the row lock).
+            counted = conn.execute(
+                select(func.max(rate_calls.c.at_ms)).where(rate_calls.c.bucket == bucket)
+            ).scalar_one()
             with lock:
-                admitted.append(now)
+                admitted.append(counted)
         return wait
 
     monkeypatch.setattr(rate_limits, "reserve", recording)

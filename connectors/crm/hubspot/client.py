@@ -161,12 +161,16 @@ class HubSpotApi:
         return self._batch(lambda t: self._tasks.update(body, _request_timeout=t, **wire.RAW))
 
     def search_tasks_modified_since(
-        self, since_ms: int, properties: Sequence[str], limit: int, after: str | None
+        self,
+        since_ms: int,
+        properties: Sequence[str],
+        limit: int,
+        after: str | None,
+        closed: Sequence[str] | None = None,
     ) -> Page[Record]:
         """syncd's tasks changed since ``since_ms`` (``_modified_since``), oldest first."""
-        body = _modified_since(
-            since_ms, properties, limit, after, self._task_key, self._touched_only
-        )
+        narrow = closed if self._touched_only else None
+        body = _modified_since(since_ms, properties, limit, after, self._task_key, narrow)
         page: Page[Record] = self._transport.call(
             lambda t: wire.record_page(
                 wire.json_body(self._task_search.do_search(body, _request_timeout=t, **wire.RAW))
@@ -219,27 +223,30 @@ def _modified_since(
     limit: int,
     after: str | None,
     key_property: str,
-    touched_only: bool,
+    closed: Sequence[str] | None,
 ) -> dict[str, Any]:
     """syncd's tasks (those holding the key property) changed since ``since_ms``.
 
-    ``touched_only`` narrows it to the changes people make, in two groups ORed: tasks moved off
-    the default status (done, in progress, waiting, deferred), and tasks created before
-    ``since_ms`` that changed after it (reassigned, reopened, edited). A task syncd created and
-    nobody touched matches neither, so the overlap window no longer re-reads every task created
-    in it; a task reassigned without a status change while younger than the window is then
-    seen at its next status change. (HubSpot search: at most 5 groups and 18 filters;
-    developers.hubspot.com/docs/api-reference/search/guide.)
+    With ``closed`` (``track_touched_only``) the read narrows to the changes people make, in
+    groups ORed: tasks moved off the default status (done, in progress, waiting, deferred),
+    tasks created before ``since_ms`` that changed after it (reassigned, reopened, edited), and
+    the ``closed`` tasks by id (a task reopened while younger than the window). A task syncd
+    created and nobody touched matches none, so the overlap window no longer re-reads every
+    task created in it; a task reassigned without a status change while younger than the
+    window is then seen at its next status change. (HubSpot search: at most 5 groups and 25
+    filters; developers.hubspot.com/changelog/breaking-change-expanded-filtering-capabilities-
+    and-error-messaging-in-hubspots-search-api.)
     """
     modified = {"propertyName": MODIFIED, "operator": "GTE", "value": str(since_ms)}
     ours = {"propertyName": key_property, "operator": "HAS_PROPERTY"}
     touched = {"propertyName": "hs_task_status", "operator": "IN", "values": list(TOUCHED)}
     older = {"propertyName": "hs_createdate", "operator": "LT", "value": str(since_ms)}
-    groups = (
-        [{"filters": [modified, ours, touched]}, {"filters": [modified, ours, older]}]
-        if touched_only
-        else [{"filters": [modified, ours]}]
-    )
+    named = {"propertyName": "hs_object_id", "operator": "IN", "values": list(closed or ())}
+    groups: list[dict[str, Any]] = [{"filters": [modified, ours]}]
+    if closed is not None:
+        groups = [{"filters": [modified, ours, touched]}, {"filters": [modified, ours, older]}]
+        if closed:
+            groups.append({"filters": [modified, ours, named]})
     body: dict[str, Any] = {
         "filterGroups": groups,
         "sorts": [{"propertyName": MODIFIED, "direction": "ASCENDING"}],

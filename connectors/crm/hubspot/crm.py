@@ -154,12 +154,18 @@ class HubSpotCrm:
         groups = [chunk for one in rounds for chunk in chunks(one, self.batch_limit)]
         return send_groups(groups, self._send_task_updates, lambda update: update.key)
 
-    def task_changes(self, since: datetime) -> Iterator[TaskChangePage]:
+    def task_changes(
+        self, since: datetime, *, closed: Sequence[str] | None = None
+    ) -> Iterator[TaskChangePage]:
         """Pages of tasks modified since ``since``, through the search API's own rate budget."""
 
         def search(since_ms: int, after: str | None) -> Page[Record]:
             return self._api.search_tasks_modified_since(
-                since_ms, mapping.change_properties(outcome), limit=SEARCH_PAGE, after=after
+                since_ms,
+                mapping.change_properties(outcome),
+                limit=SEARCH_PAGE,
+                after=after,
+                closed=closed,
             )
 
         outcome = self._fields.task_outcome

@@ -63,9 +63,10 @@ class HubSpotSettings(HttpSettings):
     #: Owners are listed again after this long (at once after a create names an unknown one).
     owners_ttl_seconds: float = Field(default=3600, ge=0)
     #: Track only changes people made (status moved, or older tasks changed), not syncd's own
-    #: untouched creates: far fewer search calls; a reassignment without a status change of a
-    #: task younger than [tracking] overlap_seconds is then seen at its next status change.
-    track_touched_only: bool = False
+    #: untouched creates: one search call a read instead of one per 200 tasks created inside
+    #: [tracking] overlap_seconds. A reassignment without a status change of a task younger than
+    #: that window is seen at its next status change; false reads every change at once.
+    track_touched_only: bool = True
     #: Inline retries for calls that are safe to repeat (reads, search, updates) and for 429s.
     read_retries: int = Field(default=3, ge=0, le=10)
 

@@ -122,8 +122,13 @@ class SalesforceCrm:
         """New subject, description and priority for tasks syncd created."""
         return self._tasks.update(updates)
 
-    def task_changes(self, since: datetime) -> Iterator[TaskChangePage]:
-        """Tasks syncd created, modified since ``since``, by ``SystemModstamp``."""
+    def task_changes(
+        self, since: datetime, *, closed: Sequence[str] | None = None
+    ) -> Iterator[TaskChangePage]:
+        """Tasks syncd created, modified since ``since``, by ``SystemModstamp``.
+
+        Every change is read, so ``closed`` needs no special case.
+        """
         if self._rollup is None:
             return self._tasks.changes(since)
         return self._rolled_up(since, self._rollup)
