@@ -28,7 +28,6 @@ from syncd.store.action_codec import to_json
 from syncd.store.outbox import Status, key_for
 from syncd.store.schema import loops, outbox
 
-
 #: Marks per upsert: 13 values a row stays far below SQLite's limit of bound parameters.
 ROWS_PER_STATEMENT = 500
 
