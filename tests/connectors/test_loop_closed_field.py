@@ -1,4 +1,4 @@
-"""The loop-closed contact field: checked and required while it has a name, left alone when blank."""
+"""The loop-closed contact field: checked and required while named, left alone when blank."""
 
 from __future__ import annotations
 
