@@ -66,7 +66,7 @@ def _on_success(ctx: DeliverContext, sent: set[str]) -> OnSuccess:
     def count_and_forget(conn: Connection, succeeded: Sequence[tuple[Action, str]]) -> None:
         written = {_contact_of(action): MARKED for action, _ in succeeded if action.key in sent}
         ctx.result.loops_marked += len(written)
-        ctx.result.contacts_superseded += len(succeeded) - len(written)
+        ctx.result.contacts_superseded += sum(value == SUPERSEDED for _, value in succeeded)
         # The contact now holds fields no digest describes: the next contact sync writes.
         keyed.set_digests(conn, ctx.crm.name, written, ctx.now_ms())
 
