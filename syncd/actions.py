@@ -21,6 +21,8 @@ class ActionKind(StrEnum):
     SYNC_CONTACT = "sync_contact"
     CREATE_TASK = "create_task"
     UPDATE_TASK = "update_task"
+    #: Queued by track, not plan: the loop-closed time written back onto the contact.
+    MARK_LOOP = "mark_loop"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +73,26 @@ class TaskEdit:
     task_id: str | None = None
 
 
-#: The body of any outbox action.
-ActionBody = ContactSync | TaskCreate | TaskEdit
+@dataclass(frozen=True, slots=True)
+class LoopClosedMark:
+    """Write when an answer's follow-up closed onto its contact; ``closed_at`` None clears it.
 
-Body = TypeVar("Body", ContactSync, TaskCreate, TaskEdit)
+    Track queues one per loop it closes or reopens, keyed ``source:response:mark_loop`` with the
+    CRM time of that change as its version, so a later close or reopen rewrites the pending
+    mark instead of queueing a second one. Deliver writes it only while the loop's answer is
+    still the newest one linked to ``contact_id``: a newer answer's contact sync owns the field.
+    """
+
+    kind: ClassVar[ActionKind] = ActionKind.MARK_LOOP
+
+    contact_id: str
+    closed_at: datetime | None
+
+
+#: The body of any outbox action.
+ActionBody = ContactSync | TaskCreate | TaskEdit | LoopClosedMark
+
+Body = TypeVar("Body", ContactSync, TaskCreate, TaskEdit, LoopClosedMark)
 
 
 class WrongActionBody(TypeError):

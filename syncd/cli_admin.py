@@ -98,7 +98,7 @@ def deadletter_list(
     config: ConfigOption = DEFAULT_CONFIG,
     since: Since = None,
     kind: Annotated[
-        str | None, typer.Option(help="sync_contact, create_task, update_task.")
+        str | None, typer.Option(help="sync_contact, create_task, update_task, mark_loop.")
     ] = None,
     source: Source = None,
     reason_contains: Contains = None,
@@ -123,7 +123,7 @@ def deadletter_replay(
     config: ConfigOption = DEFAULT_CONFIG,
     since: Since = None,
     kind: Annotated[
-        str | None, typer.Option(help="sync_contact, create_task, update_task.")
+        str | None, typer.Option(help="sync_contact, create_task, update_task, mark_loop.")
     ] = None,
     source: Source = None,
     reason_contains: Contains = None,

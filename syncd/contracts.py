@@ -96,6 +96,9 @@ class Crm(Protocol):
 
     name: str
     batch_limit: int
+    #: Whether contacts have a loop-closed field to write (a configured name): when False,
+    #: track queues no marks and ``ContactUpdate.loop_closed_at`` is never written.
+    writes_loop_closed: bool
 
     def find_contacts(self, field: ContactField, values: Sequence[str]) -> Mapping[str, Contact]:
         """Contacts whose ``field`` holds one of ``values``, keyed by that value.
@@ -114,7 +117,11 @@ class Crm(Protocol):
         ...
 
     def update_contacts(self, updates: Sequence[ContactUpdate]) -> BatchOutcome:
-        """Write NPS fields onto existing contacts (never creates one)."""
+        """Write NPS fields and the loop-closed time onto existing contacts (never creates one).
+
+        An update without ``fields`` writes the loop-closed time alone. Two updates of one
+        contact in a call are applied in order.
+        """
         ...
 
     def add_notes(self, notes: Sequence[ResponseNote]) -> BatchOutcome:

@@ -213,11 +213,18 @@ class NpsFields:
 
 @dataclass(frozen=True, slots=True)
 class ContactUpdate:
-    """Write ``fields`` onto contact ``contact_id``; ``key`` identifies the outbox action."""
+    """Write onto contact ``contact_id``; ``key`` identifies the outbox action.
+
+    ``fields`` None leaves the NPS fields as they are (a loop-closed mark). ``loop_closed_at``
+    is written wherever the CRM has a loop-closed field (``Crm.writes_loop_closed``): when the
+    follow-up of the contact's latest answer was completed; None clears the field (that loop is
+    open, or the answer has no follow-up).
+    """
 
     key: str
     contact_id: str
-    fields: NpsFields
+    fields: NpsFields | None
+    loop_closed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

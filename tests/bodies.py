@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from syncd.actions import ActionBody, ActionKind, ContactSync, TaskCreate, TaskEdit
+from syncd.actions import ActionBody, ActionKind, ContactSync, LoopClosedMark, TaskCreate, TaskEdit
 from syncd.model import NpsCategory, NpsFields, Priority, Respondent
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -18,4 +18,6 @@ def body(kind: ActionKind, version: int = 1) -> ActionBody:
         return ContactSync(Respondent(email="a@x.example"), fields)
     if kind is ActionKind.CREATE_TASK:
         return TaskCreate("r", None, ("contact_owner",), text, "b", Priority.HIGH, T0)
+    if kind is ActionKind.MARK_LOOP:
+        return LoopClosedMark(f"c-{text}", T0)
     return TaskEdit(text, "b", Priority.HIGH)

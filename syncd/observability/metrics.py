@@ -64,6 +64,9 @@ class DaemonMetrics:
         self.contacts_updated = _per_crm(r, "syncd_contacts_updated", "Contacts written.")
         self.tasks_created = _per_crm(r, "syncd_tasks_created", "Follow-up tasks created.")
         self.tasks_updated = _per_crm(r, "syncd_tasks_updated", "Follow-up tasks updated.")
+        self.loops_marked = _per_crm(
+            r, "syncd_loops_marked", "Loop-closed times written onto contacts (set or cleared)."
+        )
         self.setbacks = Counter(
             "syncd_actions_not_delivered",
             "Delivery attempts that did not succeed: retry, dead_letter, quarantined, held.",

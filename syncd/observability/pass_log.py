@@ -56,6 +56,7 @@ def log_deliver(crm: str, result: DeliverResult, cost: StageCost) -> None:
         contacts_unchanged=result.contacts_unchanged,
         tasks_created=result.tasks_created,
         tasks_updated=result.tasks_updated,
+        loops_marked=result.loops_marked,
         retried=result.retried,
         dead_lettered=result.dead,
         quarantined=result.quarantined,
@@ -72,5 +73,6 @@ def log_track(crm: str, result: TrackResult, cost: StageCost) -> None:
         changes=result.seen,
         matched=result.matched,
         closed=len(result.closed),
+        marks_queued=result.marks,
         **_timing(cost),
     )

@@ -115,6 +115,7 @@ class Telemetry:
         m.contacts_updated.labels(crm).inc(deliver.contacts_updated)
         m.tasks_created.labels(crm).inc(deliver.tasks_created)
         m.tasks_updated.labels(crm).inc(deliver.tasks_updated)
+        m.loops_marked.labels(crm).inc(deliver.loops_marked)
         for outcome, count in (
             ("retry", deliver.retried),
             ("dead_letter", deliver.dead),

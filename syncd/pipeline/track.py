@@ -4,6 +4,8 @@ The task-change cursor re-reads an overlap window because the CRM's search index
 older than what a loop already knows are ignored, so a stale read never reopens a closed loop.
 A completed task's outcome is recorded on its loop, and a closed loop of the ``[events]``
 categories queues its event in the same transaction (sent by the events stage, never here).
+Where the CRM has a loop-closed contact field, every loop closed or reopened queues its mark
+(``syncd.store.loop_marks``) in that transaction too: deliver writes the time onto the contact.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from syncd.model import ResponseKey
 from syncd.pipeline.events import queue_closures
 from syncd.pipeline.outcome_note import owner_wrote_note
 from syncd.settings import TrackingSettings
-from syncd.store import cursors, loops
+from syncd.store import cursors, loop_marks, loops
 from syncd.store.loop_changes import CLOSED_HINT_LIMIT, closed_task_ids
 
 
@@ -35,6 +37,8 @@ class TrackResult:
     closed: list[ResponseKey] = field(default_factory=list)
     #: Events queued for loops this pass closed (``[events]``).
     events: int = 0
+    #: Loop-closed marks queued for contacts (loops closed or reopened, latest answers only).
+    marks: int = 0
 
 
 def cursor_name(crm: str) -> str:
@@ -78,6 +82,9 @@ def track_tasks(
             result.closed.extend(applied.closed)
             if events is not None:
                 result.events += queue_closures(conn, events, applied.closed, to_ms(now))
+            if crm.writes_loop_closed:
+                changed = [*applied.closed, *applied.reopened]
+                result.marks += loop_marks.queue_marks(conn, crm.name, changed, to_ms(now))
             if page.watermark is not None:
                 mark = min(page.watermark, now)
                 cursors.advance(conn, cursor_name(crm.name), to_ms(mark), to_ms(now))

@@ -126,7 +126,8 @@ def require_setup(crm: Crm) -> None:
         listed = "; ".join(step.what for step in missing)
         raise CrmNotSetUp(
             f"crm {crm.name} lacks what syncd writes: {listed}. Run `syncd crm setup` "
-            "(with --dry-run to see it first); syncd never creates them on its own"
+            "(with --dry-run to see it first); syncd never creates them on its own. A contact "
+            'field named "" in [crm.fields] is neither written nor required'
         )
 
 

@@ -178,7 +178,8 @@ class Daemon:
         if tracking:
             guard("track", lambda: self._track(summary, stop))
         guard("escalate", lambda: self._escalate(summary))
-        if summary.escalate.queued:  # sent in this pass, not the next
+        # Escalations and loop-closed marks go out in this pass, not the next.
+        if summary.escalate.queued or summary.track.marks:
             guard("deliver", lambda: self._deliver(deliver, stop))
         guard("events", lambda: self._send_events(summary))
         if resting:  # the long-running daemon prunes; `run --once` leaves it to `syncd prune`

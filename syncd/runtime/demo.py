@@ -211,7 +211,8 @@ def _describe(totals: Totals, say: Say) -> None:
     say(
         f"   syncd over the week: {totals.passes} passes, {totals.fetched} answers read, "
         f"{totals.quarantined} quarantined as malformed, {totals.contacts_updated} contacts "
-        f"updated, {totals.tasks_created} tasks created, {totals.tracked} task changes tracked"
+        f"updated, {totals.tasks_created} tasks created, {totals.tracked} task changes tracked, "
+        f"{totals.loops_marked} loop-closed times written back onto contacts"
     )
     waits = totals.answer_to_task_ms
     if waits:

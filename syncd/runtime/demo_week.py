@@ -62,6 +62,8 @@ class Totals:
     contacts_updated: int = 0
     tasks_created: int = 0
     tracked: int = 0
+    #: Loop-closed times written onto contacts (set when a follow-up closed, cleared on reopen).
+    loops_marked: int = 0
     quarantined: int = 0
     errors: list[str] = field(default_factory=list)
     days: list[Day] = field(default_factory=list)
@@ -192,6 +194,7 @@ def _count(summary: PassSummary, totals: Totals, day: Day) -> None:
     totals.contacts_updated += summary.deliver.contacts_updated
     totals.tasks_created += summary.deliver.tasks_created
     totals.tracked += summary.track.matched
+    totals.loops_marked += summary.deliver.loops_marked
     totals.errors.extend(summary.errors)
     day.tasks += summary.deliver.tasks_created
 

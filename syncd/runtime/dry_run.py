@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 
-from syncd.actions import ActionBody, ContactSync, TaskCreate, TaskEdit
+from syncd.actions import ActionBody, ContactSync, LoopClosedMark, TaskCreate, TaskEdit
 from syncd.contact_match import BY_EMAIL, ContactMatch
 from syncd.pipeline.plan import PlanResult, plan_batch
 from syncd.routing_settings import RoutingSettings
@@ -148,6 +148,10 @@ def describe(body: ActionBody) -> dict[str, str]:
             "due": body.due_at.isoformat(timespec="minutes"),
             "subject": body.subject[:120],
         }
+    if isinstance(body, LoopClosedMark):
+        closed = body.closed_at
+        when = "(cleared)" if closed is None else closed.isoformat(timespec="minutes")
+        return {"contact": body.contact_id, "loop_closed_at": when}
     return _describe_edit(body)
 
 

@@ -12,7 +12,14 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from syncd.actions import ActionBody, ActionKind, ContactSync, TaskCreate, TaskEdit
+from syncd.actions import (
+    ActionBody,
+    ActionKind,
+    ContactSync,
+    LoopClosedMark,
+    TaskCreate,
+    TaskEdit,
+)
 from syncd.model import NpsCategory, NpsFields, Priority, Respondent
 
 #: The format ``to_json`` writes.
@@ -65,6 +72,9 @@ def _encode(body: ActionBody) -> dict[str, JsonValue]:
             "priority": body.priority.value,
             "due_at": body.due_at.isoformat(),
         }
+    if isinstance(body, LoopClosedMark):
+        closed = None if body.closed_at is None else body.closed_at.isoformat()
+        return {"contact_id": body.contact_id, "closed_at": closed}
     edit: dict[str, JsonValue] = {
         "subject": body.subject,
         "body": body.body,
@@ -140,10 +150,19 @@ def _decode_edit(data: Fields) -> TaskEdit:
     )
 
 
+def _decode_mark(data: Fields) -> LoopClosedMark:
+    closed = _text(data, "closed_at")
+    return LoopClosedMark(
+        contact_id=_required(data, "contact_id"),
+        closed_at=None if closed is None else datetime.fromisoformat(closed),
+    )
+
+
 _DECODERS: dict[ActionKind, Callable[[Fields], ActionBody]] = {
     ActionKind.SYNC_CONTACT: _decode_contact,
     ActionKind.CREATE_TASK: _decode_create,
     ActionKind.UPDATE_TASK: _decode_edit,
+    ActionKind.MARK_LOOP: _decode_mark,
 }
 
 

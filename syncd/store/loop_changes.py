@@ -57,6 +57,8 @@ class Applied:
 
     matched: int = 0
     closed: list[ResponseKey] = field(default_factory=list)
+    #: Loops the page reopened (a completed task seen open again).
+    reopened: list[ResponseKey] = field(default_factory=list)
 
 
 def apply_tracked(
@@ -90,6 +92,8 @@ def apply_tracked(
             conn.execute(update(loops).where(_is(key)).values(**values, updated_ms=now_ms))
             if values.get("closed_ms") is not None:
                 applied.closed.append(key)
+            elif "closed_ms" in values:
+                applied.reopened.append(key)
             row.update(values)  # the same task may change again later in the page
     return applied
 

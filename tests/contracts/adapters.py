@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from connectors.crm.hubspot.fake import HubSpotFake
@@ -80,6 +81,9 @@ class CrmAdapter(Protocol):
     def fail_writes(self, status: int, *, times: int, retry_after: float | None = None) -> None: ...
     def lose_next_create_answer(self) -> None: ...
     def break_task_setup(self) -> None: ...
+    def contact_facts(self, contact_id: str) -> tuple[str | None, datetime | None]:
+        """The contact's NPS score (as text) and loop-closed time, as the fake holds them."""
+        ...
 
 
 @dataclass
@@ -182,6 +186,11 @@ class HubSpotAdapter:
     def break_task_setup(self) -> None:
         self._vendor.withhold_scope("/objects/tasks", "crm.objects.tasks.write")
 
+    def contact_facts(self, contact_id: str) -> tuple[str | None, datetime | None]:
+        (held,) = [c["properties"] for c in self._vendor.contacts() if c["id"] == contact_id]
+        closed = held.get("nps_loop_closed_at") or None
+        return held.get("nps_score") or None, None if closed is None else _instant(closed)
+
 
 class SalesforceAdapter:
     def __init__(self, served: _Served) -> None:
@@ -208,6 +217,15 @@ class SalesforceAdapter:
 
     def break_task_setup(self) -> None:
         self._vendor.drop_field("Task", "Syncd_Key__c")
+
+    def contact_facts(self, contact_id: str) -> tuple[str | None, datetime | None]:
+        (held,) = [r for r in self._vendor.records("Contact") if r["Id"] == contact_id]
+        score, closed = held.get("NPS_Score__c"), held.get("NPS_Loop_Closed_At__c")
+        return None if score is None else str(int(score)), closed
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 _SOURCE_SECTIONS: dict[str, dict[str, Any]] = {

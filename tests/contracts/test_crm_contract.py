@@ -99,6 +99,30 @@ def test_a_full_batch_is_one_outcome_per_item(crm_kit: CrmAdapter) -> None:
     assert updated == {"u": contact}
 
 
+def test_the_loop_closed_time_is_written_alone_and_cleared(crm_kit: CrmAdapter) -> None:
+    ann, bob = crm_kit.fake.add_contact("ann@example.com"), crm_kit.fake.add_contact("b@x.com")
+    with _crm(crm_kit) as crm:
+        assert crm.writes_loop_closed  # the field's default name: on
+        _ids(crm.update_contacts([ContactUpdate("s1", ann, _fields(3))]))
+        after_sync = crm_kit.contact_facts(ann)
+        marks = [
+            ContactUpdate("m1", ann, None, NOW),
+            ContactUpdate("m2", bob, None, NOW - timedelta(hours=1)),
+            ContactUpdate("m3", MISSING, None, NOW),
+        ]
+        marked = crm.update_contacts(marks)
+        closed = crm_kit.contact_facts(ann), crm_kit.contact_facts(bob)
+        cleared = crm.update_contacts([ContactUpdate("m4", ann, None, None)])
+
+    assert after_sync == ("3", None)
+    assert (marked["m1"], marked["m2"]) == (ann, bob)
+    assert isinstance(marked["m3"], ContactNotFound)
+    # The NPS fields stay as the answer's sync wrote them: a mark writes only its time.
+    assert closed == (("3", NOW), (None, NOW - timedelta(hours=1)))
+    assert cleared == {"m4": ann}
+    assert crm_kit.contact_facts(ann) == ("3", None)
+
+
 def test_contacts_are_found_by_email_whatever_its_case(crm_kit: CrmAdapter) -> None:
     owner = crm_kit.fake.add_owner("ann@example.com", "Ann", "Lee", teams=["Support"])
     anna = crm_kit.fake.add_contact("Anna@Example.com", owner_id=owner)

@@ -117,9 +117,13 @@ def test_contacts_are_found_and_updated_within_hubspots_documents(
         prism, lambda: crm.update_contacts([ContactUpdate("u", ada, _fields(3))])
     )
 
+    marks = [ContactUpdate("m", ada, None, NOW), ContactUpdate("c", ada, None, None)]
+    marked, marking = checked(prism, lambda: crm.update_contacts(marks))
+
     assert found["ada@prism.example"].id == ada and updated == {"u": ada}
+    assert marked == {"m": ada, "c": ada}
     assert reading, "the 207's error items are known artefacts: the log must show them"
-    assert unexplained(reading) == [] and writing == []
+    assert unexplained(reading) == [] and writing == [] and marking == []
 
 
 def test_tasks_are_upserted_associated_updated_and_tracked_within_hubspots_documents(

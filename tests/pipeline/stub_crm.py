@@ -44,6 +44,8 @@ class StubCrm:
     down_for: set[str] = field(default_factory=set)
     name: str = "stub"
     batch_limit: int = 100
+    #: Contacts have a loop-closed field: track queues marks, contact syncs write its state.
+    writes_loop_closed: bool = False
     created: list[TaskSpec] = field(default_factory=list)
     task_updates: list[TaskUpdate] = field(default_factory=list)
     owners: list[Owner] = field(default_factory=list)

@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, update
 
-from syncd.actions import ActionBody, ActionKind, ContactSync, TaskCreate, TaskEdit
+from syncd.actions import (
+    ActionBody,
+    ActionKind,
+    ContactSync,
+    LoopClosedMark,
+    TaskCreate,
+    TaskEdit,
+)
 from syncd.model import NpsCategory, NpsFields, Priority, Respondent
 from syncd.store import outbox
 from syncd.store.action_codec import FORMAT, UnreadableAction, from_json, to_json
@@ -27,6 +34,9 @@ CREATE = TaskCreate(
     "detractors", "Support", ("team_contact_owner", "least_open"), "S", "B", Priority.HIGH, DUE
 )
 EDIT = TaskEdit("S2", "B2", Priority.LOW)
+MARK = LoopClosedMark("c-17", AT)
+#: A reopened loop clears the contact's loop-closed time.
+CLEAR = LoopClosedMark("c-17", None)
 
 #: Exactly what plan wrote before bodies were typed (a flat dict per kind, no format number).
 OLD_CONTACT = {
@@ -52,7 +62,7 @@ OLD_TASK = {
 }
 
 
-@pytest.mark.parametrize("value", [SYNC, CREATE, EDIT])
+@pytest.mark.parametrize("value", [SYNC, CREATE, EDIT, MARK, CLEAR])
 def test_every_kind_round_trips(value: ActionBody) -> None:
     text = to_json(value)
     assert json.loads(text)["format"] == FORMAT

@@ -68,6 +68,7 @@ class HubSpotCrm:
         self.name = name
         self._base_url = settings.base_url
         self._fields = settings.fields
+        self.writes_loop_closed = bool(settings.fields.loop_closed_at)
         self._task_key_checked = False
         self._settings = settings
         self._transport = Transport(settings, sleep=sleep, clock=clock, limiters=limiters)
@@ -122,7 +123,8 @@ class HubSpotCrm:
         return self._creator.create(contacts)
 
     def update_contacts(self, updates: Sequence[ContactUpdate]) -> BatchOutcome:
-        """Write the NPS fields, never one contact twice in a batch (HubSpot refuses that)."""
+        """Write the NPS fields and loop-closed time, never one contact twice in a batch
+        (HubSpot refuses that)."""
         rounds = distinct_rounds(updates, lambda update: update.contact_id)
         groups = [chunk for one in rounds for chunk in chunks(one, self.batch_limit)]
         return send_groups(groups, self._send_contact_updates, lambda update: update.key)
@@ -211,7 +213,7 @@ class HubSpotCrm:
 
     def _send_contact_updates(self, updates: Sequence[ContactUpdate]) -> Outcome:
         result = self._api.update_contacts(
-            [(u.contact_id, mapping.contact_properties(u.fields, self._fields)) for u in updates]
+            [(u.contact_id, mapping.contact_update_properties(u, self._fields)) for u in updates]
         )
         return outcomes.match(
             updates,

@@ -7,7 +7,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from connectors.crm.hubspot.settings import HubSpotFieldNames
-from syncd.model import ContactField, NpsFields, Owner, TaskChange, TaskSpec, TaskState, TaskUpdate
+from syncd.model import (
+    ContactField,
+    ContactUpdate,
+    NpsFields,
+    Owner,
+    TaskChange,
+    TaskSpec,
+    TaskState,
+    TaskUpdate,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +87,15 @@ def contact_properties(fields: NpsFields, names: HubSpotFieldNames) -> dict[str,
         names.source: fields.source or "",
     }
     return {name: value for name, value in values.items() if name}
+
+
+def contact_update_properties(update: ContactUpdate, names: HubSpotFieldNames) -> dict[str, str]:
+    """The NPS fields (if any) and, where configured, the loop-closed time (``""`` clears it)."""
+    values = {} if update.fields is None else contact_properties(update.fields, names)
+    if names.loop_closed_at:
+        closed = update.loop_closed_at
+        values[names.loop_closed_at] = "" if closed is None else str(epoch_ms(closed))
+    return values
 
 
 def task_create_properties(task: TaskSpec, key_property: str) -> dict[str, str]:

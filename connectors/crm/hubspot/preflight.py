@@ -23,7 +23,7 @@ from syncd.model import CheckResult
 #: An address no contact has: the read proves the token and the contacts scope, nothing else.
 PROBE_EMAIL = "syncd-check@invalid.example"
 #: ``[crm.fields]`` that are no contact property syncd writes today.
-NOT_WRITTEN = frozenset({"task_key", "loop_closed_at"})
+NOT_WRITTEN = frozenset({"task_key"})
 
 
 class PortalCheck:

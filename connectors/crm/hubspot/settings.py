@@ -33,7 +33,8 @@ class HubSpotFieldNames(BaseModel):
     link: str = "nps_response_link"
     survey: str = "nps_survey"
     source: str = "nps_source"
-    #: Created by ``syncd crm setup`` for reports and workflows; syncd does not write it yet.
+    #: When the follow-up of the contact's latest answer was completed (cleared while open);
+    #: empty: not written, and neither checked nor required at startup.
     loop_closed_at: str = "nps_loop_closed_at"
     #: Task creation is an upsert on this property, so a repeated create finds its task.
     task_key: str = Field(default="nps_task_key", min_length=1)

@@ -125,7 +125,8 @@ class Contacts:
         return outcome
 
     def update(self, updates: Sequence[ContactUpdate]) -> Outcome:
-        """The NPS fields, 200 records a call, never one contact twice in a call."""
+        """The NPS fields and loop-closed time, 200 records a call, never one contact twice in a
+        call."""
         outcome: Outcome = {}
         rounds: list[list[ContactUpdate]] = []
         for update in updates:  # later updates of a contact go to later rounds, in order
@@ -137,7 +138,7 @@ class Contacts:
             runs = [one[i : i + COLLECTION_LIMIT] for i in range(0, len(one), COLLECTION_LIMIT)]
             batches = [
                 [
-                    {"attributes": {"type": "Contact"}, "id": u.contact_id, **self.values(u.fields)}
+                    {"attributes": {"type": "Contact"}, "id": u.contact_id, **self.written(u)}
                     for u in run
                 ]
                 for run in runs
@@ -150,6 +151,16 @@ class Contacts:
                         else record_error((result.get("errors") or [{}])[0], contact=True)
                     )
         return outcome
+
+    def written(self, update: ContactUpdate) -> dict[str, Any]:
+        """The NPS fields (if any) and, where configured, the loop-closed time (null clears)."""
+        values = {} if update.fields is None else self.values(update.fields)
+        if self._fields.loop_closed_at:
+            closed = update.loop_closed_at
+            values[self._fields.loop_closed_at] = (
+                None if closed is None else soql.literal_datetime(closed)
+            )
+        return values
 
     def values(self, fields: NpsFields) -> dict[str, Any]:
         """syncd's own fields only, under their configured API names."""

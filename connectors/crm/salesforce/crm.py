@@ -56,6 +56,7 @@ class SalesforceCrm:
         self.name = name
         self._settings = settings
         self._clock = clock
+        self.writes_loop_closed = bool(settings.fields.loop_closed_at)
         self.transport = Transport(settings, sleep=sleep, clock=clock, limiters=limiters)
         rest = Rest(self.transport, allow_duplicates=settings.save_duplicates)
         self._rest = rest
@@ -92,8 +93,13 @@ class SalesforceCrm:
         self._require_setup()
         outcome = self._contacts.update(updates)
         if self._rollup is not None:
+            # A loop-closed time alone changes nothing the account roll-up shows.
             self._rollup.after_contacts(
-                {u.contact_id for u in updates if isinstance(outcome.get(u.key), str)}
+                {
+                    u.contact_id
+                    for u in updates
+                    if u.fields is not None and isinstance(outcome.get(u.key), str)
+                }
             )
         return outcome
 

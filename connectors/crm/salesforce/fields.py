@@ -38,7 +38,8 @@ class SalesforceFieldNames(BaseModel):
     link: str = "NPS_Response_Link__c"
     survey: str = "NPS_Survey__c"
     source: str = "NPS_Source__c"
-    #: Created by setup for reports and flows; syncd does not write it yet.
+    #: When the follow-up of the contact's latest answer was completed (null while open);
+    #: empty: not written, and neither checked nor required at startup.
     loop_closed_at: str = "NPS_Loop_Closed_At__c"
     #: Task field holding the task's idempotency key (text, 255).
     task_key: str = Field(default="Syncd_Key__c", min_length=1)
@@ -125,7 +126,7 @@ def required_fields(names: SalesforceFieldNames) -> list[FieldSpec]:
         (names.link, "Url", "NPS response link", True),
         (names.survey, "Text", "NPS survey", True),
         (names.source, "Text", "NPS source", True),
-        (names.loop_closed_at, "DateTime", "NPS loop closed at", False),
+        (names.loop_closed_at, "DateTime", "NPS loop closed at", True),
     ]
     specs = [
         FieldSpec("Contact", name, kind, label, required=required)

@@ -12,14 +12,14 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from syncd.actions import ContactSync, body_as
-from syncd.clock import to_ms
+from syncd.clock import from_ms, to_ms
 from syncd.errors import ContactNotFound, SyncdError
 from syncd.model import Contact, ContactUpdate, Respondent, ResponseKey
 from syncd.pipeline.deliver.context import DeliverContext, OnSuccess, record
 from syncd.pipeline.deliver.history import add_history
 from syncd.pipeline.deliver.unchanged import Split, split_unchanged
 from syncd.pipeline.deliver.unknown import create_missing
-from syncd.store import keyed, loop_links, loops
+from syncd.store import keyed, loop_links, loop_marks, loops
 from syncd.store.loop_links import ContactLink
 from syncd.store.outbox import Action
 
@@ -89,7 +89,25 @@ def _updates(
             if contact.id in latest:
                 outcomes[latest[contact.id].key] = SUPERSEDED
             latest[contact.id] = action
-    return [ContactUpdate(a.key, cid, _sync(a).fields) for cid, a in latest.items()]
+    closed = _closed_times(ctx, latest.values())
+    return [
+        ContactUpdate(a.key, cid, _sync(a).fields, closed.get(_loop_of(a)))
+        for cid, a in latest.items()
+    ]
+
+
+def _closed_times(ctx: DeliverContext, actions: Iterable[Action]) -> Mapping[ResponseKey, datetime]:
+    """When each answer's own loop closed, where the CRM writes it: a re-sent answer whose loop
+    is closed keeps its time; any other answer's write clears what an older answer left."""
+    if not ctx.crm.writes_loop_closed:
+        return {}
+    with ctx.engine.connect() as conn:
+        closed = loop_marks.closed_times(conn, [_loop_of(action) for action in actions])
+    return {key: from_ms(ms) for key, ms in closed.items()}
+
+
+def _loop_of(action: Action) -> ResponseKey:
+    return ResponseKey(action.source, action.response_id)
 
 
 def _latest_synced(ctx: DeliverContext, contacts: Iterable[Contact]) -> Mapping[str, int]:

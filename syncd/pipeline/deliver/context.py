@@ -38,6 +38,8 @@ class DeliverResult:
     contacts_unchanged: int = 0
     tasks_created: int = 0
     tasks_updated: int = 0
+    #: Contacts whose loop-closed time a mark wrote (set, or cleared on a reopen).
+    loops_marked: int = 0
     retried: int = 0
     dead: int = 0
     quarantined: int = 0

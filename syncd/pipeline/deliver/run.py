@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from syncd.errors import Blocking, SyncdError, Transient
 from syncd.pipeline.deliver.contacts import deliver_contacts
 from syncd.pipeline.deliver.context import DeliverContext, DeliverResult
+from syncd.pipeline.deliver.marks import deliver_marks
 from syncd.pipeline.deliver.tasks import deliver_creates, deliver_updates
 from syncd.routing import fallback_missing, unknown_members, unknown_teams
 from syncd.store import outbox
@@ -37,6 +38,8 @@ HANDLERS: tuple[tuple[ActionKind, Handler], ...] = (
     (ActionKind.SYNC_CONTACT, deliver_contacts),
     (ActionKind.CREATE_TASK, deliver_creates),
     (ActionKind.UPDATE_TASK, deliver_updates),
+    # After contact syncs: a newer answer's sync, delivered first, supersedes an older mark.
+    (ActionKind.MARK_LOOP, deliver_marks),
 )
 
 
