@@ -125,6 +125,13 @@ def test_answers_and_detractor_tasks_roll_up_onto_the_primary_company(
     assert (fake.company(acme) or {})[OPEN] == "0"
     assert (fake.company(acme) or {})[LATEST] == "3"
 
+    before = len(fake.requests)
+    list(crm.task_changes(NOW - timedelta(minutes=5)))  # the same tasks again, unchanged
+    assert not any("companies" in path for _, path in fake.requests[before:])
+    fake.reopen_task(ids["t-bob"])  # type: ignore[arg-type]
+    list(crm.task_changes(NOW - timedelta(minutes=5)))
+    assert (fake.company(acme) or {})[OPEN] == "1"
+
 
 def test_a_failing_rollup_never_fails_the_contact_update(
     fake: HubSpotFake, crm: HubSpotCrm

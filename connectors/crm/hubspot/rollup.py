@@ -28,13 +28,15 @@ from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Transport
 from syncd.contracts import BatchOutcome
 from syncd.errors import CrmError
-from syncd.model import ContactUpdate, TaskChangePage, TaskSpec
+from syncd.model import ContactUpdate, TaskChangePage, TaskSpec, TaskState
 
 log = structlog.get_logger(__name__)
 
 #: How long syncd trusts its own writes over search (HubSpot names no bound; a minute is ample).
 FRESH_SECONDS = 120.0
-#: Entries the two memories keep at most, whatever the traffic.
+#: How long a task's last seen state is remembered (longer than any tracking overlap window).
+TASK_MEMORY_SECONDS = 24 * 3600.0
+#: Entries each memory keeps at most, whatever the traffic.
 MEMORY_CAP = 50_000
 _NO_COMPANY = ""
 
@@ -61,6 +63,8 @@ class CompanyRollup:
         self._now = now
         self._company_of: Recent[str, str] = Recent(FRESH_SECONDS, MEMORY_CAP, clock)
         self._written: Recent[str, Answered] = Recent(FRESH_SECONDS, MEMORY_CAP, clock)
+        #: Task id -> open, as last seen: tracking's re-reads of unchanged tasks cost nothing.
+        self._task_open: Recent[str, bool] = Recent(TASK_MEMORY_SECONDS, MEMORY_CAP, clock)
 
     #: Contact properties to add to a contact lookup, so the update after it costs no read.
     lookup_properties: tuple[str, ...] = (PRIMARY_COMPANY,)
@@ -78,13 +82,25 @@ class CompanyRollup:
 
     def after_tasks(self, tasks: Sequence[TaskSpec], outcome: BatchOutcome) -> None:
         """Refresh the companies of contacts that got a syncd task, never raising."""
-        contacts = {t.contact_id for t in tasks if isinstance(outcome.get(t.key), str)}
+        created = [(t.contact_id, outcome.get(t.key)) for t in tasks]
+        contacts = {contact for contact, task_id in created if isinstance(task_id, str)}
+        for _, task_id in created:
+            if isinstance(task_id, str):
+                self._task_open.put(task_id, True)
         if contacts:
             self._guarded(lambda: self.refresh(self._companies(contacts).values()))
 
     def after_task_changes(self, page: TaskChangePage) -> None:
-        """Refresh the companies of the contacts of changed tasks, never raising."""
-        task_ids = [change.task_id for change in page.changes]
+        """Refresh the companies of the contacts of tasks that opened or closed, never raising.
+
+        Tracking reads the same tasks again in its overlap window: a task seen lately in the
+        same state (open or completed) changes no count, so it costs no call."""
+        task_ids = []
+        for change in page.changes:
+            is_open = change.state is not TaskState.COMPLETED
+            if self._task_open.get(change.task_id) is not is_open:
+                task_ids.append(change.task_id)
+            self._task_open.put(change.task_id, is_open)
         if task_ids:
             self._guarded(
                 lambda: self.refresh(self._companies(self._calls.task_contacts(task_ids)).values())

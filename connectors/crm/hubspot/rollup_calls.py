@@ -118,7 +118,7 @@ class RollupCalls:
             run, pending = pending[:ASSOCIATION_READ], pending[ASSOCIATION_READ:]
             body = {"inputs": [{"id": i, **({"after": a} if a else {})} for i, a in run]}
             answer = self._association_page(source, target, body)
-            for origin, targets, after in _association_results(answer):
+            for origin, targets, after in association_results(answer):
                 linked.setdefault(origin, []).extend(targets)
                 if after:
                     pending.append((origin, after))
@@ -182,7 +182,7 @@ def _contact_search(
     }
 
 
-def _association_results(body: wire.JsonObject) -> Iterator[tuple[str, list[str], str | None]]:
+def association_results(body: wire.JsonObject) -> Iterator[tuple[str, list[str], str | None]]:
     """(from id, to ids, next page cursor) per result of a v4 associations batch read."""
     results = body.get("results") or []
     if not isinstance(results, list):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -21,27 +22,32 @@ class Recent(Generic[K, V]):
         self._cap = cap
         self._clock = clock
         self._items: dict[K, tuple[float, V]] = {}
+        self._lock = threading.Lock()
 
     def put(self, key: K, value: V) -> None:
         """Remember ``value`` for ``key`` from now on."""
-        self._items.pop(key, None)
-        self._items[key] = (self._clock(), value)
-        self._prune()
+        with self._lock:
+            self._items.pop(key, None)
+            self._items[key] = (self._clock(), value)
+            self._prune()
 
     def get(self, key: K) -> V | None:
         """The value, while it is fresh."""
-        self._prune()
-        entry = self._items.get(key)
-        return None if entry is None else entry[1]
+        with self._lock:
+            self._prune()
+            entry = self._items.get(key)
+            return None if entry is None else entry[1]
 
     def __contains__(self, key: object) -> bool:
-        self._prune()
-        return key in self._items
+        with self._lock:
+            self._prune()
+            return key in self._items
 
     def values(self) -> list[V]:
         """Every fresh value, oldest first."""
-        self._prune()
-        return [value for _, value in self._items.values()]
+        with self._lock:
+            self._prune()
+            return [value for _, value in self._items.values()]
 
     def _prune(self) -> None:
         oldest = self._clock() - self._ttl
