@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,9 @@ from structlog.testing import capture_logs
 
 from connectors.crm.hubspot import HubSpotCrm, HubSpotSettings
 from connectors.crm.hubspot.fake import HubSpotFake
+from syncd.clock import utcnow
 from syncd.model import ContactUpdate, NpsCategory, NpsFields, Priority, SetupState, TaskSpec
+from syncd.runtime.compose import build_crm, load
 from syncd.sandbox.http import LoopbackServer
 
 TOKEN = "sandbox-token-rollup"
@@ -159,3 +162,13 @@ def test_a_contact_without_a_company_costs_no_company_write(
     crm.update_contacts([ContactUpdate("1", ann, _answer(2, 1))])
     paths = [path for _, path in fake.requests[before:]]
     assert not any("companies" in path or "search" in path for path in paths)
+
+
+def test_the_daemon_hands_the_connector_syncds_clock_for_the_window() -> None:
+    settings = load(Path(__file__).parents[2] / "syncd" / "sandbox" / "demo.toml", {})
+    crm = build_crm(settings)
+    try:
+        assert isinstance(crm, HubSpotCrm)
+        assert crm._rollup._now is utcnow  # type: ignore[union-attr]
+    finally:
+        crm.close()

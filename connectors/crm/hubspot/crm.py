@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from connectors.crm.hubspot import mapping, outcomes
 from connectors.crm.hubspot.batching import chunks, distinct_rounds, send_groups
@@ -23,7 +23,6 @@ from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.setup import missing_property
 from connectors.crm.hubspot.task_create import TaskCreator
 from connectors.crm.hubspot.transport import Transport
-from syncd.clock import utcnow
 from syncd.contracts import BatchOutcome
 from syncd.edge.limiter import LimiterFactory
 from syncd.errors import CrmError, SyncdError
@@ -66,7 +65,7 @@ class HubSpotCrm:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         limiters: LimiterFactory | None = None,
-        now: Callable[[], datetime] = utcnow,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.name = name
         self._base_url = settings.base_url
@@ -84,7 +83,7 @@ class HubSpotCrm:
         self._owners = OwnerCache(
             lambda: every_owner(self._api.owners), settings.owners_ttl_seconds, clock
         )
-        #: ``[crm] company_rollup``; ``now`` (the daemon's clock) ends its window.
+        #: ``[crm] company_rollup``; ``now`` (syncd's clock, from compose) ends its window.
         self._rollup = company_rollup(settings, self._transport, now=now, clock=clock)
 
     def __repr__(self) -> str:
