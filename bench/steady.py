@@ -38,7 +38,9 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=4)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="syncd-steady-") as tmp:
-        env = {k: v for k, v in os.environ.items() if k.startswith("SYNCD__")}
+        # The demo's config turns the company roll-up on; the defaults leave it off.
+        defaults = {"SYNCD__CRM__COMPANY_ROLLUP": "false"}
+        env = defaults | {k: v for k, v in os.environ.items() if k.startswith("SYNCD__")}
         settings = load(DEMO_CONFIG, {"SYNCD__DAEMON__DATA_DIR": tmp, **env})
         sandbox, settings = start_sandbox(settings, any_port=True)
         fake = sandbox.crm

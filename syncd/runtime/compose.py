@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import socket
 import threading
@@ -164,7 +165,13 @@ def build_crm(settings: Settings, limiters: ScopedLimiters | None = None) -> Crm
     """The connector of the ``[crm]`` section (``limiters`` as for ``build_sources``)."""
     cls = connector_class("crm", settings.crm.kind)
     options = cls.Settings.model_validate(settings.crm.model_extra or {})
-    shared = {} if limiters is None else {"limiters": limiters(f"crm:{settings.crm.name}")}
+    shared: dict[str, object] = (
+        {} if limiters is None else {"limiters": limiters(f"crm:{settings.crm.name}")}
+    )
+    # A CRM that keeps time-windowed figures (HubSpot's company roll-up) reads the time of day
+    # through syncd's clock, as sources do: real, or the demo's simulated week.
+    if "now" in inspect.signature(cls).parameters:
+        shared["now"] = utcnow
     crm: Crm = cls(settings.crm.name, options, **shared)
     return crm
 

@@ -164,6 +164,12 @@ def _run(settings: Settings, sandbox: Sandbox, home: Path, say: Say, run: _Week)
         f"from people the CRM does not know, {no_email} with a customer id but no email, {late} "
         f"with a comment sent minutes later), and 4 malformed ones."
     )
+    if world.companies:
+        say(
+            f"The contacts work for {len(world.companies)} client companies: with the CRM's "
+            f"company roll-up on, each company shows its latest score, its NPS over the window "
+            f"and its open detractor follow-ups, refreshed as answers and tasks change."
+        )
     week, last = run.week, run.week.days()[-1]
     minutes, passes = int(run.step.total_seconds()) // 60, -(-(week.end - week.start) // run.step)
     say(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from syncd.sandbox.http import Request, Response
 
@@ -119,4 +119,19 @@ class CrmFake(Protocol):
 
     def reopen_task(self, task_id: str) -> None:
         """A user sets a completed task back to not started: the customer was not satisfied."""
+        ...
+
+
+@runtime_checkable
+class CompanyFake(Protocol):
+    """A CRM fake that also holds companies (accounts) and each contact's primary company.
+
+    Optional: the world seeds companies only into fakes that have them, for the CRM's roll-up."""
+
+    def add_company(self, name: str, *, owner_id: str | None = None) -> str:
+        """A company, owned by ``owner_id`` when given; returns its id."""
+        ...
+
+    def set_primary_company(self, contact_id: str, company_id: str) -> None:
+        """Make the company the contact's primary one."""
         ...

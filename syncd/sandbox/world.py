@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from syncd.sandbox.fakes import CrmFake, SourceFake
+from syncd.sandbox.fakes import CompanyFake, CrmFake, SourceFake
 
 #: The contact property holding the company's customer id; the packaged ``demo.toml`` matches by it.
 CUSTOMER_ID = "customer_id"
 #: Share of answers given through a link that carries the customer id but no email.
 NO_EMAIL_SHARE = 0.08
+#: Client companies the contacts work for (in CRMs whose fake holds companies).
+COMPANIES = 20
 
 TEAMS: dict[str, Sequence[tuple[str, str, str]]] = {
     "Support": (("sam", "Sam", "Ortiz"), ("priya", "Priya", "Nair"), ("lee", "Lee", "Chen")),
@@ -49,6 +51,7 @@ class World:
     malformed: set[str] = field(default_factory=set)
     late_comments: list[str] = field(default_factory=list)  # response ids to comment on later
     without_email: set[str] = field(default_factory=set)  # answered with a customer id only
+    companies: dict[str, str] = field(default_factory=dict)  # company id -> name
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +96,21 @@ def seed_people(
     crm.define_property("contacts", CUSTOMER_ID, unique=True)
     csms = [oid for oid, team in world.owners.items() if team == "Customer Success"]
     answers = [_draw_answer(crm, world, rng, index, csms) for index in range(responses)]
+    if isinstance(crm, CompanyFake):
+        _seed_companies(crm, world)
     return world, answers
+
+
+def _seed_companies(crm: CompanyFake, world: World) -> None:
+    """Each contact works for one of ``COMPANIES`` clients (by its number: the draws stay put)."""
+    ids = []
+    for number in range(COMPANIES):
+        name = f"Client {number + 1:02d}"
+        ids.append(crm.add_company(name))
+        world.companies[ids[-1]] = name
+    for email, contact_id in world.contacts.items():
+        index = int(email.removeprefix("customer").split("@")[0])
+        crm.set_primary_company(contact_id, ids[index % COMPANIES])
 
 
 def _seed_owners(crm: CrmFake, world: World) -> None:

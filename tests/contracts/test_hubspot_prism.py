@@ -154,6 +154,46 @@ def test_owners_are_listed_within_hubspots_documents(
     assert unexplained(listing) == []
 
 
+def test_the_company_rollup_stays_within_hubspots_documents(
+    prism: Prism, fake: HubSpotFake
+) -> None:
+    """Setup of the company properties, contact search by company, association and task reads,
+    the companies batch update, and the refresh after a tracked task change."""
+    settings = HubSpotSettings.model_validate(
+        {"base_url": prism.url, "access_token": TOKEN, "company_rollup": True}
+    )
+    crm = HubSpotCrm("prism", settings, sleep=lambda _: None, clock=time.monotonic)
+    owner = fake.add_owner("kim@prism.example", "Kim", "Park", teams=["Support"])
+    acme = fake.add_company("Acme Prism")
+    ann, bob = (fake.add_contact(f"{n}@acme-prism.example", owner_id=owner) for n in ("a", "b"))
+    for contact in (ann, bob):
+        fake.set_primary_company(contact, acme)
+    try:
+        steps, setting_up = checked(prism, crm.setup)
+        updates = [ContactUpdate("ra", ann, _fields(3)), ContactUpdate("rb", bob, _fields(10))]
+        _, rolling = checked(prism, lambda: crm.update_contacts(updates))
+        created, creating = checked(prism, lambda: crm.create_tasks([_task("roll:a", ann, owner)]))
+        fake.complete_task(str(created["roll:a"]))
+        _, tracking = checked(prism, lambda: list(crm.task_changes(NOW - timedelta(hours=1))))
+    finally:
+        crm.close()
+
+    paths = {path for _, path in fake.requests}
+    for called in (
+        "/crm/v3/properties/companies",
+        "/crm/v3/objects/contacts/search",
+        "/crm/v4/associations/contacts/tasks/batch/read",
+        "/crm/v4/associations/tasks/contacts/batch/read",
+        "/crm/v3/objects/tasks/batch/read",
+        "/crm/v3/objects/companies/batch/update",
+    ):
+        assert called in paths
+    assert not any(step.missing for step in steps)
+    assert (fake.company(acme) or {}).get("nps_window_nps") == "0"
+    assert (fake.company(acme) or {}).get("nps_open_detractor_followups") == "0"
+    assert unexplained(setting_up + rolling + creating + tracking) == []
+
+
 def test_a_request_that_breaks_the_document_is_reported_and_not_excused(prism: Prism) -> None:
     """The check can fail: an association type id sent as a string is a violation."""
     body = {

@@ -124,3 +124,29 @@ def test_hubspot_tasks_of_a_contact_come_from_the_association_index(
 
     assert fake.tasks_for_contact(contact) == []
     assert listed[0] == 0
+
+
+def test_hubspot_contacts_of_a_company_come_from_the_value_index(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = HubSpotFake("t", search_lag_seconds=0, ten_second_limit=10**9)
+    companies = [fake.add_company(f"Co {n}") for n in range(50)]
+    for i in range(N):
+        fake.set_primary_company(fake.add_contact(f"c{i}@example.org"), companies[i % 50])
+    examined = _counting(monkeypatch, Record, "indexed")
+    wanted = companies[:2]
+    body = {
+        "filterGroups": [
+            {
+                "filters": [
+                    {"propertyName": "associatedcompanyid", "operator": "IN", "values": wanted}
+                ]
+            }
+        ],
+        "limit": 200,
+    }
+
+    response = fake(_request("POST", "/crm/v3/objects/contacts/search", body))
+
+    assert response.body["total"] == 2 * N // 50
+    assert examined[0] <= 2 * N // 50

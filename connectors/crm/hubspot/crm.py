@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from connectors.crm.hubspot import mapping, outcomes
 from connectors.crm.hubspot.batching import chunks, distinct_rounds, send_groups
@@ -14,10 +14,11 @@ from connectors.crm.hubspot.companies import CompanyOwners
 from connectors.crm.hubspot.contact_create import ContactCreator
 from connectors.crm.hubspot.errors import HubSpotRejected
 from connectors.crm.hubspot.notes import NoteWriter
-from connectors.crm.hubspot.owners import OwnerCache
+from connectors.crm.hubspot.owners import OwnerCache, every_owner
 from connectors.crm.hubspot.preflight import check_portal
 from connectors.crm.hubspot.provision import set_up_portal
-from connectors.crm.hubspot.records import BatchResult, Page, Record
+from connectors.crm.hubspot.records import BatchResult, Page, Record, contact_from
+from connectors.crm.hubspot.rollup import company_rollup
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.setup import missing_property
 from connectors.crm.hubspot.task_create import TaskCreator
@@ -64,6 +65,7 @@ class HubSpotCrm:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         limiters: LimiterFactory | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.name = name
         self._base_url = settings.base_url
@@ -79,7 +81,11 @@ class HubSpotCrm:
         self._creator = ContactCreator(settings, self._transport, self.batch_limit)
         self._notes = NoteWriter(settings, self._transport, self.batch_limit)
         self._task_creator = TaskCreator(self._api, settings.fields.task_key)
-        self._owners = OwnerCache(self._list_owners, settings.owners_ttl_seconds, clock)
+        self._owners = OwnerCache(
+            lambda: every_owner(self._api.owners), settings.owners_ttl_seconds, clock
+        )
+        #: ``[crm] company_rollup``; ``now`` (syncd's clock, from compose) ends its window.
+        self._rollup = company_rollup(settings, self._transport, now=now, clock=clock)
 
     def __repr__(self) -> str:
         return f"HubSpotCrm(name={self.name!r}, base_url={self._base_url!r})"
@@ -88,16 +94,18 @@ class HubSpotCrm:
         """Contacts by email or a unique property, one batch read per ``batch_limit`` values."""
         id_property = field.property or "email"
         wanted = list(dict.fromkeys(k for v in values if (k := mapping.lookup_key(field, v))))
-        properties = tuple(dict.fromkeys((*CONTACT_PROPERTIES, id_property)))
+        extra = (id_property, *self._rollup.lookup_properties)
+        properties = tuple(dict.fromkeys((*CONTACT_PROPERTIES, *extra)))
         found: dict[str, Contact] = {}
         for chunk in chunks(wanted, self.batch_limit):
             # Values HubSpot does not know come back as 207 errors, which need no handling.
             result = self._read_contacts(field, id_property, chunk, properties)
+            self._rollup.saw_contacts(result.results)
             asked = set(chunk)
             for record in result.results:
                 key = mapping.lookup_key(field, record.properties.get(id_property))
                 if key in asked:
-                    found[key] = _contact(record)
+                    found[key] = contact_from(record)
         return found
 
     def _read_contacts(
@@ -127,7 +135,9 @@ class HubSpotCrm:
         (HubSpot refuses that)."""
         rounds = distinct_rounds(updates, lambda update: update.contact_id)
         groups = [chunk for one in rounds for chunk in chunks(one, self.batch_limit)]
-        return send_groups(groups, self._send_contact_updates, lambda update: update.key)
+        outcome = send_groups(groups, self._send_contact_updates, lambda update: update.key)
+        self._rollup.after_contacts(updates, outcome)
+        return outcome
 
     def add_notes(self, notes: Sequence[ResponseNote]) -> BatchOutcome:
         """Upsert each answer's note by its key, then link it to its contact."""
@@ -148,6 +158,7 @@ class HubSpotCrm:
         groups = list(chunks(tasks, self.batch_limit))
         outcome = send_groups(groups, self._task_creator.send, lambda task: task.key)
         self._owners.check_outcome(outcome)
+        self._rollup.after_tasks(tasks, outcome)
         return outcome
 
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> BatchOutcome:
@@ -171,22 +182,12 @@ class HubSpotCrm:
             )
 
         outcome = self._fields.task_outcome
-        return task_change_pages(search, mapping.epoch_ms(since), outcome_property=outcome)
+        pages = task_change_pages(search, mapping.epoch_ms(since), outcome_property=outcome)
+        return self._rollup.rolled_up(pages)
 
     def list_owners(self) -> Sequence[Owner]:
         """Every active owner, listed again once ``owners_ttl_seconds`` have passed."""
         return self._owners.get()
-
-    def _list_owners(self) -> Sequence[Owner]:
-        """Every active (not archived) owner of the portal, page by page."""
-        owners: list[Owner] = []
-        after: str | None = None
-        while True:
-            page = self._api.owners(after)
-            owners.extend(page.items)
-            if page.after is None:
-                return owners
-            after = page.after
 
     def check(self) -> Sequence[CheckResult]:
         """Token, read scopes, the ``[crm.fields]`` properties and the task key property."""
@@ -210,6 +211,7 @@ class HubSpotCrm:
         self._companies.close()
         self._creator.close()
         self._notes.close()
+        self._rollup.close()
 
     def _send_contact_updates(self, updates: Sequence[ContactUpdate]) -> Outcome:
         result = self._api.update_contacts(
@@ -251,9 +253,3 @@ class HubSpotCrm:
             record_refs=lambda record: (record.id,),
             error_for=outcomes.task_error,
         )
-
-
-def _contact(record: Record) -> Contact:
-    email = (record.properties.get("email") or "").strip().lower() or None
-    owner_id = record.properties.get("hubspot_owner_id") or None
-    return Contact(id=record.id, email=email, owner_id=owner_id)

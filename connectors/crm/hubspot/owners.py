@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 
+from connectors.crm.hubspot.records import Page
 from syncd.errors import SyncdError
 from syncd.model import Owner
 
@@ -52,3 +53,15 @@ class OwnerCache:
             UNKNOWN_OWNER in str(value) for value in outcome.values() if not isinstance(value, str)
         ):
             self.invalidate()
+
+
+def every_owner(page: Callable[[str | None], Page[Owner]]) -> list[Owner]:
+    """Every active (not archived) owner of the portal, ``page`` by ``page`` (its cursor)."""
+    owners: list[Owner] = []
+    after: str | None = None
+    while True:
+        answer = page(after)
+        owners.extend(answer.items)
+        if answer.after is None:
+            return owners
+        after = answer.after

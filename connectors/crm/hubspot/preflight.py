@@ -14,6 +14,7 @@ import hubspot.crm.contacts.models as contact_models
 import hubspot.crm.objects.tasks.models as task_models
 
 from connectors.crm.hubspot.records import NOT_ARCHIVED, list_of
+from connectors.crm.hubspot.rollup_check import company_property_results
 from connectors.crm.hubspot.sdk import sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Transport
@@ -48,7 +49,10 @@ class PortalCheck:
             definitions = self._contact_properties()
         except CrmError as error:
             return [*results, self._result("contact properties", False, str(error))]
-        return results + self._field_results(definitions)
+        rollup = company_property_results(
+            self._settings, self._transport, self._properties, self._result
+        )
+        return results + self._field_results(definitions) + rollup
 
     def close(self) -> None:
         """Drop the pooled connections of the SDK clients the check opened."""

@@ -17,6 +17,7 @@ from connectors.crm.hubspot.errors import HubSpotRejected
 from connectors.crm.hubspot.preflight import NOT_WRITTEN
 from connectors.crm.hubspot.properties import GROUP, contact_properties
 from connectors.crm.hubspot.records import NOT_ARCHIVED, list_of
+from connectors.crm.hubspot.rollup_names import COMPANY_GROUP, company_properties
 from connectors.crm.hubspot.sdk import sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.setup import note_key_property, task_key_property
@@ -31,6 +32,9 @@ def _fix_unique(kind: str) -> str:
         "exists but does not require unique values, which can only be set when a property is "
         f"created: name another {kind[:-1]} property in {setting} and run setup again"
     )
+
+
+_SINGULAR = {"contacts": "contact", "companies": "company"}
 
 
 class PortalSetup:
@@ -59,7 +63,7 @@ class PortalSetup:
                 steps.append(replace(step, required=field not in NOT_WRITTEN))
         steps.append(self._task_key())
         steps.append(self._note_key())
-        return steps
+        return steps + self._company_rollup()
 
     def close(self) -> None:
         """Drop the pooled connections of the SDK clients this object opened."""
@@ -67,12 +71,26 @@ class PortalSetup:
             api.api_client.rest_client.pool_manager.clear()
             api.api_client.close()
 
-    def _group(self) -> SetupStep:
-        what = f"contact property group {GROUP['name']!r}"
+    def _company_rollup(self) -> list[SetupStep]:
+        """The company group and properties of ``[crm] company_rollup``, required while it is on.
+
+        Created only while the roll-up is on, so a portal that does not use it gets nothing."""
+        if not self._settings.company_rollup:
+            return []
+        steps = [replace(self._group("companies", COMPANY_GROUP), required=False)]
         try:
-            self._call(
-                lambda t: self._groups.get_by_name("contacts", GROUP["name"], _request_timeout=t)
-            )
+            existing = self._property_names("companies")
+        except CrmError as error:
+            return [*steps, SetupStep("company properties", SetupState.FAILED, str(error))]
+        for body in company_properties(self._settings.rollup_fields):
+            step = self._property("companies", body, existing, steps[0].missing)
+            steps.append(replace(step, what=f"company {step.what} for [crm] company_rollup"))
+        return steps
+
+    def _group(self, kind: str = "contacts", group: Mapping[str, Any] = GROUP) -> SetupStep:
+        what = f"{_SINGULAR[kind]} property group {group['name']!r}"
+        try:
+            self._call(lambda t: self._groups.get_by_name(kind, group["name"], _request_timeout=t))
         except HubSpotRejected as error:
             if error.status != 404:
                 return SetupStep(what, SetupState.FAILED, str(error))
@@ -80,29 +98,34 @@ class PortalSetup:
             return SetupStep(what, SetupState.FAILED, str(error))
         else:
             return SetupStep(what, SetupState.EXISTS)
-        request = property_models.PropertyGroupCreate(**_snake(GROUP))
-        return self._create(
-            what, lambda t: self._groups.create("contacts", request, _request_timeout=t)
-        )
+        request = property_models.PropertyGroupCreate(**_snake(group))
+        return self._create(what, lambda t: self._groups.create(kind, request, _request_timeout=t))
 
     def _contact_property_names(self) -> frozenset[str]:
+        return self._property_names("contacts")
+
+    def _property_names(self, kind: str) -> frozenset[str]:
         response = self._call(
-            lambda t: self._core.get_all("contacts", archived=NOT_ARCHIVED, _request_timeout=t)
+            lambda t: self._core.get_all(kind, archived=NOT_ARCHIVED, _request_timeout=t)
         )
         return frozenset(str(item.name) for item in list_of(response, "results"))
 
     def _contact_property(
         self, body: Mapping[str, Any], existing: frozenset[str], group_missing: bool
     ) -> SetupStep:
-        what = f"contact property {body['name']!r} ({body['type']})"
+        step = self._property("contacts", body, existing, group_missing)
+        return replace(step, what=f"contact {step.what}")
+
+    def _property(
+        self, kind: str, body: Mapping[str, Any], existing: frozenset[str], group_missing: bool
+    ) -> SetupStep:
+        what = f"property {body['name']!r} ({body['type']})"
         if body["name"] in existing:
             return SetupStep(what, SetupState.EXISTS)
         if group_missing and not self._dry_run:
             return SetupStep(what, SetupState.FAILED, "its group could not be created (above)")
         request = property_models.PropertyCreate(**_snake(body))
-        return self._create(
-            what, lambda t: self._core.create("contacts", request, _request_timeout=t)
-        )
+        return self._create(what, lambda t: self._core.create(kind, request, _request_timeout=t))
 
     def _task_key(self) -> SetupStep:
         name = self._settings.fields.task_key

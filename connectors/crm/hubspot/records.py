@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
 from connectors.crm.hubspot.mapping import owner
-from syncd.model import Owner
+from syncd.model import Contact, Owner
 
 T = TypeVar("T")
 
@@ -128,3 +128,10 @@ def owner_from(item: Any) -> Owner:
         teams=teams,
         archived=bool(item.archived),
     )
+
+
+def contact_from(record: Record) -> Contact:
+    """The ``Contact`` a lookup read: its id, email (lowercased) and owner."""
+    email = (record.properties.get("email") or "").strip().lower() or None
+    owner_id = record.properties.get("hubspot_owner_id") or None
+    return Contact(id=record.id, email=email, owner_id=owner_id)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from connectors.crm.hubspot.rollup_names import RollupPropertyNames
 from connectors.crm.hubspot.throttle import TIERS
 from syncd.edge.retrying import InlineRetry
 from syncd.edge.settings import HttpSettings
@@ -70,6 +71,19 @@ class HubSpotSettings(HttpSettings):
     track_touched_only: bool = True
     #: Inline retries for calls that are safe to repeat (reads, search, updates) and for 429s.
     read_retries: int = Field(default=3, ge=0, le=10)
+    #: Keep NPS figures on each contact's primary company: latest score, NPS over
+    #: ``rollup_window_days`` and open detractor follow-ups, refreshed whenever a contact or a
+    #: task of it changes (``rollup.py``).
+    company_rollup: bool = False
+    rollup_window_days: int = Field(default=90, ge=1, le=3650)
+    rollup_fields: RollupPropertyNames = RollupPropertyNames()
+
+    @model_validator(mode="after")
+    def _rollup_reads_named_fields(self) -> HubSpotSettings:
+        unnamed = [f for f in ("score", "category", "responded_at") if not getattr(self.fields, f)]
+        if self.company_rollup and unnamed:
+            raise ValueError(f"company_rollup reads [crm.fields] {', '.join(unnamed)}: name them")
+        return self
 
     def burst_limit(self) -> int:
         """Calls allowed per rolling 10 s: the setting, else 80% of the tier's limit."""

@@ -30,6 +30,9 @@ ALLOWED = (
     # HubSpot's 207 error items carry no ``errors``/``links``; the document requires both.
     Artefact("207 error item without errors", "response.body.errors.", "property 'errors'"),
     Artefact("207 error item without links", "response.body.errors.", "property 'links'"),
+    # The v4 associations document types an error's ``category`` as an object {name,
+    # httpStatus}; HubSpot's error items carry the category name as a string, as elsewhere.
+    Artefact("string error category", "response.body.errors.", "must be object"),
 )
 
 

@@ -30,6 +30,7 @@ from connectors.crm.hubspot.fake.timefmt import utc_now
 from connectors.crm.hubspot.fake.unique import UniqueConflict
 from connectors.crm.hubspot.fake.users import TaskWork
 from connectors.crm.hubspot.fake.values import check_properties
+from connectors.crm.hubspot.rollup_names import RollupPropertyNames
 from connectors.crm.hubspot.settings import HubSpotFieldNames
 from syncd.sandbox.http import Request, Response
 
@@ -160,11 +161,14 @@ class HubSpotFake(FaultControls, TaskWork, CompanyControls, NoteControls):
 
     # seeding
 
-    def set_up(self, fields: HubSpotFieldNames | None = None) -> None:
+    def set_up(
+        self, fields: HubSpotFieldNames | None = None, rollup: RollupPropertyNames | None = None
+    ) -> None:
         """What ``syncd crm setup`` does to a real portal, which starts without syncd's
-        properties: the property group, the contact properties and the task key; idempotent."""
+        properties: the property group, the contact properties and the task key; idempotent.
+        ``rollup``: also the company properties of ``[crm] company_rollup``."""
         with self._lock:
-            provision.set_up(self._store, fields or HubSpotFieldNames())
+            provision.set_up(self._store, fields or HubSpotFieldNames(), rollup)
 
     def add_owner(
         self,

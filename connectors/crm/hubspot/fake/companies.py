@@ -30,3 +30,9 @@ class CompanyControls:
             if contact is None or self._store.get(COMPANIES, company_id) is None:
                 raise ValueError(f"no contact {contact_id!r} or no company {company_id!r}")
             self._store.change(contact, {PRIMARY_COMPANY: company_id})
+
+    def company(self, company_id: str) -> dict[str, str] | None:
+        """The company's properties as stored (set values only), or None."""
+        with self._lock:
+            record = self._store.get(COMPANIES, company_id)
+            return None if record is None else dict(record.properties)

@@ -22,6 +22,7 @@ from connectors.crm.hubspot.fake.timefmt import iso
 from syncd.sandbox.http import Request, Response
 
 _MAX_INPUTS = 2000  # the associations API takes larger batches than the object APIs
+_MAX_READS = 1000
 
 
 def associate_default(store: Store, request: Request, params: Mapping[str, str]) -> Response:
@@ -50,6 +51,43 @@ def associate_default(store: Store, request: Request, params: Mapping[str, str])
     if missing:
         body |= {"numErrors": 1, "errors": [_not_found(missing)]}
     return Response(207 if missing else 200, body | {"completedAt": iso(store.now())})
+
+
+def batch_read(store: Store, request: Request, params: Mapping[str, str]) -> Response:
+    """``POST /crm/v4/associations/{from}/{to}/batch/read``: each input's associated ids.
+
+    HubSpot: "Batch read associations for objects to specific object type", inputs ``{"id"}``
+    (and ``after`` for the next page of one id's associations), at most 1,000 per call; results
+    ``{"from": {"id"}, "to": [{"toObjectId", "associationTypes"}]}``
+    (https://developers.hubspot.com/docs/api-reference/latest/crm/associations/associate-records/batch/read-associations).
+    An id with no associations of that type is left out of ``results`` and named in a 207's
+    ``errors`` (the error item's wording is this fake's). Served from the association index.
+    """
+    kinds = (payload.object_type(params["type"]), payload.object_type(params["to"]))
+    type_id = ASSOCIATION_TYPES.get(kinds)
+    if type_id is None:
+        raise bad_request(f"No association from {kinds[0]} to {kinds[1]} is supported by the fake.")
+    raw = payload.read_body(request).get("inputs")
+    if not isinstance(raw, list) or not raw or len(raw) > _MAX_READS:
+        raise bad_request(f"Invalid input JSON: `inputs` must hold 1 to {_MAX_READS} objects")
+    started = iso(store.now())
+    of = store.tasks_of if kinds[0] == CONTACTS else store.contacts_of
+    spec = {"category": "HUBSPOT_DEFINED", "typeId": type_id}  # unlabelled: no ``label``
+    results: list[Body] = []
+    lonely: list[str] = []
+    for source in dict.fromkeys(payload.input_id(item) for item in raw):
+        targets = sorted(of(source), key=int) if store.get(kinds[0], source) else []
+        if not targets:
+            lonely.append(source)
+            continue
+        to = [{"toObjectId": int(t), "associationTypes": [spec]} for t in targets]
+        results.append({"from": {"id": source}, "to": to})
+    body: Body = {"status": "COMPLETE", "results": results, "startedAt": started}
+    if lonely:
+        message = f"No {kinds[1][:-1]} is associated with these {kinds[0]}."
+        error = {"status": "error", "category": "OBJECT_NOT_FOUND", "message": message}
+        body |= {"numErrors": 1, "errors": [error | {"context": {"fromObjectId": lonely}}]}
+    return Response(207 if lonely else 200, body | {"completedAt": iso(store.now())})
 
 
 def _respond(store: Store, results: list[Body], missing: list[str]) -> Response:

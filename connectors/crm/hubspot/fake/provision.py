@@ -9,21 +9,32 @@ demo runs the connector's own ``setup()`` over HTTP instead.
 from __future__ import annotations
 
 from connectors.crm.hubspot.fake.directory import new_property
-from connectors.crm.hubspot.fake.schema import CONTACTS, TASKS
+from connectors.crm.hubspot.fake.schema import COMPANIES, CONTACTS, TASKS
 from connectors.crm.hubspot.fake.state import Store
 from connectors.crm.hubspot.properties import GROUP, contact_properties
+from connectors.crm.hubspot.rollup_names import (
+    COMPANY_GROUP,
+    RollupPropertyNames,
+    company_properties,
+)
 from connectors.crm.hubspot.settings import HubSpotFieldNames
 from connectors.crm.hubspot.setup import task_key_property
 
 
-def set_up(store: Store, fields: HubSpotFieldNames) -> None:
-    """Create what is missing of syncd's group and properties; leave what exists alone."""
-    for kind in (CONTACTS, TASKS):
-        if store.schema.group(kind, str(GROUP["name"])) is None:
-            store.schema.add_group(kind, str(GROUP["name"]), str(GROUP["label"]), -1)
+def set_up(
+    store: Store, fields: HubSpotFieldNames, rollup: RollupPropertyNames | None = None
+) -> None:
+    """Create what is missing of syncd's group and properties; leave what exists alone.
+
+    ``rollup``: also the company group and properties of ``[crm] company_rollup``."""
+    groups = [(CONTACTS, GROUP), (TASKS, GROUP), *([(COMPANIES, COMPANY_GROUP)] if rollup else [])]
+    for kind, group in groups:
+        if store.schema.group(kind, str(group["name"])) is None:
+            store.schema.add_group(kind, str(group["name"]), str(group["label"]), -1)
     wanted = [
         (CONTACTS, [body for _, body in contact_properties(fields)]),
         (TASKS, [task_key_property(fields.task_key)]),
+        (COMPANIES, company_properties(rollup) if rollup else []),
     ]
     for kind, bodies in wanted:
         for body in bodies:

@@ -59,6 +59,7 @@ ROUTES = (
     _route(
         "POST", "/crm/v4/associations/{type}/{to}/batch/associate/default", links.associate_default
     ),
+    _route("POST", "/crm/v4/associations/{type}/{to}/batch/read", links.batch_read),
     _route("GET", "/crm/v3/properties/{type}/groups", directory.list_groups),
     _route("POST", "/crm/v3/properties/{type}/groups", directory.create_group),
     _route("GET", "/crm/v3/properties/{type}/groups/{name}", directory.get_group),

@@ -61,9 +61,9 @@ def search(store: Store, request: Request, params: Mapping[str, str]) -> Respons
     kind = payload.object_type(params["type"])
     query = _parse(store.schema, kind, payload.read_body(request))
     since = changed_since(query.groups, MODIFIED[kind])
-    ordered = order(
-        [hit for hit in store.indexed(kind, since) if query.selects(kind, hit[1])], query.sort
-    )
+    ids = store.values.narrow(kind, query.groups)
+    hits = store.indexed(kind, since if ids is None else None, ids)
+    ordered = order([hit for hit in hits if query.selects(kind, hit[1])], query.sort)
     window = ordered[query.after : min(query.after + query.limit, MAX_RESULTS)]
     results = [render(store.schema, kind, rid, props, query.properties) for rid, props in window]
     end = query.after + len(window)

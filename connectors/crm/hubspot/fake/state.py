@@ -14,6 +14,7 @@ from connectors.crm.hubspot.fake.errors import Body
 from connectors.crm.hubspot.fake.schema import COMPANIES, CONTACTS, NOTES, TASKS, Schema
 from connectors.crm.hubspot.fake.timefmt import as_utc, epoch_ms, iso
 from connectors.crm.hubspot.fake.unique import UniqueIndex
+from connectors.crm.hubspot.fake.value_index import ValueIndex
 
 OBJECT_TYPES = (CONTACTS, TASKS, COMPANIES, NOTES)
 CREATED = {
@@ -102,6 +103,7 @@ class Store:
         self.note_links: dict[str, list[str]] = {}  # note id -> contact ids
         self._records: dict[str, dict[str, Record]] = {kind: {} for kind in OBJECT_TYPES}
         self.unique = UniqueIndex()
+        self.values = ValueIndex(self.schema)  # search by company id reads only its contacts
         self._links: dict[str, list[str]] = {}  # task id -> contact ids
         self._linked: dict[str, list[str]] = {}  # contact id -> task ids
         #: (latest change ms, id) per object type, sorted: search reads only records changed
@@ -150,6 +152,7 @@ class Store:
             _completion_rule(record.properties, updates, moment)
         unique = self.schema.unique(record.object_type)
         self.unique.reindex(record.object_type, record.id, record.properties, updates, unique)
+        self.values.add(record.object_type, record.id, updates)
         for name, value in updates.items():
             if value == "":
                 record.properties.pop(name, None)
@@ -197,7 +200,7 @@ class Store:
         return None if record_id is None else self.get(object_type, record_id)
 
     def indexed(
-        self, object_type: str, changed_since_ms: float | None = None
+        self, object_type: str, changed_since_ms: float | None = None, ids: set[str] | None = None
     ) -> Iterator[tuple[str, dict[str, str]]]:
         """What search sees now: each record as of ``search_lag_seconds`` ago, if it existed.
 
@@ -205,12 +208,16 @@ class Store:
         can carry a modification date at or after it.
         """
         cutoff = self.now() - self.lag
-        for record in self._changed_since(object_type, changed_since_ms):
+        for record in self._changed_since(object_type, changed_since_ms, ids):
             snapshot = record.indexed(cutoff)
             if snapshot is not None:
                 yield record.id, snapshot
 
-    def _changed_since(self, object_type: str, since_ms: float | None) -> list[Record]:
+    def _changed_since(
+        self, object_type: str, since_ms: float | None, ids: set[str] | None = None
+    ) -> list[Record]:
+        if ids is not None:  # the value index narrowed the search (never with a date floor)
+            return [self._records[object_type][i] for i in sorted(ids, key=int)]
         if since_ms is None:
             return self.records(object_type)
         keys = self._by_change[object_type]
