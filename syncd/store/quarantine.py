@@ -25,6 +25,63 @@ class QuarantinedItem:
     created_ms: int
 
 
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """An item to quarantine (see ``add``); ``response_id`` None is known by its payload."""
+
+    source: str
+    response_id: str | None
+    stage: str
+    reason_code: str
+    reason: str
+    payload: str
+
+
+def add_all(conn: Connection, items: Sequence[NewItem], now_ms: int) -> int:
+    """``add`` for many items: one read of the unresolved ones already held (by response id)
+    and one multi-row insert. Items without a response id go through ``add``. Returns how many
+    were recorded."""
+    with_id = [item for item in items if item.response_id is not None]
+    held: set[tuple[str, str | None, str]] = set()
+    for source in sorted({item.source for item in with_id}):
+        ids = sorted({item.response_id for item in with_id if item.source == source}, key=str)
+        held |= {
+            (row.source, row.response_id, row.reason_code)
+            for row in conn.execute(
+                select(
+                    quarantine.c.source, quarantine.c.response_id, quarantine.c.reason_code
+                ).where(
+                    quarantine.c.source == source,
+                    quarantine.c.response_id.in_(ids),
+                    quarantine.c.resolved_ms.is_(None),
+                )
+            )
+        }
+    rows: dict[tuple[str, str | None, str], dict[str, Any]] = {}
+    for item in with_id:
+        known = (item.source, item.response_id, item.reason_code)
+        if known not in held:
+            rows.setdefault(known, {**_values(item), "created_ms": now_ms})
+    if rows:
+        conn.execute(quarantine.insert(), list(rows.values()))
+    added = len(rows)
+    for item in items:
+        if item.response_id is None:
+            added += add(conn, **_values(item), now_ms=now_ms)
+    return added
+
+
+def _values(item: NewItem) -> dict[str, Any]:
+    return {
+        "source": item.source,
+        "response_id": item.response_id,
+        "stage": item.stage,
+        "reason_code": item.reason_code,
+        "reason": item.reason,
+        "payload": item.payload,
+    }
+
+
 def add(
     conn: Connection,
     *,

@@ -26,6 +26,8 @@ def sandbox(kind: str, data_dir: Path) -> Iterator[tuple[Sandbox, Daemon]]:
     """The demo config with ``kind``'s CRM section, its fakes on free ports, and a daemon."""
     # Passes run back to back: task changes are read on every one (the default: every 120 s).
     env = {"SYNCD__DAEMON__DATA_DIR": str(data_dir), "SYNCD__TRACKING__INTERVAL_SECONDS": "0"}
+    if kind == "hubspot":  # the demo's company roll-up has its own tests
+        env["SYNCD__CRM__COMPANY_ROLLUP"] = "false"
     with packaged_config(crm=kind) as path:
         settings = load(path, env)
     box, settings = start_sandbox(settings, any_port=True)

@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, func, select
 
 from syncd.clock import to_ms
 from syncd.model import Owner
 from syncd.store import inbox
+from syncd.store.schema import outbox
 from tests.pipeline.flow import T0, answer, deliver, plan
 from tests.pipeline.stub_crm import StubCrm
 
@@ -95,3 +96,25 @@ def test_storing_a_page_again_costs_the_same_statements_for_10_and_100_answers(
             assert inbox.store_responses(conn, _answers(first, size), to_ms(T0)) == 0
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def _statements_to_quarantine(engine: Engine, first: int, count: int) -> int:
+    crm = StubCrm(owners=[ANN])  # holds none of these contacts
+    plan(engine, *_answers(first, count))
+    with _counted(engine) as statements:
+        result = deliver(engine, crm)
+    assert (result.quarantined, result.tasks_created) == (count, 0)
+    with engine.connect() as conn:
+        skipped = conn.execute(
+            select(func.count()).where(
+                outbox.c.status == "skipped", outbox.c.depends_on.is_not(None)
+            )
+        ).scalar_one()
+    assert skipped >= count  # each answer's task waited on its contact and was skipped
+    return len(statements)
+
+
+def test_quarantining_a_batch_of_unknown_contacts_costs_the_same_for_10_and_100(
+    engine: Engine,
+) -> None:
+    assert _statements_to_quarantine(engine, 0, 10) == _statements_to_quarantine(engine, 10, 100)
