@@ -139,7 +139,7 @@ def _port_option(what: str, default: bool | str = True) -> typer.models.OptionIn
 
 
 def _kind_option(role: str) -> typer.models.OptionInfo:
-    from syncd.runtime.demo_config import DEFAULT_CRM, DEFAULT_SOURCE
+    from syncd.sandbox.defaults import DEFAULT_CRM, DEFAULT_SOURCE
 
     default = DEFAULT_SOURCE if role == "source" else DEFAULT_CRM
     what = "survey tool" if role == "source" else "CRM"
@@ -158,12 +158,8 @@ SandboxCrmOption = Annotated[str | None, _kind_option("crm")]
 def _sandbox_settings(
     config: Path | None, source: str | None = None, crm: str | None = None
 ) -> Settings:
-    from syncd.runtime.demo_config import (
-        DEFAULT_CRM,
-        DEFAULT_SOURCE,
-        load_sandbox_settings,
-        sandbox_kinds,
-    )
+    from syncd.runtime.demo_config import load_sandbox_settings, sandbox_kinds
+    from syncd.sandbox.defaults import DEFAULT_CRM, DEFAULT_SOURCE
 
     for role, kind in (("source", source), ("crm", crm)):
         if kind is not None and kind not in sandbox_kinds(role):
@@ -238,7 +234,8 @@ def sandbox(
     """
     from syncd.clock import utcnow
     from syncd.runtime.demo import start_sandbox
-    from syncd.runtime.demo_config import DEFAULT_CRM, DEFAULT_SOURCE, packaged_config, run_hint
+    from syncd.runtime.demo_config import packaged_config, run_hint
+    from syncd.sandbox.defaults import DEFAULT_CRM, DEFAULT_SOURCE
     from syncd.sandbox.world import seed
 
     settings = _sandbox_settings(config, source, crm)

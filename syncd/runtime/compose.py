@@ -24,7 +24,6 @@ from syncd.intake.stats import WebhookStats
 from syncd.model import SetupState
 from syncd.observability.webhook_metrics import WebhookCollector
 from syncd.redact import Redactor, activate
-from syncd.report.dashboard import dashboard_handler
 from syncd.runtime.daemon import Daemon
 from syncd.runtime.http_port import open_port
 from syncd.runtime.shared_limits import store_limiters
@@ -189,6 +188,10 @@ def extra_routes(settings: Settings, daemon: Daemon) -> list[tuple[str, Handler]
     def webhooks(request: Request) -> Response:
         intake = webhook_intake(daemon.settings, daemon.sources, daemon.engine, stats)
         return intake(request)
+
+    # Imported here: the charts' libraries take a few hundred ms to load, and only a daemon with
+    # its HTTP port on needs them.
+    from syncd.report.dashboard import dashboard_handler  # noqa: PLC0415
 
     return [("/webhooks", webhooks), ("/dashboard", dashboard_handler(daemon.engine))]
 

@@ -24,14 +24,12 @@ from connectors.registry import fake_kinds
 from syncd.config_overrides import ENV_PREFIX
 from syncd.errors import ConfigError, ConfigProblem
 from syncd.runtime.compose import load
+from syncd.sandbox.defaults import DEFAULT_CRM, DEFAULT_SOURCE
 from syncd.settings import Settings
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-#: The sandbox's default connectors: the sections ``demo.toml`` itself holds.
-DEFAULT_SOURCE = "delighted"
-DEFAULT_CRM = "hubspot"
 _FOLDERS = {"source": "sources", "crm": "crms"}
 
 
