@@ -20,8 +20,7 @@ from syncd.settings import DeliverySettings, Settings
 from syncd.store import outbox, quarantine
 from syncd.store.hold import hold
 from syncd.store.outbox import Action, Status
-from syncd.store.outbox_batch import complete_all
-from syncd.store.outbox_settle import settle_all
+from syncd.store.outbox_batch import complete_all, settle_all
 
 log = structlog.get_logger(__name__)
 
