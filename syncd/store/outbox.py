@@ -13,7 +13,7 @@ itself: the CRM's create is idempotent on the key, so the retry updates a task t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -24,6 +24,7 @@ from sqlalchemy import (
     RowMapping,
     Select,
     and_,
+    bindparam,
     case,
     exists,
     or_,
@@ -60,6 +61,7 @@ __all__ = [
     "result_of",
     "retry_later",
     "settle",
+    "skip_dependents",
 ]
 
 
@@ -401,26 +403,42 @@ def settle(conn: Connection, action: Action, status: Status, error: str, now_ms:
     ).rowcount
     if not settled:
         return _refused(action, status.value)
-    _skip_dependents(conn, action.key, f"{action.key} ended {status.value}: {error}", now_ms)
+    skip_dependents(conn, {action.key: f"{action.key} ended {status.value}: {error}"}, now_ms)
     return True
 
 
-def dependents_query(key: str) -> Select[str]:
-    """The pending actions waiting on ``key``, found through ``ix_outbox_depends_on``."""
-    return select(outbox.c.key).where(
-        outbox.c.depends_on == key, outbox.c.status == Status.PENDING.value
+def dependents_query(keys: Collection[str]) -> Select[tuple[str, str]]:
+    """The pending actions waiting on any of ``keys``, found through ``ix_outbox_depends_on``."""
+    return select(outbox.c.key, outbox.c.depends_on).where(
+        outbox.c.depends_on.in_(keys), outbox.c.status == Status.PENDING.value
     )
 
 
-def _skip_dependents(conn: Connection, key: str, reason: str, now_ms: int) -> None:
-    waiting = conn.execute(dependents_query(key)).scalars().all()
-    for dependent in waiting:
-        conn.execute(
-            update(outbox)
-            .where(outbox.c.key == dependent)
-            .values(status=Status.SKIPPED.value, last_error=stored_error(reason), updated_ms=now_ms)
-        )
-        _skip_dependents(conn, dependent, reason, now_ms)
+#: One compiled statement for every level of skipped dependents.
+_SKIP = (
+    update(outbox)
+    .where(outbox.c.key == bindparam("b_key"), outbox.c.status == Status.PENDING.value)
+    .values(
+        status=Status.SKIPPED.value, last_error=bindparam("b_error"), updated_ms=bindparam("b_now")
+    )
+)
+
+
+def skip_dependents(conn: Connection, reasons: Mapping[str, str], now_ms: int) -> None:
+    """Skip the pending actions waiting on these keys (their reasons), and those waiting on them
+    in turn: one search and one executemany update per level, each inheriting its reason."""
+    while reasons:
+        waiting = conn.execute(dependents_query(reasons)).all()
+        following = {row.key: reasons[row.depends_on] for row in waiting}
+        if following:
+            conn.execute(
+                _SKIP,
+                [
+                    {"b_key": key, "b_error": stored_error(reason), "b_now": now_ms}
+                    for key, reason in following.items()
+                ],
+            )
+        reasons = following
 
 
 def release(conn: Connection, holder: str, now_ms: int) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, bindparam, select, update
 
 from syncd.redact import stored_error
-from syncd.store.outbox import Action, Status, complete, settle
+from syncd.store.outbox import Action, Status, complete, settle, skip_dependents
 from syncd.store.schema import outbox
 
 #: One compiled statement for every batch of successes; the same fence as ``complete``.
@@ -88,14 +88,6 @@ _SETTLE = (
     )
 )
 
-_SKIP = (
-    update(outbox)
-    .where(outbox.c.key == bindparam("b_key"), outbox.c.status == Status.PENDING.value)
-    .values(
-        status=Status.SKIPPED.value, last_error=bindparam("b_error"), updated_ms=bindparam("b_now")
-    )
-)
-
 
 def settle_all(conn: Connection, ended: Sequence[tuple[Action, Status, str]], now_ms: int) -> None:
     """``settle`` for a batch: each action ends with its status and error, and everything
@@ -130,25 +122,4 @@ def settle_all(conn: Connection, ended: Sequence[tuple[Action, Status, str]], no
             reasons[action.key] = f"{action.key} ended {status.value}: {error}"
         else:
             settle(conn, action, status, error, now_ms)
-    _skip_dependents(conn, reasons, now_ms)
-
-
-def _skip_dependents(conn: Connection, reasons: dict[str, str], now_ms: int) -> None:
-    """Skip the pending actions waiting on these keys, level by level (``ix_outbox_depends_on``);
-    each inherits the reason of the action it waited on."""
-    while reasons:
-        waiting = conn.execute(
-            select(outbox.c.key, outbox.c.depends_on).where(
-                outbox.c.depends_on.in_(reasons), outbox.c.status == Status.PENDING.value
-            )
-        ).all()
-        following = {row.key: reasons[row.depends_on] for row in waiting}
-        if following:
-            conn.execute(
-                _SKIP,
-                [
-                    {"b_key": key, "b_error": stored_error(reason), "b_now": now_ms}
-                    for key, reason in following.items()
-                ],
-            )
-        reasons = following
+    skip_dependents(conn, reasons, now_ms)

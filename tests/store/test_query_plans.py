@@ -38,6 +38,6 @@ def test_finding_responses_to_plan_reads_the_plan_queue_without_sorting(engine: 
 
 
 def test_dependents_are_found_through_their_index(engine: Engine) -> None:
-    plan = _plan_of(engine, outbox.dependents_query("d:r1:sync_contact"))
+    plan = _plan_of(engine, outbox.dependents_query(["d:r1:sync_contact"]))
 
     assert "USING INDEX ix_outbox_depends_on" in plan

@@ -134,85 +134,46 @@ def dispose_all(
     failed: Sequence[tuple[Action, SyncdError]],
     now_ms: int,
 ) -> None:
-    """``dispose`` for a batch: the actions that end (quarantined, dead) are recorded together
-    in a fixed number of statements (``quarantine.add_all``, ``settle_all``); a batch of unknown
-    contacts used to cost about seven statements an action."""
+    """Hold blocked work, quarantine bad input, retry transient failures, dead-letter the rest.
+
+    The actions that end (quarantined, dead) are recorded together in a fixed number of
+    statements (``quarantine.add_all``, ``settle_all``): a batch of unknown contacts used to
+    cost about seven statements an action.
+    """
     ended: list[tuple[Action, Status, str]] = []
     held: list[quarantine.NewItem] = []
     for action, error in failed:
-        status = _ending(ctx, action, error)
-        if status is None:
-            dispose(ctx, conn, action, error, now_ms)
+        if isinstance(error, Blocking):
+            # One error for the whole pass (the stage reports it), not one warning per action.
+            ctx.blocked = ctx.blocked or error
+            ctx.result.held += 1
+            hold(conn, action, str(error), now_ms)
             continue
         log.warning("action failed", key=action.key, attempt=action.attempts, error=str(error))
-        ended.append((action, status, str(error)))
-        if status is Status.QUARANTINED:
+        if isinstance(error, Skippable):
             ctx.result.quarantined += 1
             held.append(_quarantined(action, error))
+            ended.append((action, Status.QUARANTINED, str(error)))
+        elif isinstance(error, Transient) and _may_retry(ctx, action, error):
+            ctx.result.retried += 1
+            delay = ctx.policy.delay(action.attempts, error.retry_after)
+            outbox.retry_later(conn, action, str(error), now_ms + int(delay * 1000), now_ms=now_ms)
         else:
             ctx.result.dead += 1
+            ended.append((action, Status.DEAD, str(error)))
     quarantine.add_all(conn, held, now_ms)
     settle_all(conn, ended, now_ms)
 
 
-def _ending(ctx: DeliverContext, action: Action, error: SyncdError) -> Status | None:
-    """How the action ends for good, or None when it is held or retried."""
-    if isinstance(error, Blocking):
-        return None
-    if isinstance(error, Skippable):
-        return Status.QUARANTINED
-    if isinstance(error, Transient) and _may_retry(ctx, action, error):
-        return None
-    return Status.DEAD
-
-
-def _quarantined(action: Action, error: SyncdError) -> quarantine.NewItem:
-    reason_code = error.reason_code if isinstance(error, Skippable) else "unknown"
+def _quarantined(action: Action, error: Skippable) -> quarantine.NewItem:
     return quarantine.NewItem(
         source=action.source,
         response_id=action.response_id,
         stage="deliver",
-        reason_code=reason_code,
+        reason_code=error.reason_code,
         reason=str(error),
         payload=action.key,
     )
-
-
-def dispose(
-    ctx: DeliverContext,
-    conn: Connection,
-    action: Action,
-    error: SyncdError,
-    now_ms: int,
-) -> None:
-    """Hold blocked work, quarantine bad input, retry transient failures, dead-letter the rest."""
-    if isinstance(error, Blocking):
-        # One error for the whole pass (the stage reports it), not one warning per action.
-        ctx.blocked = ctx.blocked or error
-        ctx.result.held += 1
-        hold(conn, action, str(error), now_ms)
-        return
-    log.warning("action failed", key=action.key, attempt=action.attempts, error=str(error))
-    if isinstance(error, Skippable):
-        ctx.result.quarantined += 1
-        quarantine.add(
-            conn,
-            source=action.source,
-            response_id=action.response_id,
-            stage="deliver",
-            reason_code=error.reason_code,
-            reason=str(error),
-            payload=action.key,
-            now_ms=now_ms,
-        )
-        outbox.settle(conn, action, Status.QUARANTINED, str(error), now_ms)
-    elif isinstance(error, Transient) and _may_retry(ctx, action, error):
-        ctx.result.retried += 1
-        delay = ctx.policy.delay(action.attempts, error.retry_after)
-        outbox.retry_later(conn, action, str(error), now_ms + int(delay * 1000), now_ms=now_ms)
-    else:
-        ctx.result.dead += 1
-        outbox.settle(conn, action, Status.DEAD, str(error), now_ms)
 
 
 def _may_retry(ctx: DeliverContext, action: Action, error: Transient) -> bool:
