@@ -30,6 +30,18 @@ class NpsCategory(StrEnum):
         return cls.DETRACTOR
 
 
+def net_promoter_score(scores: Sequence[int]) -> int | None:
+    """Promoters (9-10) minus detractors (0-6), in percent of ``scores``, rounded; None for none.
+
+    The roll-ups of both CRMs compute it from the scores their contacts hold.
+    """
+    if not scores:
+        return None
+    promoters = sum(score >= 9 for score in scores)
+    detractors = sum(score <= 6 for score in scores)
+    return round(100 * (promoters - detractors) / len(scores))
+
+
 class Priority(StrEnum):
     """Task priority; each CRM maps it to its own values."""
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from connectors.crm.hubspot.mapping import parse_time
 from connectors.crm.hubspot.rollup_names import RollupPropertyNames
+from syncd.model import net_promoter_score
 
 DETRACTOR = "detractor"
 
@@ -83,11 +84,8 @@ def company_figures(
 
 
 def _nps(scores: Sequence[int]) -> str:
-    if not scores:
-        return ""
-    promoters = sum(s >= 9 for s in scores)
-    detractors = sum(s <= 6 for s in scores)
-    return str(round(100 * (promoters - detractors) / len(scores)))
+    nps = net_promoter_score(scores)
+    return "" if nps is None else str(nps)  # "" clears the property
 
 
 def _score(raw: str | None) -> int | None:

@@ -21,6 +21,7 @@ from connectors.crm.salesforce.fields import RollupFieldNames, SalesforceFieldNa
 from connectors.crm.salesforce.packing import Packer
 from connectors.crm.salesforce.rest import COLLECTION_LIMIT, Row
 from syncd.errors import CrmError
+from syncd.model import net_promoter_score
 
 log = structlog.get_logger(__name__)
 
@@ -96,11 +97,7 @@ class Rollup:
         since = self._now() - self._window
         recent = [_score(c.get(f.score)) for when, c in answered if when >= since]
         scores = [s for s in recent if s is not None]
-        window = (
-            round(100 * (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)) / len(scores))
-            if scores
-            else None
-        )
+        window = net_promoter_score(scores)
         detractors = {c["Id"] for c in mine if c.get(f.category) == "detractor"}
         open_followups = sum(
             1 for t in tasks if t.get("AccountId") == account and t.get("WhoId") in detractors
