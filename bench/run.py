@@ -78,7 +78,6 @@ ten_second_limit = 1000000
 search_per_second = 1000
 
 [delivery]
-batch_size = 100
 lease_seconds = 600
 
 [routing]

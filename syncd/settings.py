@@ -137,7 +137,7 @@ class CrmSettings(BaseModel):
 class DeliverySettings(_Strict):
     """``[delivery]``: batching, retries and leases of the deliver stage."""
 
-    batch_size: int = Field(100, ge=1, le=1000)
+    batch_size: int = Field(500, ge=1, le=1000)
     max_attempts: int = Field(8, ge=1)
     backoff_base_seconds: float = Field(5.0, gt=0)
     backoff_max_seconds: float = Field(900.0, gt=0)

@@ -14,6 +14,7 @@ from syncd.contact_match import BY_EMAIL, ContactMatch
 from syncd.contracts import Crm
 from syncd.errors import Blocking, CrmRateLimited, Skippable, SyncdError, Transient
 from syncd.model import NpsCategory, ResponseKey
+from syncd.pipeline.deliver.chunked import chunked
 from syncd.retry import RetryPolicy
 from syncd.routing_settings import RoutingSettings
 from syncd.settings import DeliverySettings, Settings
@@ -72,6 +73,10 @@ class DeliverContext:
     blocked: Blocking | None = None
     #: Open loops per owner for ``least_open`` routing: read once per pass, then kept current.
     open_loops: dict[str, int] | None = None
+
+    def __post_init__(self) -> None:
+        # A batch may be bigger than one CRM call: the handlers see a CRM that splits it.
+        self.crm = chunked(self.crm, self.delivery.batch_size)
 
     def now_ms(self) -> int:
         """The pass clock's time in epoch milliseconds."""

@@ -79,22 +79,24 @@ class Deliverer:
 
     def _claim(self, kind: ActionKind) -> Sequence[Action]:
         ctx = self.ctx
-        limit = min(ctx.delivery.batch_size, ctx.crm.batch_limit)
         with ctx.engine.begin() as conn:
-            if not self._worth_a_call(conn, kind, limit):
+            if not self._worth_a_call(
+                conn, kind, min(ctx.delivery.batch_size, ctx.crm.batch_limit)
+            ):
                 return []
             return outbox.claim(
                 conn,
                 ctx.crm.name,
                 kind,
                 ctx.holder,
-                limit,
+                ctx.delivery.batch_size,
                 ctx.now_ms(),
                 int(ctx.delivery.lease_seconds * 1000),
             )
 
     def _worth_a_call(self, conn: Connection, kind: ActionKind, limit: int) -> bool:
-        """A full batch is due, or the oldest due action has waited ``fill_wait_seconds``.
+        """A full CRM call (``limit``) is due, or the oldest due action has waited
+        ``fill_wait_seconds``.
 
         A smaller batch costs the same call as a full one, so when waiting is allowed, the
         actions due now wait for the next passes to fill it.
