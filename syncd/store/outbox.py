@@ -19,10 +19,13 @@ from enum import StrEnum
 
 import structlog
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Connection,
+    Integer,
     RowMapping,
     Select,
+    String,
     and_,
     bindparam,
     case,
@@ -216,25 +219,19 @@ def claim(
     ``attempts`` grows only when an outcome is recorded, so a crash loop that claims the same
     rows again and again does not use up their retries.
     """
+    wanted = {"b_crm": crm, "b_kind": kind.value, "b_now": now_ms, "b_limit": limit}
     # Expired claims first (a crashed holder's rows are the oldest work), then due pending rows.
-    ids = list(conn.execute(_expired(crm, kind, now_ms, limit)).scalars())
+    ids = list(conn.execute(_EXPIRED, wanted).scalars())
     if len(ids) < limit:
-        ids += conn.execute(due_query(crm, kind, now_ms, limit - len(ids))).scalars()
+        ids += conn.execute(_DUE, {**wanted, "b_limit": limit - len(ids)}).scalars()
     if not ids:
         return []
-    rows = conn.execute(select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id)).all()
-    conn.execute(
-        update(outbox)
-        .where(outbox.c.id.in_(ids))
-        .values(
-            status=Status.IN_FLIGHT.value,
-            claimed_by=holder,
-            lease_until_ms=now_ms + lease_ms,
-            claims=outbox.c.claims + 1,
-            updated_ms=now_ms,
-        )
-    )
-    return [_action(row._mapping) for row in rows]
+    # One statement leases the rows and reads them back (RETURNING: SQLite 3.35+, PostgreSQL).
+    rows = conn.execute(
+        _LEASE,
+        {"b_ids": ids, "b_holder": holder, "b_until": now_ms + lease_ms, "b_now": now_ms},
+    ).all()
+    return sorted((_action(row._mapping) for row in rows), key=lambda action: action.id)
 
 
 def _dependency_done() -> ColumnElement[bool]:
@@ -247,38 +244,54 @@ def _dependency_done() -> ColumnElement[bool]:
     )
 
 
+#: Built once with bound values: a claim runs several times a round, and building (and keying)
+#: these statements anew each time cost more than running them.
+_DUE = (
+    select(outbox.c.id)
+    .where(
+        outbox.c.crm == bindparam("b_crm", type_=String),
+        outbox.c.kind == bindparam("b_kind", type_=String),
+        outbox.c.status == Status.PENDING.value,
+        outbox.c.next_attempt_ms <= bindparam("b_now", type_=BigInteger),
+        _dependency_done(),
+    )
+    .order_by(outbox.c.next_attempt_ms, outbox.c.id)
+    .limit(bindparam("b_limit", type_=Integer))
+    .with_for_update(skip_locked=True)
+)
+
+#: In-flight rows whose lease ran out (their holder died); few, all in flight at once.
+_EXPIRED = (
+    select(outbox.c.id)
+    .where(
+        outbox.c.crm == bindparam("b_crm", type_=String),
+        outbox.c.kind == bindparam("b_kind", type_=String),
+        outbox.c.status == Status.IN_FLIGHT.value,
+        outbox.c.lease_until_ms < bindparam("b_now", type_=BigInteger),
+        _dependency_done(),
+    )
+    .order_by(outbox.c.id)
+    .limit(bindparam("b_limit", type_=Integer))
+    .with_for_update(skip_locked=True)
+)
+
+_LEASE = (
+    update(outbox)
+    .where(outbox.c.id.in_(bindparam("b_ids", expanding=True)))
+    .values(
+        status=Status.IN_FLIGHT.value,
+        claimed_by=bindparam("b_holder"),
+        lease_until_ms=bindparam("b_until"),
+        claims=outbox.c.claims + 1,
+        updated_ms=bindparam("b_now", type_=BigInteger),
+    )
+    .returning(*outbox.c)
+)
+
+
 def due_query(crm: str, kind: ActionKind, now_ms: int, limit: int) -> Select[tuple[int]]:
     """Pending rows that are due, read in ``ix_outbox_due`` order: no sort, stops at ``limit``."""
-    return (
-        select(outbox.c.id)
-        .where(
-            outbox.c.crm == crm,
-            outbox.c.kind == kind.value,
-            outbox.c.status == Status.PENDING.value,
-            outbox.c.next_attempt_ms <= now_ms,
-            _dependency_done(),
-        )
-        .order_by(outbox.c.next_attempt_ms, outbox.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-
-
-def _expired(crm: str, kind: ActionKind, now_ms: int, limit: int) -> Select[tuple[int]]:
-    """In-flight rows whose lease ran out (their holder died); few, all in flight at once."""
-    return (
-        select(outbox.c.id)
-        .where(
-            outbox.c.crm == crm,
-            outbox.c.kind == kind.value,
-            outbox.c.status == Status.IN_FLIGHT.value,
-            outbox.c.lease_until_ms < now_ms,
-            _dependency_done(),
-        )
-        .order_by(outbox.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    return _DUE.params(b_crm=crm, b_kind=kind.value, b_now=now_ms, b_limit=limit)
 
 
 def _action(row: RowMapping) -> Action:
@@ -291,7 +304,8 @@ def _action(row: RowMapping) -> Action:
         version=row["version"],
         payload=from_json(ActionKind(row["kind"]), row["payload"]),
         attempts=row["attempts"] + 1,
-        claim=row["claims"] + 1,
+        # Read back after the lease: ``claims`` already counts this claim.
+        claim=row["claims"],
     )
 
 
