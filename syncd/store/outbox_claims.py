@@ -1,0 +1,176 @@
+"""Claiming outbox actions: leases, their renewal by the heartbeat, and handing them back.
+
+Every claim bumps the row's ``claims`` counter, the fencing token its outcome must present
+(``outbox_outcomes``). A claim is not an attempt: ``attempts`` grows only with an outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Integer,
+    RowMapping,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import aliased
+
+from syncd.store.action_codec import from_json
+from syncd.store.outbox_types import Action, ActionKind, Status
+from syncd.store.schema import outbox
+
+__all__ = ["claim", "due_query", "release", "release_all", "renew"]
+
+
+def claim(
+    conn: Connection,
+    crm: str,
+    kind: ActionKind,
+    holder: str,
+    limit: int,
+    now_ms: int,
+    lease_ms: int,
+) -> Sequence[Action]:
+    """Lease up to ``limit`` due actions whose dependency is done (``SKIP LOCKED`` on PostgreSQL).
+
+    Rows whose lease expired (a crashed replica) are due again. Claiming is not an attempt:
+    ``attempts`` grows only when an outcome is recorded, so a crash loop that claims the same
+    rows again and again does not use up their retries.
+    """
+    wanted = {"b_crm": crm, "b_kind": kind.value, "b_now": now_ms, "b_limit": limit}
+    # Expired claims first (a crashed holder's rows are the oldest work), then due pending rows.
+    ids = list(conn.execute(_EXPIRED, wanted).scalars())
+    if len(ids) < limit:
+        ids += conn.execute(_DUE, {**wanted, "b_limit": limit - len(ids)}).scalars()
+    if not ids:
+        return []
+    # One statement leases the rows and reads them back (RETURNING: SQLite 3.35+, PostgreSQL).
+    rows = conn.execute(
+        _LEASE,
+        {"b_ids": ids, "b_holder": holder, "b_until": now_ms + lease_ms, "b_now": now_ms},
+    ).all()
+    return sorted((_action(row._mapping) for row in rows), key=lambda action: action.id)
+
+
+def _dependency_done() -> ColumnElement[bool]:
+    dependency = aliased(outbox)
+    return or_(
+        outbox.c.depends_on.is_(None),
+        exists().where(
+            and_(dependency.c.key == outbox.c.depends_on, dependency.c.status == Status.DONE.value)
+        ),
+    )
+
+
+#: Built once with bound values: a claim runs several times a round, and building (and keying)
+#: these statements anew each time cost more than running them.
+_DUE = (
+    select(outbox.c.id)
+    .where(
+        outbox.c.crm == bindparam("b_crm", type_=String),
+        outbox.c.kind == bindparam("b_kind", type_=String),
+        outbox.c.status == Status.PENDING.value,
+        outbox.c.next_attempt_ms <= bindparam("b_now", type_=BigInteger),
+        _dependency_done(),
+    )
+    .order_by(outbox.c.next_attempt_ms, outbox.c.id)
+    .limit(bindparam("b_limit", type_=Integer))
+    .with_for_update(skip_locked=True)
+)
+
+#: In-flight rows whose lease ran out (their holder died); few, all in flight at once.
+_EXPIRED = (
+    select(outbox.c.id)
+    .where(
+        outbox.c.crm == bindparam("b_crm", type_=String),
+        outbox.c.kind == bindparam("b_kind", type_=String),
+        outbox.c.status == Status.IN_FLIGHT.value,
+        outbox.c.lease_until_ms < bindparam("b_now", type_=BigInteger),
+        _dependency_done(),
+    )
+    .order_by(outbox.c.id)
+    .limit(bindparam("b_limit", type_=Integer))
+    .with_for_update(skip_locked=True)
+)
+
+_LEASE = (
+    update(outbox)
+    .where(outbox.c.id.in_(bindparam("b_ids", expanding=True)))
+    .values(
+        status=Status.IN_FLIGHT.value,
+        claimed_by=bindparam("b_holder"),
+        lease_until_ms=bindparam("b_until"),
+        claims=outbox.c.claims + 1,
+        updated_ms=bindparam("b_now", type_=BigInteger),
+    )
+    .returning(*outbox.c)
+)
+
+
+def due_query(crm: str, kind: ActionKind, now_ms: int, limit: int) -> Select[tuple[int]]:
+    """Pending rows that are due, read in ``ix_outbox_due`` order: no sort, stops at ``limit``."""
+    return _DUE.params(b_crm=crm, b_kind=kind.value, b_now=now_ms, b_limit=limit)
+
+
+def _action(row: RowMapping) -> Action:
+    return Action(
+        id=row["id"],
+        key=row["key"],
+        kind=ActionKind(row["kind"]),
+        source=row["source"],
+        response_id=row["response_id"],
+        version=row["version"],
+        payload=from_json(ActionKind(row["kind"]), row["payload"]),
+        attempts=row["attempts"] + 1,
+        # Read back after the lease: ``claims`` already counts this claim.
+        claim=row["claims"],
+    )
+
+
+def renew(conn: Connection, holder: str, lease_ms: int, now_ms: int) -> int:
+    """Extend the lease of everything ``holder`` has in flight (heartbeat while a batch works)."""
+    return conn.execute(
+        update(outbox)
+        .where(outbox.c.claimed_by == holder, outbox.c.status == Status.IN_FLIGHT.value)
+        .values(lease_until_ms=now_ms + lease_ms)
+    ).rowcount
+
+
+def release(conn: Connection, holder: str, now_ms: int) -> int:
+    """Hand back what ``holder`` has claimed (clean shutdown)."""
+    return conn.execute(
+        update(outbox)
+        .where(outbox.c.claimed_by == holder, outbox.c.status == Status.IN_FLIGHT.value)
+        .values(
+            status=Status.PENDING.value,
+            claimed_by=None,
+            lease_until_ms=None,
+            next_attempt_ms=now_ms,
+            updated_ms=now_ms,
+        )
+    ).rowcount
+
+
+def release_all(conn: Connection, now_ms: int) -> int:
+    """Single-instance (SQLite) startup: whatever is in flight belonged to a dead process."""
+    return conn.execute(
+        update(outbox)
+        .where(outbox.c.status == Status.IN_FLIGHT.value)
+        .values(
+            status=Status.PENDING.value,
+            claimed_by=None,
+            lease_until_ms=None,
+            next_attempt_ms=now_ms,
+            updated_ms=now_ms,
+        )
+    ).rowcount
