@@ -109,6 +109,7 @@ class Store:
         #: (latest change ms, id) per object type, sorted: search reads only records changed
         #: since a lower bound instead of scanning the portal.
         self._by_change: dict[str, list[tuple[int, int]]] = {kind: [] for kind in OBJECT_TYPES}
+        self._stale: dict[str, int] = dict.fromkeys(OBJECT_TYPES, 0)
         #: Test-only: make upserts ignore ``idProperty`` and create every time (a plain create).
         self.upserts_create_always = False
         self.owners: dict[str, Owner] = {}
@@ -167,10 +168,28 @@ class Store:
         if record.latest_ms is not None and record.latest_ms >= changed_ms:
             return
         keys = self._by_change[record.object_type]
+        # The old entry stays, stale (readers skip it), and is swept once stale entries are
+        # half the list: deleting from the middle of a list is a memmove of the rest, which
+        # made seeding a million contacts quadratic.
         if record.latest_ms is not None:
-            del keys[bisect_left(keys, (record.latest_ms, int(record.id)))]
+            self._stale[record.object_type] += 1
         record.latest_ms = changed_ms
-        insort(keys, (changed_ms, int(record.id)))
+        entry = (changed_ms, int(record.id))
+        if not keys or keys[-1] <= entry:
+            keys.append(entry)  # the usual case: time moves forward
+        else:
+            insort(keys, entry)
+        if self._stale[record.object_type] > max(1000, len(keys) // 2):
+            self._sweep(record.object_type)
+
+    def _sweep(self, object_type: str) -> None:
+        records = self._records[object_type]
+        self._by_change[object_type] = [
+            (ms, record_id)
+            for ms, record_id in self._by_change[object_type]
+            if (record := records.get(str(record_id))) is not None and record.latest_ms == ms
+        ]
+        self._stale[object_type] = 0
 
     def _prune(self, record: Record) -> None:
         # Keep the newest version the index already serves, and everything after it.
@@ -221,8 +240,13 @@ class Store:
         if since_ms is None:
             return self.records(object_type)
         keys = self._by_change[object_type]
+        records = self._records[object_type]
         start = bisect_left(keys, (math.ceil(since_ms), 0))
-        return [self._records[object_type][str(record_id)] for _, record_id in keys[start:]]
+        return [
+            record
+            for ms, record_id in keys[start:]
+            if (record := records.get(str(record_id))) is not None and record.latest_ms == ms
+        ]
 
     # associations (task -> contact is type 204, contact -> task is 203)
 
