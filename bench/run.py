@@ -112,6 +112,8 @@ def measure(store: Store, answers: int, work: Path) -> Measured:
     finally:
         fakes.send_signal(signal.SIGTERM)
         fakes.wait(timeout=120)
+        if fakes.stdout is not None:
+            fakes.stdout.close()
     calls = json.loads(stats.read_text(encoding="utf-8"))
     return Measured(
         store=store.kind,
