@@ -5,6 +5,10 @@ with ``--million``), stores from ``BENCH_STORES`` (default ``sqlite,postgresql``
 its own fakes process and a fresh store (a new PostgreSQL database, dropped afterwards), then
 times ``syncd run --once`` as a child process: wall time, its CPU and peak RSS from its rusage;
 then ``syncd report`` on the same store, its time and peak RSS.
+
+The latency percentiles are seconds from the child's start to the CRM fake's creation of the
+first task, and of 10%, 50% and 95% of all tasks: a backfill that delivers from the start has
+its first task within one interval (5 s here) and its 10% mark near a tenth of the run's time.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ class Measured:
     exit_code: int
     report_seconds: float
     report_rss_mb: float
+    #: Seconds from syncd's start until the first, 10%, 50% and 95% of the tasks existed.
+    task_latency: tuple[float | None, ...]
 
 
 def _config(urls: dict[str, str], data_dir: Path, database_url: str) -> str:
@@ -99,11 +105,14 @@ def measure(store: Store, answers: int, work: Path) -> Measured:
         urls = json.loads(fakes.stdout.readline())
         config = work / "syncd.toml"
         config.write_text(_config(urls, work / "data", store.url), encoding="utf-8")
+        launched_ms = time.time() * 1000  # wall clock: the fakes stamp tasks with it
         seconds, code, usage = _run_syncd(config, "run", "--once")
         report_seconds, _, report_usage = _run_syncd(config, "report", "-o", str(work / "r.txt"))
     finally:
         fakes.send_signal(signal.SIGTERM)
         fakes.wait(timeout=120)
+        if fakes.stdout is not None:
+            fakes.stdout.close()
     calls = json.loads(stats.read_text(encoding="utf-8"))
     return Measured(
         store=store.kind,
@@ -117,7 +126,14 @@ def measure(store: Store, answers: int, work: Path) -> Measured:
         exit_code=code,
         report_seconds=report_seconds,
         report_rss_mb=report_usage.ru_maxrss / 1024,
+        task_latency=since_start(calls["task_times"], launched_ms),
     )
+
+
+def since_start(times: dict[str, int | None], launched_ms: float) -> tuple[float | None, ...]:
+    """Seconds from ``launched_ms`` to the first, p10, p50 and p95 task (None: no tasks)."""
+    marks = (times[mark] for mark in ("first", "p10", "p50", "p95"))
+    return tuple(None if at is None else (at - launched_ms) / 1000 for at in marks)
 
 
 def _run_syncd(config: Path, *command: str) -> tuple[float, int, resource.struct_rusage]:
@@ -134,8 +150,9 @@ def table(rows: list[Measured]) -> str:
     """The figures as one Markdown table; CRM calls per 100 answers by endpoint."""
     head = (
         "| store | answers | answers/s | CPU s / 1k | peak RSS MB | tasks | source calls / 100 "
+        "| latency percentiles s: first / p10 / p50 / p95 task "
         "| CRM calls / 100 by endpoint | exit | report s | report RSS MB |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"
     )
     lines = [head]
     for row in rows:
@@ -146,10 +163,15 @@ def table(rows: list[Measured]) -> str:
         lines.append(
             f"| {row.store} | {row.answers:,} | {row.answers / row.seconds:,.0f} "
             f"| {row.cpu_seconds * 1000 / row.answers:.2f} | {row.max_rss_mb:.0f} | {row.tasks:,} "
-            f"| {row.source_calls * per:.1f} | {crm} | {row.exit_code} "
+            f"| {row.source_calls * per:.1f} | {_latency(row.task_latency)} "
+            f"| {crm} | {row.exit_code} "
             f"| {row.report_seconds:.1f} | {row.report_rss_mb:.0f} |"
         )
     return "\n".join(lines)
+
+
+def _latency(marks: tuple[float | None, ...]) -> str:
+    return " / ".join("-" if mark is None else f"{mark:.1f}" for mark in marks)
 
 
 def main() -> None:
