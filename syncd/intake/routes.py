@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import Engine
 
@@ -18,6 +18,7 @@ def webhook_intake(
     sources: Mapping[str, SurveySource],
     engine: Engine,
     stats: WebhookStats | None = None,
+    on_stored: Callable[[], None] | None = None,
 ) -> WebhookIntake:
     """One handler for every ``/webhooks/<name>`` path (404 for names it does not serve).
 
@@ -28,7 +29,11 @@ def webhook_intake(
         name: source for name, source in sources.items() if isinstance(source, WebhookReceiver)
     }
     return WebhookIntake(
-        receivers, engine, max_body_bytes=settings.webhooks.max_body_bytes, stats=stats
+        receivers,
+        engine,
+        max_body_bytes=settings.webhooks.max_body_bytes,
+        stats=stats,
+        on_stored=on_stored,
     )
 
 

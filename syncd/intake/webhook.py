@@ -48,8 +48,11 @@ class WebhookIntake:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         stats: WebhookStats | None = None,
         clock: Callable[[], datetime] = utcnow,
+        on_stored: Callable[[], None] | None = None,
     ) -> None:
         self.receivers = dict(receivers)
+        #: Called after a delivery stored new answers (the daemon plans them at once).
+        self._on_stored = on_stored
         self.max_body_bytes = max_body_bytes
         self.stats = stats or WebhookStats()
         self._engine = engine
@@ -103,6 +106,8 @@ class WebhookIntake:
         self.stats.record(
             name, stored=kept.stored, quarantined=kept.quarantined, unchanged=kept.unchanged
         )
+        if kept.stored and self._on_stored is not None:
+            self._on_stored()
         counts = {"received": kept.read, "stored": kept.stored, "unchanged": kept.unchanged}
         return _answer(status, **counts, quarantined=kept.quarantined, skipped=kept.skipped)
 

@@ -186,7 +186,9 @@ def extra_routes(settings: Settings, daemon: Daemon) -> list[tuple[str, Handler]
     daemon.telemetry.metrics.registry.register(WebhookCollector(stats))
 
     def webhooks(request: Request) -> Response:
-        intake = webhook_intake(daemon.settings, daemon.sources, daemon.engine, stats)
+        intake = webhook_intake(
+            daemon.settings, daemon.sources, daemon.engine, stats, on_stored=daemon.wake
+        )
         return intake(request)
 
     # Imported here: the charts' libraries take a few hundred ms to load, and only a daemon with

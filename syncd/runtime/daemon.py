@@ -1,9 +1,10 @@
-"""The daemon loop: poll → plan → deliver → track, every ``interval_seconds`` until stopped.
+"""The daemon loop: poll → plan → deliver → track, a pass every ``interval_seconds`` until stopped.
 
 Nothing but a stop ends the loop: a stage that raises, whatever it raises, is logged as one event
 (with its traceback when the error was not foreseen) and rests for a growing, capped time while
 the other stages carry on. While a pass works, a heartbeat renews this instance's leases and claims.
 A backlog is worked in slices (pages polled, batches planned) with delivery after each slice.
+Answers pushed by webhook wake a resting daemon, which plans and delivers them at once.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ from syncd.store.lock import StoreLock
 
 log = structlog.get_logger(__name__)
 
-#: A resting daemon looks this often for work to do between passes (a requested reload).
-_REST_SLICE_SECONDS = 0.5
+#: A resting daemon looks this often for work to do between passes (a requested reload) and
+#: for a stop; a wake (answers pushed by webhook) ends the wait at once.
+_REST_SLICE_SECONDS = 0.25
 #: Plan batches (of 500 answers) between two deliveries: bounds how long planned work waits.
 PLAN_SLICE_BATCHES = 4
 
@@ -84,6 +86,8 @@ class Daemon:
             engine, holder, settings.daemon.lease_seconds, settings.delivery.lease_seconds, clock
         )
         self._retention = Retention()
+        #: Set by ``wake``: answers arrived by webhook while the daemon rests.
+        self._woken = threading.Event()
         #: Vitals for the probes, metrics in this daemon's own registry, pass summary lines.
         self.telemetry = Telemetry(settings.crm.name)
         self._guard = self._new_guard(settings)
@@ -117,23 +121,50 @@ class Daemon:
         )
         with self._holdings.heartbeat():
             while not stop.is_set():
+                started = time.monotonic()
                 try:
                     self._pass(stop, resting=True)
                 except Exception:
                     log.error("pass failed; the next one starts on time", exc_info=True)
-                self._rest(stop, between)
+                self._rest(stop, between, started)
         log.info("syncd stopping")
 
-    def _rest(self, stop: threading.Event, between: Callable[[Daemon], object] | None) -> None:
-        """Wait out the interval (as it is after any reload) in short slices, or until stopped."""
-        started = time.monotonic()
+    def wake(self) -> None:
+        """New answers are in the inbox (a webhook delivery): a resting daemon plans and
+        delivers them now instead of at its next pass. Safe from any thread."""
+        self._woken.set()
+
+    def _rest(
+        self,
+        stop: threading.Event,
+        between: Callable[[Daemon], object] | None,
+        started: float,
+    ) -> None:
+        """Rest until ``interval_seconds`` (as it is after any reload) after the pass
+        ``started``, so passes start one interval apart; woken, deliver pushed answers."""
         while not stop.is_set():
             if between is not None:
                 between(self)
             left = started + self.settings.daemon.interval_seconds - time.monotonic()
             if left <= 0:
                 return
-            stop.wait(min(left, _REST_SLICE_SECONDS if between is not None else left))
+            if self._woken.wait(min(left, _REST_SLICE_SECONDS)):
+                self._woken.clear()
+                self._pushed_pass(stop)
+
+    def _pushed_pass(self, stop: threading.Event) -> None:
+        """Plan and deliver what webhooks stored; polling, tracking and the rest wait for the
+        next pass, so an answer pushed to syncd reaches the CRM within seconds."""
+        summary = PassSummary()
+        self.telemetry.pass_started()
+        guard = partial(self._guarded, summary, resting=True)
+        deliver = pass_context(self.settings, self.engine, self.crm, self.holder, self.clock)
+        summary.deliver = deliver.result
+        try:
+            self._plan_and_deliver(guard, summary, deliver, stop)
+        except Exception:
+            log.error("delivering pushed answers failed; the next pass does it", exc_info=True)
+        self.telemetry.pass_ended(self.engine, summary.plan, summary.deliver, None)
 
     def apply_settings(
         self,
