@@ -2,8 +2,9 @@
 
 A page of the default order (by ``created_at``, filtered on ``since``/``until``) is two binary
 searches and a slice; the ``updated_*`` filters read only the updated responses in their window.
-Seeding appends in time order, so each insertion is cheap. Without them every request scanned
-and sorted every stored response, and paging through N responses cost O(N^2).
+An insertion appends and the keys are sorted when next read (one sort for a whole seeding, which
+draws answers out of time order: inserting each in place moved the rest of the list, O(N^2) at a
+million). Without the indexes every request scanned and sorted every stored response.
 """
 
 from __future__ import annotations
@@ -41,12 +42,23 @@ class TimeIndex:
 
     def __init__(self) -> None:
         self._entries: dict[int, Entry] = {}
-        self._created: list[_Key] = []
+        self._created_keys: list[_Key] = []
+        self._created_sorted = True
         self._updated: list[_Key] = []  # only responses updated at least once
 
     def add(self, entry: Entry) -> None:
         self._entries[entry.seq] = entry
-        insort(self._created, (entry.created, entry.seq))
+        key = (entry.created, entry.seq)
+        if self._created_keys and key < self._created_keys[-1]:
+            self._created_sorted = False
+        self._created_keys.append(key)
+
+    @property
+    def _created(self) -> list[_Key]:
+        if not self._created_sorted:
+            self._created_keys.sort()
+            self._created_sorted = True
+        return self._created_keys
 
     def moved(self, entry: Entry, previous: int | None) -> None:
         """Re-file ``entry`` after its ``updated`` changed from ``previous``."""
