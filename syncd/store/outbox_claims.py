@@ -148,24 +148,20 @@ def renew(conn: Connection, holder: str, lease_ms: int, now_ms: int) -> int:
 
 def release(conn: Connection, holder: str, now_ms: int) -> int:
     """Hand back what ``holder`` has claimed (clean shutdown)."""
-    return conn.execute(
-        update(outbox)
-        .where(outbox.c.claimed_by == holder, outbox.c.status == Status.IN_FLIGHT.value)
-        .values(
-            status=Status.PENDING.value,
-            claimed_by=None,
-            lease_until_ms=None,
-            next_attempt_ms=now_ms,
-            updated_ms=now_ms,
-        )
-    ).rowcount
+    return _hand_back(conn, outbox.c.claimed_by == holder, now_ms)
 
 
 def release_all(conn: Connection, now_ms: int) -> int:
     """Single-instance (SQLite) startup: whatever is in flight belonged to a dead process."""
+    return _hand_back(conn, None, now_ms)
+
+
+def _hand_back(conn: Connection, whose: ColumnElement[bool] | None, now_ms: int) -> int:
+    """In-flight rows (``whose``, or all) back to pending, due now; no attempt is spent."""
+    in_flight = outbox.c.status == Status.IN_FLIGHT.value
     return conn.execute(
         update(outbox)
-        .where(outbox.c.status == Status.IN_FLIGHT.value)
+        .where(in_flight if whose is None else and_(in_flight, whose))
         .values(
             status=Status.PENDING.value,
             claimed_by=None,
