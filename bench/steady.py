@@ -1,8 +1,8 @@
 """Steady state against the sandbox: HubSpot calls per 100 answers, and how long an answer waits.
 
 ``python -m bench.steady``: answers arrive evenly at ``--rate`` a second (default 10) for
-``--seconds`` (default 600), in real time, while the daemon runs as ``syncd run`` does, resting
-``--interval`` seconds (default 60, ``[daemon] interval_seconds``'s default) after each pass; the
+``--seconds`` (default 600), in real time, while the daemon runs as ``syncd run`` does, a pass every
+``--interval`` seconds (default 60, ``[daemon] interval_seconds``'s default); the
 first pass (owner list, startup checks) is left out. Once every answer has its task, the daemon
 stops and ``--idle`` passes (default 4) run with nothing new, ``--interval`` apart.
 

@@ -149,6 +149,8 @@ class Daemon:
             if left <= 0:
                 return
             if self._woken.wait(min(left, _REST_SLICE_SECONDS)):
+                # Gathered: the answers pushed meanwhile go out in the same CRM calls.
+                stop.wait(min(left, self.settings.webhooks.batch_seconds))
                 self._woken.clear()
                 self._pushed_pass(stop)
 
