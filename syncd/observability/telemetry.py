@@ -2,7 +2,8 @@
 
 The loop calls ``pass_started``, ``stage_started``/``stage_ended`` around each guarded stage,
 ``polled``/``tracked`` when a stage really reached its vendor (a replica without the lease does
-not), and ``pass_ended`` with the pass's results. Nothing here raises into the loop.
+not), ``delivered`` after each round of deliver batches, and ``pass_ended`` with the pass's
+results. Nothing here raises into the loop.
 """
 
 from __future__ import annotations
@@ -100,6 +101,17 @@ class Telemetry:
         """The CRM's task changes were read (this replica held the lease)."""
         if "track" not in self._failed:
             self.vitals.reached(CRM)
+
+    def delivered(self, engine: Engine, result: DeliverResult) -> None:
+        """A round of deliver batches ended: observe the time to task of the tasks created
+        since the last call, and let go of them.
+
+        Per round, not per pass: a backfill's single pass creates a task per answer, and holding
+        them all to the pass's end grew the process with the backfill (by 36 MB at its end
+        alone at 100,000 answers).
+        """
+        self._loop_times(engine, result.created, [])
+        result.created.clear()
 
     def pass_ended(
         self,

@@ -202,6 +202,7 @@ class Daemon:
         guard = partial(self._guarded, summary, resting=resting)
         # One deliver context per pass: counts and owner load carry over from slice to slice.
         deliver = pass_context(self.settings, self.engine, self.crm, self.holder, self.clock)
+        deliver.after_round = partial(self.telemetry.delivered, self.engine)
         summary.deliver = deliver.result  # filled as the stage goes; kept if it stops early
         work = Interleave(partial(self._plan_and_deliver, guard, summary, deliver, stop))
         for name, source in self.sources.items():

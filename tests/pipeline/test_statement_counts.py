@@ -23,11 +23,14 @@ ANN = Owner(id="o-ann", email="ann@corp.example", name="Ann", teams=frozenset({"
 
 
 @contextmanager
-def _counted(engine: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
+def _counted(engine: Engine) -> Iterator[list[object]]:
+    statements: list[object] = []
 
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
+    def count(_conn: Any, _cursor: Any, _sql: str, _params: Any, context: Any, *_: Any) -> None:
+        # One per statement executed: the pages SQLAlchemy sends a many-row INSERT in (of
+        # ``SQLITE_ROWS_PER_INSERT`` rows on SQLite) follow one another in one context.
+        if not statements or statements[-1] is not context:
+            statements.append(context)
 
     event.listen(engine, "before_cursor_execute", count)
     try:

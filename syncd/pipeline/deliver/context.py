@@ -47,7 +47,8 @@ class DeliverResult:
     #: Actions handed back untouched because the account is blocked (see ``Blocking``).
     held: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
-    #: The answers whose tasks this pass created, for the time-to-task metrics.
+    #: The answers whose tasks were created and not yet taken by ``after_round``, for the
+    #: time-to-task metrics.
     created: list[ResponseKey] = field(default_factory=list)
 
 
@@ -73,6 +74,9 @@ class DeliverContext:
     blocked: Blocking | None = None
     #: Open loops per owner for ``least_open`` routing: read once per pass, then kept current.
     open_loops: dict[str, int] | None = None
+    #: Handed the running result after each round of batches: the daemon's telemetry takes the
+    #: created tasks from it, so nothing kept per task grows with the pass.
+    after_round: Callable[[DeliverResult], None] | None = None
 
     def __post_init__(self) -> None:
         # A batch may be bigger than one CRM call: the handlers see a CRM that splits it.

@@ -60,6 +60,13 @@ class Deliverer:
 
     def _round(self) -> bool:
         """One batch of each kind; False when nothing was due or delivery is blocked."""
+        try:
+            return self._batches()
+        finally:
+            if self.ctx.after_round is not None:
+                self.ctx.after_round(self.ctx.result)
+
+    def _batches(self) -> bool:
         progressed = False
         for kind, handler in HANDLERS:
             if kind is ActionKind.CREATE_TASK and self._owners_error is not None:
