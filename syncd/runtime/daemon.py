@@ -160,7 +160,7 @@ class Daemon:
         summary = PassSummary()
         self.telemetry.pass_started()
         guard = partial(self._guarded, summary, resting=True)
-        deliver = pass_context(self.settings, self.engine, self.crm, self.holder, self.clock)
+        deliver = self._deliver_context()
         summary.deliver = deliver.result
         try:
             self._plan_and_deliver(guard, summary, deliver, stop)
@@ -201,8 +201,7 @@ class Daemon:
         self.telemetry.pass_started()
         guard = partial(self._guarded, summary, resting=resting)
         # One deliver context per pass: counts and owner load carry over from slice to slice.
-        deliver = pass_context(self.settings, self.engine, self.crm, self.holder, self.clock)
-        deliver.after_round = partial(self.telemetry.delivered, self.engine)
+        deliver = self._deliver_context()
         summary.deliver = deliver.result  # filled as the stage goes; kept if it stops early
         work = Interleave(partial(self._plan_and_deliver, guard, summary, deliver, stop))
         for name, source in self.sources.items():
@@ -222,6 +221,12 @@ class Daemon:
             self.engine, summary.plan, summary.deliver, summary.track if tracking else None
         )
         return summary
+
+    def _deliver_context(self) -> DeliverContext:
+        """A pass's deliver context; telemetry takes the created tasks after every round."""
+        deliver = pass_context(self.settings, self.engine, self.crm, self.holder, self.clock)
+        deliver.after_round = partial(self.telemetry.delivered, self.engine)
+        return deliver
 
     def _plan_and_deliver(
         self,
