@@ -168,8 +168,12 @@ def main() -> None:
     print("\n".join(run(options).lines()))
 
 
-def run(options: Options, env: dict[str, str] | None = None) -> Outcome:
-    """Run the stream and the idle passes as ``options`` say; ``env`` adds ``SYNCD__`` settings."""
+def run(options: Options, env: dict[str, str] | None = None, *, logs: bool = True) -> Outcome:
+    """Run the stream and the idle passes as ``options`` say; ``env`` adds ``SYNCD__`` settings.
+
+    ``logs`` configures the process's logging from the settings, as the command line wants; a
+    caller that owns the process's logging (a test run) passes False.
+    """
     with tempfile.TemporaryDirectory(prefix="syncd-steady-") as tmp:
         # The demo's config turns the company roll-up on; the defaults leave it off.
         defaults = {
@@ -181,7 +185,8 @@ def run(options: Options, env: dict[str, str] | None = None) -> Outcome:
         given = env if env is not None else os.environ
         overrides = {k: v for k, v in given.items() if k.startswith("SYNCD__")}
         settings = load(DEMO_CONFIG, {"SYNCD__DAEMON__DATA_DIR": tmp, **defaults, **overrides})
-        configure_logging(settings.daemon)
+        if logs:
+            configure_logging(settings.daemon)
         sandbox, settings = start_sandbox(settings, any_port=True)
         fake = sandbox.crm
         assert isinstance(fake, HubSpotFake)

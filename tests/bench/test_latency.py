@@ -68,7 +68,8 @@ def test_the_bench_run_reports_when_tasks_appeared(tmp_path: Path) -> None:
 def test_the_steady_stream_times_every_answer_polled_pushed_and_closed() -> None:
     options = Options(rate=5, interval=1, seconds=2, idle=0, pushed=0.5, completed=0.5)
 
-    outcome = run(options, {"SYNCD__TRACKING__INTERVAL_SECONDS": "0"})
+    # The test run owns logging: configuring it here would filter other tests' captured lines.
+    outcome = run(options, {"SYNCD__TRACKING__INTERVAL_SECONDS": "0"}, logs=False)
 
     answers = outcome.answers
     pushed = [a for a in answers if a.pushed]
