@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select
 
 from syncd.actions import ActionKind
+from syncd.chunks import chunks
 from syncd.model import ResponseKey
 from syncd.store.outbox import Status
 from syncd.store.schema import cursors, inbox, loops, outbox
@@ -89,8 +90,7 @@ def loop_times(conn: Connection, keys: Sequence[ResponseKey]) -> Mapping[Respons
     found: dict[ResponseKey, LoopTimes] = {}
     for source, ids in by_source.items():
         unique = sorted(set(ids))
-        for start in range(0, len(unique), CHUNK):
-            chunk = unique[start : start + CHUNK]
+        for chunk in chunks(unique, CHUNK):
             query = select(
                 loops.c.response_id,
                 loops.c.response_ms,

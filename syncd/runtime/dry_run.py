@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, select
 
 from syncd.actions import ActionBody, ContactSync, LoopClosedMark, TaskCreate, TaskEdit
+from syncd.chunks import chunks
 from syncd.contact_match import BY_EMAIL, ContactMatch
 from syncd.pipeline.plan import PlanResult, plan_batch
 from syncd.routing_settings import RoutingSettings
@@ -115,8 +116,8 @@ def _effects(conn: Connection, crm: str, before: int) -> list[Effect]:
 def _no_task(conn: Connection, keys: set[tuple[str, str]]) -> dict[str, str]:
     found: dict[str, str] = {}
     ordered = sorted(keys)
-    for start in range(0, len(ordered), _CHUNK):
-        ids = sorted({response_id for _, response_id in ordered[start : start + _CHUNK]})
+    for chunk in chunks(ordered, _CHUNK):
+        ids = sorted({response_id for _, response_id in chunk})
         rows = conn.execute(
             select(loops.c.source, loops.c.response_id, loops.c.no_task_reason).where(
                 loops.c.response_id.in_(ids), loops.c.no_task_reason.is_not(None)

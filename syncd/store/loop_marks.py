@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from syncd.actions import ActionKind, LoopClosedMark
+from syncd.chunks import chunks
 from syncd.clock import from_ms
 from syncd.model import ResponseKey
 from syncd.store.action_codec import to_json
@@ -108,8 +109,7 @@ def queue_marks(conn: Connection, crm: str, keys: Sequence[ResponseKey], now_ms:
         return 0
     rows = [_row(crm, state, now_ms) for state in states.values()]
     queued = 0
-    for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        chunk = rows[start : start + ROWS_PER_STATEMENT]
+    for chunk in chunks(rows, ROWS_PER_STATEMENT):
         queued += len(conn.execute(_upsert(conn.dialect.name, chunk)).all())
     return queued
 

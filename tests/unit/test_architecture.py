@@ -31,6 +31,7 @@ REGISTRY = "connectors.registry"
 VENDOR_SDKS = ("hubspot", "simple_salesforce", "httpx")
 CORE_FOR_CONNECTORS = frozenset(
     {
+        "syncd.chunks",
         "syncd.contracts",
         "syncd.model",
         "syncd.errors",

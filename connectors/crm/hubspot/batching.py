@@ -6,7 +6,7 @@ batch until the 400s are down to single items isolates the bad ones and lets the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from connectors.crm.hubspot.errors import HubSpotRejected
@@ -14,12 +14,6 @@ from syncd.errors import CrmError, SyncdError
 
 T = TypeVar("T")
 Outcome = dict[str, "str | SyncdError"]
-
-
-def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    """Consecutive slices of at most ``size`` items, in order."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def is_whole_batch_rejection(error: BaseException) -> bool:

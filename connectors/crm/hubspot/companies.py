@@ -13,11 +13,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.crm.hubspot import wire
-from connectors.crm.hubspot.batching import chunks
 from connectors.crm.hubspot.records import BatchResult
 from connectors.crm.hubspot.sdk import sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Operation, Transport
+from syncd.chunks import chunks
 
 PRIMARY_COMPANY = "associatedcompanyid"
 OWNER = "hubspot_owner_id"

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 import hubspot.crm.contacts.models as contact_models
 
 from connectors.crm.hubspot import outcomes
-from connectors.crm.hubspot.batching import chunks, send_groups
+from connectors.crm.hubspot.batching import send_groups
 from connectors.crm.hubspot.records import BatchResult, item_error_from, list_of, record_from
 from connectors.crm.hubspot.sdk import sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Transport
+from syncd.chunks import chunks
 from syncd.contracts import BatchOutcome
 from syncd.errors import SyncdError
 from syncd.model import NewContact

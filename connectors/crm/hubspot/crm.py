@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
 from connectors.crm.hubspot import mapping, outcomes
-from connectors.crm.hubspot.batching import chunks, distinct_rounds, send_groups
+from connectors.crm.hubspot.batching import distinct_rounds, send_groups
 from connectors.crm.hubspot.changes import SEARCH_PAGE, task_change_pages
 from connectors.crm.hubspot.client import HubSpotApi
 from connectors.crm.hubspot.companies import CompanyOwners
@@ -23,6 +23,7 @@ from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.setup import missing_property
 from connectors.crm.hubspot.task_create import TaskCreator
 from connectors.crm.hubspot.transport import Transport
+from syncd.chunks import chunks
 from syncd.contracts import BatchOutcome
 from syncd.edge.limiter import LimiterFactory
 from syncd.errors import CrmError, SyncdError

@@ -16,7 +16,7 @@ import hubspot.crm.associations.v4.models as association_models
 import hubspot.crm.objects.notes.models as note_models
 
 from connectors.crm.hubspot import mapping, outcomes
-from connectors.crm.hubspot.batching import chunks, send_groups
+from connectors.crm.hubspot.batching import send_groups
 from connectors.crm.hubspot.errors import HubSpotRejected
 from connectors.crm.hubspot.records import (
     BatchResult,
@@ -28,6 +28,7 @@ from connectors.crm.hubspot.records import (
 from connectors.crm.hubspot.sdk import sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Transport
+from syncd.chunks import chunks
 from syncd.contracts import BatchOutcome
 from syncd.errors import CrmSetupError, SyncdError
 from syncd.model import ResponseNote

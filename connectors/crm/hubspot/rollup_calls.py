@@ -21,12 +21,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from connectors.crm.hubspot import wire
-from connectors.crm.hubspot.batching import chunks
 from connectors.crm.hubspot.companies import PRIMARY_COMPANY
 from connectors.crm.hubspot.records import BatchResult, Page, Record
 from connectors.crm.hubspot.sdk import sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Transport
+from syncd.chunks import chunks
 
 BATCH = 100
 #: Values in one search ``IN`` filter; 100 ids keep the body well under search's 3,000 characters.

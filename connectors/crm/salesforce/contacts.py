@@ -14,6 +14,7 @@ from connectors.crm.salesforce.errors import first_code, record_error
 from connectors.crm.salesforce.fields import SalesforceFieldNames
 from connectors.crm.salesforce.packing import Packer
 from connectors.crm.salesforce.rest import COLLECTION_LIMIT, Rest, Row
+from syncd.chunks import chunks
 from syncd.errors import SyncdError
 from syncd.model import Contact, ContactField, ContactUpdate, NewContact, NpsFields
 
@@ -88,8 +89,7 @@ class Contacts:
         existing = self.find(ContactField(), emails)
         missing = [e for e in emails if e not in existing]
         created: dict[str, str | SyncdError] = {}
-        for start in range(0, len(missing), COLLECTION_LIMIT):
-            run = missing[start : start + COLLECTION_LIMIT]
+        for run in chunks(missing, COLLECTION_LIMIT):
             records = [
                 {
                     "attributes": {"type": "Contact"},
@@ -135,7 +135,7 @@ class Contacts:
                 rounds.append([])
             rounds[index].append(update)
         for one in rounds:
-            runs = [one[i : i + COLLECTION_LIMIT] for i in range(0, len(one), COLLECTION_LIMIT)]
+            runs = list(chunks(one, COLLECTION_LIMIT))
             batches = [
                 [
                     {"attributes": {"type": "Contact"}, "id": u.contact_id, **self.written(u)}

@@ -14,6 +14,7 @@ from connectors.crm.salesforce.errors import record_error
 from connectors.crm.salesforce.fields import HISTORY_OBJECT, KEY_FIELD
 from connectors.crm.salesforce.rest import COLLECTION_LIMIT, Rest
 from connectors.crm.salesforce.tasks import key_value
+from syncd.chunks import chunks
 from syncd.errors import CrmSetupError, SyncdError
 from syncd.model import ResponseNote
 
@@ -32,8 +33,7 @@ class History:
         if notes and not self._checked:
             self._require()
         outcome: Outcome = {}
-        for start in range(0, len(notes), COLLECTION_LIMIT):
-            run = notes[start : start + COLLECTION_LIMIT]
+        for run in chunks(notes, COLLECTION_LIMIT):
             records = [
                 {
                     "attributes": {"type": HISTORY_OBJECT},

@@ -20,6 +20,7 @@ from connectors.crm.salesforce import soql
 from connectors.crm.salesforce.fields import RollupFieldNames, SalesforceFieldNames
 from connectors.crm.salesforce.packing import Packer
 from connectors.crm.salesforce.rest import COLLECTION_LIMIT, Row
+from syncd.chunks import chunks
 from syncd.errors import CrmError
 from syncd.model import net_promoter_score
 
@@ -79,9 +80,7 @@ class Rollup:
         contacts = [row for rows in answers[: len(runs)] for row in rows]
         tasks = [row for rows in answers[len(runs) :] for row in rows]
         records = [self._record(a, contacts, tasks) for a in ids]
-        batches = [
-            records[i : i + COLLECTION_LIMIT] for i in range(0, len(records), COLLECTION_LIMIT)
-        ]
+        batches = list(chunks(records, COLLECTION_LIMIT))
         for batch, results in zip(batches, self._pack.update(batches), strict=True):
             for record, result in zip(batch, results, strict=True):
                 if not result.get("success"):

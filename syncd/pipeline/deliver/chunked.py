@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from syncd.chunks import chunks
 from syncd.contracts import BatchOutcome, Crm
 from syncd.errors import SyncdError
 from syncd.model import (
@@ -37,7 +38,6 @@ class _Keyed(Protocol):
 
 
 K = TypeVar("K", bound=_Keyed)
-V = TypeVar("V")
 
 
 def chunked(crm: Crm, batch_size: int) -> Crm:
@@ -66,7 +66,7 @@ class ChunkedCrm:
     def find_contacts(self, field: ContactField, values: Sequence[str]) -> Mapping[str, Contact]:
         """``Crm.find_contacts``, one call per ``batch_limit`` values."""
         found: dict[str, Contact] = {}
-        for part in self._parts(values):
+        for part in chunks(values, self.batch_limit):
             found.update(self._crm.find_contacts(field, part))
         return found
 
@@ -85,7 +85,7 @@ class ChunkedCrm:
     def company_owners(self, contact_ids: Sequence[str]) -> Mapping[str, str]:
         """``Crm.company_owners``, one call per ``batch_limit`` contacts."""
         owners: dict[str, str] = {}
-        for part in self._parts(contact_ids):
+        for part in chunks(contact_ids, self.batch_limit):
             owners.update(self._crm.company_owners(part))
         return owners
 
@@ -119,15 +119,11 @@ class ChunkedCrm:
         """``Crm.close`` unchanged."""
         self._crm.close()
 
-    def _parts(self, items: Sequence[V]) -> Iterator[Sequence[V]]:
-        for start in range(0, len(items), self.batch_limit):
-            yield items[start : start + self.batch_limit]
-
     def _write(
         self, call: Callable[[Sequence[K]], BatchOutcome], items: Sequence[K]
     ) -> BatchOutcome:
         outcome: dict[str, str | SyncdError] = {}
-        parts = list(self._parts(items))
+        parts = list(chunks(items, self.batch_limit))
         for index, part in enumerate(parts):
             try:
                 outcome.update(call(part))
