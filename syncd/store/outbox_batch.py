@@ -8,7 +8,7 @@ each (the update, the search for dependents, each dependent's skip).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Connection, bindparam, select, update
 
@@ -57,14 +57,7 @@ def complete_all(conn: Connection, done: Sequence[tuple[Action, str | None]], no
         for action, result in done
     ]
     conn.execute(_COMPLETE, params)
-    claims = {action.id: action.claim for action, _ in done}
-    landed = {
-        row.id
-        for row in conn.execute(
-            select(outbox.c.id, outbox.c.status, outbox.c.claims).where(outbox.c.id.in_(claims))
-        )
-        if row.status == Status.DONE.value and row.claims == claims[row.id]
-    }
+    landed = _landed(conn, {action.id: (action.claim, Status.DONE.value) for action, _ in done})
     for action, result in done:
         if action.id not in landed:
             complete(conn, action, result, now_ms)
@@ -108,14 +101,7 @@ def settle_all(conn: Connection, ended: Sequence[tuple[Action, Status, str]], no
             for action, status, error in ended
         ],
     )
-    wanted = {action.id: (action.claim, status.value) for action, status, _ in ended}
-    landed = {
-        row.id
-        for row in conn.execute(
-            select(outbox.c.id, outbox.c.status, outbox.c.claims).where(outbox.c.id.in_(wanted))
-        )
-        if (row.claims, row.status) == wanted[row.id]
-    }
+    landed = _landed(conn, {action.id: (action.claim, status.value) for action, status, _ in ended})
     reasons: dict[str, str] = {}
     for action, status, error in ended:
         if action.id in landed:
@@ -123,3 +109,12 @@ def settle_all(conn: Connection, ended: Sequence[tuple[Action, Status, str]], no
         else:
             settle(conn, action, status, error, now_ms)
     skip_dependents(conn, reasons, now_ms)
+
+
+def _landed(conn: Connection, wanted: Mapping[int, tuple[int, str]]) -> set[int]:
+    """The ids whose row now holds the wanted (claim count, status): the executemany wrote
+    them. The rest were taken over or rewritten meanwhile and go through the one-by-one path."""
+    rows = conn.execute(
+        select(outbox.c.id, outbox.c.status, outbox.c.claims).where(outbox.c.id.in_(wanted))
+    )
+    return {row.id for row in rows if (row.claims, row.status) == wanted[row.id]}
