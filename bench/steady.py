@@ -43,7 +43,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from bench.latency import Spread, created_ms
 from connectors.crm.hubspot.fake import HubSpotFake
@@ -54,6 +54,7 @@ from syncd.runtime.demo import start_sandbox
 from syncd.runtime.logging import configure_logging
 from syncd.sandbox.world import seed
 from syncd.settings import Settings
+from syncd.store.engine import open_engine
 from syncd.store.schema import loops
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "syncd" / "sandbox" / "demo.toml"
@@ -333,7 +334,8 @@ class _Watcher:
     """Notes, every ``WATCH_SECONDS``, when the store first holds a completed task's loop closed."""
 
     def __init__(self, settings: Settings) -> None:
-        self._engine = create_engine(settings.daemon.resolved_database_url())
+        # The store's own engine: SQLite's busy timeout, PostgreSQL's driver, as the daemon's.
+        self._engine = open_engine(settings.daemon.resolved_database_url())
         self._lock = threading.Lock()
         self._watched: dict[str, Answer] = {}
         self._stop = threading.Event()
