@@ -15,6 +15,7 @@ from sqlalchemy import Engine, event, func, select
 from syncd.clock import to_ms
 from syncd.model import Owner
 from syncd.store import inbox
+from syncd.store.engine import SQLITE_ROWS_PER_INSERT
 from syncd.store.schema import outbox
 from tests.pipeline.flow import T0, answer, deliver, plan
 from tests.pipeline.stub_crm import StubCrm
@@ -23,20 +24,27 @@ ANN = Owner(id="o-ann", email="ann@corp.example", name="Ann", teams=frozenset({"
 
 
 @contextmanager
-def _counted(engine: Engine) -> Iterator[list[object]]:
-    statements: list[object] = []
+def _counted(engine: Engine) -> Iterator[list[str]]:
+    statements: list[str] = []
 
-    def count(_conn: Any, _cursor: Any, _sql: str, _params: Any, context: Any, *_: Any) -> None:
-        # One per statement executed: the pages SQLAlchemy sends a many-row INSERT in (of
-        # ``SQLITE_ROWS_PER_INSERT`` rows on SQLite) follow one another in one context.
-        if not statements or statements[-1] is not context:
-            statements.append(context)
+    def count(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        # One per statement executed; a many-row INSERT goes to SQLite in pages of
+        # ``SQLITE_ROWS_PER_INSERT`` rows, and a page that follows a full page of the same
+        # insert is that statement's next page. A row-by-row insert still counts every row.
+        if not (statements and _next_page(statements[-1], sql)):
+            statements.append(sql)
 
     event.listen(engine, "before_cursor_execute", count)
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def _next_page(previous: str, sql: str) -> bool:
+    head, values, _ = previous.partition(" VALUES (")
+    full = values and previous.count("), (") + 1 == SQLITE_ROWS_PER_INSERT
+    return bool(full) and sql.startswith(head + values)
 
 
 def _answers(first: int, count: int) -> list[Any]:
