@@ -7,10 +7,13 @@ from datetime import datetime
 
 from syncd.model import SurveyResponse
 
+#: What ``json.dumps(..., sort_keys=True)`` would build on every call, built once: the same text.
+_ENCODER = json.JSONEncoder(sort_keys=True)
+
 
 def response_to_json(response: SurveyResponse) -> str:
     """A response as the JSON the inbox and quarantine keep."""
-    return json.dumps(
+    return _ENCODER.encode(
         {
             "source": response.source,
             "response_id": response.response_id,
@@ -25,8 +28,7 @@ def response_to_json(response: SurveyResponse) -> str:
             "survey": response.survey,
             "link": response.link,
             "properties": dict(response.properties),
-        },
-        sort_keys=True,
+        }
     )
 
 

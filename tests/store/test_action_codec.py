@@ -69,6 +69,12 @@ def test_every_kind_round_trips(value: ActionBody) -> None:
     assert from_json(value.kind, text) == value
 
 
+def test_the_stored_text_is_the_one_earlier_releases_wrote() -> None:
+    # Sorted keys, default separators, non-ASCII escaped: byte for byte what is already stored.
+    text = to_json(TaskEdit("Café", "B2", Priority.LOW))
+    assert text == '{"body": "B2", "format": 2, "priority": "low", "subject": "Caf\\u00e9"}'
+
+
 @pytest.mark.parametrize(
     ("kind", "row", "expected"),
     [
