@@ -5,16 +5,18 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from syncd.errors import SyncdError
+from syncd.store.revision import HEAD, current_revision
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = structlog.get_logger(__name__)
 
@@ -121,13 +123,23 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
 
 def alembic_config() -> Config:
     """The Alembic configuration of the store's migrations (no ini file needed)."""
+    from alembic.config import Config  # lazy: Alembic is needed only to migrate
+
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     return config
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision; replicas racing at startup take turns."""
+    """Bring the schema to the newest revision; replicas racing at startup take turns.
+
+    A store already at ``HEAD`` (the usual start) is only read: Alembic is not even imported.
+    """
+    with engine.connect() as connection:
+        if current_revision(connection) == HEAD:
+            return
+    from alembic import command  # lazy: about 0.15 s of CPU, needed only to migrate
+
     with engine.begin() as connection:
         _lock_for_migration(connection)
         config = alembic_config()
