@@ -29,8 +29,9 @@ from syncd.runtime.http_port import open_port
 from syncd.runtime.shared_limits import store_limiters
 from syncd.settings import Settings
 from syncd.store.crm_binding import CrmIdentity, bind_crm
-from syncd.store.engine import migrate, open_engine, wait_for_store
+from syncd.store.engine import migrate, open_engine
 from syncd.store.lock import StoreLock, lock_instance, lock_sqlite
+from syncd.store.reach import wait_for_store
 
 
 class StartupStopped(Exception):
