@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import inspect
-import os
 import socket
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from pathlib import Path
 
 from sqlalchemy import Engine
 
 from connectors.registry import Catalog, connector_class
 from syncd.clock import to_ms, utcnow
-from syncd.config_loader import load_settings, settings_secrets
+from syncd.config_loader import settings_secrets
 from syncd.contracts import Crm, SurveySource
 from syncd.edge.limiter import LimiterFactory
 from syncd.http.exchange import Handler, Request, Response
@@ -26,6 +24,7 @@ from syncd.observability.webhook_metrics import WebhookCollector
 from syncd.redact import Redactor, activate
 from syncd.runtime.daemon import Daemon
 from syncd.runtime.http_port import open_port
+from syncd.runtime.loading import load as load  # noqa: PLC0414 (re-exported for tests and bench)
 from syncd.runtime.shared_limits import store_limiters
 from syncd.settings import Settings
 from syncd.store.crm_binding import CrmIdentity, bind_crm
@@ -40,16 +39,6 @@ class StartupStopped(Exception):
 
 class CrmNotSetUp(Exception):
     """The CRM lacks fields syncd writes: ``syncd crm setup`` creates them; startup never does."""
-
-
-def load(path: Path, env: Mapping[str, str] | None = None, *, secrets: bool = True) -> Settings:
-    """Load and validate the configuration file with every connector's settings model."""
-    return load_settings(path, os.environ if env is None else env, Catalog(), secrets=secrets)
-
-
-def connector_catalog() -> Catalog:
-    """Every connector kind's settings model, for commands that read connector options."""
-    return Catalog()
 
 
 def instance_id(settings: Settings) -> str:

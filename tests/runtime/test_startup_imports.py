@@ -39,6 +39,8 @@ LAZY = [
 ]
 #: ... nor ``syncd report``, which reads the store only.
 LAZY_FOR_REPORT = ["alembic", "sqlalchemy.orm", "structlog", "httpx", "hubspot"]
+#: ... nor ``syncd config validate``, which loads the settings only.
+LAZY_FOR_VALIDATE = ["syncd.runtime.compose", "alembic", "sqlalchemy.orm", "prometheus_client"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class Startups:
     first_run: Seen  # ``syncd run --once`` on a new store
     run: Seen  # ``syncd run --once`` again, on the store it migrated
     report: Seen  # ``syncd report`` on that store
+    validate: Seen  # ``syncd config validate``
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +79,8 @@ def startups(tmp_path_factory: pytest.TempPathFactory) -> Startups:
         first = _seen(tmp_path, "run", "--once", "--config", config)
         again = _seen(tmp_path, "run", "--once", "--config", config)
         report = _seen(tmp_path, "report", "--config", config)
-    return Startups(first, again, report)
+        validate = _seen(tmp_path, "config", "validate", "--config", config)
+    return Startups(first, again, report, validate)
 
 
 def test_a_new_store_is_migrated_with_alembic(startups: Startups) -> None:
@@ -93,6 +97,13 @@ def test_starting_on_an_up_to_date_store_leaves_heavy_modules_unimported(
 @pytest.mark.parametrize("module", LAZY_FOR_REPORT)
 def test_the_report_leaves_the_daemon_s_modules_unimported(startups: Startups, module: str) -> None:
     assert module not in startups.report.modules
+
+
+@pytest.mark.parametrize("module", LAZY_FOR_VALIDATE)
+def test_validating_the_config_leaves_the_daemon_s_modules_unimported(
+    startups: Startups, module: str
+) -> None:
+    assert module not in startups.validate.modules
 
 
 def test_the_daemon_s_start_up_objects_end_frozen(startups: Startups) -> None:
