@@ -39,8 +39,17 @@ LAZY = [
 ]
 #: ... nor ``syncd report``, which reads the store only.
 LAZY_FOR_REPORT = ["alembic", "sqlalchemy.orm", "structlog", "httpx", "hubspot"]
-#: ... nor ``syncd config validate``, which loads the settings only.
-LAZY_FOR_VALIDATE = ["syncd.runtime.compose", "alembic", "sqlalchemy.orm", "prometheus_client"]
+#: ... nor ``syncd config validate``, which loads the settings only: no connector, no client.
+LAZY_FOR_VALIDATE = [
+    "syncd.runtime.compose",
+    "alembic",
+    "sqlalchemy.orm",
+    "prometheus_client",
+    "connectors.crm.hubspot.crm",
+    "connectors.sources.delighted.source",
+    "hubspot",
+    "httpx",
+]
 
 
 @dataclass(frozen=True)

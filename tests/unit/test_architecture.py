@@ -25,7 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).parents[2]
 #: The core modules that assemble concrete connectors (and their fakes) from the registry.
 COMPOSITION_ROOTS = frozenset(
-    {"syncd/runtime/compose.py", "syncd/runtime/demo.py", "syncd/runtime/demo_config.py"}
+    {
+        "syncd/runtime/compose.py",
+        "syncd/runtime/demo.py",
+        "syncd/runtime/demo_config.py",
+        "syncd/runtime/loading.py",
+    }
 )
 REGISTRY = "connectors.registry"
 VENDOR_SDKS = ("hubspot", "simple_salesforce", "httpx")
