@@ -49,6 +49,7 @@ LAZY_FOR_VALIDATE = [
     "connectors.sources.delighted.source",
     "hubspot",
     "httpx",
+    "structlog",
 ]
 
 

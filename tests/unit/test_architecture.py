@@ -43,6 +43,7 @@ CORE_FOR_CONNECTORS = frozenset(
         "syncd.edge.limiter",
         "syncd.edge.rate_headers",
         "syncd.edge.retry_after",
+        "syncd.edge.retry_policy",
         "syncd.edge.retrying",
         "syncd.edge.settings",
         "syncd.edge.values",
