@@ -36,6 +36,10 @@ LAZY = [
             strict=True, reason="syncd.store.outbox_claims still imports sqlalchemy.orm.aliased"
         ),
     ),
+    # HubSpot's generated models, a megabyte each, for what this config never does: notes on
+    # the contact timeline (history_notes) and reading companies (account-owner routing).
+    "hubspot.crm.objects.notes",
+    "hubspot.crm.companies",
 ]
 #: ... nor ``syncd report``, which reads the store only.
 LAZY_FOR_REPORT = ["alembic", "sqlalchemy.orm", "structlog", "httpx", "hubspot"]
