@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import inspect
 import socket
 import threading
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from sqlalchemy import Engine
 
-from connectors.registry import Catalog, connector_class
+from connectors.registry import Catalog
 from syncd.clock import to_ms, utcnow
 from syncd.config_loader import settings_secrets
-from syncd.contracts import Crm, SurveySource
-from syncd.edge.limiter import LimiterFactory
+from syncd.contracts import Crm
 from syncd.http.exchange import Handler, Request, Response
 from syncd.http.server import HttpServer
 from syncd.intake.routes import webhook_intake
@@ -22,10 +19,10 @@ from syncd.intake.stats import WebhookStats
 from syncd.model import SetupState
 from syncd.observability.webhook_metrics import WebhookCollector
 from syncd.redact import Redactor, activate
+from syncd.runtime.building import ScopedLimiters, build_crm, build_sources, shared_limiters
 from syncd.runtime.daemon import Daemon
 from syncd.runtime.http_port import open_port
 from syncd.runtime.loading import load as load  # noqa: PLC0414 (re-exported for tests and bench)
-from syncd.runtime.shared_limits import store_limiters
 from syncd.settings import Settings
 from syncd.store.crm_binding import CrmIdentity, bind_crm
 from syncd.store.engine import migrate, open_engine
@@ -119,50 +116,6 @@ def require_setup(crm: Crm) -> None:
             "(with --dry-run to see it first); syncd never creates them on its own. A contact "
             'field named "" in [crm.fields] is neither written nor required'
         )
-
-
-def shared_limiters(engine: Engine) -> ScopedLimiters | None:
-    """Limiters in the store when replicas may share it (PostgreSQL); None: each its own."""
-    if engine.dialect.name != "postgresql":
-        return None
-    return lambda scope: store_limiters(engine, scope)
-
-
-#: Makes the limiter factory of one connector, given its scope ("crm:<name>", "source:<name>").
-ScopedLimiters = Callable[[str], LimiterFactory]
-
-
-def build_sources(
-    settings: Settings, limiters: ScopedLimiters | None = None
-) -> dict[str, SurveySource]:
-    """A connector for every enabled source section, by section name.
-
-    ``limiters``: budgets shared with other replicas; None keeps each connector's own.
-    """
-    sources: dict[str, SurveySource] = {}
-    for name, section in settings.sources.items():
-        if section.enabled:
-            cls = connector_class("source", section.kind)
-            options = cls.Settings.model_validate(section.model_extra or {})
-            shared = {} if limiters is None else {"limiters": limiters(f"source:{name}")}
-            # Sources read the time through syncd's clock: real, or the demo's simulated week.
-            sources[name] = cls(name, options, clock=utcnow, **shared)
-    return sources
-
-
-def build_crm(settings: Settings, limiters: ScopedLimiters | None = None) -> Crm:
-    """The connector of the ``[crm]`` section (``limiters`` as for ``build_sources``)."""
-    cls = connector_class("crm", settings.crm.kind)
-    options = cls.Settings.model_validate(settings.crm.model_extra or {})
-    shared: dict[str, object] = (
-        {} if limiters is None else {"limiters": limiters(f"crm:{settings.crm.name}")}
-    )
-    # A CRM that keeps time-windowed figures (HubSpot's company roll-up) reads the time of day
-    # through syncd's clock, as sources do: real, or the demo's simulated week.
-    if "now" in inspect.signature(cls).parameters:
-        shared["now"] = utcnow
-    crm: Crm = cls(settings.crm.name, options, **shared)
-    return crm
 
 
 def extra_routes(settings: Settings, daemon: Daemon) -> list[tuple[str, Handler]]:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from syncd.clock import utcnow
+from syncd.sandbox.world import seed
 from tests.e2e.helpers import sandbox_settings, write_config
 
 pytestmark = pytest.mark.slow
@@ -55,6 +57,8 @@ LAZY_FOR_VALIDATE = [
     "httpx",
     "structlog",
 ]
+#: ... nor ``syncd check``, which builds the connectors but no daemon.
+LAZY_FOR_CHECK = ["syncd.runtime.compose", "alembic", "sqlalchemy.orm", "prometheus_client"]
 
 
 @dataclass(frozen=True)
@@ -82,19 +86,22 @@ class Startups:
     run: Seen  # ``syncd run --once`` again, on the store it migrated
     report: Seen  # ``syncd report`` on that store
     validate: Seen  # ``syncd config validate``
+    check: Seen  # ``syncd check``
 
 
 @pytest.fixture(scope="module")
 def startups(tmp_path_factory: pytest.TempPathFactory) -> Startups:
     """Each command run once, against the sandbox."""
     tmp_path = tmp_path_factory.mktemp("startup")
-    with sandbox_settings(tmp_path / "data") as (_sandbox, settings):
+    with sandbox_settings(tmp_path / "data") as (sandbox, settings):
+        seed(sandbox.source, sandbox.crm, now=utcnow(), responses=5)  # owners, contacts, answers
         config = str(write_config(settings, tmp_path / "syncd.toml"))
         first = _seen(tmp_path, "run", "--once", "--config", config)
         again = _seen(tmp_path, "run", "--once", "--config", config)
         report = _seen(tmp_path, "report", "--config", config)
         validate = _seen(tmp_path, "config", "validate", "--config", config)
-    return Startups(first, again, report, validate)
+        check = _seen(tmp_path, "check", "--config", config)
+    return Startups(first, again, report, validate, check)
 
 
 def test_a_new_store_is_migrated_with_alembic(startups: Startups) -> None:
@@ -118,6 +125,11 @@ def test_validating_the_config_leaves_the_daemon_s_modules_unimported(
     startups: Startups, module: str
 ) -> None:
     assert module not in startups.validate.modules
+
+
+@pytest.mark.parametrize("module", LAZY_FOR_CHECK)
+def test_checking_leaves_the_daemon_s_modules_unimported(startups: Startups, module: str) -> None:
+    assert module not in startups.check.modules
 
 
 def test_the_daemon_s_start_up_objects_end_frozen(startups: Startups) -> None:

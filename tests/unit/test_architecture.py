@@ -26,6 +26,7 @@ ROOT = Path(__file__).parents[2]
 #: The core modules that assemble concrete connectors (and their fakes) from the registry.
 COMPOSITION_ROOTS = frozenset(
     {
+        "syncd/runtime/building.py",
         "syncd/runtime/compose.py",
         "syncd/runtime/demo.py",
         "syncd/runtime/demo_config.py",
