@@ -30,11 +30,37 @@ CRMS: dict[str, str] = {
     "salesforce": "connectors.crm.salesforce:SalesforceCrm",
 }
 _ROLES = {"source": {**SOURCES, **PUSH_SOURCES}, "crm": CRMS}
+#: Each kind's settings model (its connector's ``Settings``), importable without the connector:
+#: loading the config (``syncd check --local``, every 30 s) never imports an SDK.
+SETTINGS: dict[str, dict[str, str]] = {
+    "source": {
+        "asknicely": "connectors.sources.asknicely.settings:AskNicelySettings",
+        "delighted": "connectors.sources.delighted.settings:DelightedSettings",
+        "jsonhook": "connectors.sources.jsonhook.settings:JsonHookSettings",
+        "surveymonkey": "connectors.sources.surveymonkey.settings:SurveyMonkeySettings",
+        "typeform": "connectors.sources.typeform.settings:TypeformSettings",
+        "wootric": "connectors.sources.wootric.settings:WootricSettings",
+    },
+    "crm": {
+        "hubspot": "connectors.crm.hubspot.settings:HubSpotSettings",
+        "salesforce": "connectors.crm.salesforce.settings:SalesforceSettings",
+    },
+}
 
 
 def connector_class(role: str, kind: str) -> Any:
     """The connector class for ``kind``; it has a pydantic ``Settings`` attribute."""
-    module_name, _, attribute = _ROLES[role][kind].partition(":")
+    return _named(_ROLES[role][kind])
+
+
+def settings_class(role: str, kind: str) -> type[BaseModel]:
+    """The settings model of ``kind``: ``connector_class(role, kind).Settings``, lighter."""
+    model: type[BaseModel] = _named(SETTINGS[role][kind])
+    return model
+
+
+def _named(path: str) -> Any:
+    module_name, _, attribute = path.partition(":")
     return getattr(importlib.import_module(module_name), attribute)
 
 
@@ -49,8 +75,7 @@ class Catalog:
         """The settings model of ``kind``, or None when no connector of that kind exists."""
         if kind not in _ROLES[role]:
             return None
-        model: type[BaseModel] = connector_class(role, kind).Settings
-        return model
+        return settings_class(role, kind)
 
 
 #: Each connector's sandbox fake, by role and kind: what ``syncd demo`` and the tests serve.
@@ -85,7 +110,6 @@ def build_fake(
 
     ``clock`` stamps the fake's records (the demo's simulated week); None: the real clock.
     """
-    module_name, _, attribute = FAKES[role][kind].partition(":")
-    factory = getattr(importlib.import_module(module_name), attribute)
+    factory = _named(FAKES[role][kind])
     timed = {} if clock is None else {"clock": clock}
     return factory.for_settings(section, **timed)

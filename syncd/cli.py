@@ -23,6 +23,7 @@ from syncd.cli_report import register as register_report_command
 from syncd.cli_retention import register as register_retention_commands
 from syncd.cli_rules import register as register_rules_commands
 from syncd.errors import ConfigError
+from syncd.runtime.gc_pause import collector_paused
 
 if TYPE_CHECKING:
     from syncd.runtime.daemon import Daemon
@@ -57,16 +58,17 @@ def run(
     # cleanly (as PID 1 in a container an ignored SIGTERM ends in SIGKILL).
     stop = threading.Event()
     _stop_on_signals(stop)
-    from syncd.runtime.logging import bootstrap_logging, configure_logging
-    from syncd.runtime.reload import Reloader
+    with collector_paused():  # start-up builds what the process keeps; collecting it is waste
+        from syncd.runtime.logging import bootstrap_logging, configure_logging
+        from syncd.runtime.reload import Reloader
 
-    reloads = Reloader(config)
-    reloads.install()  # SIGHUP during startup is kept for later, never fatal
+        reloads = Reloader(config)
+        reloads.install()  # SIGHUP during startup is kept for later, never fatal
 
-    bootstrap_logging()
-    settings = settings_or_exit(config)
-    configure_logging(settings.daemon)
-    daemon = None if stop.is_set() else _start(settings, stop)
+        bootstrap_logging()
+        settings = settings_or_exit(config)
+        configure_logging(settings.daemon)
+        daemon = None if stop.is_set() else _start(settings, stop)
     if daemon is None:
         raise typer.Exit(0)
     try:

@@ -70,8 +70,8 @@ def check(
 
 
 def _full_results(settings: Settings) -> list[CheckResult]:
+    from syncd.runtime.building import build_crm, build_sources
     from syncd.runtime.check import run_checks
-    from syncd.runtime.compose import build_crm, build_sources
 
     sources, crm = build_sources(settings), build_crm(settings)
     try:

@@ -43,7 +43,7 @@ def settings_or_exit(path: Path, *, secrets: bool = True) -> Settings:
 
     ``secrets=False``: secret references stay unresolved (for commands that need none).
     """
-    from syncd.runtime.compose import load
+    from syncd.runtime.loading import load
 
     try:
         return load(path, secrets=secrets)

@@ -64,7 +64,7 @@ def config_show(
 ) -> None:
     """Print the effective config, secrets redacted, each value's origin (file, env, default)."""
     from syncd.config_origin import effective_config
-    from syncd.runtime.compose import connector_catalog
+    from syncd.runtime.loading import connector_catalog
 
     try:
         shown = effective_config(config, os.environ, connector_catalog())

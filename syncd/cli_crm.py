@@ -25,7 +25,7 @@ def setup(
     ] = False,
 ) -> None:
     """Create the property group and the properties syncd writes, where missing (idempotent)."""
-    from syncd.runtime.compose import build_crm
+    from syncd.runtime.building import build_crm
 
     settings = settings_or_exit(config)
     crm = build_crm(settings)

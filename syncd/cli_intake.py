@@ -115,7 +115,7 @@ def _backfill(engine: Engine, settings: Settings, name: str, start: datetime) ->
     PostgreSQL, so a backfill and the running replicas pace together) and read ``name``."""
     from syncd.clock import utcnow
     from syncd.intake.backfill import run_backfill
-    from syncd.runtime.compose import build_sources, shared_limiters
+    from syncd.runtime.building import build_sources, shared_limiters
 
     sources = build_sources(settings, shared_limiters(engine))
     try:

@@ -6,7 +6,7 @@ from abc import abstractmethod
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from syncd.edge.retrying import InlineRetry
+from syncd.edge.retry_policy import InlineRetry
 from syncd.urls import HttpBaseUrl
 
 

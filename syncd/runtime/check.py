@@ -8,10 +8,7 @@ owner list, every team a routing rule names, and the fallback owner.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.contracts import Crm, SurveySource
@@ -20,8 +17,7 @@ from syncd.model import CheckResult, Owner
 from syncd.routing import fallback_missing, unknown_teams
 from syncd.routing_settings import RoutingSettings
 from syncd.store.engine import open_engine
-
-MIGRATIONS = Path(__file__).parents[1] / "store" / "migrations"
+from syncd.store.revision import HEAD, current_revision
 
 
 def run_checks(
@@ -50,18 +46,17 @@ def run_checks(
 def check_store(database_url: str) -> CheckResult:
     """Reachable, and at the newest schema revision (``syncd run`` migrates; this only looks)."""
     engine = open_engine(database_url)
-    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     try:
         with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
+            current = current_revision(conn)
     except SQLAlchemyError as error:
         return CheckResult("store", False, f"cannot connect: {str(error).splitlines()[0]}")
     finally:
         engine.dispose()
-    if current != head:
-        detail = f"schema at {current or 'nothing'}, newest is {head}: start `syncd run` once"
+    if current != HEAD:
+        detail = f"schema at {current or 'nothing'}, newest is {HEAD}: start `syncd run` once"
         return CheckResult("store", False, detail)
-    return CheckResult("store", True, f"reachable, schema at {head}")
+    return CheckResult("store", True, f"reachable, schema at {HEAD}")
 
 
 def check_routing(crm: str, routing: RoutingSettings, owners: Sequence[Owner]) -> list[CheckResult]:

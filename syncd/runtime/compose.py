@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import inspect
-import os
 import socket
 import threading
-from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from pathlib import Path
 
 from sqlalchemy import Engine
 
-from connectors.registry import Catalog, connector_class
+from connectors.registry import Catalog
 from syncd.clock import to_ms, utcnow
-from syncd.config_loader import load_settings, settings_secrets
-from syncd.contracts import Crm, SurveySource
-from syncd.edge.limiter import LimiterFactory
+from syncd.config_loader import settings_secrets
+from syncd.contracts import Crm
 from syncd.http.exchange import Handler, Request, Response
 from syncd.http.server import HttpServer
 from syncd.intake.routes import webhook_intake
@@ -24,13 +19,15 @@ from syncd.intake.stats import WebhookStats
 from syncd.model import SetupState
 from syncd.observability.webhook_metrics import WebhookCollector
 from syncd.redact import Redactor, activate
+from syncd.runtime.building import ScopedLimiters, build_crm, build_sources, shared_limiters
 from syncd.runtime.daemon import Daemon
 from syncd.runtime.http_port import open_port
-from syncd.runtime.shared_limits import store_limiters
+from syncd.runtime.loading import load as load  # noqa: PLC0414 (re-exported for tests and bench)
 from syncd.settings import Settings
 from syncd.store.crm_binding import CrmIdentity, bind_crm
-from syncd.store.engine import migrate, open_engine, wait_for_store
+from syncd.store.engine import migrate, open_engine
 from syncd.store.lock import StoreLock, lock_instance, lock_sqlite
+from syncd.store.reach import wait_for_store
 
 
 class StartupStopped(Exception):
@@ -39,16 +36,6 @@ class StartupStopped(Exception):
 
 class CrmNotSetUp(Exception):
     """The CRM lacks fields syncd writes: ``syncd crm setup`` creates them; startup never does."""
-
-
-def load(path: Path, env: Mapping[str, str] | None = None, *, secrets: bool = True) -> Settings:
-    """Load and validate the configuration file with every connector's settings model."""
-    return load_settings(path, os.environ if env is None else env, Catalog(), secrets=secrets)
-
-
-def connector_catalog() -> Catalog:
-    """Every connector kind's settings model, for commands that read connector options."""
-    return Catalog()
 
 
 def instance_id(settings: Settings) -> str:
@@ -129,50 +116,6 @@ def require_setup(crm: Crm) -> None:
             "(with --dry-run to see it first); syncd never creates them on its own. A contact "
             'field named "" in [crm.fields] is neither written nor required'
         )
-
-
-def shared_limiters(engine: Engine) -> ScopedLimiters | None:
-    """Limiters in the store when replicas may share it (PostgreSQL); None: each its own."""
-    if engine.dialect.name != "postgresql":
-        return None
-    return lambda scope: store_limiters(engine, scope)
-
-
-#: Makes the limiter factory of one connector, given its scope ("crm:<name>", "source:<name>").
-ScopedLimiters = Callable[[str], LimiterFactory]
-
-
-def build_sources(
-    settings: Settings, limiters: ScopedLimiters | None = None
-) -> dict[str, SurveySource]:
-    """A connector for every enabled source section, by section name.
-
-    ``limiters``: budgets shared with other replicas; None keeps each connector's own.
-    """
-    sources: dict[str, SurveySource] = {}
-    for name, section in settings.sources.items():
-        if section.enabled:
-            cls = connector_class("source", section.kind)
-            options = cls.Settings.model_validate(section.model_extra or {})
-            shared = {} if limiters is None else {"limiters": limiters(f"source:{name}")}
-            # Sources read the time through syncd's clock: real, or the demo's simulated week.
-            sources[name] = cls(name, options, clock=utcnow, **shared)
-    return sources
-
-
-def build_crm(settings: Settings, limiters: ScopedLimiters | None = None) -> Crm:
-    """The connector of the ``[crm]`` section (``limiters`` as for ``build_sources``)."""
-    cls = connector_class("crm", settings.crm.kind)
-    options = cls.Settings.model_validate(settings.crm.model_extra or {})
-    shared: dict[str, object] = (
-        {} if limiters is None else {"limiters": limiters(f"crm:{settings.crm.name}")}
-    )
-    # A CRM that keeps time-windowed figures (HubSpot's company roll-up) reads the time of day
-    # through syncd's clock, as sources do: real, or the demo's simulated week.
-    if "now" in inspect.signature(cls).parameters:
-        shared["now"] = utcnow
-    crm: Crm = cls(settings.crm.name, options, **shared)
-    return crm
 
 
 def extra_routes(settings: Settings, daemon: Daemon) -> list[tuple[str, Handler]]:

@@ -20,7 +20,8 @@ from syncd.clock import SimulatedClock, simulated, utcnow
 from syncd.edge.limiter import unlimited
 from syncd.model import SetupState
 from syncd.report import build_report, render_html, render_text
-from syncd.runtime.compose import build_crm, build_daemon
+from syncd.runtime.building import build_crm
+from syncd.runtime.compose import build_daemon
 from syncd.runtime.daemon import Daemon
 from syncd.runtime.demo_config import port_of
 from syncd.runtime.demo_dir import claim_demo_dir

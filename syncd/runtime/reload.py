@@ -23,14 +23,9 @@ from syncd.config_loader import settings_secrets
 from syncd.contracts import Crm, SurveySource
 from syncd.errors import ConfigError
 from syncd.redact import Redactor, activate, active
-from syncd.runtime.compose import (
-    build_crm,
-    build_sources,
-    connector_catalog,
-    load,
-    shared_limiters,
-)
+from syncd.runtime.building import build_crm, build_sources, shared_limiters
 from syncd.runtime.daemon import Daemon
+from syncd.runtime.loading import connector_catalog, load
 from syncd.runtime.logging import configure_logging
 from syncd.settings import Settings
 

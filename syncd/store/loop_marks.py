@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, case, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
 
 from syncd.actions import ActionKind, LoopClosedMark
 from syncd.chunks import chunks
@@ -61,7 +60,7 @@ def latest_loops(
 
 def latest_query(crm: str, source: str, response_ids: Sequence[str]) -> Select[Any]:
     """The loops by primary key; the newer answer looked for in ``ix_loops_contact``."""
-    newer = aliased(loops)
+    newer = loops.alias()
     overtaken = exists().where(
         newer.c.crm == loops.c.crm,
         newer.c.contact_id == loops.c.contact_id,

@@ -33,7 +33,6 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy import update as sql_update
-from sqlalchemy.orm import aliased
 
 from syncd.store.outbox import Status
 from syncd.store.schema import INBOX_PAYLOAD_KEPT, inbox, outbox, quarantine, store_meta
@@ -184,7 +183,7 @@ def resolved_query(before_ms: int) -> Select[tuple[int]]:
 def _answer_at_work(
     source: ColumnElement[str], response_id: ColumnElement[str]
 ) -> ColumnElement[bool]:
-    other = aliased(outbox)
+    other = outbox.alias()
     return exists().where(
         and_(
             other.c.source == source,

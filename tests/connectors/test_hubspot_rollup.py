@@ -14,7 +14,8 @@ from connectors.crm.hubspot import HubSpotCrm, HubSpotSettings
 from connectors.crm.hubspot.fake import HubSpotFake
 from syncd.clock import utcnow
 from syncd.model import ContactUpdate, NpsCategory, NpsFields, Priority, SetupState, TaskSpec
-from syncd.runtime.compose import build_crm, load
+from syncd.runtime.building import build_crm
+from syncd.runtime.compose import load
 from syncd.sandbox.http import LoopbackServer
 
 TOKEN = "sandbox-token-rollup"

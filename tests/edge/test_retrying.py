@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from syncd.edge.retrying import InlineRetry, Retrier, RetryNote
+from syncd.edge.retry_policy import InlineRetry
+from syncd.edge.retrying import Retrier, RetryNote
 from syncd.errors import SourceRejected, SourceUnavailable
 
 POLICY = InlineRetry(attempts=4, backoff_base=0.5, backoff_max=1.5, max_inline_wait=10.0)

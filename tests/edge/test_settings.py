@@ -7,7 +7,7 @@ import pytest
 
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.sources.delighted.settings import DelightedSettings
-from syncd.edge.retrying import InlineRetry
+from syncd.edge.retry_policy import InlineRetry
 from syncd.edge.settings import HttpSettings
 
 

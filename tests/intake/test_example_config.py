@@ -9,7 +9,7 @@ from connectors.registry import Catalog
 from syncd.config_loader import load_settings
 from syncd.contracts import WebhookReceiver
 from syncd.edge.limiter import local_limiter
-from syncd.runtime.compose import build_sources
+from syncd.runtime.building import build_sources
 
 EXAMPLE = Path(__file__).parents[2] / "config" / "syncd.example.toml"
 

@@ -25,7 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).parents[2]
 #: The core modules that assemble concrete connectors (and their fakes) from the registry.
 COMPOSITION_ROOTS = frozenset(
-    {"syncd/runtime/compose.py", "syncd/runtime/demo.py", "syncd/runtime/demo_config.py"}
+    {
+        "syncd/runtime/building.py",
+        "syncd/runtime/compose.py",
+        "syncd/runtime/demo.py",
+        "syncd/runtime/demo_config.py",
+        "syncd/runtime/loading.py",
+    }
 )
 REGISTRY = "connectors.registry"
 VENDOR_SDKS = ("hubspot", "simple_salesforce", "httpx")
@@ -38,6 +44,7 @@ CORE_FOR_CONNECTORS = frozenset(
         "syncd.edge.limiter",
         "syncd.edge.rate_headers",
         "syncd.edge.retry_after",
+        "syncd.edge.retry_policy",
         "syncd.edge.retrying",
         "syncd.edge.settings",
         "syncd.edge.values",

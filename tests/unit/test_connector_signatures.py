@@ -6,9 +6,17 @@ import inspect
 
 import pytest
 
-from connectors.registry import CRMS, SOURCES, connector_class
+from connectors.registry import (
+    CRMS,
+    PUSH_SOURCES,
+    SETTINGS,
+    SOURCES,
+    connector_class,
+    settings_class,
+)
 
 KINDS = [("source", kind) for kind in SOURCES] + [("crm", kind) for kind in CRMS]
+EVERY_KIND = KINDS + [("source", kind) for kind in PUSH_SOURCES]
 
 
 @pytest.mark.parametrize(("role", "kind"), KINDS)
@@ -30,3 +38,14 @@ def test_a_source_reads_the_time_from_the_clock_it_is_given(kind: str) -> None:
     parameters = inspect.signature(connector_class("source", kind)).parameters
     assert "clock" in parameters
     assert parameters["clock"].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+@pytest.mark.parametrize(("role", "kind"), EVERY_KIND)
+def test_the_light_settings_model_is_the_connector_s_own(role: str, kind: str) -> None:
+    # The config loads through SETTINGS without importing the connector; it must be the same model.
+    assert settings_class(role, kind) is connector_class(role, kind).Settings
+
+
+def test_every_kind_names_its_settings_model() -> None:
+    assert sorted(SETTINGS["source"]) == sorted({**SOURCES, **PUSH_SOURCES})
+    assert sorted(SETTINGS["crm"]) == sorted(CRMS)

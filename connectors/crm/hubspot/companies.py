@@ -10,11 +10,12 @@ read in one company batch read.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
 from connectors.crm.hubspot import wire
 from connectors.crm.hubspot.records import BatchResult
-from connectors.crm.hubspot.sdk import sdk_client
+from connectors.crm.hubspot.sdk import close_api, sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Operation, Transport
 from syncd.chunks import chunks
@@ -27,11 +28,19 @@ class CompanyOwners:
     """Reads contacts' primary companies and those companies' owners through the ``Transport``."""
 
     def __init__(self, settings: HubSpotSettings, transport: Transport, batch_limit: int) -> None:
-        client = sdk_client(settings)
-        self._contacts = client.crm.contacts.batch_api
-        self._companies = client.crm.companies.batch_api
+        self._settings = settings
         self._transport = transport
         self._limit = batch_limit
+
+    # The SDK's API objects are built on the first question: routing by account owner is rare,
+    # and the companies package (a megabyte of generated models) is otherwise never imported.
+    @cached_property
+    def _contacts(self) -> Any:
+        return sdk_client(self._settings).crm.contacts.batch_api
+
+    @cached_property
+    def _companies(self) -> Any:
+        return sdk_client(self._settings).crm.companies.batch_api
 
     def owners_of(self, contact_ids: Sequence[str]) -> Mapping[str, str]:
         """Per contact id, the owner id of its primary company; absent when there is none."""
@@ -48,10 +57,10 @@ class CompanyOwners:
         return {c: owner_of[co] for c, co in company_of.items() if co in owner_of}
 
     def close(self) -> None:
-        """Drop the pooled connections."""
-        for api in (self._contacts, self._companies):
-            api.api_client.rest_client.pool_manager.clear()
-            api.api_client.close()
+        """Drop the pooled connections of the API objects built."""
+        for name in ("_contacts", "_companies"):
+            if name in self.__dict__:
+                close_api(self.__dict__[name])
 
     def _read_contacts(self, ids: Sequence[str]) -> BatchResult:
         body = _read_body(ids, PRIMARY_COMPANY)

@@ -11,9 +11,10 @@ idempotent too. Calls: one upsert and one associate per 100 notes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
 
 import hubspot.crm.associations.v4.models as association_models
-import hubspot.crm.objects.notes.models as note_models
 
 from connectors.crm.hubspot import mapping, outcomes
 from connectors.crm.hubspot.batching import send_groups
@@ -25,7 +26,7 @@ from connectors.crm.hubspot.records import (
     list_of,
     record_from,
 )
-from connectors.crm.hubspot.sdk import sdk_client
+from connectors.crm.hubspot.sdk import close_api, sdk_client
 from connectors.crm.hubspot.settings import HubSpotSettings
 from connectors.crm.hubspot.transport import Transport
 from syncd.chunks import chunks
@@ -56,14 +57,25 @@ class NoteWriter:
     """Upserts notes by their key property and links each to its contact."""
 
     def __init__(self, settings: HubSpotSettings, transport: Transport, batch_limit: int) -> None:
-        client = sdk_client(settings)
-        self._notes = client.crm.objects.notes.batch_api
-        self._properties = client.crm.properties.core_api
+        self._settings = settings
         self._key_checked = False
-        self._associations = client.crm.associations.v4.batch_api
         self._key = settings.note_key
         self._transport = transport
         self._limit = batch_limit
+
+    # The SDK's API objects are built on the first note: with history_notes off they never are,
+    # and the notes package (a megabyte of generated models) is never imported.
+    @cached_property
+    def _notes(self) -> Any:
+        return sdk_client(self._settings).crm.objects.notes.batch_api
+
+    @cached_property
+    def _properties(self) -> Any:
+        return sdk_client(self._settings).crm.properties.core_api
+
+    @cached_property
+    def _associations(self) -> Any:
+        return sdk_client(self._settings).crm.associations.v4.batch_api
 
     def add(self, notes: Sequence[ResponseNote]) -> BatchOutcome:
         """The note id per key, once the note exists and is linked to its contact."""
@@ -73,10 +85,10 @@ class NoteWriter:
         return send_groups(groups, self._send, lambda note: note.key)
 
     def close(self) -> None:
-        """Drop the pooled connections."""
-        for api in (self._notes, self._associations, self._properties):
-            api.api_client.rest_client.pool_manager.clear()
-            api.api_client.close()
+        """Drop the pooled connections of the API objects built."""
+        for name in ("_notes", "_associations", "_properties"):
+            if name in self.__dict__:
+                close_api(self.__dict__[name])
 
     def _check_key(self) -> None:
         """Block delivery with one clear error while the note key property is not usable."""
@@ -96,6 +108,8 @@ class NoteWriter:
         self._key_checked = True
 
     def _send(self, notes: Sequence[ResponseNote]) -> Outcome:
+        import hubspot.crm.objects.notes.models as note_models  # lazy: see _notes
+
         request = note_models.BatchInputSimplePublicObjectBatchInputUpsert(
             inputs=[
                 note_models.SimplePublicObjectBatchInputUpsert(

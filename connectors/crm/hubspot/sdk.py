@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hubspot import HubSpot
 
 from connectors.crm.hubspot.settings import HubSpotSettings
@@ -18,3 +20,9 @@ def sdk_client(settings: HubSpotSettings) -> HubSpot:
         host=settings.base_url,
         retry=False,
     )
+
+
+def close_api(api: Any) -> None:
+    """Drop the pooled connections of one SDK API object (``crm.contacts.batch_api``...)."""
+    api.api_client.rest_client.pool_manager.clear()
+    api.api_client.close()

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from connectors.crm.hubspot.rollup_names import RollupPropertyNames
 from connectors.crm.hubspot.throttle import TIERS
-from syncd.edge.retrying import InlineRetry
+from syncd.edge.retry_policy import InlineRetry
 from syncd.edge.settings import HttpSettings
 from syncd.urls import HttpBaseUrl
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, model_validator
 
 from connectors.crm.salesforce.fields import RollupFieldNames, SalesforceFieldNames
-from syncd.edge.retrying import InlineRetry
+from syncd.edge.retry_policy import InlineRetry
 from syncd.edge.settings import HttpSettings
 from syncd.urls import HttpBaseUrl
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, model_validator
 
-from syncd.edge.retrying import InlineRetry
+from syncd.edge.retry_policy import InlineRetry
 from syncd.edge.settings import HttpSettings
 from syncd.urls import HttpBaseUrl
 
