@@ -1,0 +1,67 @@
+"""Delivery on a thread of its own while the pass polls and plans.
+
+A pass reads the source, plans what it read and delivers what it planned. Done in turn on one
+thread, each step waits for the others: the plan waits while the CRM answers a batch, and the
+delivery waits while pages are parsed and planned. On its own thread the delivery overlaps them:
+while one thread waits for the CRM or the database (both let go of the interpreter), the other
+works. The store is what they share, as replicas share it, so nothing else needs a lock: a batch
+is claimed under a lease, and a plan commits before it nudges.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from types import TracebackType
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+
+class DeliverLane:
+    """Runs ``deliver`` whenever nudged, on its own thread, until closed.
+
+    ``nudge`` after a plan commits: the lane delivers (again) soon after. Leaving the ``with``
+    block waits for a last delivery that starts after the exit, so everything planned inside
+    the block has been offered to the CRM when it returns.
+    """
+
+    def __init__(self, deliver: Callable[[], None]) -> None:
+        self._deliver = deliver
+        self._wanted = threading.Event()
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="syncd-deliver", daemon=True)
+
+    def __enter__(self) -> DeliverLane:
+        self._thread.start()
+        return self
+
+    def nudge(self) -> None:
+        """Newly planned actions are in the outbox: deliver them."""
+        self._wanted.set()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._closing = True
+        self._wanted.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            # Read before delivering: a delivery that began before the close may have missed
+            # the last plan, so the lane only ends after one that began after it.
+            last = self._closing
+            try:
+                self._deliver()
+            except Exception:
+                # The caller guards the stage; this only keeps the lane alive if that fails.
+                log.error("delivery lane failed; the next nudge tries again", exc_info=True)
+            if last:
+                return
