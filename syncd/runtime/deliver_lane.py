@@ -23,13 +23,15 @@ class DeliverLane:
     """Runs ``deliver`` whenever nudged, on its own thread, until closed.
 
     ``nudge`` after a plan commits: the lane delivers (again) soon after. Leaving the ``with``
-    block waits for a last delivery that starts after the exit, so everything planned inside
-    the block has been offered to the CRM when it returns.
+    block waits until every nudge has been followed by a delivery that began after it, so
+    everything planned inside the block has been offered to the CRM when it returns.
     """
 
     def __init__(self, deliver: Callable[[], None]) -> None:
         self._deliver = deliver
-        self._wanted = threading.Event()
+        self._changed = threading.Condition()
+        #: Nudged since the last delivery began: that delivery may have missed the newest plan.
+        self._due = False
         self._closing = False
         self._thread = threading.Thread(target=self._run, name="syncd-deliver", daemon=True)
 
@@ -39,7 +41,9 @@ class DeliverLane:
 
     def nudge(self) -> None:
         """Newly planned actions are in the outbox: deliver them."""
-        self._wanted.set()
+        with self._changed:
+            self._due = True
+            self._changed.notify()
 
     def __exit__(
         self,
@@ -47,21 +51,21 @@ class DeliverLane:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        self._closing = True
-        self._wanted.set()
+        with self._changed:
+            self._closing = True
+            self._changed.notify()
         self._thread.join()
 
     def _run(self) -> None:
         while True:
-            self._wanted.wait()
-            self._wanted.clear()
-            # Read before delivering: a delivery that began before the close may have missed
-            # the last plan, so the lane only ends after one that began after it.
-            last = self._closing
+            with self._changed:
+                while not (self._due or self._closing):
+                    self._changed.wait()
+                if not self._due:
+                    return  # closed, and the last delivery began after the last nudge
+                self._due = False
             try:
                 self._deliver()
             except Exception:
                 # The caller guards the stage; this only keeps the lane alive if that fails.
                 log.error("delivery lane failed; the next nudge tries again", exc_info=True)
-            if last:
-                return
