@@ -32,6 +32,7 @@ from syncd.pipeline.events import SendResult, send_due
 from syncd.pipeline.plan import PlanResult, plan_pending
 from syncd.pipeline.poll import Interleave, PollResult, poll_source
 from syncd.pipeline.track import TrackResult, track_tasks
+from syncd.runtime.deliver_lane import DeliverLane
 from syncd.runtime.holdings import Holdings
 from syncd.runtime.retention import Retention
 from syncd.runtime.stage_guard import StageGuard
@@ -162,8 +163,9 @@ class Daemon:
         guard = partial(self._guarded, summary, resting=True)
         deliver = self._deliver_context()
         summary.deliver = deliver.result
+        deliver_now = partial(self._deliver, deliver, stop)
         try:
-            self._plan_and_deliver(guard, summary, deliver, stop)
+            self._plan_all(guard, summary, partial(guard, "deliver", deliver_now), stop)
         except Exception:
             log.error("delivering pushed answers failed; the next pass does it", exc_info=True)
         self.telemetry.pass_ended(self.engine, summary.plan, summary.deliver, None)
@@ -203,10 +205,13 @@ class Daemon:
         # One deliver context per pass: counts and owner load carry over from slice to slice.
         deliver = self._deliver_context()
         summary.deliver = deliver.result  # filled as the stage goes; kept if it stops early
-        work = Interleave(partial(self._plan_and_deliver, guard, summary, deliver, stop))
-        for name, source in self.sources.items():
-            guard(f"poll {name}", partial(self._poll, source, summary, stop, work))
-        work.run()
+        # Delivery overlaps polling and planning (see ``DeliverLane``); it is done when the
+        # block ends, before tracking reads the tasks it created.
+        with DeliverLane(partial(guard, "deliver", partial(self._deliver, deliver, stop))) as lane:
+            work = Interleave(partial(self._plan_all, guard, summary, lane.nudge, stop))
+            for name, source in self.sources.items():
+                guard(f"poll {name}", partial(self._poll, source, summary, stop, work))
+            work.run()
         tracking = self.settings.tracking.enabled
         if tracking:
             guard("track", lambda: self._track(summary, stop))
@@ -228,20 +233,21 @@ class Daemon:
         deliver.after_round = partial(self.telemetry.delivered, self.engine)
         return deliver
 
-    def _plan_and_deliver(
+    def _plan_all(
         self,
         guard: Callable[[str, Callable[[], None]], None],
         summary: PassSummary,
-        ctx: DeliverContext,
+        planned: Callable[[], None],
         stop: threading.Event | None,
     ) -> None:
-        """Plan a slice, deliver it, until the plan is drained (also between slices of polled
-        pages), so the first tasks of a large backfill go out at once, not after all of it."""
+        """Plan slice after slice until the plan is drained (also between slices of polled
+        pages), calling ``planned`` after each, so the first tasks of a large backfill go out
+        at once, not after all of it."""
         while True:
-            planned = summary.plan.planned
+            before = summary.plan.planned
             guard("plan", lambda: self._plan(summary))
-            guard("deliver", lambda: self._deliver(ctx, stop))
-            more = not summary.plan.drained and summary.plan.planned > planned
+            planned()
+            more = not summary.plan.drained and summary.plan.planned > before
             if not more or (stop is not None and stop.is_set()):
                 return
 

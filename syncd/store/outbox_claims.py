@@ -23,7 +23,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import aliased
 
 from syncd.store.action_codec import from_json
 from syncd.store.outbox_types import Action, ActionKind, Status
@@ -63,7 +62,7 @@ def claim(
 
 
 def _dependency_done() -> ColumnElement[bool]:
-    dependency = aliased(outbox)
+    dependency = outbox.alias()
     return or_(
         outbox.c.depends_on.is_(None),
         exists().where(

@@ -32,12 +32,7 @@ main()
 #: Heavy modules a daemon starting on an up-to-date store never needs.
 LAZY = [
     "alembic",  # only a store behind the newest migration needs it
-    pytest.param(
-        "sqlalchemy.orm",  # the store is SQLAlchemy Core; the ORM costs about 0.1 s
-        marks=pytest.mark.xfail(
-            strict=True, reason="syncd.store.outbox_claims still imports sqlalchemy.orm.aliased"
-        ),
-    ),
+    "sqlalchemy.orm",  # the store is SQLAlchemy Core; the ORM costs about 0.1 s
     # HubSpot's generated models, a megabyte each, for what this config never does: notes on
     # the contact timeline (history_notes) and reading companies (account-owner routing).
     "hubspot.crm.objects.notes",

@@ -23,8 +23,9 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def iso(moment: datetime) -> str:
-    moment = as_utc(moment)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # isoformat, not strftime: a third of the fake's CPU went to strftime under load. For a UTC
+    # instant its first 23 characters are the date, time and milliseconds, the year in 4 digits.
+    return as_utc(moment).isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def epoch_ms(moment: datetime) -> int:
