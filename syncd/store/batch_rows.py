@@ -73,10 +73,15 @@ class BatchUpdate:
         if not rows:
             return None
         dialect = conn.dialect.name
+        params = self._params(dialect, self._unique(rows))
+        return conn.execute(self.statement(dialect), {**params, **values})
+
+    def statement(self, dialect: str) -> Update:
+        """The UPDATE as run on ``dialect`` (built on first use)."""
         statement = self._statements.get(dialect)
         if statement is None:
             statement = self._statements[dialect] = self._build(self._rows_table(dialect))
-        return conn.execute(statement, {**self._params(dialect, self._unique(rows)), **values})
+        return statement
 
     def _unique(self, rows: Sequence[Row]) -> Sequence[Row]:
         ordered = reversed(rows) if self._first_wins else rows
