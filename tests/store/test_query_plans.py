@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, Select, Update, text
 
-from syncd.store import inbox, loop_links, outbox, outbox_batch
+from syncd.store import inbox, loop_links, outbox, outbox_batch, outbox_outcomes
 from syncd.store.batch_rows import BatchUpdate
 from syncd.store.outbox import ActionKind
 
@@ -49,6 +49,7 @@ def test_dependents_are_found_through_their_index(engine: Engine) -> None:
     [
         (outbox_batch._COMPLETE, "USING INTEGER PRIMARY KEY"),
         (outbox_batch._SETTLE, "USING INTEGER PRIMARY KEY"),
+        (outbox_outcomes._SKIP, "sqlite_autoindex_outbox_1 (key=?)"),
         (loop_links._SET_CONTACT, "sqlite_autoindex_loops_1 (source=? AND response_id=?)"),
         (loop_links._SET_TASK, "sqlite_autoindex_loops_1 (source=? AND response_id=?)"),
         (inbox._MARK_PLANNED, "sqlite_autoindex_inbox_1 (source=? AND response_id=?)"),
