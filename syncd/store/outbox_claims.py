@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
+    FromClause,
     Integer,
     RowMapping,
     Select,
@@ -24,8 +25,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.dml import Update
 
 from syncd.store.action_codec import from_json
+from syncd.store.batch_rows import BatchUpdate
 from syncd.store.outbox_types import Action, ActionKind, Status
 from syncd.store.schema import outbox
 
@@ -54,11 +57,11 @@ def claim(
         ids += conn.execute(_DUE, {**wanted, "b_limit": limit - len(ids)}).scalars()
     if not ids:
         return []
-    # One statement leases the rows and reads them back (RETURNING: SQLite 3.35+, PostgreSQL).
-    rows = conn.execute(
-        _LEASE,
-        {"b_ids": ids, "b_holder": holder, "b_until": now_ms + lease_ms, "b_now": now_ms},
-    ).all()
+    # One statement leases the rows and reads them back.
+    leased = _LEASE.execute(
+        conn, [(id_,) for id_ in ids], b_holder=holder, b_until=now_ms + lease_ms, b_now=now_ms
+    )
+    rows = [] if leased is None else leased.all()
     return sorted((_action(row._mapping) for row in rows), key=lambda action: action.id)
 
 
@@ -103,18 +106,26 @@ _EXPIRED = (
     .with_for_update(skip_locked=True)
 )
 
-_LEASE = (
-    update(outbox)
-    .where(outbox.c.id.in_(bindparam("b_ids", expanding=True)))
-    .values(
-        status=Status.IN_FLIGHT.value,
-        claimed_by=bindparam("b_holder"),
-        lease_until_ms=bindparam("b_until"),
-        claims=outbox.c.claims + 1,
-        updated_ms=bindparam("b_now", type_=BigInteger),
+
+def _lease(rows: FromClause) -> Update:
+    """Lease the chosen rows and read them back (RETURNING: SQLite 3.35+, PostgreSQL)."""
+    return (
+        update(outbox)
+        .where(outbox.c.id == rows.c.id)
+        .values(
+            status=Status.IN_FLIGHT.value,
+            claimed_by=bindparam("b_holder", type_=String),
+            lease_until_ms=bindparam("b_until", type_=BigInteger),
+            claims=outbox.c.claims + 1,
+            updated_ms=bindparam("b_now", type_=BigInteger),
+        )
+        .returning(*outbox.c)
     )
-    .returning(*outbox.c)
-)
+
+
+#: The ids are bound as one value (an array, a JSON list), not an ``IN`` list of up to 500: the
+#: statement's text stays the same, so neither SQLAlchemy nor the driver parses it anew.
+_LEASE = BatchUpdate({"id": Integer()}, _lease)
 
 
 def due_query(crm: str, kind: ActionKind, now_ms: int, limit: int) -> Select[tuple[int]]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, Select, Update, text
 
-from syncd.store import inbox, loop_links, outbox, outbox_batch, outbox_outcomes
+from syncd.store import inbox, loop_links, outbox, outbox_batch, outbox_claims, outbox_outcomes
 from syncd.store.batch_rows import BatchUpdate
 from syncd.store.outbox import ActionKind
 
@@ -47,6 +47,7 @@ def test_dependents_are_found_through_their_index(engine: Engine) -> None:
 @pytest.mark.parametrize(
     ("batch", "index"),
     [
+        (outbox_claims._LEASE, "USING INTEGER PRIMARY KEY"),
         (outbox_batch._COMPLETE, "USING INTEGER PRIMARY KEY"),
         (outbox_batch._SETTLE, "USING INTEGER PRIMARY KEY"),
         (outbox_outcomes._SKIP, "sqlite_autoindex_outbox_1 (key=?)"),
