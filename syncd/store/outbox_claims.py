@@ -52,9 +52,9 @@ def claim(
     """
     wanted = {"b_crm": crm, "b_kind": kind.value, "b_now": now_ms, "b_limit": limit}
     # Expired claims first (a crashed holder's rows are the oldest work), then due pending rows.
-    ids = list(conn.execute(_EXPIRED, wanted).scalars())
+    ids = list(conn.execute(_EXPIRED, wanted).scalars().all())
     if len(ids) < limit:
-        ids += conn.execute(_DUE, {**wanted, "b_limit": limit - len(ids)}).scalars()
+        ids += conn.execute(_DUE, {**wanted, "b_limit": limit - len(ids)}).scalars().all()
     if not ids:
         return []
     # One statement leases the rows and reads them back.
