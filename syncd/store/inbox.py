@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, select, true, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    FromClause,
+    Select,
+    String,
+    and_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.sql.dml import Update
 
 from syncd.clock import to_ms
 from syncd.model import SurveyResponse
+from syncd.store.batch_rows import BatchUpdate
 from syncd.store.codec import response_from_json, response_to_json
 from syncd.store.schema import inbox
 from syncd.store.upsert import insert_ignore, insert_ignore_many
@@ -99,14 +112,19 @@ def unplanned_query(limit: int) -> Select[str]:
     )
 
 
-#: One compiled statement for every batch: the version planned, and whether a newer one arrived
-#: since it was read (then the response stays queued for the next batch).
-_MARK_PLANNED = (
-    update(inbox)
-    .where(inbox.c.source == bindparam("b_source"), inbox.c.response_id == bindparam("b_response"))
-    .values(
-        planned_version=bindparam("b_version"), needs_plan=inbox.c.version > bindparam("b_version")
+def _mark_planned(rows: FromClause) -> Update:
+    """The version planned, and whether a newer one arrived since it was read (then the
+    response stays queued for the next batch)."""
+    return (
+        update(inbox)
+        .where(inbox.c.source == rows.c.source, inbox.c.response_id == rows.c.response)
+        .values(planned_version=rows.c.version, needs_plan=inbox.c.version > rows.c.version)
     )
+
+
+#: A response twice in one batch ends as its last version planned, as one update after another.
+_MARK_PLANNED = BatchUpdate(
+    {"source": String(), "response": String(), "version": BigInteger()}, _mark_planned, key_width=2
 )
 
 
@@ -116,10 +134,5 @@ def mark_planned(conn: Connection, response: SurveyResponse) -> None:
 
 
 def mark_all_planned(conn: Connection, responses: Iterable[SurveyResponse]) -> None:
-    """``mark_planned`` for a whole batch, in one executemany statement."""
-    rows = [
-        {"b_source": r.source, "b_response": r.response_id, "b_version": r.version}
-        for r in responses
-    ]
-    if rows:
-        conn.execute(_MARK_PLANNED, rows)
+    """``mark_planned`` for a whole batch, in one statement."""
+    _MARK_PLANNED.execute(conn, [(r.source, r.response_id, r.version) for r in responses])

@@ -1,4 +1,4 @@
-"""What deliver records on loop records, a whole batch per statement (executemany)."""
+"""What deliver records on loop records, a whole batch per statement (``BatchUpdate``)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import BigInteger, Connection, FromClause, String, bindparam, select, update
+from sqlalchemy.sql.dml import Update
 
 from syncd.model import ResponseKey, TaskState
+from syncd.store.batch_rows import BatchUpdate
 from syncd.store.schema import loops
 
 
@@ -31,62 +33,68 @@ class TaskLink:
     via: str
 
 
-_THIS_LOOP = (
-    loops.c.source == bindparam("b_source"),
-    loops.c.response_id == bindparam("b_response"),
-)
-_SET_CONTACT = (
-    update(loops)
-    .where(*_THIS_LOOP)
-    .values(
-        contact_id=bindparam("b_contact"),
-        contact_owner_id=bindparam("b_owner"),
-        updated_ms=bindparam("b_now"),
+def _set_contact(rows: FromClause) -> Update:
+    return (
+        update(loops)
+        .where(loops.c.source == rows.c.source, loops.c.response_id == rows.c.response)
+        .values(
+            contact_id=rows.c.contact,
+            contact_owner_id=rows.c.owner,
+            updated_ms=bindparam("b_now", type_=BigInteger),
+        )
     )
-)
-#: The first task recorded stays.
-_SET_TASK = (
-    update(loops)
-    .where(*_THIS_LOOP, loops.c.task_id.is_(None))
-    .values(
-        task_id=bindparam("b_task"),
-        owner_id=bindparam("b_owner"),
-        owner_via=bindparam("b_via"),
-        task_created_ms=bindparam("b_now"),
-        task_state=TaskState.OPEN.value,
-        updated_ms=bindparam("b_now"),
+
+
+def _set_task(rows: FromClause) -> Update:
+    """The first task recorded stays."""
+    now = bindparam("b_now", type_=BigInteger)
+    return (
+        update(loops)
+        .where(
+            loops.c.source == rows.c.source,
+            loops.c.response_id == rows.c.response,
+            loops.c.task_id.is_(None),
+        )
+        .values(
+            task_id=rows.c.task,
+            owner_id=rows.c.owner,
+            owner_via=rows.c.via,
+            task_created_ms=now,
+            task_state=TaskState.OPEN.value,
+            updated_ms=now,
+        )
     )
+
+
+_LOOP_KEY = {"source": String(), "response": String()}
+#: A loop linked twice in one batch keeps the last contact, as one update after another would.
+_SET_CONTACT = BatchUpdate(
+    {**_LOOP_KEY, "contact": String(), "owner": String()}, _set_contact, key_width=2
+)
+#: A loop keeps its first task: the first of a repeated loop is the one that lands.
+_SET_TASK = BatchUpdate(
+    {**_LOOP_KEY, "task": String(), "owner": String(), "via": String()},
+    _set_task,
+    key_width=2,
+    first_wins=True,
 )
 
 
 def set_contacts(conn: Connection, links: Sequence[ContactLink], now_ms: int) -> None:
     """Link each loop to its contact and that contact's owner."""
-    if links:
-        conn.execute(
-            _SET_CONTACT,
-            [
-                {**_loop(link.key), "b_contact": link.contact_id, "b_owner": link.owner_id}
-                | {"b_now": now_ms}
-                for link in links
-            ],
-        )
+    rows = [
+        (link.key.source, link.key.response_id, link.contact_id, link.owner_id) for link in links
+    ]
+    _SET_CONTACT.execute(conn, rows, b_now=now_ms)
 
 
 def set_tasks(conn: Connection, links: Sequence[TaskLink], now_ms: int) -> None:
     """Record each loop's created task and owner; a loop that has a task keeps it."""
-    if links:
-        conn.execute(
-            _SET_TASK,
-            [
-                {**_loop(link.key), "b_task": link.task_id, "b_owner": link.owner_id}
-                | {"b_via": link.via, "b_now": now_ms}
-                for link in links
-            ],
-        )
-
-
-def _loop(key: ResponseKey) -> dict[str, str]:
-    return {"b_source": key.source, "b_response": key.response_id}
+    rows = [
+        (link.key.source, link.key.response_id, link.task_id, link.owner_id, link.via)
+        for link in links
+    ]
+    _SET_TASK.execute(conn, rows, b_now=now_ms)
 
 
 def contacts_of(

@@ -8,37 +8,50 @@ each (the update, the search for dependents, each dependent's skip).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import BigInteger, Connection, FromClause, Integer, String, Text, bindparam, update
+from sqlalchemy.sql.dml import Update
 
 from syncd.redact import stored_error
+from syncd.store.batch_rows import BatchUpdate
 from syncd.store.outbox import Action, Status, complete, settle, skip_dependents
 from syncd.store.schema import outbox
 
-#: One compiled statement for every batch of successes; the same fence as ``complete``.
-_COMPLETE = (
-    update(outbox)
-    .where(
-        outbox.c.id == bindparam("b_id"),
-        outbox.c.status == Status.IN_FLIGHT.value,
-        outbox.c.claims == bindparam("b_claim"),
-        outbox.c.version == bindparam("b_version"),
+
+def _complete(rows: FromClause) -> Update:
+    """Every success of a batch; the same fence as ``complete``. Returns the rows it wrote."""
+    return (
+        update(outbox)
+        .where(
+            outbox.c.id == rows.c.id,
+            outbox.c.status == Status.IN_FLIGHT.value,
+            outbox.c.claims == rows.c.claim,
+            outbox.c.version == rows.c.version,
+        )
+        .values(
+            status=Status.DONE.value,
+            attempts=outbox.c.attempts + 1,
+            result=rows.c.result,
+            claimed_by=None,
+            lease_until_ms=None,
+            last_error=None,
+            updated_ms=bindparam("b_now", type_=BigInteger),
+        )
+        .returning(outbox.c.id)
     )
-    .values(
-        status=Status.DONE.value,
-        attempts=outbox.c.attempts + 1,
-        result=bindparam("b_result"),
-        claimed_by=None,
-        lease_until_ms=None,
-        last_error=None,
-        updated_ms=bindparam("b_now"),
-    )
+
+
+#: A row is written once (it leaves ``in_flight``): the first of a repeated id is the one kept.
+_COMPLETE = BatchUpdate(
+    {"id": Integer(), "claim": Integer(), "version": BigInteger(), "result": String()},
+    _complete,
+    first_wins=True,
 )
 
 
 def complete_all(conn: Connection, done: Sequence[tuple[Action, str | None]], now_ms: int) -> None:
-    """``complete`` for a batch: one executemany update and one read-back.
+    """``complete`` for a batch: one update that returns the rows it wrote.
 
     A row is ours once done under our claim count (no other holder can complete it with that
     count); the few that are not (a newer version arrived, the claim was taken over) go through
@@ -46,39 +59,38 @@ def complete_all(conn: Connection, done: Sequence[tuple[Action, str | None]], no
     """
     if not done:
         return
-    params = [
-        {
-            "b_id": action.id,
-            "b_claim": action.claim,
-            "b_version": action.version,
-            "b_result": result,
-            "b_now": now_ms,
-        }
-        for action, result in done
-    ]
-    conn.execute(_COMPLETE, params)
-    landed = _landed(conn, {action.id: (action.claim, Status.DONE.value) for action, _ in done})
+    rows = [(action.id, action.claim, action.version, result) for action, result in done]
+    landed = _landed(_COMPLETE, conn, rows, now_ms)
     for action, result in done:
         if action.id not in landed:
             complete(conn, action, result, now_ms)
 
 
-#: One compiled statement for every batch; the same fence as ``settle``.
-_SETTLE = (
-    update(outbox)
-    .where(
-        outbox.c.id == bindparam("b_id"),
-        outbox.c.status == Status.IN_FLIGHT.value,
-        outbox.c.claims == bindparam("b_claim"),
+def _settle(rows: FromClause) -> Update:
+    """Every ending of a batch; the same fence as ``settle``. Returns the rows it wrote."""
+    return (
+        update(outbox)
+        .where(
+            outbox.c.id == rows.c.id,
+            outbox.c.status == Status.IN_FLIGHT.value,
+            outbox.c.claims == rows.c.claim,
+        )
+        .values(
+            status=rows.c.status,
+            attempts=outbox.c.attempts + 1,
+            last_error=rows.c.error,
+            claimed_by=None,
+            lease_until_ms=None,
+            updated_ms=bindparam("b_now", type_=BigInteger),
+        )
+        .returning(outbox.c.id)
     )
-    .values(
-        status=bindparam("b_status"),
-        attempts=outbox.c.attempts + 1,
-        last_error=bindparam("b_error"),
-        claimed_by=None,
-        lease_until_ms=None,
-        updated_ms=bindparam("b_now"),
-    )
+
+
+_SETTLE = BatchUpdate(
+    {"id": Integer(), "claim": Integer(), "status": String(), "error": Text()},
+    _settle,
+    first_wins=True,
 )
 
 
@@ -88,20 +100,11 @@ def settle_all(conn: Connection, ended: Sequence[tuple[Action, Status, str]], no
     over goes through ``settle`` alone, which refuses it."""
     if not ended:
         return
-    conn.execute(
-        _SETTLE,
-        [
-            {
-                "b_id": action.id,
-                "b_claim": action.claim,
-                "b_status": status.value,
-                "b_error": stored_error(error),
-                "b_now": now_ms,
-            }
-            for action, status, error in ended
-        ],
-    )
-    landed = _landed(conn, {action.id: (action.claim, status.value) for action, status, _ in ended})
+    rows = [
+        (action.id, action.claim, status.value, stored_error(error))
+        for action, status, error in ended
+    ]
+    landed = _landed(_SETTLE, conn, rows, now_ms)
     reasons: dict[str, str] = {}
     for action, status, error in ended:
         if action.id in landed:
@@ -111,10 +114,10 @@ def settle_all(conn: Connection, ended: Sequence[tuple[Action, Status, str]], no
     skip_dependents(conn, reasons, now_ms)
 
 
-def _landed(conn: Connection, wanted: Mapping[int, tuple[int, str]]) -> set[int]:
-    """The ids whose row now holds the wanted (claim count, status): the executemany wrote
-    them. The rest were taken over or rewritten meanwhile and go through the one-by-one path."""
-    rows = conn.execute(
-        select(outbox.c.id, outbox.c.status, outbox.c.claims).where(outbox.c.id.in_(wanted))
-    )
-    return {row.id for row in rows if (row.claims, row.status) == wanted[row.id]}
+def _landed(
+    statement: BatchUpdate, conn: Connection, rows: Sequence[tuple[object, ...]], now_ms: int
+) -> set[int]:
+    """Run ``statement`` and return the ids it wrote (RETURNING). The rest were taken over or
+    rewritten meanwhile and go through the one-by-one path."""
+    result = statement.execute(conn, rows, b_now=now_ms)
+    return set() if result is None else set(result.scalars())

@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
+    FromClause,
     Integer,
     RowMapping,
     Select,
@@ -23,8 +24,10 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.sql.dml import Update
 
 from syncd.store.action_codec import from_json
+from syncd.store.batch_rows import BatchUpdate
 from syncd.store.outbox_types import Action, ActionKind, Status
 from syncd.store.schema import outbox
 
@@ -48,16 +51,16 @@ def claim(
     """
     wanted = {"b_crm": crm, "b_kind": kind.value, "b_now": now_ms, "b_limit": limit}
     # Expired claims first (a crashed holder's rows are the oldest work), then due pending rows.
-    ids = list(conn.execute(_EXPIRED, wanted).scalars())
+    ids = list(conn.execute(_EXPIRED, wanted).scalars().all())
     if len(ids) < limit:
-        ids += conn.execute(_DUE, {**wanted, "b_limit": limit - len(ids)}).scalars()
+        ids += conn.execute(_DUE, {**wanted, "b_limit": limit - len(ids)}).scalars().all()
     if not ids:
         return []
-    # One statement leases the rows and reads them back (RETURNING: SQLite 3.35+, PostgreSQL).
-    rows = conn.execute(
-        _LEASE,
-        {"b_ids": ids, "b_holder": holder, "b_until": now_ms + lease_ms, "b_now": now_ms},
-    ).all()
+    # One statement leases the rows and reads them back.
+    leased = _LEASE.execute(
+        conn, [(id_,) for id_ in ids], b_holder=holder, b_until=now_ms + lease_ms, b_now=now_ms
+    )
+    rows = [] if leased is None else leased.all()
     return sorted((_action(row._mapping) for row in rows), key=lambda action: action.id)
 
 
@@ -102,18 +105,26 @@ _EXPIRED = (
     .with_for_update(skip_locked=True)
 )
 
-_LEASE = (
-    update(outbox)
-    .where(outbox.c.id.in_(bindparam("b_ids", expanding=True)))
-    .values(
-        status=Status.IN_FLIGHT.value,
-        claimed_by=bindparam("b_holder"),
-        lease_until_ms=bindparam("b_until"),
-        claims=outbox.c.claims + 1,
-        updated_ms=bindparam("b_now", type_=BigInteger),
+
+def _lease(rows: FromClause) -> Update:
+    """Lease the chosen rows and read them back (RETURNING: SQLite 3.35+, PostgreSQL)."""
+    return (
+        update(outbox)
+        .where(outbox.c.id == rows.c.id)
+        .values(
+            status=Status.IN_FLIGHT.value,
+            claimed_by=bindparam("b_holder", type_=String),
+            lease_until_ms=bindparam("b_until", type_=BigInteger),
+            claims=outbox.c.claims + 1,
+            updated_ms=bindparam("b_now", type_=BigInteger),
+        )
+        .returning(*outbox.c)
     )
-    .returning(*outbox.c)
-)
+
+
+#: The ids are bound as one value (an array, a JSON list), not an ``IN`` list of up to 500: the
+#: statement's text stays the same, so neither SQLAlchemy nor the driver parses it anew.
+_LEASE = BatchUpdate({"id": Integer()}, _lease)
 
 
 def due_query(crm: str, kind: ActionKind, now_ms: int, limit: int) -> Select[tuple[int]]:

@@ -10,9 +10,23 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 import structlog
-from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    FromClause,
+    Select,
+    String,
+    Text,
+    and_,
+    bindparam,
+    select,
+    update,
+)
+from sqlalchemy.sql.dml import Update
 
 from syncd.redact import stored_error
+from syncd.store.batch_rows import BatchUpdate
 from syncd.store.outbox_types import Action, Status
 from syncd.store.schema import outbox
 
@@ -138,30 +152,30 @@ def dependents_query(keys: Collection[str]) -> Select[tuple[str, str]]:
     )
 
 
-#: One compiled statement for every level of skipped dependents.
-_SKIP = (
-    update(outbox)
-    .where(outbox.c.key == bindparam("b_key"), outbox.c.status == Status.PENDING.value)
-    .values(
-        status=Status.SKIPPED.value, last_error=bindparam("b_error"), updated_ms=bindparam("b_now")
+def _skip(rows: FromClause) -> Update:
+    """One level of skipped dependents, each with its reason."""
+    return (
+        update(outbox)
+        .where(outbox.c.key == rows.c.key, outbox.c.status == Status.PENDING.value)
+        .values(
+            status=Status.SKIPPED.value,
+            last_error=rows.c.error,
+            updated_ms=bindparam("b_now", type_=BigInteger),
+        )
     )
-)
+
+
+_SKIP = BatchUpdate({"key": String(), "error": Text()}, _skip)
 
 
 def skip_dependents(conn: Connection, reasons: Mapping[str, str], now_ms: int) -> None:
     """Skip the pending actions waiting on these keys (their reasons), and those waiting on them
-    in turn: one search and one executemany update per level, each inheriting its reason."""
+    in turn: one search and one update per level, each inheriting its reason."""
     while reasons:
         waiting = conn.execute(dependents_query(reasons)).all()
         following = {row.key: reasons[row.depends_on] for row in waiting}
-        if following:
-            conn.execute(
-                _SKIP,
-                [
-                    {"b_key": key, "b_error": stored_error(reason), "b_now": now_ms}
-                    for key, reason in following.items()
-                ],
-            )
+        rows = [(key, stored_error(reason)) for key, reason in following.items()]
+        _SKIP.execute(conn, rows, b_now=now_ms)
         reasons = following
 
 

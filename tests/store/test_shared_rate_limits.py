@@ -78,3 +78,25 @@ def test_the_factory_scopes_each_budget_to_its_connector(engine: Engine) -> None
     burst = store_limiters(engine, "crm:hubspot")("burst", 5, 10.0)
     assert isinstance(burst, StoreLimiter)
     assert (burst.bucket, burst.max_calls, burst.period) == ("crm:hubspot:burst", 5, 10.0)
+
+
+def test_a_stale_clock_is_judged_from_the_newest_call_counted(engine: Engine) -> None:
+    # Another replica counted at 5,000; this one read its clock (3,000) before the lock.
+    with engine.begin() as conn:
+        assert rate_limits.reserve(conn, "b", 2, 1_000, 5_000) == 0
+        assert rate_limits.reserve(conn, "b", 2, 1_000, 3_000) == 0
+        assert rate_limits.reserve(conn, "b", 2, 1_000, 4_000) == 1_000
+        counted = conn.execute(select(rate_calls.c.at_ms).order_by(rate_calls.c.at_ms))
+        assert list(counted.scalars()) == [5_000, 5_000]
+
+
+def test_calls_that_left_the_window_are_dropped_and_a_refusal_counts_nothing(
+    engine: Engine,
+) -> None:
+    with engine.begin() as conn:
+        for at in (1_000, 1_500, 1_900):
+            assert rate_limits.reserve(conn, "b", 3, 1_000, at) == 0
+        assert rate_limits.reserve(conn, "b", 3, 1_000, 1_950) == 50
+        assert rate_limits.reserve(conn, "b", 3, 1_000, 2_000) == 0  # 1,000 left the window
+        counted = conn.execute(select(rate_calls.c.at_ms).order_by(rate_calls.c.at_ms))
+        assert list(counted.scalars()) == [1_500, 1_900, 2_000]
