@@ -1,4 +1,4 @@
-"""``one_of``: the same rows as an ``IN`` list, and one statement text on PostgreSQL."""
+"""``one_of``: the same rows as an ``IN`` list, one statement text, and the index still used."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Engine, event, select
+from sqlalchemy import Column, Engine, event, select, text
 
 from syncd.store import keyed
-from syncd.store.schema import cursors
+from syncd.store.schema import contact_digests, cursors, loops
 from syncd.store.value_lists import one_of
 
 _WANTED: list[Sequence[Any]] = [[], ["c3"], ["c1", "c4", "absent"], ["c2", "c2", "c0"]]
@@ -39,9 +39,7 @@ def test_one_of_finds_what_an_in_list_finds(engine: Engine) -> None:
         )
 
 
-def test_the_postgresql_statement_text_is_the_same_for_every_list_length(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite keeps its IN list: it plans it as an index search")
+def test_the_statement_text_is_the_same_for_every_list_length(engine: Engine) -> None:
     texts: set[str] = set()
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -59,7 +57,35 @@ def test_the_postgresql_statement_text_is_the_same_for_every_list_length(engine:
                 }
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    reads = {text for text in texts if text.lstrip().startswith("SELECT")}
+    reads = {sql for sql in texts if sql.lstrip().startswith("SELECT")}
     assert len(reads) == 1
     # Under psycopg's 4 KB limit for the statements whose parse it keeps.
     assert len(next(iter(reads))) < 4096
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (
+            select(contact_digests.c.digest).where(
+                contact_digests.c.crm == "hubspot",
+                one_of(contact_digests.c.contact_id, ["c1", "c2"]),
+            ),
+            "USING INDEX sqlite_autoindex_contact_digests_1 (crm=? AND contact_id=?)",
+        ),
+        (
+            select(loops.c.contact_id).where(
+                loops.c.source == "d", one_of(loops.c.response_id, ["r1", "r2"])
+            ),
+            "USING INDEX sqlite_autoindex_loops_1 (source=? AND response_id=?)",
+        ),
+    ],
+)
+def test_sqlite_searches_the_index_once_a_value(engine: Engine, query: Any, index: str) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the query plan is checked on SQLite; PostgreSQL may scan a tiny table")
+    sql = query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+    with engine.connect() as conn:
+        plan = " | ".join(str(row[-1]) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    assert f"SEARCH {query.get_final_froms()[0].name} {index}" in plan
+    assert "SCAN loops" not in plan and "SCAN contact_digests" not in plan
