@@ -79,7 +79,8 @@ def cursor_updates(conn: Connection, names: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(names))
     if not wanted:
         return {}
-    query = select(cursors.c.name, cursors.c.updated_ms).where(one_of(cursors.c.name, wanted))
+    # One name per configured source: a short list of fixed length, its text already constant.
+    query = select(cursors.c.name, cursors.c.updated_ms).where(cursors.c.name.in_(wanted))
     return {str(name): int(updated) for name, updated in conn.execute(query)}
 
 
