@@ -16,6 +16,7 @@ from syncd.chunks import chunks
 from syncd.model import ResponseKey
 from syncd.store.outbox import Status
 from syncd.store.schema import cursors, inbox, loops, outbox
+from syncd.store.value_lists import one_of
 
 #: Outbox states worth a gauge: ``done`` is history (the delivery counters count it).
 OPEN_STATES = tuple(status.value for status in Status if status is not Status.DONE)
@@ -78,6 +79,7 @@ def cursor_updates(conn: Connection, names: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(names))
     if not wanted:
         return {}
+    # One name per configured source: a short list of fixed length, its text already constant.
     query = select(cursors.c.name, cursors.c.updated_ms).where(cursors.c.name.in_(wanted))
     return {str(name): int(updated) for name, updated in conn.execute(query)}
 
@@ -97,7 +99,7 @@ def loop_times(conn: Connection, keys: Sequence[ResponseKey]) -> Mapping[Respons
                 loops.c.task_created_ms,
                 loops.c.due_ms,
                 loops.c.closed_ms,
-            ).where(loops.c.source == source, loops.c.response_id.in_(chunk))
+            ).where(loops.c.source == source, one_of(loops.c.response_id, chunk))
             for row in conn.execute(query):
                 found[ResponseKey(source, row.response_id)] = LoopTimes(
                     row.response_ms, row.task_created_ms, row.due_ms, row.closed_ms

@@ -23,6 +23,7 @@ from syncd.store import inbox
 from syncd.store.action_codec import UnreadableAction, from_json
 from syncd.store.outbox import ActionKind, Status
 from syncd.store.schema import loops, outbox
+from syncd.store.value_lists import one_of
 
 #: Response ids per lookup of the answers that get no task.
 _CHUNK = 500
@@ -120,7 +121,7 @@ def _no_task(conn: Connection, keys: set[tuple[str, str]]) -> dict[str, str]:
         ids = sorted({response_id for _, response_id in chunk})
         rows = conn.execute(
             select(loops.c.source, loops.c.response_id, loops.c.no_task_reason).where(
-                loops.c.response_id.in_(ids), loops.c.no_task_reason.is_not(None)
+                one_of(loops.c.response_id, ids), loops.c.no_task_reason.is_not(None)
             )
         )
         for row in rows:

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Connection, func, select
 from syncd.store.outbox import Status
 from syncd.store.revive import revive
 from syncd.store.schema import outbox
+from syncd.store.value_lists import one_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,5 +76,5 @@ def _conditions(wanted: DeadFilter) -> list[ColumnElement[bool]]:
         needle = wanted.reason_contains.lower()
         conditions.append(func.lower(outbox.c.last_error).contains(needle, autoescape=True))
     if wanted.ids:
-        conditions.append(outbox.c.id.in_(wanted.ids))
+        conditions.append(one_of(outbox.c.id, wanted.ids))
     return conditions

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Select, select, tuple_, update
 
 from syncd.model import ResponseKey
 from syncd.store.schema import loops
+from syncd.store.value_lists import one_of
 
 #: Loops read per query; the stage walks every candidate page by page.
 PAGE = 500
@@ -74,7 +75,7 @@ def overdue_query(
             loops.c.closed_ms.is_(None),
             loops.c.due_ms <= due_by_ms,
             loops.c.task_id.is_not(None),
-            loops.c.rule.in_(sorted(rules)),
+            one_of(loops.c.rule, sorted(rules)),
         )
         .order_by(loops.c.due_ms, loops.c.source, loops.c.response_id)
         .limit(PAGE)

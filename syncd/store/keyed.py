@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from syncd.store.schema import contact_digests, owner_rotation
+from syncd.store.value_lists import one_of
 
 
 def rotation(conn: Connection, crm: str) -> dict[str, str]:
@@ -36,7 +37,7 @@ def digests(conn: Connection, crm: str, contact_ids: Collection[str]) -> dict[st
     table = contact_digests
     rows = conn.execute(
         select(table.c.contact_id, table.c.digest).where(
-            table.c.crm == crm, table.c.contact_id.in_(sorted(contact_ids))
+            table.c.crm == crm, one_of(table.c.contact_id, sorted(contact_ids))
         )
     )
     return {row.contact_id: row.digest for row in rows}

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Connection, and_, select, update
 from syncd.clock import to_ms
 from syncd.model import ResponseKey, TaskChange, TaskState
 from syncd.store.schema import loops
+from syncd.store.value_lists import one_of
 
 #: At most this many task ids go with one read as the ``closed`` hint (one search filter's worth);
 #: past it the hint is left out and a connector reads every change.
@@ -129,7 +130,7 @@ def _loops_of_tasks(
         loops.c.closed_ms,
         loops.c.task_modified_ms,
         loops.c.outcome,
-    ).where(loops.c.crm == crm, loops.c.task_id.in_(sorted(task_ids)))
+    ).where(loops.c.crm == crm, one_of(loops.c.task_id, sorted(task_ids)))
     found: dict[str, dict[str, Any]] = {}
     for row in conn.execute(query):
         found.setdefault(row.task_id, dict(row._mapping))

@@ -12,6 +12,7 @@ from sqlalchemy.sql.dml import Update
 from syncd.model import ResponseKey, TaskState
 from syncd.store.batch_rows import BatchUpdate
 from syncd.store.schema import loops
+from syncd.store.value_lists import one_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ def contacts_of(
     found: dict[ResponseKey, tuple[str | None, str | None]] = {}
     for source, response_ids in by_source.items():
         query = select(loops.c.response_id, loops.c.contact_id, loops.c.contact_owner_id).where(
-            loops.c.source == source, loops.c.response_id.in_(response_ids)
+            loops.c.source == source, one_of(loops.c.response_id, response_ids)
         )
         for response_id, contact_id, owner_id in conn.execute(query):
             found[ResponseKey(source, response_id)] = (contact_id, owner_id)

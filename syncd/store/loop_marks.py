@@ -27,6 +27,7 @@ from syncd.model import ResponseKey
 from syncd.store.action_codec import to_json
 from syncd.store.outbox import Status, key_for
 from syncd.store.schema import loops, outbox
+from syncd.store.value_lists import one_of
 
 #: Marks per upsert: 13 values a row stays far below SQLite's limit of bound parameters.
 ROWS_PER_STATEMENT = 500
@@ -70,7 +71,7 @@ def latest_query(crm: str, source: str, response_ids: Sequence[str]) -> Select[A
         loops.c.response_id, loops.c.contact_id, loops.c.closed_ms, loops.c.task_modified_ms
     ).where(
         loops.c.source == source,
-        loops.c.response_id.in_(response_ids),
+        one_of(loops.c.response_id, response_ids),
         loops.c.crm == crm,
         loops.c.contact_id.is_not(None),
         ~overtaken,
@@ -83,7 +84,7 @@ def closed_times(conn: Connection, keys: Collection[ResponseKey]) -> dict[Respon
     for source, response_ids in _by_source(keys).items():
         query = select(loops.c.response_id, loops.c.closed_ms).where(
             loops.c.source == source,
-            loops.c.response_id.in_(response_ids),
+            one_of(loops.c.response_id, response_ids),
             loops.c.closed_ms.is_not(None),
         )
         found.update({ResponseKey(source, r.response_id): r.closed_ms for r in conn.execute(query)})

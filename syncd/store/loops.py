@@ -12,6 +12,7 @@ from syncd.store.loop_changes import Applied, NoteCheck, apply_change, apply_cha
 from syncd.store.loop_outcomes import ClosureOutcomes, closure_outcomes
 from syncd.store.schema import loops
 from syncd.store.upsert import insert_ignore_many
+from syncd.store.value_lists import one_of
 
 __all__ = [
     "Applied",
@@ -176,7 +177,7 @@ def latest_synced_query(crm: str, contact_ids: Collection[str]) -> Select[str, i
     """Served by ``ix_loops_contact`` (crm, contact_id, response_ms) alone."""
     return (
         select(loops.c.contact_id, func.max(loops.c.response_ms))
-        .where(loops.c.crm == crm, loops.c.contact_id.in_(sorted(contact_ids)))
+        .where(loops.c.crm == crm, one_of(loops.c.contact_id, sorted(contact_ids)))
         .group_by(loops.c.contact_id)
     )
 
@@ -202,9 +203,9 @@ def tasks_asked(
             loops.c.source, loops.c.response_id, loops.c.email, loops.c.rule, loops.c.response_ms
         ).where(
             loops.c.crm == crm,
-            loops.c.email.in_(sorted(emails)),
+            one_of(loops.c.email, sorted(emails)),
             loops.c.response_ms >= since_ms,
-            loops.c.rule.in_(sorted(rules)),
+            one_of(loops.c.rule, sorted(rules)),
             loops.c.due_ms.is_not(None),
             loops.c.no_task_reason.is_(None),
         )
@@ -238,7 +239,7 @@ def open_follow_ups(conn: Connection, crm: str, emails: Collection[str]) -> list
             loops.c.response_ms,
         ).where(
             loops.c.crm == crm,
-            loops.c.email.in_(sorted(emails)),
+            one_of(loops.c.email, sorted(emails)),
             loops.c.due_ms.is_not(None),
             loops.c.no_task_reason.is_(None),
             loops.c.closed_ms.is_(None),

@@ -29,6 +29,7 @@ from syncd.redact import stored_error
 from syncd.store.batch_rows import BatchUpdate
 from syncd.store.outbox_types import Action, Status
 from syncd.store.schema import outbox
+from syncd.store.value_lists import one_of
 
 __all__ = [
     "complete",
@@ -148,7 +149,7 @@ def settle(conn: Connection, action: Action, status: Status, error: str, now_ms:
 def dependents_query(keys: Collection[str]) -> Select[tuple[str, str]]:
     """The pending actions waiting on any of ``keys``, found through ``ix_outbox_depends_on``."""
     return select(outbox.c.key, outbox.c.depends_on).where(
-        outbox.c.depends_on.in_(keys), outbox.c.status == Status.PENDING.value
+        one_of(outbox.c.depends_on, keys), outbox.c.status == Status.PENDING.value
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, select, update
 
 from syncd.store.schema import quarantine
+from syncd.store.value_lists import one_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ def add_all(conn: Connection, items: Sequence[NewItem], now_ms: int) -> int:
                     quarantine.c.source, quarantine.c.response_id, quarantine.c.reason_code
                 ).where(
                     quarantine.c.source == source,
-                    quarantine.c.response_id.in_(ids),
+                    one_of(quarantine.c.response_id, ids),
                     quarantine.c.resolved_ms.is_(None),
                 )
             )

@@ -19,6 +19,7 @@ from syncd.store.outbox import Status
 from syncd.store.quarantine import QuarantinedItem, item_of
 from syncd.store.revive import revive
 from syncd.store.schema import outbox, quarantine
+from syncd.store.value_lists import one_of
 
 DELIVER_STAGE = "deliver"
 
@@ -73,7 +74,7 @@ def resolve_items(conn: Connection, ids: Sequence[int], now_ms: int) -> int:
         return 0
     return conn.execute(
         update(quarantine)
-        .where(quarantine.c.id.in_(ids), quarantine.c.resolved_ms.is_(None))
+        .where(one_of(quarantine.c.id, ids), quarantine.c.resolved_ms.is_(None))
         .values(resolved_ms=now_ms)
     ).rowcount
 
@@ -104,5 +105,5 @@ def _conditions(wanted: QuarantineFilter) -> list[ColumnElement[bool]]:
         needle = wanted.reason_contains.lower()
         conditions.append(func.lower(quarantine.c.reason).contains(needle, autoescape=True))
     if wanted.ids:
-        conditions.append(quarantine.c.id.in_(wanted.ids))
+        conditions.append(one_of(quarantine.c.id, wanted.ids))
     return conditions

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, select, update
 
 from syncd.store.outbox import Status
 from syncd.store.schema import outbox
+from syncd.store.value_lists import one_of
 
 
 def revive(conn: Connection, keys: Sequence[str], now_ms: int) -> list[str]:
@@ -24,7 +25,7 @@ def revive(conn: Connection, keys: Sequence[str], now_ms: int) -> list[str]:
         wave = list(
             conn.execute(
                 select(outbox.c.key).where(
-                    outbox.c.depends_on.in_(wave), outbox.c.status == Status.SKIPPED.value
+                    one_of(outbox.c.depends_on, wave), outbox.c.status == Status.SKIPPED.value
                 )
             ).scalars()
         )
@@ -34,7 +35,7 @@ def revive(conn: Connection, keys: Sequence[str], now_ms: int) -> list[str]:
 def _reset(conn: Connection, keys: Sequence[str], now_ms: int) -> None:
     conn.execute(
         update(outbox)
-        .where(outbox.c.key.in_(keys))
+        .where(one_of(outbox.c.key, keys))
         .values(
             status=Status.PENDING.value,
             attempts=0,
