@@ -24,6 +24,7 @@ from syncd.store.batch_rows import BatchUpdate
 from syncd.store.codec import response_from_json, response_to_json
 from syncd.store.schema import inbox
 from syncd.store.upsert import insert_ignore, insert_ignore_many
+from syncd.store.value_lists import one_of
 
 
 def store_response(conn: Connection, response: SurveyResponse, now_ms: int) -> bool:
@@ -60,7 +61,7 @@ def _stored_versions(
     for source in {r.source for r in responses}:
         ids = [r.response_id for r in responses if r.source == source]
         query = select(inbox.c.response_id, inbox.c.version).where(
-            inbox.c.source == source, inbox.c.response_id.in_(ids)
+            inbox.c.source == source, one_of(inbox.c.response_id, ids)
         )
         held.update({(source, rid): version for rid, version in conn.execute(query)})
     return held
