@@ -9,8 +9,19 @@ each (the update, the search for dependents, each dependent's skip).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import BigInteger, Connection, FromClause, Integer, String, Text, bindparam, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    FromClause,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    update,
+)
 from sqlalchemy.sql.dml import Update
 
 from syncd.redact import stored_error
@@ -19,26 +30,36 @@ from syncd.store.outbox import Action, Status, complete, settle, skip_dependents
 from syncd.store.schema import outbox
 
 
-def _complete(rows: FromClause) -> Update:
-    """Every success of a batch; the same fence as ``complete``. Returns the rows it wrote."""
+def _leaving_flight(rows: FromClause, *fence: ColumnElement[bool], **values: Any) -> Update:
+    """A batch's rows leave ``in_flight`` under their claim count (and ``fence``), with
+    ``values``; returns the rows it wrote."""
     return (
         update(outbox)
         .where(
             outbox.c.id == rows.c.id,
             outbox.c.status == Status.IN_FLIGHT.value,
             outbox.c.claims == rows.c.claim,
-            outbox.c.version == rows.c.version,
+            *fence,
         )
         .values(
-            status=Status.DONE.value,
             attempts=outbox.c.attempts + 1,
-            result=rows.c.result,
             claimed_by=None,
             lease_until_ms=None,
-            last_error=None,
             updated_ms=bindparam("b_now", type_=BigInteger),
+            **values,
         )
         .returning(outbox.c.id)
+    )
+
+
+def _complete(rows: FromClause) -> Update:
+    """Every success of a batch; the same fence as ``complete``."""
+    return _leaving_flight(
+        rows,
+        outbox.c.version == rows.c.version,
+        status=Status.DONE.value,
+        result=rows.c.result,
+        last_error=None,
     )
 
 
@@ -67,24 +88,8 @@ def complete_all(conn: Connection, done: Sequence[tuple[Action, str | None]], no
 
 
 def _settle(rows: FromClause) -> Update:
-    """Every ending of a batch; the same fence as ``settle``. Returns the rows it wrote."""
-    return (
-        update(outbox)
-        .where(
-            outbox.c.id == rows.c.id,
-            outbox.c.status == Status.IN_FLIGHT.value,
-            outbox.c.claims == rows.c.claim,
-        )
-        .values(
-            status=rows.c.status,
-            attempts=outbox.c.attempts + 1,
-            last_error=rows.c.error,
-            claimed_by=None,
-            lease_until_ms=None,
-            updated_ms=bindparam("b_now", type_=BigInteger),
-        )
-        .returning(outbox.c.id)
-    )
+    """Every ending of a batch; the same fence as ``settle``."""
+    return _leaving_flight(rows, status=rows.c.status, last_error=rows.c.error)
 
 
 _SETTLE = BatchUpdate(
