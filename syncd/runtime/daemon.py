@@ -163,9 +163,8 @@ class Daemon:
         guard = partial(self._guarded, summary, resting=True)
         deliver = self._deliver_context()
         summary.deliver = deliver.result
-        deliver_now = partial(self._deliver, deliver, stop)
         try:
-            self._plan_all(guard, summary, partial(guard, "deliver", deliver_now), stop)
+            self._plan_all(guard, summary, self._delivering(guard, deliver, stop), stop)
         except Exception:
             log.error("delivering pushed answers failed; the next pass does it", exc_info=True)
         self.telemetry.pass_ended(self.engine, summary.plan, summary.deliver, None)
@@ -207,7 +206,7 @@ class Daemon:
         summary.deliver = deliver.result  # filled as the stage goes; kept if it stops early
         # Delivery overlaps polling and planning (see ``DeliverLane``); it is done when the
         # block ends, before tracking reads the tasks it created.
-        with DeliverLane(partial(guard, "deliver", partial(self._deliver, deliver, stop))) as lane:
+        with DeliverLane(self._delivering(guard, deliver, stop)) as lane:
             work = Interleave(partial(self._plan_all, guard, summary, lane.nudge, stop))
             for name, source in self.sources.items():
                 guard(f"poll {name}", partial(self._poll, source, summary, stop, work))
@@ -218,7 +217,7 @@ class Daemon:
         guard("escalate", lambda: self._escalate(summary))
         # Escalations and loop-closed marks go out in this pass, not the next.
         if summary.escalate.queued or summary.track.marks:
-            guard("deliver", lambda: self._deliver(deliver, stop))
+            self._delivering(guard, deliver, stop)()
         guard("events", lambda: self._send_events(summary))
         if resting:  # the long-running daemon prunes; `run --once` leaves it to `syncd prune`
             guard("prune", lambda: self._prune(stop))
@@ -232,6 +231,15 @@ class Daemon:
         deliver = pass_context(self.settings, self.engine, self.crm, self.holder, self.clock)
         deliver.after_round = partial(self.telemetry.delivered, self.engine)
         return deliver
+
+    def _delivering(
+        self,
+        guard: Callable[[str, Callable[[], None]], None],
+        ctx: DeliverContext,
+        stop: threading.Event | None,
+    ) -> Callable[[], None]:
+        """The guarded deliver stage with ``ctx``, as one call."""
+        return partial(guard, "deliver", partial(self._deliver, ctx, stop))
 
     def _plan_all(
         self,
