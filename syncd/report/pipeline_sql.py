@@ -15,7 +15,7 @@ from sqlalchemy import Column, ColumnElement, Connection, func, select
 from syncd.store.schema import outbox, quarantine
 
 #: Every outbox status, in pipeline order; the report shows all of them, zeros included.
-OUTBOX_STATUSES = ("pending", "in_flight", "done", "dead", "skipped", "quarantined")
+OUTBOX_STATUSES = ("waiting", "pending", "in_flight", "done", "dead", "skipped", "quarantined")
 RECENT_QUARANTINE = 10
 
 

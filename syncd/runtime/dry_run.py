@@ -35,7 +35,8 @@ class Effect:
 
     key: str
     kind: str
-    #: "planned" (by this dry run), "pending" or "in_flight" (already waiting in the outbox).
+    #: "planned" (by this dry run), "waiting", "pending" or "in_flight" (already in the
+    #: outbox).
     origin: str
     details: dict[str, str]
 
@@ -99,7 +100,9 @@ def _effects(conn: Connection, crm: str, before: int) -> list[Effect]:
         select(outbox.c.id, outbox.c.key, outbox.c.kind, outbox.c.status, outbox.c.payload)
         .where(
             outbox.c.crm == crm,
-            outbox.c.status.in_((Status.PENDING.value, Status.IN_FLIGHT.value)),
+            outbox.c.status.in_(
+                (Status.WAITING.value, Status.PENDING.value, Status.IN_FLIGHT.value)
+            ),
         )
         .order_by(outbox.c.id)
     )

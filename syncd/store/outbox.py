@@ -28,6 +28,7 @@ from syncd.store.outbox_outcomes import (
     skip_dependents,
 )
 from syncd.store.outbox_types import Action, ActionKind, Enqueued, NewAction, Status, key_for
+from syncd.store.readiness import release_if_done, status_for
 from syncd.store.schema import outbox
 from syncd.store.upsert import insert_ignore_many
 
@@ -67,11 +68,22 @@ def enqueue_all(conn: Connection, actions: Sequence[NewAction], now_ms: int) -> 
     payloads = {action.key: to_json(action.payload) for action in actions}
     rows = [_row(action, payloads[action.key], now_ms) for action in actions]
     inserted = {key for (key,) in insert_ignore_many(conn, outbox, rows, (outbox.c.key,))}
+    # A new dependent waits. One whose dependency was stored before may find it done already
+    # (a task planned after its contact was synced): those few are checked now.
+    release_if_done(
+        conn,
+        [a.key for a in actions if a.key in inserted and _planned_before(a.depends_on, inserted)],
+        now_ms,
+    )
     outcomes = dict.fromkeys(inserted, Enqueued.INSERTED)
     for action in actions:
         if action.key not in inserted:
             outcomes[action.key] = _enqueue_existing(conn, action, payloads[action.key], now_ms)
     return outcomes
+
+
+def _planned_before(depends_on: str | None, inserted: set[str]) -> bool:
+    return depends_on is not None and depends_on not in inserted
 
 
 def _row(action: NewAction, payload: str, now_ms: int) -> dict[str, object]:
@@ -84,7 +96,7 @@ def _row(action: NewAction, payload: str, now_ms: int) -> dict[str, object]:
         "version": action.version,
         "depends_on": action.depends_on,
         "payload": payload,
-        "status": Status.PENDING.value,
+        "status": status_for(action.depends_on).value,
         "attempts": 0,
         "next_attempt_ms": now_ms,
         "created_ms": now_ms,

@@ -27,6 +27,7 @@ from sqlalchemy.sql.dml import Update
 from syncd.redact import stored_error
 from syncd.store.batch_rows import BatchUpdate
 from syncd.store.outbox import Action, Status, complete, settle, skip_dependents
+from syncd.store.readiness import release_dependents
 from syncd.store.schema import outbox
 
 
@@ -82,6 +83,7 @@ def complete_all(conn: Connection, done: Sequence[tuple[Action, str | None]], no
         return
     rows = [(action.id, action.claim, action.version, result) for action, result in done]
     landed = _landed(_COMPLETE, conn, rows, now_ms)
+    release_dependents(conn, [action.key for action, _ in done if action.id in landed], now_ms)
     for action, result in done:
         if action.id not in landed:
             complete(conn, action, result, now_ms)

@@ -19,8 +19,6 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
-    exists,
-    or_,
     select,
     update,
 )
@@ -29,6 +27,7 @@ from sqlalchemy.sql.dml import Update
 from syncd.store.action_codec import from_json
 from syncd.store.batch_rows import BatchUpdate
 from syncd.store.outbox_types import Action, ActionKind, Status
+from syncd.store.readiness import dependency_done
 from syncd.store.schema import outbox
 
 __all__ = ["claim", "due_query", "release", "release_all", "renew"]
@@ -64,16 +63,6 @@ def claim(
     return sorted((_action(row._mapping) for row in rows), key=lambda action: action.id)
 
 
-def _dependency_done() -> ColumnElement[bool]:
-    dependency = outbox.alias()
-    return or_(
-        outbox.c.depends_on.is_(None),
-        exists().where(
-            and_(dependency.c.key == outbox.c.depends_on, dependency.c.status == Status.DONE.value)
-        ),
-    )
-
-
 #: Built once with bound values: a claim runs several times a round, and building (and keying)
 #: these statements anew each time cost more than running them.
 _DUE = (
@@ -83,7 +72,7 @@ _DUE = (
         outbox.c.kind == bindparam("b_kind", type_=String),
         outbox.c.status == Status.PENDING.value,
         outbox.c.next_attempt_ms <= bindparam("b_now", type_=BigInteger),
-        _dependency_done(),
+        dependency_done(),
     )
     .order_by(outbox.c.next_attempt_ms, outbox.c.id)
     .limit(bindparam("b_limit", type_=Integer))
@@ -98,7 +87,7 @@ _EXPIRED = (
         outbox.c.kind == bindparam("b_kind", type_=String),
         outbox.c.status == Status.IN_FLIGHT.value,
         outbox.c.lease_until_ms < bindparam("b_now", type_=BigInteger),
-        _dependency_done(),
+        dependency_done(),
     )
     .order_by(outbox.c.id)
     .limit(bindparam("b_limit", type_=Integer))

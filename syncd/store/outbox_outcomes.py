@@ -28,6 +28,7 @@ from sqlalchemy.sql.dml import Update
 from syncd.redact import stored_error
 from syncd.store.batch_rows import BatchUpdate
 from syncd.store.outbox_types import Action, Status
+from syncd.store.readiness import release_dependents
 from syncd.store.schema import outbox
 from syncd.store.value_lists import one_of
 
@@ -41,6 +42,9 @@ __all__ = [
 ]
 
 log = structlog.get_logger(__name__)
+
+#: Planned and not claimed: what an ending dependency skips.
+_UNSENT = (Status.WAITING.value, Status.PENDING.value)
 
 
 def _held(action: Action) -> ColumnElement[bool]:
@@ -81,6 +85,7 @@ def complete(conn: Connection, action: Action, result: str | None, now_ms: int) 
         )
     ).rowcount
     if done:
+        release_dependents(conn, (action.key,), now_ms)
         return True
     again = conn.execute(
         update(outbox)
@@ -147,9 +152,10 @@ def settle(conn: Connection, action: Action, status: Status, error: str, now_ms:
 
 
 def dependents_query(keys: Collection[str]) -> Select[tuple[str, str]]:
-    """The pending actions waiting on any of ``keys``, found through ``ix_outbox_depends_on``."""
+    """The actions not yet sent that wait on any of ``keys``, found through
+    ``ix_outbox_depends_on``."""
     return select(outbox.c.key, outbox.c.depends_on).where(
-        one_of(outbox.c.depends_on, keys), outbox.c.status == Status.PENDING.value
+        one_of(outbox.c.depends_on, keys), outbox.c.status.in_(_UNSENT)
     )
 
 
@@ -157,7 +163,7 @@ def _skip(rows: FromClause) -> Update:
     """One level of skipped dependents, each with its reason."""
     return (
         update(outbox)
-        .where(outbox.c.key == rows.c.key, outbox.c.status == Status.PENDING.value)
+        .where(outbox.c.key == rows.c.key, outbox.c.status.in_(_UNSENT))
         .values(
             status=Status.SKIPPED.value,
             last_error=rows.c.error,

@@ -13,6 +13,8 @@ __all__ = ["Action", "ActionKind", "Enqueued", "NewAction", "Status", "key_for"]
 class Status(StrEnum):
     """Where an outbox action is in its life."""
 
+    #: Planned, and waits for the action it depends on to be done (see ``readiness``).
+    WAITING = "waiting"
     PENDING = "pending"
     IN_FLIGHT = "in_flight"
     DONE = "done"

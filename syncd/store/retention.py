@@ -41,7 +41,12 @@ from syncd.store.upsert import insert_ignore
 PRUNED_PAYLOAD = ""
 #: ``store_meta`` row: when a replica last started pruning, so replicas share one schedule.
 _LAST_PRUNED = "retention_last_ms"
-_AT_WORK = (Status.PENDING.value, Status.IN_FLIGHT.value, Status.QUARANTINED.value)
+_AT_WORK = (
+    Status.WAITING.value,
+    Status.PENDING.value,
+    Status.IN_FLIGHT.value,
+    Status.QUARANTINED.value,
+)
 _GIVEN_UP = (Status.DEAD.value, Status.SKIPPED.value)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, case, select, update
 
 from syncd.store.outbox import Status
+from syncd.store.readiness import dependency_done
 from syncd.store.schema import outbox
 from syncd.store.value_lists import one_of
 
@@ -37,7 +38,8 @@ def _reset(conn: Connection, keys: Sequence[str], now_ms: int) -> None:
         update(outbox)
         .where(one_of(outbox.c.key, keys))
         .values(
-            status=Status.PENDING.value,
+            # A skipped dependent revived with its dependency waits for it again.
+            status=case((dependency_done(), Status.PENDING.value), else_=Status.WAITING.value),
             attempts=0,
             next_attempt_ms=now_ms,
             claimed_by=None,

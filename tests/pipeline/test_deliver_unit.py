@@ -263,7 +263,7 @@ def test_a_blocking_error_holds_the_batch_without_an_attempt(engine: Engine) -> 
     rows = outbox_rows(engine)
     assert (rows["sync_contact"].status, rows["sync_contact"].attempts) == ("pending", 0)
     assert rows["sync_contact"].last_error == "token revoked"
-    assert rows["create_task"].status == "pending"
+    assert rows["create_task"].status == "waiting"  # for its contact
     assert crm.created == []
 
 

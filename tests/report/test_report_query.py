@@ -197,7 +197,7 @@ def test_source_filter(store: sqlalchemy.Connection) -> None:
     assert list(report.nps_by_source) == ["typeform"]
     assert dict(report.pipeline.outbox) == {
         "sync_contact": dict.fromkeys(
-            ("pending", "in_flight", "done", "dead", "skipped", "quarantined"), 0
+            ("waiting", "pending", "in_flight", "done", "dead", "skipped", "quarantined"), 0
         )
         | {"dead": 1}
     }

@@ -49,7 +49,7 @@ def test_lists_planned_and_waiting_writes_and_keeps_nothing(engine: Engine) -> N
     assert waiting == 2  # still to be planned for real
     assert found.counts() == {"sync_contact": 3, "create_task": 2}
     origins = {e.key: e.origin for e in found.effects}
-    assert origins["d:r0:create_task"] == "pending"
+    assert origins["d:r0:create_task"] == "waiting"  # for its contact sync
     assert origins["d:r1:create_task"] == "planned"
     assert found.no_task == {"d:r2": "throttled"}
     create = next(e for e in found.effects if e.key == "d:r1:create_task")

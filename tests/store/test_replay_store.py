@@ -60,9 +60,12 @@ def test_replaying_a_dead_action_revives_what_was_skipped_because_of_it(engine: 
         assert letter.key == CONTACT and letter.attempts == 1
         assert replay_dead(conn, DeadFilter(ids=(letter.id,)), 3_000) == [CONTACT, CREATE]
         assert _row(conn, CONTACT) == (Status.PENDING, 0)
-        # a create may have reached the CRM before it was given up: search before sending
-        assert _row(conn, CREATE) == (Status.PENDING, 0)
+        # the create waits for its contact again, then goes once the contact is synced
+        assert _row(conn, CREATE) == (Status.WAITING, 0)
         assert list_dead(conn, DeadFilter()) == []
+        (contact,) = outbox.claim(conn, "hubspot", ActionKind.SYNC_CONTACT, "me", 10, 4_000, 60_000)
+        outbox.complete(conn, contact, "contact-1", 4_000)
+        assert _row(conn, CREATE) == (Status.PENDING, 0)
 
 
 def test_quarantine_filters_replay_and_resolve(engine: Engine) -> None:

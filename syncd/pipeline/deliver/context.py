@@ -74,6 +74,8 @@ class DeliverContext:
     blocked: Blocking | None = None
     #: Open loops per owner for ``least_open`` routing: read once per pass, then kept current.
     open_loops: dict[str, int] | None = None
+    #: Waiting actions whose dependency is done were released at the start of this pass.
+    stranded_released: bool = False
     #: Handed the running result after each round of batches: the daemon's telemetry takes the
     #: created tasks from it, so nothing kept per task grows with the pass.
     after_round: Callable[[DeliverResult], None] | None = None

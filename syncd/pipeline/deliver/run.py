@@ -23,7 +23,7 @@ from syncd.pipeline.deliver.context import DeliverContext, DeliverResult
 from syncd.pipeline.deliver.marks import deliver_marks
 from syncd.pipeline.deliver.tasks import deliver_creates, deliver_updates
 from syncd.routing import fallback_missing, unknown_members, unknown_teams
-from syncd.store import outbox
+from syncd.store import outbox, readiness
 from syncd.store import owners as owner_store
 from syncd.store.outbox import Action, ActionKind
 
@@ -53,10 +53,19 @@ class Deliverer:
     def run(self, stop: threading.Event | None = None) -> DeliverResult:
         """Deliver until idle; raise once if the account blocks delivery or owners are unknown."""
         self._refresh_owners()
+        self._release_stranded()
         while not (stop is not None and stop.is_set()) and self._round():
             pass
         self._raise_if_held()
         return self.ctx.result
+
+    def _release_stranded(self) -> None:
+        """Once a pass: dependents that missed their release (see ``release_stranded``)."""
+        ctx = self.ctx
+        if not ctx.stranded_released:
+            with ctx.engine.begin() as conn:
+                readiness.release_stranded(conn, ctx.crm.name, ctx.now_ms())
+            ctx.stranded_released = True
 
     def _round(self) -> bool:
         """One batch of each kind; False when nothing was due or delivery is blocked."""
