@@ -170,6 +170,24 @@ def table(rows: list[Measured]) -> str:
     return "\n".join(lines)
 
 
+def cost_growth(rows: list[Measured]) -> list[str]:
+    """Per store, CPU per answer at its largest size against its smallest: flat cost is 1.0.
+
+    The smallest run carries the process's start (about 1 s of CPU), so a ratio near or below
+    1 shows the cost per answer does not grow with history.
+    """
+    lines = []
+    for store in dict.fromkeys(row.store for row in rows):
+        runs = sorted((row for row in rows if row.store == store), key=lambda row: row.answers)
+        if len(runs) > 1:
+            small, large = runs[0], runs[-1]
+            ratio = (large.cpu_seconds / large.answers) / (small.cpu_seconds / small.answers)
+            lines.append(
+                f"{store}: CPU per answer at {large.answers:,} : at {small.answers:,} = {ratio:.2f}"
+            )
+    return lines
+
+
 def _latency(marks: tuple[float | None, ...]) -> str:
     return " / ".join("-" if mark is None else f"{mark:.1f}" for mark in marks)
 
@@ -193,6 +211,7 @@ def main() -> None:
                 rows.append(measure(store, size, Path(tmp)))
             print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     print(table(rows))
+    print("\n".join(cost_growth(rows)))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.latency import Spread, percentile, task_times
-from bench.run import measure, table
+from bench.run import Measured, cost_growth, measure, table
 from bench.steady import Options, run
 from bench.stores import fresh_store
 
@@ -84,3 +84,11 @@ def test_the_steady_stream_times_every_answer_polled_pushed_and_closed() -> None
     assert closed.p50 <= closed.p95 <= closed.max
     text = "\n".join(outcome.lines())
     assert "webhook -> task" in text and "loop closed" in text
+
+
+def test_cost_growth_compares_each_stores_largest_run_with_its_smallest() -> None:
+    def run(store: str, answers: int, cpu: float) -> Measured:
+        return Measured(store, answers, 1.0, cpu, 100.0, {}, 0, 0, 0, 0.0, 0.0, (None,) * 4)
+
+    rows = [run("sqlite", 1_000, 2.0), run("sqlite", 1_000_000, 1_500.0), run("pg", 1_000, 1.0)]
+    assert cost_growth(rows) == ["sqlite: CPU per answer at 1,000,000 : at 1,000 = 0.75"]
