@@ -24,7 +24,8 @@ _CONNECT_TIMEOUT = 10
 #: it prepared on each connection, and a prepared INSERT into the outbox holds about 1.6 kB per
 #: row: at 1,000 rows, every batch's differently sized tail was one more cached statement of up
 #: to 1.6 MB, so the process grew batch after batch (58 MB of statements after 60 batches into
-#: the outbox). At 100 rows the same batches leave 7 MB, at the same CPU cost.
+#: the outbox). At 100 rows the same batches leave 7 MB, at the same CPU cost. The rest of a batch
+#: goes in pages of a power of two (``few_sized_chunks``), so a table has a few texts in all.
 SQLITE_ROWS_PER_INSERT = 100
 
 

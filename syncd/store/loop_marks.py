@@ -21,10 +21,11 @@ from sqlalchemy import Connection, Select, case, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from syncd.actions import ActionKind, LoopClosedMark
-from syncd.chunks import chunks
+from syncd.chunks import few_sized_chunks
 from syncd.clock import from_ms
 from syncd.model import ResponseKey
 from syncd.store.action_codec import to_json
+from syncd.store.engine import SQLITE_ROWS_PER_INSERT
 from syncd.store.outbox import Status, key_for
 from syncd.store.schema import loops, outbox
 from syncd.store.value_lists import one_of
@@ -109,7 +110,10 @@ def queue_marks(conn: Connection, crm: str, keys: Sequence[ResponseKey], now_ms:
         return 0
     rows = [_row(crm, state, now_ms) for state in states.values()]
     queued = 0
-    for chunk in chunks(rows, ROWS_PER_STATEMENT):
+    # Each row count is its own statement text, prepared and cached per connection (and
+    # compiled and cached by SQLAlchemy): the rows go in a few page sizes, not any count.
+    size = SQLITE_ROWS_PER_INSERT if conn.dialect.name == "sqlite" else ROWS_PER_STATEMENT
+    for chunk in few_sized_chunks(rows, size):
         queued += len(conn.execute(_upsert(conn.dialect.name, chunk)).all())
     return queued
 

@@ -214,7 +214,7 @@ def test_a_crm_without_the_field_queues_nothing(engine: Engine) -> None:
     assert crm.marks() == []
 
 
-def test_a_batch_of_closes_is_queued_in_two_statements(engine: Engine) -> None:
+def test_a_batch_of_closes_is_queued_in_a_few_statements(engine: Engine) -> None:
     answers = [answer(f"r{n}", email=f"p{n}@x.example") for n in range(30)]
     crm = MarkingCrm()
     for n in range(30):
@@ -238,7 +238,9 @@ def test_a_batch_of_closes_is_queued_in_two_statements(engine: Engine) -> None:
 
     assert queued == 30
     data = [s for s in statements if not s.upper().startswith(("BEGIN", "COMMIT", "SAVEPOINT"))]
-    assert len(data) == 2, data
+    # One read, and the upserts in pages of a few sizes (16, 8, 4 and 2 rows): a statement text
+    # per row count would fill the connection's statement cache with ever new ones.
+    assert len(data) == 5, data
 
 
 def test_the_latest_answer_check_reads_the_contact_index(engine: Engine) -> None:

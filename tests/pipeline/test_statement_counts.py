@@ -29,8 +29,9 @@ def _counted(engine: Engine) -> Iterator[list[str]]:
 
     def count(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
         # One per statement executed; a many-row INSERT goes to SQLite in pages of
-        # ``SQLITE_ROWS_PER_INSERT`` rows, and a page that follows a full page of the same
-        # insert is that statement's next page. A row-by-row insert still counts every row.
+        # ``SQLITE_ROWS_PER_INSERT`` rows and its rest in pages of falling powers of two, so a
+        # page that follows a full or a larger page of the same insert is that statement's next
+        # page. A row-by-row insert still counts every row.
         if not (statements and _next_page(statements[-1], sql)):
             statements.append(sql)
 
@@ -43,8 +44,12 @@ def _counted(engine: Engine) -> Iterator[list[str]]:
 
 def _next_page(previous: str, sql: str) -> bool:
     head, values, _ = previous.partition(" VALUES (")
-    full = values and previous.count("), (") + 1 == SQLITE_ROWS_PER_INSERT
-    return bool(full) and sql.startswith(head + values)
+    rows = previous.count("), (") + 1
+    return (
+        bool(values)
+        and sql.startswith(head + " VALUES (")
+        and (rows == SQLITE_ROWS_PER_INSERT or sql.count("), (") + 1 < rows)
+    )
 
 
 def _answers(first: int, count: int) -> list[Any]:
