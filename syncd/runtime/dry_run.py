@@ -22,6 +22,7 @@ from syncd.routing_settings import RoutingSettings
 from syncd.store import inbox
 from syncd.store.action_codec import UnreadableAction, from_json
 from syncd.store.outbox import ActionKind, Status
+from syncd.store.outbox_types import UNSENT
 from syncd.store.schema import loops, outbox
 from syncd.store.value_lists import one_of
 
@@ -100,9 +101,7 @@ def _effects(conn: Connection, crm: str, before: int) -> list[Effect]:
         select(outbox.c.id, outbox.c.key, outbox.c.kind, outbox.c.status, outbox.c.payload)
         .where(
             outbox.c.crm == crm,
-            outbox.c.status.in_(
-                (Status.WAITING.value, Status.PENDING.value, Status.IN_FLIGHT.value)
-            ),
+            outbox.c.status.in_((*UNSENT, Status.IN_FLIGHT.value)),
         )
         .order_by(outbox.c.id)
     )

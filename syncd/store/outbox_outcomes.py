@@ -27,7 +27,7 @@ from sqlalchemy.sql.dml import Update
 
 from syncd.redact import stored_error
 from syncd.store.batch_rows import BatchUpdate
-from syncd.store.outbox_types import Action, Status
+from syncd.store.outbox_types import UNSENT, Action, Status
 from syncd.store.readiness import release_dependents
 from syncd.store.schema import outbox
 from syncd.store.value_lists import one_of
@@ -42,9 +42,6 @@ __all__ = [
 ]
 
 log = structlog.get_logger(__name__)
-
-#: Planned and not claimed: what an ending dependency skips.
-_UNSENT = (Status.WAITING.value, Status.PENDING.value)
 
 
 def _held(action: Action) -> ColumnElement[bool]:
@@ -155,7 +152,7 @@ def dependents_query(keys: Collection[str]) -> Select[tuple[str, str]]:
     """The actions not yet sent that wait on any of ``keys``, found through
     ``ix_outbox_depends_on``."""
     return select(outbox.c.key, outbox.c.depends_on).where(
-        one_of(outbox.c.depends_on, keys), outbox.c.status.in_(_UNSENT)
+        one_of(outbox.c.depends_on, keys), outbox.c.status.in_(UNSENT)
     )
 
 
@@ -163,7 +160,7 @@ def _skip(rows: FromClause) -> Update:
     """One level of skipped dependents, each with its reason."""
     return (
         update(outbox)
-        .where(outbox.c.key == rows.c.key, outbox.c.status.in_(_UNSENT))
+        .where(outbox.c.key == rows.c.key, outbox.c.status.in_(UNSENT))
         .values(
             status=Status.SKIPPED.value,
             last_error=rows.c.error,

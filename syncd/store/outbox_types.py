@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from syncd.actions import ActionBody, ActionKind
 
-__all__ = ["Action", "ActionKind", "Enqueued", "NewAction", "Status", "key_for"]
+__all__ = ["UNSENT", "Action", "ActionKind", "Enqueued", "NewAction", "Status", "key_for"]
 
 
 class Status(StrEnum):
@@ -21,6 +21,10 @@ class Status(StrEnum):
     DEAD = "dead"
     QUARANTINED = "quarantined"
     SKIPPED = "skipped"
+
+
+#: Planned and not claimed yet: still to be sent, and skipped when what it waits on ends.
+UNSENT = (Status.WAITING.value, Status.PENDING.value)
 
 
 class Enqueued(StrEnum):

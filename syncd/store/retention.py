@@ -35,18 +35,14 @@ from sqlalchemy import (
 from sqlalchemy import update as sql_update
 
 from syncd.store.outbox import Status
+from syncd.store.outbox_types import UNSENT
 from syncd.store.schema import INBOX_PAYLOAD_KEPT, inbox, outbox, quarantine, store_meta
 from syncd.store.upsert import insert_ignore
 
 PRUNED_PAYLOAD = ""
 #: ``store_meta`` row: when a replica last started pruning, so replicas share one schedule.
 _LAST_PRUNED = "retention_last_ms"
-_AT_WORK = (
-    Status.WAITING.value,
-    Status.PENDING.value,
-    Status.IN_FLIGHT.value,
-    Status.QUARANTINED.value,
-)
+_AT_WORK = (*UNSENT, Status.IN_FLIGHT.value, Status.QUARANTINED.value)
 _GIVEN_UP = (Status.DEAD.value, Status.SKIPPED.value)
 
 
