@@ -27,6 +27,7 @@ from syncd.observability.gauges import StoreGauges
 from syncd.observability.telemetry import Telemetry
 from syncd.pipeline.deliver import Deliverer, DeliverResult
 from syncd.pipeline.deliver.context import DeliverContext, pass_context
+from syncd.pipeline.deliver.run import CONTACT_LANE, TASK_LANE, owners_missing
 from syncd.pipeline.escalate import EscalateResult, escalate_overdue
 from syncd.pipeline.events import SendResult, send_due
 from syncd.pipeline.plan import PlanResult, plan_pending
@@ -38,6 +39,7 @@ from syncd.runtime.retention import Retention
 from syncd.runtime.stage_guard import StageGuard
 from syncd.settings import Settings
 from syncd.store.lock import StoreLock
+from syncd.store.outbox_types import ActionKind
 
 log = structlog.get_logger(__name__)
 
@@ -201,16 +203,33 @@ class Daemon:
         summary = PassSummary()
         self.telemetry.pass_started()
         guard = partial(self._guarded, summary, resting=resting)
-        # One deliver context per pass: counts and owner load carry over from slice to slice.
-        deliver = self._deliver_context()
-        summary.deliver = deliver.result  # filled as the stage goes; kept if it stops early
-        # Delivery overlaps polling and planning (see ``DeliverLane``); it is done when the
-        # block ends, before tracking reads the tasks it created.
-        with DeliverLane(self._delivering(guard, deliver, stop)) as lane:
-            work = Interleave(partial(self._plan_all, guard, summary, lane.nudge, stop))
-            for name, source in self.sources.items():
-                guard(f"poll {name}", partial(self._poll, source, summary, stop, work))
-            work.run()
+        # One deliver context per lane and pass: counts and owner load carry over from slice
+        # to slice. The summary holds the contacts lane's result, filled as the stage goes (kept
+        # if it stops early); the task lane's is added once it is done.
+        deliver, task_ctx = self._deliver_context(), self._deliver_context()
+        task_ctx.state = deliver.state  # one block stops both lanes; owners checked once
+        summary.deliver = deliver.result
+        # Delivery overlaps polling and planning (see ``DeliverLane``), in two lanes: contact
+        # writes and task creates each wait for the CRM and the store on their own thread. Each
+        # contacts round releases task creates, so it nudges the task lane; the contacts lane
+        # closes first, then the task lane, so all is delivered before tracking reads the tasks.
+        with DeliverLane(
+            self._delivering(guard, task_ctx, stop, TASK_LANE), "syncd-deliver-tasks"
+        ) as tasks:
+            deliver.after_round = partial(self._contacts_round, tasks.nudge)
+            with DeliverLane(
+                self._delivering(guard, deliver, stop, CONTACT_LANE), "syncd-deliver-contacts"
+            ) as contacts:
+                nudge = partial(_nudge_all, (contacts, tasks))
+                work = Interleave(partial(self._plan_all, guard, summary, nudge, stop))
+                for name, source in self.sources.items():
+                    guard(f"poll {name}", partial(self._poll, source, summary, stop, work))
+                work.run()
+        deliver.after_round = partial(self.telemetry.delivered, self.engine)
+        summary.deliver.add(task_ctx.result)
+        if deliver.state.owners_error is not None and deliver.blocked is None:
+            # Reported once the lanes are done, and only when no block explains it better.
+            guard("deliver", partial(_raise, owners_missing(deliver)))
         tracking = self.settings.tracking.enabled
         if tracking:
             guard("track", lambda: self._track(summary, stop))
@@ -232,14 +251,20 @@ class Daemon:
         deliver.after_round = partial(self.telemetry.delivered, self.engine)
         return deliver
 
+    def _contacts_round(self, then: Callable[[], None], result: DeliverResult) -> None:
+        """After a round of the contacts lane: telemetry, then ``then`` (nudge the tasks)."""
+        self.telemetry.delivered(self.engine, result)
+        then()
+
     def _delivering(
         self,
         guard: Callable[[str, Callable[[], None]], None],
         ctx: DeliverContext,
         stop: threading.Event | None,
+        kinds: frozenset[ActionKind] | None = None,
     ) -> Callable[[], None]:
-        """The guarded deliver stage with ``ctx``, as one call."""
-        return partial(guard, "deliver", partial(self._deliver, ctx, stop))
+        """The guarded deliver stage with ``ctx`` (every kind, or ``kinds``), as one call."""
+        return partial(guard, "deliver", partial(self._deliver, ctx, stop, kinds))
 
     def _plan_all(
         self,
@@ -302,14 +327,23 @@ class Daemon:
         )
         summary.plan = summary.plan.add(sliced)
 
-    def _deliver(self, ctx: DeliverContext, stop: threading.Event | None) -> None:
+    def _deliver(
+        self,
+        ctx: DeliverContext,
+        stop: threading.Event | None,
+        kinds: frozenset[ActionKind] | None = None,
+    ) -> None:
         if ctx.blocked is not None:
             return  # reported once for this pass; the next pass tries again
         try:
-            Deliverer(ctx).run(stop)
-        finally:
+            # Lanes (``kinds`` given) leave a missing owner list to the pass to report once.
+            Deliverer(ctx, kinds, report_owners=kinds is None).run(stop)
+        except BaseException:
             # A batch cut short by an error keeps no claim: the heartbeat would renew it forever.
-            self._holdings.release_claims()
+            # Only this lane's kinds: the other lane may be sending its claims right now. (A run
+            # that returns has recorded every batch it claimed: nothing to hand back.)
+            self._holdings.release_claims(kinds)
+            raise
 
     def _track(self, summary: PassSummary, stop: threading.Event | None) -> None:
         if self._leased(f"track:{self.crm.name}"):
@@ -350,3 +384,13 @@ class Daemon:
         self.crm.close()
         self._lock.release()
         self.engine.dispose()
+
+
+def _nudge_all(lanes: tuple[DeliverLane, ...]) -> None:
+    """A plan committed: every lane may have work now."""
+    for lane in lanes:
+        lane.nudge()
+
+
+def _raise(error: Exception) -> None:
+    raise error

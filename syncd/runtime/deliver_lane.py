@@ -27,13 +27,13 @@ class DeliverLane:
     everything planned inside the block has been offered to the CRM when it returns.
     """
 
-    def __init__(self, deliver: Callable[[], None]) -> None:
+    def __init__(self, deliver: Callable[[], None], name: str = "syncd-deliver") -> None:
         self._deliver = deliver
         self._changed = threading.Condition()
         #: Nudged since the last delivery began: that delivery may have missed the newest plan.
         self._due = False
         self._closing = False
-        self._thread = threading.Thread(target=self._run, name="syncd-deliver", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def __enter__(self) -> DeliverLane:
         self._thread.start()

@@ -6,7 +6,7 @@ go on at once; a restart takes back what an earlier life of the same instance le
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 import structlog
@@ -16,6 +16,7 @@ from syncd.clock import to_ms
 from syncd.runtime.heartbeat import Heartbeat
 from syncd.store import leases, outbox
 from syncd.store.engine import is_sqlite
+from syncd.store.outbox_types import ActionKind
 
 log = structlog.get_logger(__name__)
 
@@ -63,11 +64,12 @@ class Holdings:
         with self.engine.begin() as conn:
             return leases.acquire(conn, name, self.holder, self._lease_ms, to_ms(self._clock()))
 
-    def release_claims(self) -> None:
-        """Hand back claimed rows (a batch cut short must not be renewed forever)."""
+    def release_claims(self, kinds: Collection[ActionKind] | None = None) -> None:
+        """Hand back claimed rows, or those of ``kinds`` (a batch cut short must not be renewed
+        forever)."""
         try:
             with self.engine.begin() as conn:
-                outbox.release(conn, self.holder, to_ms(self._clock()))
+                outbox.release(conn, self.holder, to_ms(self._clock()), kinds)
         except Exception:
             log.warning("could not release claims; they expire with their lease", exc_info=True)
 

@@ -6,7 +6,7 @@ Every claim bumps the row's ``claims`` counter, the fencing token its outcome mu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import (
     BigInteger,
@@ -145,9 +145,15 @@ def renew(conn: Connection, holder: str, lease_ms: int, now_ms: int) -> int:
     ).rowcount
 
 
-def release(conn: Connection, holder: str, now_ms: int) -> int:
-    """Hand back what ``holder`` has claimed (clean shutdown)."""
-    return _hand_back(conn, outbox.c.claimed_by == holder, now_ms)
+def release(
+    conn: Connection, holder: str, now_ms: int, kinds: Collection[ActionKind] | None = None
+) -> int:
+    """Hand back what ``holder`` has claimed (clean shutdown), or only its actions of ``kinds``
+    (one delivery thread's, while another may be sending its own claims)."""
+    whose = outbox.c.claimed_by == holder
+    if kinds is not None:
+        whose = and_(whose, outbox.c.kind.in_(sorted(kind.value for kind in kinds)))
+    return _hand_back(conn, whose, now_ms)
 
 
 def release_all(conn: Connection, now_ms: int) -> int:

@@ -118,5 +118,6 @@ def test_a_revoked_token_holds_every_action_with_one_error(tmp_path: Path) -> No
         assert not any(status == Status.DEAD for _, status in statuses)
         assert statuses[("sync_contact", Status.PENDING)] == len(world.responses)
         assert _pending_attempts(daemon.engine) == 0
-        # owners, one contact lookup, the tracking search: not one call per action
-        assert len(hubspot_of(sandbox).requests) - before == 3
+        # owners, one contact lookup, the tracking search: not one call per action (the task
+        # lane skips the owner listing when the contacts lane met the 401 first)
+        assert len(hubspot_of(sandbox).requests) - before in (2, 3)

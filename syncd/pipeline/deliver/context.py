@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 import structlog
@@ -51,6 +51,34 @@ class DeliverResult:
     #: time-to-task metrics.
     created: list[ResponseKey] = field(default_factory=list)
 
+    def add(self, other: DeliverResult) -> None:
+        """Count ``other``'s outcomes in this result too (the lanes of one pass, summed)."""
+        for name in _COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for kind, count in other.by_kind.items():
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + count
+        self.created.extend(other.created)
+
+
+#: The plain counters of ``DeliverResult`` (annotations are strings here: postponed evaluation).
+_COUNTS = tuple(item.name for item in fields(DeliverResult) if item.type == "int")
+
+
+@dataclass(slots=True)
+class PassState:
+    """What the delivery lanes of one pass share, so each matter is settled once a pass."""
+
+    #: The first account-wide error; delivery stops in every lane once it is set.
+    blocked: Blocking | None = None
+    #: The context that met it, and so reports it (once for the pass, not once per lane).
+    blocked_in: object = None
+    #: The owner list was refreshed (or found unavailable): once a pass is enough.
+    owners_checked: bool = False
+    #: Why task creates wait this pass: no owner list could be read and none is stored.
+    owners_error: SyncdError | None = None
+    #: Waiting actions whose dependency is done were released at the start of this pass.
+    stranded_released: bool = False
+
 
 @dataclass(slots=True)
 class DeliverContext:
@@ -70,12 +98,10 @@ class DeliverContext:
     create_contacts_for: frozenset[NpsCategory] = frozenset()
     #: Put a note per answer on the contact's timeline (``[crm] history_notes``).
     history_notes: bool = False
-    #: The first account-wide error of this pass; the stage stops once it is set.
-    blocked: Blocking | None = None
+    #: Shared by the delivery lanes of one pass (see ``PassState``).
+    state: PassState = field(default_factory=PassState)
     #: Open loops per owner for ``least_open`` routing: read once per pass, then kept current.
     open_loops: dict[str, int] | None = None
-    #: Waiting actions whose dependency is done were released at the start of this pass.
-    stranded_released: bool = False
     #: Handed the running result after each round of batches: the daemon's telemetry takes the
     #: created tasks from it, so nothing kept per task grows with the pass.
     after_round: Callable[[DeliverResult], None] | None = None
@@ -87,6 +113,20 @@ class DeliverContext:
     def now_ms(self) -> int:
         """The pass clock's time in epoch milliseconds."""
         return to_ms(self.clock())
+
+    @property
+    def blocked(self) -> Blocking | None:
+        """The first account-wide error of this pass; delivery stops once it is set."""
+        return self.state.blocked
+
+    def block(self, error: Blocking) -> None:
+        """Stop delivery for the rest of the pass, in every lane that shares this pass."""
+        if self.state.blocked is None:
+            self.state.blocked, self.state.blocked_in = error, self
+
+    def reports_block(self) -> bool:
+        """This context met the block: its lane reports it (the others stop quietly)."""
+        return self.state.blocked is not None and self.state.blocked_in is self
 
 
 def pass_context(
@@ -156,7 +196,7 @@ def dispose_all(
     for action, error in failed:
         if isinstance(error, Blocking):
             # One error for the whole pass (the stage reports it), not one warning per action.
-            ctx.blocked = ctx.blocked or error
+            ctx.block(error)
             ctx.result.held += 1
             hold(conn, action, str(error), now_ms)
             continue

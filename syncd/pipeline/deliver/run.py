@@ -27,7 +27,7 @@ from syncd.store import outbox, readiness
 from syncd.store import owners as owner_store
 from syncd.store.outbox import Action, ActionKind
 
-__all__ = ["DeliverResult", "Deliverer"]
+__all__ = ["CONTACT_LANE", "TASK_LANE", "DeliverResult", "Deliverer", "owners_missing"]
 
 log = structlog.get_logger(__name__)
 
@@ -42,17 +42,43 @@ HANDLERS: tuple[tuple[ActionKind, Handler], ...] = (
     (ActionKind.MARK_LOOP, deliver_marks),
 )
 
+#: The daemon delivers these two groups on two threads at once (see ``syncd.runtime.daemon``).
+#: No action of one group waits for the other's except task creates for their contact syncs, so
+#: the groups never claim the same rows, and a contact is written by one thread only, in order.
+CONTACT_LANE = frozenset({ActionKind.SYNC_CONTACT, ActionKind.MARK_LOOP})
+#: Task updates wait for their creates: one group, delivered in that order.
+TASK_LANE = frozenset({ActionKind.CREATE_TASK, ActionKind.UPDATE_TASK})
+#: Kinds whose delivery routes to owners and so needs the CRM's owner list.
+_NEEDS_OWNERS = TASK_LANE
+ALL_KINDS = frozenset(kind for kind, _ in HANDLERS)
+
 
 class Deliverer:
-    """Runs the deliver stage for one CRM."""
+    """Runs the deliver stage for one CRM: every kind of action, or only ``kinds``."""
 
-    def __init__(self, ctx: DeliverContext) -> None:
+    def __init__(
+        self,
+        ctx: DeliverContext,
+        kinds: frozenset[ActionKind] | None = None,
+        *,
+        report_owners: bool = True,
+    ) -> None:
         self.ctx = ctx
-        self._owners_error: SyncdError | None = None
+        self._handlers = tuple(
+            (kind, handler) for kind, handler in HANDLERS if kind in (kinds or ALL_KINDS)
+        )
+        #: Raise ``owners_missing`` at the end of the run that finds the owner list missing;
+        #: False when the caller reports it once for several lanes (``ctx.state.owners_error``).
+        self._report_owners = report_owners
+        #: This run found the owner list missing, so it reports it (once for the pass).
+        self._found_owners_missing = False
 
     def run(self, stop: threading.Event | None = None) -> DeliverResult:
         """Deliver until idle; raise once if the account blocks delivery or owners are unknown."""
-        self._refresh_owners()
+        ctx = self.ctx
+        if not ctx.state.owners_checked and self._needs_owners():
+            ctx.state.owners_checked = True  # once a pass: a lane runs again after every nudge
+            self._refresh_owners()
         self._release_stranded()
         while not (stop is not None and stop.is_set()) and self._round():
             pass
@@ -62,10 +88,10 @@ class Deliverer:
     def _release_stranded(self) -> None:
         """Once a pass: dependents that missed their release (see ``release_stranded``)."""
         ctx = self.ctx
-        if not ctx.stranded_released:
+        if not ctx.state.stranded_released:
             with ctx.engine.begin() as conn:
                 readiness.release_stranded(conn, ctx.crm.name, ctx.now_ms())
-            ctx.stranded_released = True
+            ctx.state.stranded_released = True
 
     def _round(self) -> bool:
         """One batch of each kind; False when nothing was due or delivery is blocked."""
@@ -77,8 +103,8 @@ class Deliverer:
 
     def _batches(self) -> bool:
         progressed = False
-        for kind, handler in HANDLERS:
-            if kind is ActionKind.CREATE_TASK and self._owners_error is not None:
+        for kind, handler in self._handlers:
+            if kind is ActionKind.CREATE_TASK and self.ctx.state.owners_error is not None:
                 continue
             actions = self._claim(kind)
             if actions:
@@ -147,7 +173,7 @@ class Deliverer:
             )
             self._warn_about_routing()
         else:
-            self._owners_error = error
+            ctx.state.owners_error, self._found_owners_missing = error, True
 
     def _warn_about_routing(self) -> None:
         """Once per pass: rules whose tasks would all fall through to the fallback owner."""
@@ -166,15 +192,25 @@ class Deliverer:
             )
 
     def _raise_if_held(self) -> None:
-        result, blocked = self.ctx.result, self.ctx.blocked
+        ctx = self.ctx
+        result, blocked = ctx.result, ctx.blocked
         if blocked is not None:
+            if not ctx.reports_block():
+                return  # another lane met it and reports it
             raise Blocking(
                 f"delivery to {self.ctx.crm.name} is blocked; every action stays pending "
                 f"({result.held} handed back untouched this pass) until this is fixed: {blocked}"
             ) from blocked
-        if self._owners_error is not None:
-            raise Transient(
-                f"task creation in {self.ctx.crm.name} waits: its owner list cannot be read and "
-                f"none is stored yet, and a task created now would stay unowned "
-                f"({self._owners_error})"
-            )
+        if self._found_owners_missing and self._report_owners:
+            raise owners_missing(ctx)
+
+    def _needs_owners(self) -> bool:
+        return any(kind in _NEEDS_OWNERS for kind, _ in self._handlers)
+
+
+def owners_missing(ctx: DeliverContext) -> Transient:
+    """Why task creates wait this pass: no owner list could be read and none is stored."""
+    return Transient(
+        f"task creation in {ctx.crm.name} waits: its owner list cannot be read and none is "
+        f"stored yet, and a task created now would stay unowned ({ctx.state.owners_error})"
+    )
