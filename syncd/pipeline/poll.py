@@ -4,8 +4,10 @@ The cursor trails "now" by the source's visibility lag and each poll re-reads an
 because sources publish late and their time filters are inclusive. The cursor moves in the same
 transaction that stores a page, and only as far as the source says its listing is complete
 (``SourcePage.through``), or to a window's end once every page of it is stored: it never runs
-ahead of stored data. A pass is bounded in pages and time and ends on stop; what it stored stays
-stored and the next pass continues from the cursor.
+ahead of stored data. In steady state a pass reads the new answers before the overlap, and its
+cursor moves only once both are read (see ``syncd.pipeline.poll_order``). A pass is bounded in
+pages and time and ends on stop; what it stored stays stored and the next pass continues from
+the cursor.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from sqlalchemy import Connection, Engine
 
 from syncd.clock import from_ms, to_ms
 from syncd.contracts import DelayedSource, SurveySource
+from syncd.model import SourcePage
 from syncd.pipeline.pages import Budget, bounded
+from syncd.pipeline.poll_order import Phase, read_order
 from syncd.pipeline.records import keep_page
 from syncd.settings import SourceSettings
 from syncd.store import cursors
@@ -69,18 +73,23 @@ def poll_source(
     """Fetch everything since the cursor (minus overlap) up to ``now - lag``, within bounds.
 
     With ``interleave``, its work runs between slices of pages, so a backfill's first answers
-    go out while the rest is still being read.
+    go out while the rest is still being read, and after every page of a steady pass's new
+    answers, so they are planned before the overlap is re-read.
     """
     result = PollResult(source.name)
     budget = Budget(settings.max_pages_per_pass, settings.max_pass_seconds, stop)
+    reader = _Reader(engine, source, budget, result, now, interleave)
     with engine.begin() as conn:
         watermark = cursors.get_watermark(conn, cursor_name(source.name))
-    until = now - lag(source, settings)
-    start = _start(watermark, settings, now)
-    for since, end in windows(start, until, source.max_window):
-        if not _poll_window(engine, source, (since, end), budget, result, now, interleave):
-            break
-        result.windows += 1
+    order = read_order(
+        None if watermark is None else from_ms(watermark),
+        now - lag(source, settings),
+        timedelta(seconds=settings.overlap_seconds),
+        now - timedelta(days=settings.initial_lookback_days),
+    )
+    if reader.read(order.phases) and order.settle_at is not None:
+        with engine.begin() as conn:
+            _advance(conn, source.name, order.settle_at, now)
     _log_outcome(result)
     return result
 
@@ -93,37 +102,71 @@ def lag(source: SurveySource, settings: SourceSettings) -> timedelta:
     return configured
 
 
-def _poll_window(
-    engine: Engine,
-    source: SurveySource,
-    window: tuple[datetime, datetime],
-    budget: Budget,
-    result: PollResult,
-    now: datetime,
-    interleave: Interleave | None = None,
-) -> bool:
-    """Store one window's pages; True when all of it was read and the cursor is at its end."""
-    since, end = window
-    through: datetime | None = None
-    for page in bounded(source.fetch(since, end), budget):
-        through = page.through
-        with engine.begin() as conn:
-            _count(result, keep_page(conn, page, to_ms(now)))
-            if through is not None:
-                _advance(conn, source.name, min(through, end), now)
-        result.pages += 1
-        if interleave is not None and result.pages % interleave.every_pages == 0:
-            interleave.run()
-    if budget.spent is not None:
-        result.cut_short = budget.spent
-        return False
-    if through is not None and through < end:
-        # The source ended its listing early (a page it kept repeating): the rest is unread.
-        result.cut_short = f"listing incomplete after {through.isoformat()}"
-        return False
-    with engine.begin() as conn:
-        _advance(conn, source.name, end, now)
-    return True
+@dataclass(slots=True)
+class _Reader:
+    """One pass's reading: stores pages, moves the cursor and hands over to the interleave."""
+
+    engine: Engine
+    source: SurveySource
+    budget: Budget
+    result: PollResult
+    now: datetime
+    interleave: Interleave | None
+    #: Pages stored since the interleaved work last ran.
+    unplanned: int = 0
+
+    def read(self, phases: tuple[Phase, ...]) -> bool:
+        """Read ``phases`` in order; True when all of them were read to their end."""
+        for phase in phases:
+            for window in windows(phase.since, phase.until, self.source.max_window):
+                if not self._window(window, phase):
+                    return False
+                self.result.windows += 1
+        return True
+
+    def _window(self, window: tuple[datetime, datetime], phase: Phase) -> bool:
+        """Store one window's pages; True when all of it was read (and, if the phase moves
+        the cursor, the cursor is at its end)."""
+        since, end = window
+        through: datetime | None = None
+        for page in bounded(self.source.fetch(since, end), self.budget):
+            through = page.through
+            self._store(page, _cursor_after(through, end, phase))
+            self._hand_over(phase.eager)
+        if self.budget.spent is not None:
+            self.result.cut_short = self.budget.spent
+            return False
+        if through is not None and through < end:
+            # The source ended its listing early (a page it kept repeating): the rest is unread.
+            self.result.cut_short = f"listing incomplete after {through.isoformat()}"
+            return False
+        if phase.moves_cursor:
+            with self.engine.begin() as conn:
+                _advance(conn, self.source.name, end, self.now)
+        return True
+
+    def _store(self, page: SourcePage, cursor_to: datetime | None) -> None:
+        """Keep ``page`` and, in the same transaction, move the cursor to ``cursor_to``."""
+        with self.engine.begin() as conn:
+            _count(self.result, keep_page(conn, page, to_ms(self.now)))
+            if cursor_to is not None:
+                _advance(conn, self.source.name, cursor_to, self.now)
+        self.result.pages += 1
+        self.unplanned += 1
+
+    def _hand_over(self, eager: bool) -> None:
+        if self.interleave is None:
+            return
+        if eager or self.unplanned >= self.interleave.every_pages:
+            self.unplanned = 0
+            self.interleave.run()
+
+
+def _cursor_after(through: datetime | None, end: datetime, phase: Phase) -> datetime | None:
+    """Where a stored page moves the cursor: as far as the source says it is complete."""
+    if through is None or not phase.moves_cursor:
+        return None
+    return min(through, end)
 
 
 def _advance(conn: Connection, name: str, to: datetime, now: datetime) -> None:
@@ -150,12 +193,6 @@ def _log_outcome(result: PollResult) -> None:
             reason=result.cut_short,
             pages=result.pages,
         )
-
-
-def _start(watermark: int | None, settings: SourceSettings, now: datetime) -> datetime:
-    if watermark is None:
-        return now - timedelta(days=settings.initial_lookback_days)
-    return from_ms(watermark) - timedelta(seconds=settings.overlap_seconds)
 
 
 def windows(
