@@ -1,7 +1,10 @@
 """Reading a source's pages under a budget: a page count, a wall-clock limit and the stop signal.
 
-The source runs in a worker thread that hands over one page at a time, only when asked, so a
-pass never reads ahead of its bounds. The pass waits for each page in short slices: SIGTERM or
+The source runs in a worker thread that keeps one page ready ahead of the pass: while the pass
+stores a page, the worker fetches and parses the next, so neither waits for the other in turn
+(the pass waited a fifth of a backfill for its next page). Only one ahead: a pass that ends on
+its bounds has fetched at most one page it does not store, and never stores it (the cursor stays
+with what is stored). The pass waits for each page in short slices: SIGTERM or
 the time limit end the wait within a fraction of a second even while the source is stuck inside
 a request (a vendor trickling its answer, a connection that hangs). An abandoned worker is a
 daemon thread; it finishes or fails on its own and never holds the process open.
@@ -63,11 +66,12 @@ def bounded(pages: Iterator[T], budget: Budget) -> Iterator[T]:
 
 
 class _Handoff(Generic[T]):
-    """A worker thread that advances ``pages`` once per ``take``."""
+    """A worker thread that advances ``pages`` once per ``take``, one page ahead of it."""
 
     def __init__(self, pages: Iterator[T]) -> None:
         self._pages = pages
-        self._asked = threading.Semaphore(0)
+        #: The first page is fetched at once; each ``take`` then asks for one more.
+        self._asked = threading.Semaphore(1)
         self._closed = threading.Event()
         self._results: queue.Queue[tuple[T | None, BaseException | None]] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="source-pages", daemon=True)
