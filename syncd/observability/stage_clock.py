@@ -25,7 +25,8 @@ class StageClock:
         self._clock = clock
         self._calls = 0
         self._lock = threading.Lock()
-        self._open: dict[str, tuple[float, int]] = {}
+        #: Per open stage: when its first open slice began, the calls then, and how many are open.
+        self._open: dict[str, tuple[float, int, int]] = {}
         self.costs: dict[str, StageCost] = {}
 
     def count(self, _exchange: Exchange) -> None:
@@ -39,20 +40,29 @@ class StageClock:
         self.costs = {}
 
     def start(self, stage: str) -> None:
-        """``stage`` begins a slice."""
+        """``stage`` begins a slice (another of its slices may be open: delivery's two lanes)."""
         with self._lock:
-            self._open[stage] = (self._clock(), self._calls)
+            opened = self._open.get(stage)
+            if opened is None:
+                self._open[stage] = (self._clock(), self._calls, 1)
+            else:
+                self._open[stage] = (opened[0], opened[1], opened[2] + 1)
 
     def stop(self, stage: str) -> None:
-        """``stage`` ends a slice: add its time and calls."""
+        """``stage`` ends a slice; once none of its slices is open, add their time and calls
+        (overlapping slices count once: the time from the first start to the last stop)."""
         with self._lock:
-            began = self._open.pop(stage, None)
+            opened = self._open.pop(stage, None)
+            if opened is None:
+                return
+            began, calls_then, open_slices = opened
+            if open_slices > 1:
+                self._open[stage] = (began, calls_then, open_slices - 1)
+                return
             calls = self._calls
-        if began is None:
-            return
         cost = self.costs.setdefault(stage, StageCost())
-        cost.seconds += self._clock() - began[0]
-        cost.crm_calls += calls - began[1]
+        cost.seconds += self._clock() - began
+        cost.crm_calls += calls - calls_then
 
     def cost(self, stage: str) -> StageCost:
         """The stage's cost this pass (zero when it did not run)."""
