@@ -63,8 +63,7 @@ class StoreLimiter:
         now_ms = int(self._clock() * 1000)
         period_ms = max(1, int(self.period * 1000))
         try:
-            with self._engine.begin() as conn:
-                wait_ms = rate_limits.reserve(conn, self.bucket, self.max_calls, period_ms, now_ms)
+            wait_ms = self._reserve_in_store(period_ms, now_ms)
         except SQLAlchemyError as error:
             log.warning(
                 "shared rate limit: store unreachable", bucket=self.bucket, error=str(error)
@@ -73,6 +72,17 @@ class StoreLimiter:
             self._sleep(self.period / self.max_calls)
             return 0.0
         return wait_ms / 1000
+
+    def _reserve_in_store(self, period_ms: int, now_ms: int) -> int:
+        if self._engine.dialect.name == "postgresql":
+            # One round trip: the server-side function, committed on its own.
+            with self._engine.connect() as conn:
+                autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
+                return rate_limits.reserve_in_one_call(
+                    autocommit, self.bucket, self.max_calls, period_ms, now_ms
+                ).wait_ms
+        with self._engine.begin() as conn:
+            return rate_limits.reserve(conn, self.bucket, self.max_calls, period_ms, now_ms)
 
 
 def store_limiters(engine: Engine, scope: str) -> LimiterFactory:

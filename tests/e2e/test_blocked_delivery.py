@@ -79,7 +79,13 @@ def test_a_misspelled_property_blocks_delivery_once_and_loses_nothing(
         summary = daemon.run_once()
         daemon.close()
         assert summary.errors == []
-        assert summary.deliver.contacts_updated == len(world.contacts)
+        # Every contact is written; an answer the pass re-read in a newer version (the portal
+        # was seeded again, later) may be written once more: its first version's write can go
+        # out while the pass still reads the overlap, where the newer version turns up.
+        again = summary.plan.planned
+        assert (
+            len(world.contacts) <= summary.deliver.contacts_updated <= len(world.contacts) + again
+        )
         assert task_counts(fixed_sandbox) == dict.fromkeys(expected_task_contacts(world), 1)
 
 

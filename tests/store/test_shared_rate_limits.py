@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, event, select
 
 from syncd.runtime.shared_limits import StoreLimiter, store_limiters
 from syncd.store import rate_limits
@@ -43,20 +43,19 @@ def test_replicas_sharing_a_budget_stay_within_it(
     # The store's own record of each admitted call is checked, not when a thread got to run.
     admitted: list[int] = []
     lock = threading.Lock()
-    reserve = rate_limits.reserve
+    reserve = rate_limits.reserve_in_one_call
 
-    def recording(conn: Connection, bucket: str, calls: int, period: int, now: int) -> int:
-        wait = reserve(conn, bucket, calls, period, now)
-        if wait == 0:
-            # The time the call was counted at (the newest row, still under the row lock).
-            counted = conn.execute(
-                select(func.max(rate_calls.c.at_ms)).where(rate_calls.c.bucket == bucket)
-            ).scalar_one()
+    def recording(
+        conn: Connection, bucket: str, calls: int, period: int, now: int
+    ) -> rate_limits.Reservation:
+        reservation = reserve(conn, bucket, calls, period, now)
+        if reservation.counted_ms is not None:
+            # The time the call was counted at, as the function stored it under the row lock.
             with lock:
-                admitted.append(counted)
-        return wait
+                admitted.append(reservation.counted_ms)
+        return reservation
 
-    monkeypatch.setattr(rate_limits, "reserve", recording)
+    monkeypatch.setattr(rate_limits, "reserve_in_one_call", recording)
     limiters = [StoreLimiter(engine, "crm:h:burst", 10, 0.5) for _ in range(3)]
 
     def work(limiter: StoreLimiter) -> None:
@@ -100,3 +99,51 @@ def test_calls_that_left_the_window_are_dropped_and_a_refusal_counts_nothing(
         assert rate_limits.reserve(conn, "b", 3, 1_000, 2_000) == 0  # 1,000 left the window
         counted = conn.execute(select(rate_calls.c.at_ms).order_by(rate_calls.c.at_ms))
         assert list(counted.scalars()) == [1_500, 1_900, 2_000]
+
+
+def test_the_postgresql_function_reserves_exactly_as_the_statements_do(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the one-call reservation is a PostgreSQL function")
+    # The same calls against two budgets, one through each path: the same waits, the same rows.
+    asks = [(1_000, 3), (1_500, 3), (1_900, 3), (1_950, 3), (2_000, 3), (1_990, 3), (9_000, 1)]
+    pause_at = 5_000
+    by_statements, by_function = [], []
+    for now, calls in asks:
+        if now == 9_000:
+            with engine.begin() as conn:
+                rate_limits.pause(conn, "statements", now + pause_at)
+                rate_limits.pause(conn, "function", now + pause_at)
+        with engine.begin() as conn:
+            by_statements.append(rate_limits.reserve(conn, "statements", calls, 1_000, now))
+        with engine.connect() as conn:
+            autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
+            reservation = rate_limits.reserve_in_one_call(autocommit, "function", calls, 1_000, now)
+            by_function.append(reservation.wait_ms)
+            assert (reservation.counted_ms is None) == (reservation.wait_ms > 0)
+    assert by_function == by_statements == [0, 0, 0, 50, 0, 500, 5_000]
+
+    def counted(bucket: str) -> list[int]:
+        with engine.connect() as conn:
+            query = select(rate_calls.c.at_ms).where(rate_calls.c.bucket == bucket)
+            return sorted(conn.execute(query).scalars())
+
+    assert counted("function") == counted("statements") == [1_500, 1_900, 2_000]
+
+
+def test_a_limiter_on_postgresql_reserves_in_one_round_trip(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the one-call reservation is a PostgreSQL function")
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        limiter = StoreLimiter(engine, "crm:h:burst", 5, 10.0)
+        limiter.acquire()
+        statements.clear()  # the first use opened the connection
+        limiter.acquire()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(statements) == 1 and "syncd_rate_reserve" in statements[0]
