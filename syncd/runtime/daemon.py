@@ -336,8 +336,7 @@ class Daemon:
         if ctx.blocked is not None:
             return  # reported once for this pass; the next pass tries again
         try:
-            # Lanes (``kinds`` given) leave a missing owner list to the pass to report once.
-            Deliverer(ctx, kinds, report_owners=kinds is None).run(stop)
+            Deliverer(ctx, kinds).run(stop)
         except BaseException:
             # A batch cut short by an error keeps no claim: the heartbeat would renew it forever.
             # Only this lane's kinds: the other lane may be sending its claims right now. (A run

@@ -56,20 +56,15 @@ ALL_KINDS = frozenset(kind for kind, _ in HANDLERS)
 class Deliverer:
     """Runs the deliver stage for one CRM: every kind of action, or only ``kinds``."""
 
-    def __init__(
-        self,
-        ctx: DeliverContext,
-        kinds: frozenset[ActionKind] | None = None,
-        *,
-        report_owners: bool = True,
-    ) -> None:
+    def __init__(self, ctx: DeliverContext, kinds: frozenset[ActionKind] | None = None) -> None:
         self.ctx = ctx
         self._handlers = tuple(
             (kind, handler) for kind, handler in HANDLERS if kind in (kinds or ALL_KINDS)
         )
-        #: Raise ``owners_missing`` at the end of the run that finds the owner list missing;
-        #: False when the caller reports it once for several lanes (``ctx.state.owners_error``).
-        self._report_owners = report_owners
+        #: Raise ``owners_missing`` at the end of the run that finds the owner list missing. A
+        #: lane (``kinds`` given) leaves that to its caller, who reports it once for all lanes
+        #: (``ctx.state.owners_error``) and only when no block explains it better.
+        self._report_owners = kinds is None
         #: This run found the owner list missing, so it reports it (once for the pass).
         self._found_owners_missing = False
 
