@@ -77,12 +77,15 @@ def test_a_spent_daily_allowance_pauses_delivery_and_it_resumes_without_dead_let
 
             paused = daemon.run_once()
             assert any("daily API allowance is used up" in e for e in paused.errors)
-            assert gate.refused == 1  # the first refusal pauses every later call
+            # The first refusal pauses every later call; each of the two delivery lanes may
+            # have had one call under way when it came.
+            refused = gate.refused
+            assert 1 <= refused <= 2
             statuses, attempts = _outbox(daemon.engine)
             assert Status.DEAD not in statuses and attempts == 0
 
             daemon.run_once()  # still paused: nothing is sent at all
-            assert gate.refused == 1
+            assert gate.refused == refused
 
             gate.spent = False
             time.sleep(6.1)  # the pause the portal asked for
