@@ -101,6 +101,8 @@ class Outcome:
     steady: Counter[str]
     idle: float
     answers: list[Answer] = field(default_factory=list)
+    #: Delighted list requests during the stream.
+    source_calls: int = 0
 
     def polled(self) -> Spread | None:
         """Answer created at the survey API → its task created."""
@@ -123,6 +125,7 @@ class Outcome:
         ]
         total = sum(self.steady.values()) * per
         out.append(f"total: {total:.2f} HubSpot calls per 100 answers ({len(self.answers)})")
+        out.append(f"Delighted list requests: {self.source_calls * per:.2f} per 100 answers")
         out.append(f"idle pass: {self.idle:.1f} calls")
         out.append("latency percentiles (wall clock):")
         for what, spread in (
@@ -207,7 +210,7 @@ def run(options: Options, env: dict[str, str] | None = None, *, logs: bool = Tru
 def _measure(
     settings: Settings, daemon: Daemon, source: Any, fake: HubSpotFake, options: Options
 ) -> Outcome:
-    start = len(fake.requests)
+    start, source_start = len(fake.requests), len(source.requests)
     stop = threading.Event()
     with ExitStack() as stack:
         server = stack.enter_context(serving(settings, daemon))
@@ -228,12 +231,13 @@ def _measure(
             runner.join()
             watcher.close()
     steady = _paths(fake.requests[start:])
+    source_calls = len(source.requests) - source_start
     mark = len(fake.requests)
     for _ in range(options.idle):
         time.sleep(options.interval)
         daemon.run_once()
     idle = sum(_paths(fake.requests[mark:]).values()) / max(options.idle, 1)
-    return Outcome(steady, idle, answers)
+    return Outcome(steady, idle, answers, source_calls)
 
 
 class _Stream:

@@ -93,6 +93,7 @@ class SourceSettings(BaseModel):
     kind: str
     enabled: bool = True
     lag_seconds: float = Field(60.0, ge=0)
+    #: Every answer is read again once it is this old, for those the source shows late.
     overlap_seconds: float = Field(300.0, ge=0)
     initial_lookback_days: float = Field(30.0, gt=0)
     #: Bounds of one poll pass, whatever the source does (a listing that never ends, a server

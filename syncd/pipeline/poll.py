@@ -1,13 +1,12 @@
 """Poll: read a source's responses into the inbox, then advance its cursor.
 
-The cursor trails "now" by the source's visibility lag and each poll re-reads an overlap window,
-because sources publish late and their time filters are inclusive. The cursor moves in the same
-transaction that stores a page, and only as far as the source says its listing is complete
+The cursor trails "now" by the source's visibility lag, and a second cursor reads every answer
+once more when it is an overlap old, because sources publish late and their time filters are
+inclusive (see ``syncd.pipeline.poll_order``). A cursor moves in the same transaction that
+stores a page, and only as far as the source says its listing is complete
 (``SourcePage.through``), or to a window's end once every page of it is stored: it never runs
-ahead of stored data. In steady state a pass reads the new answers before the overlap, and its
-cursor moves only once both are read (see ``syncd.pipeline.poll_order``). A pass is bounded in
-pages and time and ends on stop; what it stored stays stored and the next pass continues from
-the cursor.
+ahead of stored data. A pass is bounded in pages and time and ends on stop; what it stored stays
+stored and the next pass continues from the cursors.
 """
 
 from __future__ import annotations
@@ -54,11 +53,18 @@ class Interleave:
 
     run: Callable[[], None]
     every_pages: int = 20
+    #: Asked after every page: True runs the work now (the daemon: answers were pushed).
+    due: Callable[[], bool] = lambda: False
 
 
 def cursor_name(source: str) -> str:
-    """The name of a source's cursor in the store."""
+    """The name of a source's read cursor in the store."""
     return f"source:{source}"
+
+
+def sweep_name(source: str) -> str:
+    """The name of a source's sweep cursor (the second read) in the store."""
+    return f"source:{source}:sweep"
 
 
 def poll_source(
@@ -70,26 +76,30 @@ def poll_source(
     stop: threading.Event | None = None,
     interleave: Interleave | None = None,
 ) -> PollResult:
-    """Fetch everything since the cursor (minus overlap) up to ``now - lag``, within bounds.
+    """Fetch everything new since the cursor up to ``now - lag``, then once more what is an
+    overlap old, within bounds.
 
     With ``interleave``, its work runs between slices of pages, so a backfill's first answers
     go out while the rest is still being read, and after every page of a steady pass's new
-    answers, so they are planned before the overlap is re-read.
+    answers, so they are planned at once; and after any page once ``interleave.due`` says so
+    (answers pushed by webhook are waiting).
     """
     result = PollResult(source.name)
     budget = Budget(settings.max_pages_per_pass, settings.max_pass_seconds, stop)
     reader = _Reader(engine, source, budget, result, now, interleave)
     with engine.begin() as conn:
         watermark = cursors.get_watermark(conn, cursor_name(source.name))
+        sweep = cursors.get_watermark(conn, sweep_name(source.name))
     order = read_order(
         None if watermark is None else from_ms(watermark),
+        None if sweep is None else from_ms(sweep),
         now - lag(source, settings),
         timedelta(seconds=settings.overlap_seconds),
         now - timedelta(days=settings.initial_lookback_days),
     )
-    if reader.read(order.phases) and order.settle_at is not None:
+    if reader.read(order.phases):
         with engine.begin() as conn:
-            _advance(conn, source.name, order.settle_at, now)
+            _advance(conn, sweep_name(source.name), order.sweep_to, now)
     _log_outcome(result)
     return result
 
@@ -104,7 +114,7 @@ def lag(source: SurveySource, settings: SourceSettings) -> timedelta:
 
 @dataclass(slots=True)
 class _Reader:
-    """One pass's reading: stores pages, moves the cursor and hands over to the interleave."""
+    """One pass's reading: stores pages, moves the cursors and hands over to the interleave."""
 
     engine: Engine
     source: SurveySource
@@ -125,13 +135,14 @@ class _Reader:
         return True
 
     def _window(self, window: tuple[datetime, datetime], phase: Phase) -> bool:
-        """Store one window's pages; True when all of it was read (and, if the phase moves
-        the cursor, the cursor is at its end)."""
+        """Store one window's pages; True when all of it was read (and the phase's cursor is at
+        its end)."""
         since, end = window
         through: datetime | None = None
+        cursor = (sweep_name if phase.sweep else cursor_name)(self.source.name)
         for page in bounded(self.source.fetch(since, end), self.budget):
             through = page.through
-            self._store(page, _cursor_after(through, end, phase))
+            self._store(page, cursor, None if through is None else min(through, end))
             self._hand_over(phase.eager)
         if self.budget.spent is not None:
             self.result.cut_short = self.budget.spent
@@ -140,37 +151,29 @@ class _Reader:
             # The source ended its listing early (a page it kept repeating): the rest is unread.
             self.result.cut_short = f"listing incomplete after {through.isoformat()}"
             return False
-        if phase.moves_cursor:
-            with self.engine.begin() as conn:
-                _advance(conn, self.source.name, end, self.now)
+        with self.engine.begin() as conn:
+            _advance(conn, cursor, end, self.now)
         return True
 
-    def _store(self, page: SourcePage, cursor_to: datetime | None) -> None:
-        """Keep ``page`` and, in the same transaction, move the cursor to ``cursor_to``."""
+    def _store(self, page: SourcePage, cursor: str, cursor_to: datetime | None) -> None:
+        """Keep ``page`` and, in the same transaction, move ``cursor`` to ``cursor_to``."""
         with self.engine.begin() as conn:
             _count(self.result, keep_page(conn, page, to_ms(self.now)))
             if cursor_to is not None:
-                _advance(conn, self.source.name, cursor_to, self.now)
+                _advance(conn, cursor, cursor_to, self.now)
         self.result.pages += 1
         self.unplanned += 1
 
     def _hand_over(self, eager: bool) -> None:
         if self.interleave is None:
             return
-        if eager or self.unplanned >= self.interleave.every_pages:
+        if eager or self.unplanned >= self.interleave.every_pages or self.interleave.due():
             self.unplanned = 0
             self.interleave.run()
 
 
-def _cursor_after(through: datetime | None, end: datetime, phase: Phase) -> datetime | None:
-    """Where a stored page moves the cursor: as far as the source says it is complete."""
-    if through is None or not phase.moves_cursor:
-        return None
-    return min(through, end)
-
-
-def _advance(conn: Connection, name: str, to: datetime, now: datetime) -> None:
-    cursors.advance(conn, cursor_name(name), to_ms(to), to_ms(now))
+def _advance(conn: Connection, cursor: str, to: datetime, now: datetime) -> None:
+    cursors.advance(conn, cursor, to_ms(to), to_ms(now))
 
 
 def _count(result: PollResult, kept: tuple[int, int, int, int]) -> None:

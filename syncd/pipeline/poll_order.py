@@ -1,13 +1,22 @@
-"""The order a poll pass reads its span in: in steady state, the new answers first.
+"""What a poll pass reads: the new answers, then, once, the answers an overlap old.
 
-A pass re-reads an overlap behind its cursor ``W`` (see ``syncd.pipeline.poll``). Read oldest
-first, a short pass's new answers come after that whole re-read, and so do their plans and tasks.
-So when the part past the cursor is no longer than the overlap (steady state, not a backfill or a
-catch-up), the pass reads the fresh part ``[W, until]`` first, then the overlap
-``[W - overlap, W]``. Its cursor stays at ``W`` until both are read and then moves to ``until``:
-a pass cut short in either part skips nothing, the next one reads both again (stored items
-dedupe). Passes that keep being cut short cannot get stuck there: ``until - W`` outgrows the
-overlap, and the pass reads one ascending span again, whose cursor moves page by page.
+Sources publish late: an answer can show up in a listing after a pass has read past its
+timestamp (``lag`` keeps reads behind "now" for the usual delay). So a pass reads what is new
+past the read cursor ``W`` together with the span before ``W`` that the last pass read as new
+(``[W - (until - W), until]``, at most an overlap back): an answer up to a pass late is caught
+by the next pass. Then a second cursor, the sweep ``S``, which trails ``until`` by the overlap,
+reads every answer once more when it is ``overlap`` old (``[S, min(W, until - overlap)]``): an
+answer later than a pass but within the overlap is caught then. Every answer is read three
+times at most, whatever the interval. Re-reading the whole overlap on every pass, as before the
+sweep, read every answer ``overlap / interval`` times (60 at a 5 s interval), and the requests
+and the pass's time grew with the rate of answers until passes outlasted their interval.
+
+The new answers come first, planned after each page when the pass is steady (its span no longer
+than the overlap), so a re-read never delays them. Each cursor moves with its own stored pages.
+Once the pass has read both spans to their end, the sweep moves to ``until - overlap``: an
+answer read when it was already that old needs no second read. A sweep cursor not stored yet
+(a store polled before the sweep existed) starts an overlap behind ``W``, which is as far back
+as earlier passes re-read.
 """
 
 from __future__ import annotations
@@ -22,30 +31,42 @@ class Phase:
 
     since: datetime
     until: datetime
-    #: Whether the cursor follows this span's stored pages (False: it waits for the whole pass).
-    moves_cursor: bool = True
+    #: Whether this span's stored pages move the sweep cursor (False: the read cursor).
+    sweep: bool = False
     #: Whether the interleaved work runs after every page instead of every ``every_pages``.
     eager: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class ReadOrder:
-    """The phases of a pass, in order, and where the cursor goes once all of them are read."""
+    """The phases of a pass, in order, and where the sweep cursor goes once all are read."""
 
     phases: tuple[Phase, ...]
-    #: None when the cursor moved with the pages already.
-    settle_at: datetime | None = None
+    sweep_to: datetime
 
 
 def read_order(
-    watermark: datetime | None, until: datetime, overlap: timedelta, first_start: datetime
+    watermark: datetime | None,
+    sweep: datetime | None,
+    until: datetime,
+    overlap: timedelta,
+    first_start: datetime,
 ) -> ReadOrder:
-    """The phases to read up to ``until`` from a cursor at ``watermark`` (None: never polled,
-    start at ``first_start``), re-reading ``overlap`` behind it."""
+    """The phases to read up to ``until`` from a read cursor at ``watermark`` and a sweep
+    cursor at ``sweep`` (None: never stored; a never-polled source starts at ``first_start``)."""
+    sweep_to = until - overlap
     if watermark is None:
-        return ReadOrder((Phase(first_start, until),))
-    if timedelta(0) < until - watermark <= overlap:
-        fresh = Phase(watermark, until, moves_cursor=False, eager=True)
-        behind = Phase(watermark - overlap, watermark, moves_cursor=False)
-        return ReadOrder((fresh, behind), settle_at=until)
-    return ReadOrder((Phase(watermark - overlap, until),))
+        # What the first pass reads younger than the overlap gets its second read later.
+        return ReadOrder((Phase(first_start, until),), max(sweep_to, first_start))
+    span = until - watermark
+    steady = timedelta(0) < span <= overlap
+    # The new answers, and once more the span the last pass read as new (at most the overlap):
+    # an answer that shows up up to a pass late is caught at once, not an overlap later.
+    start = watermark - min(span, overlap) if watermark < until else watermark
+    phases = [Phase(start, until, eager=steady)] if watermark < until else []
+    # Up to where the first phase starts: that phase reads the rest of [S, until - overlap].
+    since = watermark - overlap if sweep is None else sweep
+    behind = min(start, sweep_to)
+    if since < behind:
+        phases.append(Phase(since, behind, sweep=True))
+    return ReadOrder(tuple(phases), sweep_to)

@@ -4,7 +4,8 @@ Nothing but a stop ends the loop: a stage that raises, whatever it raises, is lo
 (with its traceback when the error was not foreseen) and rests for a growing, capped time while
 the other stages carry on. While a pass works, a heartbeat renews this instance's leases and claims.
 A backlog is worked in slices (pages polled, batches planned) with delivery after each slice.
-Answers pushed by webhook wake a resting daemon, which plans and delivers them at once.
+Answers pushed by webhook wake a resting daemon, which plans and delivers them at once; during
+a pass they are planned after the page being read.
 """
 
 from __future__ import annotations
@@ -137,6 +138,13 @@ class Daemon:
         delivers them now instead of at its next pass. Safe from any thread."""
         self._woken.set()
 
+    def _take_wake(self) -> bool:
+        """Whether answers were pushed since the last look (and forget it: they get planned)."""
+        if not self._woken.is_set():
+            return False
+        self._woken.clear()
+        return True
+
     def _rest(
         self,
         stop: threading.Event,
@@ -221,7 +229,11 @@ class Daemon:
                 self._delivering(guard, deliver, stop, CONTACT_LANE), "syncd-deliver-contacts"
             ) as contacts:
                 nudge = partial(_nudge_all, (contacts, tasks))
-                work = Interleave(partial(self._plan_all, guard, summary, nudge, stop))
+                # Answers pushed during the pass are planned after the page being read, not
+                # at its end: a pass that re-reads or catches up can take many seconds.
+                work = Interleave(
+                    partial(self._plan_all, guard, summary, nudge, stop), due=self._take_wake
+                )
                 for name, source in self.sources.items():
                     guard(f"poll {name}", partial(self._poll, source, summary, stop, work))
                 work.run()

@@ -17,7 +17,9 @@ from syncd.store import quarantine
 from syncd.store.schema import inbox
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-AT = NOW - timedelta(hours=3)
+#: Younger than the overlap at the first pass: the next pass, an overlap later, reads it again.
+AT = NOW - timedelta(minutes=1)
+OVERLAP = timedelta(seconds=300)
 
 
 @pytest.fixture
@@ -27,14 +29,20 @@ def fake() -> Iterator[tuple[DelightedFake, str]]:
         yield fake, f"{server.base_url}/v1"
 
 
-def _poll(engine: Engine, base_url: str) -> PollResult:
+def _poll(engine: Engine, base_url: str, overlaps_later: int = 0) -> PollResult:
+    """One pass at ``NOW`` plus ``overlaps_later`` overlaps (each re-reads the one before)."""
     settings = DelightedSettings.model_validate(
         {"base_url": base_url, "api_key": "key", "page_size": 10, "requests_per_second": 1000}
     )
     source = DelightedSource("delighted", settings, clock=lambda: NOW)
     try:
-        options = SourceSettings(kind="delighted", lag_seconds=0, initial_lookback_days=1)
-        return poll_source(engine, source, options, now=NOW)
+        options = SourceSettings(
+            kind="delighted",
+            lag_seconds=0,
+            overlap_seconds=OVERLAP.total_seconds(),
+            initial_lookback_days=1,
+        )
+        return poll_source(engine, source, options, now=NOW + overlaps_later * OVERLAP)
     finally:
         source.close()
 
@@ -59,7 +67,8 @@ def test_a_lone_surrogate_in_an_id_or_email_is_quarantined_and_the_pass_goes_on(
     )
     bad_email = delighted.add_response(email="dana\ud800@example.org", score=3, created_at=AT)
     result = _poll(engine, base_url)
-    again = _poll(engine, base_url)  # the cursor moved; the same records come back in the overlap
+    again = _poll(engine, base_url, 1)  # the same records come back in the second read
+    assert (again.fetched, again.stored) == (1, 0)  # read again, already stored
     assert _inbox_ids(engine) == {good}
     reasons = dict(_reasons(engine))
     assert set(reasons) == {None, bad_email}
@@ -76,7 +85,8 @@ def test_blank_ids_never_hide_other_records(
         delighted.add_response(
             email=f"r{n}@example.org", score=n % 11, created_at=AT, overrides={"id": blank}
         )
-    first, second = _poll(engine, base_url), _poll(engine, base_url)
+    first, second = _poll(engine, base_url), _poll(engine, base_url, 1)
+    assert second.pages == first.pages  # read again
     reasons = _reasons(engine)
     assert len(reasons) == 25 and {rid for rid, _ in reasons} == {None}
     assert all(reason.endswith("is blank") for _, reason in reasons)
@@ -93,8 +103,10 @@ def test_records_without_an_id_are_quarantined_once(
         delighted.add_response(
             email=None, score=7, created_at=AT, overrides={**record, "id": None, "score": 7}
         )
-    results = [_poll(engine, base_url) for _ in range(4)]
+    results = [_poll(engine, base_url, later) for later in (0, 1, 1, 2)]
     assert len(_reasons(engine)) == 3
+    # The second pass reads them again; the third and fourth find nothing left to read.
+    assert [result.fetched for result in results] == [3, 3, 0, 0]
     assert [result.rejected for result in results] == [3, 0, 0, 0]
 
 
@@ -108,9 +120,10 @@ def test_a_future_updated_at_never_blocks_the_real_update_after_it(
     )
     _poll(engine, base_url)
     assert "is in the future" in dict(_reasons(engine))[response_id]
-    real = NOW - timedelta(minutes=1)  # inside the next pass's overlap
+    # Stamped behind the cursor, as a late record is: the second read, an overlap on, finds it.
+    real = NOW - timedelta(seconds=30)
     delighted.update_response(response_id, comment="Support never called back", at=real)
-    _poll(engine, base_url)
+    _poll(engine, base_url, 1)
     with engine.connect() as conn:
         version = conn.execute(select(inbox.c.version)).scalar_one()
     assert version == int(real.timestamp())
