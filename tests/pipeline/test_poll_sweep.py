@@ -84,8 +84,8 @@ def test_a_steady_pass_reads_the_new_answers_then_those_an_overlap_old(engine: E
     _at(engine, W, sweep=W - OVERLAP)
     listing = Listing()
     result = _poll(engine, listing)
-    assert listing.asked == [(AGAIN, NOW), (W - OVERLAP, NOW - OVERLAP)]
-    assert (result.windows, result.pages, result.stored, result.cut_short) == (2, 2, 2, None)
+    assert listing.asked == [(W, NOW), (AGAIN, W), (W - OVERLAP, NOW - OVERLAP)]
+    assert (result.windows, result.pages, result.stored, result.cut_short) == (3, 3, 3, None)
     assert (_watermark(engine), _sweep(engine)) == (NOW, NOW - OVERLAP)
 
 
@@ -95,7 +95,7 @@ def test_a_store_without_a_sweep_cursor_starts_it_an_overlap_behind_the_cursor(
     _at(engine, W)  # polled before the sweep existed: every pass re-read the whole overlap
     listing = Listing()
     _poll(engine, listing)
-    assert listing.asked == [(AGAIN, NOW), (W - OVERLAP, NOW - OVERLAP)]
+    assert listing.asked == [(W, NOW), (AGAIN, W), (W - OVERLAP, NOW - OVERLAP)]
     assert _sweep(engine) == NOW - OVERLAP
 
 
@@ -190,11 +190,11 @@ def test_a_later_answer_is_stored_by_the_pass_an_overlap_after_its_time(engine: 
 
 def test_a_pass_cut_short_in_the_second_read_keeps_its_place_there(engine: Engine) -> None:
     _at(engine, W, sweep=W - OVERLAP)
-    listing = Listing(lambda window: 1 if window[1] == NOW else 3)
-    # One page of new answers, then one of the second read's three: the bound ends the pass.
-    result = _poll(engine, listing, max_pages_per_pass=2)
-    assert result.cut_short == "max_pages_per_pass (2) reached"
-    assert (result.windows, result.pages) == (1, 2)
+    listing = Listing(lambda window: 3 if window[1] == NOW - OVERLAP else 1)
+    # A page of new answers, one read again, then one of the sweep's three: the bound ends it.
+    result = _poll(engine, listing, max_pages_per_pass=3)
+    assert result.cut_short == "max_pages_per_pass (3) reached"
+    assert (result.windows, result.pages) == (2, 3)
     third = (NOW - W) / 3
     assert (_watermark(engine), _sweep(engine)) == (NOW, W - OVERLAP + third)
     again = Listing()
@@ -206,9 +206,9 @@ def test_a_pass_cut_short_in_the_second_read_keeps_its_place_there(engine: Engin
 def test_a_stop_during_the_second_read_keeps_the_sweep_cursor(engine: Engine) -> None:
     _at(engine, W, sweep=W - OVERLAP)
     stop, listing = threading.Event(), Listing()
-    listing.on_ask = lambda window: stop.set() if window[1] < NOW else None
+    listing.on_ask = lambda window: stop.set() if window[1] < W else None
     result = _poll(engine, listing, stop=stop)
-    assert (result.cut_short, result.windows, result.stored) == ("stop requested", 1, 1)
+    assert (result.cut_short, result.windows, result.stored) == ("stop requested", 2, 2)
     assert (_watermark(engine), _sweep(engine)) == (NOW, W - OVERLAP)
 
 
@@ -222,8 +222,8 @@ def test_a_listing_incomplete_in_the_new_answers_moves_neither_past_it(engine: E
 
     result = _poll(engine, stuck)  # type: ignore[arg-type]
     assert result.cut_short is not None and "incomplete" in result.cut_short
-    assert asked == [(AGAIN, NOW)]  # the pass ends there
-    assert (_watermark(engine), _sweep(engine)) == (W, W - OVERLAP)  # AGAIN + 10 s is behind W
+    assert asked == [(W, NOW)]  # the pass ends there
+    assert (_watermark(engine), _sweep(engine)) == (W + timedelta(seconds=10), W - OVERLAP)
 
 
 @pytest.mark.parametrize(
@@ -283,15 +283,15 @@ def test_the_interleave_runs_after_every_new_page_then_by_slices_in_the_second_r
     stored_when_run: list[int] = []
     interleave = Interleave(lambda: stored_when_run.append(_stored(engine)), every_pages=2)
     _poll(engine, Listing(lambda window: 3), interleave=interleave)
-    # Each of the three new pages is planned before the next is read; the second read's
-    # slices of two count from the end of the new answers.
-    assert stored_when_run == [1, 2, 3, 5]
+    # Each of the three new pages is planned before the next is read; the re-reads' slices of
+    # two count from the end of the new answers.
+    assert stored_when_run == [1, 2, 3, 5, 7, 9]
 
 
 def test_the_interleave_runs_after_any_page_once_it_is_due(engine: Engine) -> None:
     _at(engine, W, sweep=W - OVERLAP)
     stored_when_run: list[int] = []
-    pushed = iter([False, False, True, False])  # asked after each page of the second read
+    pushed = iter([False, False, True] + [False] * 5)  # asked after each page read again
     interleave = Interleave(
         lambda: stored_when_run.append(_stored(engine)), every_pages=20, due=lambda: next(pushed)
     )
