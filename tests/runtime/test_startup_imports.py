@@ -42,6 +42,15 @@ LAZY = [
     "hubspot.crm.objects.notes",
     "hubspot.crm.companies",
 ]
+#: ... nor ``run --once``, which opens no port: the HTTP server, probes and webhook intake.
+LAZY_FOR_ONE_PASS = [
+    "waitress",
+    "syncd.http.server",
+    "syncd.runtime.http_port",
+    "syncd.observability.probes",
+    "syncd.intake.routes",
+    "syncd.intake.webhook",
+]
 #: ... nor one starting on a new store, created at the newest revision in one step.
 LAZY_FOR_NEW_STORE = ["alembic", "mako", "sqlalchemy.orm"]
 #: ... nor ``syncd report``, which reads the store only.
@@ -135,6 +144,12 @@ def test_starting_on_a_new_store_leaves_the_migrations_unimported(
 def test_starting_on_an_up_to_date_store_leaves_heavy_modules_unimported(
     startups: Startups, module: str
 ) -> None:
+    assert module not in startups.run.modules
+
+
+@pytest.mark.parametrize("module", LAZY_FOR_ONE_PASS)
+def test_one_pass_leaves_the_port_s_modules_unimported(startups: Startups, module: str) -> None:
+    assert module not in startups.first_run.modules
     assert module not in startups.run.modules
 
 
