@@ -297,6 +297,8 @@ def test_recovering_100_unknown_creates_takes_three_calls(
     contact = fake.add_contact("mo@example.com")
     specs = [task(f"t{n}", contact) for n in range(100)]
     with closing(make_crm(server, clock, read_retries=0)) as crm:
+        seen: list[str] = []
+        crm.traffic.subscribe(lambda exchange: seen.append(exchange.endpoint))
         fake.inject("/tasks/batch/create", 500, after_processing=True)
         fake.inject("/tasks/batch/upsert", 500, after_processing=True)
         with pytest.raises(CrmOutcomeUnknown):
@@ -310,6 +312,8 @@ def test_recovering_100_unknown_creates_takes_three_calls(
         ("POST", "/crm/v3/objects/tasks/batch/upsert"),
         ("POST", "/crm/v4/associations/tasks/contacts/batch/associate/default"),
     ]
+    # The associations API, built on this first use, has its answers watched like the others.
+    assert "crm.associations.tasks.contacts.batch.associate.default" in seen
     assert len(fake.tasks()) == 100
     assert set(ids_of(outcome).values()) == {t["id"] for t in fake.tasks()}
 

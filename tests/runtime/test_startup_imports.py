@@ -41,6 +41,8 @@ LAZY = [
     # the contact timeline (history_notes) and reading companies (account-owner routing).
     "hubspot.crm.objects.notes",
     "hubspot.crm.companies",
+    # ... and associating records by themselves: new tasks are created with their contact.
+    "hubspot.crm.associations",
 ]
 #: ... nor ``run --once``, which opens no port: the HTTP server, probes and webhook intake.
 LAZY_FOR_ONE_PASS = [
