@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -85,7 +86,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], str]]:
     """Makes the URL of a new, empty database at each call, on each supported database."""
     if request.param == "sqlite":
-        files = iter(range(1_000_000))
+        files = itertools.count()
         yield lambda: f"sqlite:///{tmp_path / f'new-{next(files)}.db'}"
         return
     request.getfixturevalue("pg_server_url")  # reachable, or skipped (failed in CI)

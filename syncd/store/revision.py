@@ -34,8 +34,8 @@ def current_revision(connection: Connection) -> str | None:
 def stamp_head(connection: Connection) -> None:
     """Create Alembic's version table as Alembic does and record ``HEAD`` in it.
 
-    For a store created at ``HEAD`` in one step: Alembic reads it as any migrated store's, and
-    upgrades it from there when a newer migration comes (tests/store pins both).
+    For a store created at ``HEAD`` in one step: Alembic reads it as any migrated store's
+    (tests/store pins it), so a newer migration upgrades the store from there.
     """
     version = Table(
         VERSION_TABLE,
