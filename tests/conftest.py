@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -40,14 +41,23 @@ def pg_server_url() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI but not reachable at {PG_URL}")
         pytest.skip(f"PostgreSQL not reachable at {PG_URL} (set SYNCD_TEST_PG_URL)")
+    name, url = _create_database(admin)
+    yield url
+    _drop_database(admin, name)
+    admin.dispose()
+
+
+def _create_database(admin: Engine) -> tuple[str, str]:
+    """A new, empty database on the test server: (its name, its URL)."""
     name = f"syncd_test_{uuid.uuid4().hex[:10]}"
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = str(sa.engine.make_url(PG_URL).set(database=name))
-    yield url
+    return name, str(sa.engine.make_url(PG_URL).set(database=name))
+
+
+def _drop_database(admin: Engine, name: str) -> None:
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _reset(engine: Engine) -> None:
@@ -70,3 +80,26 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     # The PostgreSQL database lives for the session: leave no rows (a CRM binding, say) behind.
     _reset(store)
     store.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """Makes the URL of a new, empty database at each call, on each supported database."""
+    if request.param == "sqlite":
+        files = itertools.count()
+        yield lambda: f"sqlite:///{tmp_path / f'new-{next(files)}.db'}"
+        return
+    request.getfixturevalue("pg_server_url")  # reachable, or skipped (failed in CI)
+    admin = _pg_admin()
+    assert admin is not None
+    names: list[str] = []
+
+    def create() -> str:
+        name, url = _create_database(admin)
+        names.append(name)
+        return url
+
+    yield create
+    for name in names:
+        _drop_database(admin, name)
+    admin.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -12,22 +13,20 @@ from connectors.registry import Catalog
 from syncd.clock import to_ms, utcnow
 from syncd.config_loader import settings_secrets
 from syncd.contracts import Crm
-from syncd.http.exchange import Handler, Request, Response
-from syncd.http.server import HttpServer
-from syncd.intake.routes import webhook_intake
-from syncd.intake.stats import WebhookStats
 from syncd.model import SetupState
-from syncd.observability.webhook_metrics import WebhookCollector
 from syncd.redact import Redactor, activate
 from syncd.runtime.building import ScopedLimiters, build_crm, build_sources, shared_limiters
 from syncd.runtime.daemon import Daemon
-from syncd.runtime.http_port import open_port
 from syncd.runtime.loading import load as load  # noqa: PLC0414 (re-exported for tests and bench)
 from syncd.settings import Settings
 from syncd.store.crm_binding import CrmIdentity, bind_crm
 from syncd.store.engine import migrate, open_engine
 from syncd.store.lock import StoreLock, lock_instance, lock_sqlite
 from syncd.store.reach import wait_for_store
+
+if TYPE_CHECKING:
+    from syncd.http.exchange import Handler, Request, Response
+    from syncd.http.server import HttpServer
 
 
 class StartupStopped(Exception):
@@ -124,6 +123,11 @@ def extra_routes(settings: Settings, daemon: Daemon) -> list[tuple[str, Handler]
     Webhook intake (``/webhooks/<source>``) and the live dashboard (``/dashboard``); the probes
     and metrics are mounted by ``syncd.runtime.http_port`` itself.
     """
+    # Imported here, as in ``serving``: `run --once` opens no port and needs none of it.
+    from syncd.intake.routes import webhook_intake  # noqa: PLC0415
+    from syncd.intake.stats import WebhookStats  # noqa: PLC0415
+    from syncd.observability.webhook_metrics import WebhookCollector  # noqa: PLC0415
+
     del settings  # a SIGHUP reload replaces the daemon's settings and sources: read them live
     stats = WebhookStats()
     daemon.telemetry.metrics.registry.register(WebhookCollector(stats))
@@ -146,4 +150,7 @@ def serving(settings: Settings, daemon: Daemon) -> AbstractContextManager[HttpSe
 
     ``PortUnavailable`` when the port cannot be bound.
     """
+    # Imported here: the HTTP server (waitress) and the probes only serve a daemon that runs on.
+    from syncd.runtime.http_port import open_port  # noqa: PLC0415
+
     return open_port(settings, daemon, extra_routes(settings, daemon))

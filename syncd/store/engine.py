@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from syncd.errors import SyncdError
+from syncd.store.new_store import create_if_new
 from syncd.store.revision import HEAD, current_revision
 
 if TYPE_CHECKING:
@@ -92,10 +93,16 @@ def alembic_config() -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision; replicas racing at startup take turns.
 
-    A store already at ``HEAD`` (the usual start) is only read: Alembic is not even imported.
+    A store already at ``HEAD`` (the usual start) is only read, and a new (empty) one gets the
+    schema at ``HEAD`` in one step (``new_store``): Alembic is not even imported. A store with
+    tables behind ``HEAD`` runs the migrations it lacks, one by one.
     """
     with engine.connect() as connection:
         if current_revision(connection) == HEAD:
+            return
+    with engine.begin() as connection:
+        _lock_for_migration(connection)
+        if create_if_new(connection):
             return
     from alembic import command  # lazy: about 0.15 s of CPU, needed only to migrate
 

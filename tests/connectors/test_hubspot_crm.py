@@ -31,6 +31,7 @@ from syncd.model import (
     NpsCategory,
     NpsFields,
     Priority,
+    SetupState,
     TaskSpec,
     TaskUpdate,
 )
@@ -296,6 +297,8 @@ def test_recovering_100_unknown_creates_takes_three_calls(
     contact = fake.add_contact("mo@example.com")
     specs = [task(f"t{n}", contact) for n in range(100)]
     with closing(make_crm(server, clock, read_retries=0)) as crm:
+        seen: list[str] = []
+        crm.traffic.subscribe(lambda exchange: seen.append(exchange.endpoint))
         fake.inject("/tasks/batch/create", 500, after_processing=True)
         fake.inject("/tasks/batch/upsert", 500, after_processing=True)
         with pytest.raises(CrmOutcomeUnknown):
@@ -309,6 +312,8 @@ def test_recovering_100_unknown_creates_takes_three_calls(
         ("POST", "/crm/v3/objects/tasks/batch/upsert"),
         ("POST", "/crm/v4/associations/tasks/contacts/batch/associate/default"),
     ]
+    # The associations API, built on this first use, has its answers watched like the others.
+    assert "crm.associations.tasks.contacts.batch.associate.default" in seen
     assert len(fake.tasks()) == 100
     assert set(ids_of(outcome).values()) == {t["id"] for t in fake.tasks()}
 
@@ -323,6 +328,31 @@ def test_missing_task_key_property_fails_clearly(clock: FakeClock) -> None:
         with pytest.raises(TaskKeyPropertyMissing, match="does not require unique values"):
             crm.create_tasks([task("t1", contact)])
     assert bare.tasks() == []
+
+
+KEY_READS = "/crm/v3/properties/tasks/nps_task_key"
+
+
+def test_the_start_up_check_s_read_of_the_task_key_serves_the_first_create(
+    fake: HubSpotFake, crm: HubSpotCrm
+) -> None:
+    contact = fake.add_contact("ola@example.com")
+    crm.setup(dry_run=True)  # what the daemon's start-up check runs
+    assert calls(fake, KEY_READS) == 1
+    assert isinstance(crm.create_tasks([task("t1", contact)])["t1"], str)
+    assert calls(fake, KEY_READS) == 1  # not read again
+
+
+def test_a_start_up_check_that_could_not_read_the_task_key_leaves_it_to_the_first_create(
+    fake: HubSpotFake, crm: HubSpotCrm
+) -> None:
+    contact = fake.add_contact("pia@example.com")
+    fake.inject(KEY_READS, 403)  # a scope the token lacks, say
+    (step,) = [s for s in crm.setup(dry_run=True) if "nps_task_key" in s.what]
+    assert step.state is SetupState.FAILED
+    reads = calls(fake, KEY_READS)
+    assert isinstance(crm.create_tasks([task("t1", contact)])["t1"], str)
+    assert calls(fake, KEY_READS) == reads + 1  # read (and found) before the first create
 
 
 def test_create_tasks_retries_429_inline(

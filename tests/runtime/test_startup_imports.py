@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from alembic import command
 
 from syncd.clock import utcnow
 from syncd.sandbox.world import seed
+from syncd.settings import Settings
+from syncd.store.engine import alembic_config, open_engine
 from tests.e2e.helpers import sandbox_settings, write_config
 
 pytestmark = pytest.mark.slow
@@ -32,12 +35,26 @@ main()
 #: Heavy modules a daemon starting on an up-to-date store never needs.
 LAZY = [
     "alembic",  # only a store behind the newest migration needs it
+    "mako",  # Alembic's templates, for writing new migrations
     "sqlalchemy.orm",  # the store is SQLAlchemy Core; the ORM costs about 0.1 s
     # HubSpot's generated models, a megabyte each, for what this config never does: notes on
     # the contact timeline (history_notes) and reading companies (account-owner routing).
     "hubspot.crm.objects.notes",
     "hubspot.crm.companies",
+    # ... and associating records by themselves: new tasks are created with their contact.
+    "hubspot.crm.associations",
 ]
+#: ... nor ``run --once``, which opens no port: the HTTP server, probes and webhook intake.
+LAZY_FOR_ONE_PASS = [
+    "waitress",
+    "syncd.http.server",
+    "syncd.runtime.http_port",
+    "syncd.observability.probes",
+    "syncd.intake.routes",
+    "syncd.intake.webhook",
+]
+#: ... nor one starting on a new store, created at the newest revision in one step.
+LAZY_FOR_NEW_STORE = ["alembic", "mako", "sqlalchemy.orm"]
 #: ... nor ``syncd report``, which reads the store only.
 LAZY_FOR_REPORT = ["alembic", "sqlalchemy.orm", "structlog", "httpx", "hubspot"]
 #: ... nor ``syncd config validate``, which loads the settings only: no connector, no client.
@@ -78,7 +95,8 @@ class Startups:
     """The modules each command imported."""
 
     first_run: Seen  # ``syncd run --once`` on a new store
-    run: Seen  # ``syncd run --once`` again, on the store it migrated
+    run: Seen  # ``syncd run --once`` again, on the store it created
+    behind: Seen  # ``syncd run --once`` on a store behind the newest migration
     report: Seen  # ``syncd report`` on that store
     validate: Seen  # ``syncd config validate``
     check: Seen  # ``syncd check``
@@ -93,20 +111,47 @@ def startups(tmp_path_factory: pytest.TempPathFactory) -> Startups:
         config = str(write_config(settings, tmp_path / "syncd.toml"))
         first = _seen(tmp_path, "run", "--once", "--config", config)
         again = _seen(tmp_path, "run", "--once", "--config", config)
+        behind = _seen(tmp_path, "run", "--once", "--config", _behind_head(settings, tmp_path))
         report = _seen(tmp_path, "report", "--config", config)
         validate = _seen(tmp_path, "config", "validate", "--config", config)
         check = _seen(tmp_path, "check", "--config", config)
-    return Startups(first, again, report, validate, check)
+    return Startups(first, again, behind, report, validate, check)
 
 
-def test_a_new_store_is_migrated_with_alembic(startups: Startups) -> None:
-    assert "alembic" in startups.first_run.modules  # the checks below can see an import
+def _behind_head(settings: Settings, tmp_path: Path) -> str:
+    """A config whose store is one migration behind the newest."""
+    daemon = settings.daemon.model_copy(update={"data_dir": tmp_path / "behind"})
+    behind = settings.model_copy(update={"daemon": daemon})
+    engine = open_engine(behind.daemon.resolved_database_url())
+    with engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head-1")
+    engine.dispose()
+    return str(write_config(behind, tmp_path / "behind.toml"))
+
+
+def test_a_store_behind_head_is_migrated_with_alembic(startups: Startups) -> None:
+    assert "alembic" in startups.behind.modules  # the checks below can see an import
+
+
+@pytest.mark.parametrize("module", LAZY_FOR_NEW_STORE)
+def test_starting_on_a_new_store_leaves_the_migrations_unimported(
+    startups: Startups, module: str
+) -> None:
+    assert module not in startups.first_run.modules
 
 
 @pytest.mark.parametrize("module", LAZY)
 def test_starting_on_an_up_to_date_store_leaves_heavy_modules_unimported(
     startups: Startups, module: str
 ) -> None:
+    assert module not in startups.run.modules
+
+
+@pytest.mark.parametrize("module", LAZY_FOR_ONE_PASS)
+def test_one_pass_leaves_the_port_s_modules_unimported(startups: Startups, module: str) -> None:
+    assert module not in startups.first_run.modules
     assert module not in startups.run.modules
 
 

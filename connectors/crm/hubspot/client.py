@@ -10,6 +10,7 @@ pool closed in ``close``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
 from connectors.crm.hubspot import wire
@@ -43,10 +44,10 @@ class HubSpotApi:
     def __init__(self, settings: HubSpotSettings, transport: Transport) -> None:
         client = sdk_client(settings)
         crm = client.crm
+        self._crm = crm
         self._contacts = crm.contacts.batch_api
         self._tasks = crm.objects.tasks.batch_api
         self._task_search = crm.objects.tasks.search_api
-        self._associations = crm.associations.v4.batch_api
         self._properties = crm.properties.core_api
         self._owners = crm.owners.owners_api
         self._transport = transport
@@ -147,6 +148,14 @@ class HubSpotApi:
         finally:
             raw.release_conn()
 
+    @cached_property
+    def _associations(self) -> Any:
+        """Built on the first association: tasks are created with theirs inline, so most runs
+        make none, and the SDK's associations packages (about 10 ms to import) stay unloaded."""
+        api = self._crm.associations.v4.batch_api
+        self._transport.watch(api)
+        return api
+
     def task_property_is_unique(self, name: str) -> bool:
         """Whether the task property ``name`` requires unique values (a 404 if it is missing)."""
         prop = self._transport.call(
@@ -199,13 +208,15 @@ class HubSpotApi:
             api.api_client.close()
 
     def _apis(self) -> tuple[Any, ...]:
+        """The API objects built so far (associations only once used)."""
+        built = self.__dict__.get("_associations")
         return (
             self._contacts,
             self._tasks,
             self._task_search,
-            self._associations,
             self._properties,
             self._owners,
+            *(() if built is None else (built,)),
         )
 
     def _batch(self, operation: Operation) -> BatchResult:

@@ -16,7 +16,7 @@ from connectors.crm.hubspot.errors import HubSpotRejected
 from connectors.crm.hubspot.notes import NoteWriter
 from connectors.crm.hubspot.owners import OwnerCache, every_owner
 from connectors.crm.hubspot.preflight import check_portal
-from connectors.crm.hubspot.provision import set_up_portal
+from connectors.crm.hubspot.provision import set_up_portal, task_key_step
 from connectors.crm.hubspot.records import BatchResult, Page, Record, contact_from
 from connectors.crm.hubspot.rollup import company_rollup
 from connectors.crm.hubspot.settings import HubSpotSettings
@@ -35,6 +35,7 @@ from syncd.model import (
     NewContact,
     Owner,
     ResponseNote,
+    SetupState,
     SetupStep,
     TaskChangePage,
     TaskSpec,
@@ -196,7 +197,13 @@ class HubSpotCrm:
 
     def setup(self, *, dry_run: bool = False) -> Sequence[SetupStep]:
         """Create the ``nps`` contact property group, the contact properties and the task key."""
-        return set_up_portal(self._settings, self._transport, dry_run=dry_run)
+        steps = set_up_portal(self._settings, self._transport, dry_run=dry_run)
+        # The task key property was just read and has unique values (the start-up check finds
+        # it so): the first task create need not read it again.
+        key = task_key_step(self._fields.task_key)
+        if any(step.what == key and step.state is SetupState.EXISTS for step in steps):
+            self._task_key_checked = True
+        return steps
 
     def _task_key_result(self) -> CheckResult:
         what = f"crm {self.name} task property {self._fields.task_key!r} ([crm.fields] task_key)"

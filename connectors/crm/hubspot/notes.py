@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
-import hubspot.crm.associations.v4.models as association_models
-
 from connectors.crm.hubspot import mapping, outcomes
 from connectors.crm.hubspot.batching import send_groups
 from connectors.crm.hubspot.errors import HubSpotRejected
@@ -150,6 +148,8 @@ class NoteWriter:
         }
         if not links:
             return upserted
+        import hubspot.crm.associations.v4.models as association_models  # lazy: see _notes
+
         request = association_models.BatchInputPublicDefaultAssociationMultiPost(
             inputs=[
                 association_models.PublicDefaultAssociationMultiPost(

@@ -129,8 +129,7 @@ class PortalSetup:
 
     def _task_key(self) -> SetupStep:
         name = self._settings.fields.task_key
-        what = f"task property {name!r} (unique values: task creates are upserts)"
-        return self._unique_key("tasks", task_key_property(name), what)
+        return self._unique_key("tasks", task_key_property(name), task_key_step(name))
 
     def _note_key(self) -> SetupStep:
         """The note property keying each answer's note (``[crm] history_notes``)."""
@@ -168,6 +167,11 @@ class PortalSetup:
 
     def _call(self, read: Callable[[float], Any]) -> Any:
         return self._transport.call(read, idempotent=True)
+
+
+def task_key_step(name: str) -> str:
+    """What the step that reads (or creates) the task key property ``name`` is called."""
+    return f"task property {name!r} (unique values: task creates are upserts)"
 
 
 def _snake(body: Mapping[str, Any]) -> dict[str, Any]:
