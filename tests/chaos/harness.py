@@ -96,6 +96,11 @@ lease_seconds = {self.spec.lease_seconds}
 backoff_base_seconds = 0.1
 [routing]
 fallback_owner = "sam@acme.example"
+# Replicas share the machine: each gets a port of its own (the default 8080 would let the
+# first replica up keep it and the others exit).
+[http]
+host = "127.0.0.1"
+port = 0
 """,
             encoding="utf-8",
         )
