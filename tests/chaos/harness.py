@@ -57,6 +57,8 @@ class Run:
     source_url: str
     started: float = field(default_factory=time.monotonic)
     daemons: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    #: Replicas the scenario killed on purpose; any other that exits fails the run.
+    killed: set[str] = field(default_factory=set)
     finished: bool = True  # False once a wait for the drain ran out of time
 
     def store_url(self) -> str:
@@ -117,9 +119,20 @@ port = 0
         )
         log.close()  # the child holds its own descriptor
         self.daemons[instance] = proc
+        self.killed.discard(instance)
         return proc
 
+    def check_alive(self) -> None:
+        """Raise when a replica the scenario did not kill has exited: a run that goes on with
+        fewer replicas than it says proves less than it claims."""
+        for instance, proc in self.daemons.items():
+            code = proc.poll()
+            if code is not None and instance not in self.killed:
+                log = (self.spec.workdir / f"{instance}.log").read_text(errors="replace")
+                raise RuntimeError(f"{instance} exited with {code}: {log[-500:]}")
+
     def kill(self, instance: str) -> None:
+        self.killed.add(instance)
         proc = self.daemons[instance]
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -168,6 +181,7 @@ port = 0
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:
+                self.check_alive()
                 try:
                     done = self.drained(engine) and self.outcome("").complete()
                 except Exception:  # the store is not migrated yet, or locked by a writer

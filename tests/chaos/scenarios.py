@@ -63,6 +63,7 @@ def _tasks(run: Run) -> int:
 def _wait_for(run: Run, tasks: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and _tasks(run) < tasks:
+        run.check_alive()
         time.sleep(0.2)
 
 
