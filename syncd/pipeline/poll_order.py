@@ -63,12 +63,14 @@ def read_order(
     span = until - watermark
     # Once more the span the last pass read as new (at most the overlap): an answer that shows
     # up to a pass late is caught at once, not an overlap later.
-    start = watermark - min(span, overlap) if watermark < until else watermark
+    start = watermark - min(max(span, timedelta(0)), overlap)
     if timedelta(0) < span <= overlap:
         # Steady: the new answers first, planned page by page; the re-read after them.
         phases = [Phase(watermark, until, eager=True), Phase(start, watermark)]
+    elif span > timedelta(0):
+        phases = [Phase(start, until)]
     else:
-        phases = [Phase(start, until)] if watermark < until else []
+        phases = []
     # Up to where the re-read starts: the phases above read the rest of [S, until - overlap].
     since = watermark - overlap if sweep is None else sweep
     behind = min(start, sweep_to)
